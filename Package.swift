@@ -1,0 +1,30 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "ppl",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "ppl", targets: ["ppl"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // Pipeline stages; each depends only on the ones before it.
+        .target(name: "PPLSyntax"),
+        .target(name: "PPLIR"),
+        .target(name: "PPLSema", dependencies: ["PPLSyntax", "PPLIR"]),
+        .target(name: "PPLDriver", dependencies: ["PPLSyntax", "PPLIR", "PPLSema"]),
+        .executableTarget(
+            name: "ppl",
+            dependencies: [
+                "PPLDriver",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "PPLSyntaxTests", dependencies: ["PPLSyntax"]),
+        .testTarget(name: "PPLSemaTests", dependencies: ["PPLSyntax", "PPLIR", "PPLSema", "PPLDriver"]),
+        .testTarget(name: "PPLDriverTests", dependencies: ["PPLDriver"]),
+    ]
+)

@@ -1,0 +1,87 @@
+import Foundation
+import PPLIR
+import PPLSema
+import PPLSyntax
+
+/// The texts printed by `ppl check` and `ppl ir`.
+public enum Reports {
+    /// `ok` and a summary: params with their constrained types, the unconstrained
+    /// dimension (a number when the data give the sizes), the data needed, the guides.
+    public static func checkSummary(_ m: CheckedModel, sizes: [String: Int]?) -> String {
+        var out = "ok\n"
+        let width = (m.params + m.data).map(\.name.count).max() ?? 0
+        func pad(_ s: String) -> String { s + String(repeating: " ", count: max(0, width - s.count)) }
+        out += "params:\n"
+        for p in m.params { out += "  \(pad(p.name))  \(p.typeText)\n" }
+        let dim = m.unconstrainedDimension
+        if let sizes, let n = dim.evaluate({ sizes[$0] }) {
+            out += "unconstrained dimension: \(n)" + (dim.constant == nil ? " (\(dim))" : "") + "\n"
+        } else {
+            out += "unconstrained dimension: \(dim)\n"
+        }
+        if m.data.isEmpty {
+            out += "data: none\n"
+        } else {
+            out += "data:\n"
+            for d in m.data { out += "  \(pad(d.name))  \(d.typeText)\n" }
+        }
+        let derived = m.derived.outputNames
+        if !derived.isEmpty { out += "derived: \(derived.joined(separator: ", "))\n" }
+        if m.guides.isEmpty {
+            out += "guides: none declared (default: meanfield)\n"
+        } else {
+            out += "guides:\n"
+            for g in m.guides {
+                let opts = g.options.map { "\($0.key.rawValue) = \(text($0.value))" }.joined(separator: ", ")
+                out += "  \(g.name) = \(g.family.rawValue)" + (opts.isEmpty ? "" : " { \(opts) }") + "\n"
+            }
+        }
+        return out
+    }
+
+    static func text(_ v: GuideValue) -> String {
+        switch v {
+        case .int(let n): return String(n)
+        case .real(let x): return String(x)
+        case .name(let s): return s
+        case .list(let xs): return "[" + xs.map(text).joined(separator: ", ") + "]"
+        }
+    }
+
+    /// The three programs of a model as text.
+    public static func ir(_ m: CheckedModel) -> String {
+        var out = ""
+        for a in m.assumptions { out += "assume \(a.lhs) == \(a.rhs)\n" }
+        if !m.assumptions.isEmpty { out += "\n" }
+        out += Printer.print(m.transformedData) + "\n"
+        out += Printer.print(m.logDensity) + "\n"
+        out += Printer.print(m.derived)
+        return out
+    }
+
+    /// Every builtin function and distribution, for `ppl check --list`.
+    public static func list(_ distributions: [String: DistInfo]) -> String {
+        var out = "functions:\n"
+        for b in Builtins.table { out += "  \(b.signature)\n" }
+        out += "distributions:\n"
+        for (name, d) in distributions.sorted(by: { $0.key < $1.key }) {
+            out += "  \(d.signature)    (\(name)_\(d.discrete ? "lpmf" : "lpdf"))\n"
+        }
+        out += "guide families:\n"
+        for f in GuideFamily.allCases {
+            out += "  \(f.rawValue): " + f.allKeys.map(\.rawValue).joined(separator: ", ") + "\n"
+        }
+        return out
+    }
+
+    /// Int scalars of a Stan-style JSON data file, to evaluate symbolic sizes.
+    public static func sizes(fromJSON path: String) -> [String: Int]? {
+        guard let data = FileManager.default.contents(atPath: path),
+              let obj = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return nil }
+        var out: [String: Int] = [:]
+        for (k, v) in obj {
+            if let n = v as? NSNumber, !n.stringValue.contains("."), let i = Int(exactly: n.doubleValue) { out[k] = i }
+        }
+        return out
+    }
+}

@@ -1,0 +1,141 @@
+/// Elementwise functions of one argument. Each has a derivative rule (PPLDiff) except
+/// those marked non-differentiable.
+public enum UnaryFn: String, CaseIterable, Hashable, Sendable {
+    case neg, not
+    case exp, log, log1p, expm1, log1m, sqrt, square, inv
+    case inv_logit, logit, log_inv_logit, log1m_inv_logit, log1p_exp, log1m_exp
+    case lgamma, digamma, trigamma
+    case sin, cos, tan, tanh, abs, sign, erf, erfc, Phi
+    case floor, ceil
+
+    /// Integer-valued or piecewise-constant functions have zero derivative everywhere
+    /// they have one; they are never differentiated through.
+    public var isDifferentiable: Bool {
+        switch self {
+        case .not, .sign, .floor, .ceil: return false
+        default: return true
+        }
+    }
+
+    /// Keeps an int argument int (`-n`, `abs(n)`); everything else makes a real.
+    public var preservesInt: Bool {
+        switch self {
+        case .neg, .abs, .sign, .not: return true
+        default: return false
+        }
+    }
+}
+
+/// Elementwise functions of two arguments, with scalar broadcasting.
+public enum BinaryFn: String, CaseIterable, Hashable, Sendable {
+    case add, sub, mul, div, pow, fmin, fmax
+    case log_sum_exp, log_diff_exp, lbeta, lchoose
+    case lt, le, gt, ge, eq, ne, and, or
+
+    public var isComparison: Bool {
+        switch self {
+        case .lt, .le, .gt, .ge, .eq, .ne, .and, .or: return true
+        default: return false
+        }
+    }
+
+    /// Int op int stays int for these (`/` is integer division, as in Stan).
+    public var preservesInt: Bool {
+        switch self {
+        case .add, .sub, .mul, .div, .fmin, .fmax: return true
+        default: return false
+        }
+    }
+}
+
+/// The operations of the IR. Every op is pure; loops and branches are region ops whose
+/// blocks yield their results, so there is no hidden state.
+public enum Op: Hashable, Sendable {
+    /// A real or int constant (the result type says which).
+    case const(Double)
+    /// A named input of the program.
+    case input(String)
+    /// The int value of a symbolic size.
+    case size(Size)
+    case unary(UnaryFn)
+    case binary(BinaryFn)
+    /// `select(c, a, b)`: elementwise `c != 0 ? a : b`.
+    case select
+    /// Sum of all elements.
+    case sum
+    /// log(sum(exp(x))) over all elements.
+    case logSumExp
+    case cumulativeSum
+    /// Smallest / largest element (non-differentiable at ties).
+    case minElement, maxElement
+    /// Inner product of two vectors of equal length.
+    case dot
+    /// matrix×vector, matrix×matrix, row_vector×matrix, row_vector×vector, vector×row_vector.
+    case matmul
+    case transpose
+    /// `L \ b` for lower-triangular L (vector or matrix b).
+    case triSolveLower
+    case diagonal
+    case diagMatrix
+    /// A scalar repeated to the result's shape.
+    case fill
+    /// Scalars packed into the result vector / row vector, in order.
+    case pack
+    /// `range(a, b)`: the int vector a, a+1, ..., b.
+    case range
+    /// `at(x, i)`: element(s) of a vector (any int index shape) or row(s) of a matrix
+    /// (an int gives a vector, an int vector gives a matrix).
+    case at
+    /// `at2(X, i, j)`: matrix elements; int vectors select outer products (Stan's `X[I, J]`).
+    case at2
+    /// `set(x, i, v)`: x with element(s) / row(s) i replaced by v (functional update).
+    case set
+    /// `set2(X, i, j, v)`: X with element (i, j) replaced by v.
+    case set2
+    /// `loop(lo, hi, init...)`: one region with params (index, carried...) yielding the next
+    /// carried values; results are the carried values after the last iteration.
+    case loop
+    /// `cond(c)`: two regions (then, else) with no params, each yielding the results.
+    case cond
+
+    /// Ops whose value never carries a derivative.
+    public var isDifferentiable: Bool {
+        switch self {
+        case .const, .size, .range: return false
+        case .unary(let f): return f.isDifferentiable
+        case .binary(let f): return !f.isComparison
+        default: return true
+        }
+    }
+
+    public var mnemonic: String {
+        switch self {
+        case .const: return "const"
+        case .input: return "input"
+        case .size: return "size"
+        case .unary(let f): return f.rawValue
+        case .binary(let f): return f.rawValue
+        case .select: return "select"
+        case .sum: return "sum"
+        case .logSumExp: return "log_sum_exp"
+        case .cumulativeSum: return "cumulative_sum"
+        case .minElement: return "min"
+        case .maxElement: return "max"
+        case .dot: return "dot"
+        case .matmul: return "matmul"
+        case .transpose: return "transpose"
+        case .triSolveLower: return "tri_solve_lower"
+        case .diagonal: return "diagonal"
+        case .diagMatrix: return "diag_matrix"
+        case .fill: return "fill"
+        case .pack: return "pack"
+        case .range: return "range"
+        case .at: return "at"
+        case .at2: return "at2"
+        case .set: return "set"
+        case .set2: return "set2"
+        case .loop: return "loop"
+        case .cond: return "cond"
+        }
+    }
+}

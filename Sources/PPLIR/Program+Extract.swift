@@ -1,0 +1,35 @@
+extension Block {
+    /// Values used in this block (and nested blocks) but defined outside it.
+    public var freeValues: Set<Value> {
+        var defined = Set(params)
+        var used = Set<Value>()
+        for instr in instrs {
+            for a in instr.args where !defined.contains(a) { used.insert(a) }
+            for r in instr.regions { used.formUnion(r.freeValues.subtracting(defined)) }
+            defined.formUnion(instr.results)
+        }
+        for y in yields where !defined.contains(y) { used.insert(y) }
+        return used
+    }
+}
+
+extension Program {
+    /// The program computing `outputs` from `inputs`, keeping only the top-level
+    /// instructions they need. A needed value that is itself an input (for instance a
+    /// transformed-data value handed to the log density) is not recomputed.
+    public static func extract(name: String, from instrs: [Instr], types: [IRType], inputs: [Input],
+                               outputs: [(String, Value)]) -> Program {
+        let inputValues = Set(inputs.map(\.value))
+        var needed = Set(outputs.map(\.1))
+        var kept: [Instr] = []
+        for instr in instrs.reversed() {
+            guard instr.results.contains(where: needed.contains) else { continue }
+            if instr.results.allSatisfy(inputValues.contains) { continue }
+            kept.append(instr)
+            needed.formUnion(instr.args)
+            for r in instr.regions { needed.formUnion(r.freeValues) }
+        }
+        return Program(name: name, inputs: inputs, body: Block(instrs: kept.reversed(), yields: outputs.map(\.1)),
+                       outputNames: outputs.map(\.0), types: types)
+    }
+}

@@ -1,0 +1,74 @@
+import PPLIR
+import PPLSyntax
+
+/// A `data` or `param` declaration after checking.
+public struct Declaration: Sendable {
+    public let name: String
+    /// The declared base type (`simplex`, `int`, ...), for data validation and summaries.
+    public let base: BaseType
+    public let type: IRType
+    public let constraint: Constraint
+    public let span: SourceSpan
+
+    /// The declaration as written, with sizes: `real<lower=0>`, `simplex[K]`, `int<lower=1, upper=J>[N]`.
+    public var typeText: String {
+        switch constraint {
+        case .simplex, .ordered, .positiveOrdered: return "\(constraint)[\(type.shape.count)]"
+        default: break
+        }
+        let c = constraint.description
+        switch type.shape {
+        case .scalar: return "\(type.elem.rawValue)\(c)"
+        case .vector(let n): return type.elem == .int ? "int\(c)[\(n)]" : "vector\(c)[\(n)]"
+        case .rowVector(let n): return "row_vector\(c)[\(n)]"
+        case .matrix(let r, let k): return "matrix\(c)[\(r), \(k)]"
+        }
+    }
+
+    /// Length of this param's unconstrained representation.
+    public var unconstrainedSize: Size {
+        constraint == .simplex ? type.shape.count - Size(1) : type.shape.count
+    }
+}
+
+/// A checked `guide` block.
+public struct GuideSpec: Sendable {
+    public let name: String
+    public let family: GuideFamily
+    public let options: [(key: GuideKey, value: GuideValue)]
+    public let span: SourceSpan
+}
+
+/// A distribution known to the checker: from `stdlib/` or a user `dist` block.
+public struct DistInfo: Sendable {
+    public let def: DistDef
+    public let discrete: Bool
+    public var signature: String {
+        let ps = def.params.map { "\($0.name.name): \(typeName($0.type))" }.joined(separator: ", ")
+        return "\(def.name.name)(\(ps)) on \(typeName(def.support))"
+    }
+}
+
+func typeName(_ t: TypeExpr) -> String {
+    t.base.rawValue + (t.isArray ? "[]" : "")
+}
+
+/// Everything the later stages need from a model.
+public struct CheckedModel: Sendable {
+    public let data: [Declaration]
+    public let params: [Declaration]
+    public let guides: [GuideSpec]
+    /// Transformed data: data-only top-level `let`s and data-dependent bounds.
+    public let transformedData: Program
+    /// The log density of the constrained params (no Jacobian), output `target`.
+    public let logDensity: Program
+    /// Param-dependent top-level `let`s, reported with the posterior.
+    public let derived: Program
+    /// Size equalities that only the data can confirm.
+    public let assumptions: [SizeAssumption]
+    public let distributions: [String: DistInfo]
+
+    public var unconstrainedDimension: Size {
+        params.reduce(Size(0)) { $0 + $1.unconstrainedSize }
+    }
+}

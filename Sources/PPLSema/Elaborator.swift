@@ -1,0 +1,426 @@
+import PPLIR
+import PPLSyntax
+
+/// How a value depends on the model's inputs: a literal, data only, or params.
+enum Dep: Int, Comparable {
+    case literal, data, param
+    static func < (a: Dep, b: Dep) -> Bool { a.rawValue < b.rawValue }
+}
+
+/// A checked expression: its IR value, its type per loop iteration, and what it depends on.
+struct TV {
+    var value: Value
+    var type: IRType
+    var dep: Dep
+    /// Lowered inside a vectorised loop: the IR value has one element per iteration.
+    var batched = false
+    /// For int scalars that can serve as sizes: the symbolic size.
+    var size: Size?
+    /// For literals (and their negations): the constant.
+    var constant: Double?
+    var isError = false
+}
+
+/// Thrown while lowering a loop body as vector operations when it needs a real loop.
+struct CannotVectorize: Error {}
+
+/// A `let` declared with a type and no value: filled by element assignment.
+final class LocalVar {
+    let name: String
+    let span: SourceSpan
+    var current: TV
+    init(name: String, span: SourceSpan, current: TV) {
+        self.name = name
+        self.span = span
+        self.current = current
+    }
+}
+
+enum Binding {
+    case value(TV, span: SourceSpan)
+    case local(LocalVar)
+}
+
+/// Type-checks a program and lowers it to IR in one pass. Errors are reported to the
+/// sink and replaced by error values, so checking goes on and reports every independent
+/// error of a run.
+public final class Elaborator {
+    var sink: DiagnosticSink
+    let builder = Builder()
+    let loader: SourceLoader
+
+    var scopes: [[String: Binding]] = [[:]]
+    var targetTerms: [TV] = []
+    var batch: (index: Value, lo: Size, count: Size, variable: String)?
+    var fns: [String: FnDef] = [:]
+    var dists: [String: DistInfo] = [:]
+    var callStack: [String] = []
+    var inFunctionBody = false
+
+    var dataDecls: [Declaration] = []
+    var paramDecls: [Declaration] = []
+    var inputs: [Input] = []
+    var tdataOutputs: [(String, Value)] = []
+    var topLevelLets: [(name: String, binding: Binding)] = []
+    var guides: [GuideSpec] = []
+    var importStack: [String] = []
+    var imported: Set<String> = []
+
+    public init(sink: DiagnosticSink, loader: SourceLoader) {
+        self.sink = sink
+        self.loader = loader
+    }
+
+    // MARK: - Entry points
+
+    /// Adds the `fn` and `dist` definitions of a library file (the standard library).
+    public func loadLibrary(_ file: SourceFile) {
+        imported.insert(file.path)
+        let program = Parser.parse(file, sink: sink)
+        libraryItems(program)
+    }
+
+    /// Checks and lowers the model; nil when there were errors.
+    public func elaborate(_ program: SourceProgram) -> CheckedModel? {
+        importStack = [program.file.path]
+        imported.insert(program.file.path)
+        for item in program.items { topLevel(item) }
+        if paramDecls.isEmpty && !sink.hasErrors {
+            let span = SourceSpan(file: program.file, start: 0, end: 0)
+            sink.report(Diagnostic.error("the model declares no 'param': there is nothing to infer", at: span,
+                                         help: "declare a latent variable, e.g. 'param mu: real'"))
+        }
+        if sink.hasErrors { return nil }
+        return assemble()
+    }
+
+    private func topLevel(_ item: Stmt) {
+        switch item.kind {
+        case .data(let name, let t): declare(name, t, isParam: false)
+        case .param(let name, let t): declare(name, t, isParam: true)
+        case .fn(let def): defineFn(def)
+        case .dist(let def): defineDist(def)
+        case .guide(let g): defineGuide(g)
+        case .import_(let path): importFile(path, span: item.span)
+        case .let_(let name, _, _):
+            statementNoVectorize(item)
+            if let b = lookup(name.name) { topLevelLets.append((name.name, b)) }
+        default:
+            statementNoVectorize(item)
+        }
+    }
+
+    /// At top level nothing is batched, so a CannotVectorize cannot escape.
+    private func statementNoVectorize(_ s: Stmt) {
+        do { try statement(s) } catch { sink.report(Diagnostic.error("internal: vectorisation escaped", at: s.span)) }
+    }
+
+    // MARK: - Scopes
+
+    func lookup(_ name: String) -> Binding? {
+        for scope in scopes.reversed() { if let b = scope[name] { return b } }
+        return nil
+    }
+
+    func bind(_ name: Identifier, _ b: Binding) {
+        if let previous = lookup(name.name) {
+            let prevSpan: SourceSpan
+            switch previous {
+            case .value(_, let s): prevSpan = s
+            case .local(let l): prevSpan = l.span
+            }
+            var d = Diagnostic.error("'\(name.name)' is already declared", at: name.span,
+                                     help: "choose another name; names cannot be redeclared or shadowed")
+            if prevSpan.file != nil {
+                d.notes = [Diagnostic(.note, "'\(name.name)' was declared here", at: prevSpan)]
+            }
+            sink.report(d)
+            return
+        }
+        scopes[scopes.count - 1][name.name] = b
+    }
+
+    var namesInScope: [String] { scopes.flatMap { $0.keys } }
+
+    // MARK: - Declarations
+
+    private func declare(_ name: Identifier, _ t: TypeExpr, isParam: Bool) {
+        guard let (type, constraint) = elaborateType(t, for: name.name, isParam: isParam) else {
+            bind(name, .value(errorValue(), span: name.span))
+            return
+        }
+        let v = builder.inputValue(type)
+        let decl = Declaration(name: name.name, base: t.base, type: type, constraint: constraint, span: name.span)
+        let input = Input(name: name.name, value: v, role: isParam ? .param : .data, type: type, constraint: constraint)
+        inputs.append(input)
+        if isParam { paramDecls.append(decl) } else { dataDecls.append(decl) }
+        var tv = TV(value: v, type: type, dep: isParam ? .param : .data)
+        if !isParam, type == .int { tv.size = Size(symbol: name.name) }
+        bind(name, .value(tv, span: name.span))
+    }
+
+    /// The IR type and constraint of a declared `data`/`param` type.
+    func elaborateType(_ t: TypeExpr, for name: String, isParam: Bool) -> (IRType, Constraint)? {
+        if isParam && t.base == .int {
+            sink.error("a param cannot be an int", at: t.span,
+                       help: "params are real-valued; 'int' is for data, loop indices and sizes")
+            return nil
+        }
+        guard let shape = elaborateShape(t) else { return nil }
+        let elem: Elem = t.base == .int ? .int : .real
+        let type = IRType(elem, shape)
+        var constraint = Constraint.none
+        switch t.base {
+        case .simplex: constraint = .simplex
+        case .ordered: constraint = .ordered
+        case .positive_ordered: constraint = .positiveOrdered
+        default: break
+        }
+        if !t.bounds.isEmpty {
+            if constraint != .none {
+                sink.error("\(t.base.rawValue) cannot have bounds", at: t.bounds[0].span)
+                return nil
+            }
+            var lower: BoundValue?, upper: BoundValue?
+            for b in t.bounds {
+                guard let bv = boundValue(b, name: name) else { return nil }
+                if b.kind == .lower { lower = bv } else { upper = bv }
+            }
+            if let l = lower, let u = upper {
+                if case .constant(let x) = l, case .constant(let y) = u, x >= y {
+                    sink.error("the lower bound \(l) is not below the upper bound \(u)", at: t.bounds[0].span.to(t.bounds[1].span))
+                    return nil
+                }
+                constraint = .lowerUpper(l, u)
+            } else if let l = lower {
+                constraint = .lower(l)
+            } else if let u = upper {
+                constraint = .upper(u)
+            }
+        }
+        return (type, constraint)
+    }
+
+    private func boundValue(_ b: Bound, name: String) -> BoundValue? {
+        let tv = scalarExpr(b.value)
+        if tv.isError { return nil }
+        guard tv.type.isScalar else {
+            sink.error("a bound must be a scalar, not \(tv.type)", at: b.value.span)
+            return nil
+        }
+        guard tv.dep <= .data else {
+            sink.error("a bound may depend on data only", at: b.value.span,
+                       help: "bounds are fixed for a fit; compute the parameter from an unbounded one instead")
+            return nil
+        }
+        if let c = tv.constant { return .constant(c) }
+        if let input = inputs.first(where: { $0.value == tv.value }) { return .named(input.name) }
+        let outName = "\(name).\(b.kind.rawValue)"
+        tdataOutputs.append((outName, tv.value))
+        return .named(outName)
+    }
+
+    /// Shape of a declared type; sizes must be int expressions of data.
+    func elaborateShape(_ t: TypeExpr) -> Shape? {
+        let expected: Int
+        switch t.base {
+        case .int, .real: expected = t.isArray ? 1 : 0
+        case .vector, .row_vector, .simplex, .ordered, .positive_ordered: expected = 1
+        case .matrix: expected = 2
+        }
+        if t.sizes.count != expected {
+            let what = expected == 0 ? "no size" : expected == 1 ? "one size" : "two sizes (rows, columns)"
+            let example = expected == 1 ? "\(t.base.rawValue)[N]" : expected == 2 ? "matrix[N, K]" : t.base.rawValue
+            sink.error("\(t.base.rawValue) takes \(what), got \(t.sizes.count)", at: t.span,
+                       help: "write '\(example)'")
+            return nil
+        }
+        var sizes: [Size] = []
+        for e in t.sizes {
+            guard let s = sizeExpr(e) else { return nil }
+            sizes.append(s)
+        }
+        switch t.base {
+        case .int, .real: return t.isArray ? .vector(sizes[0]) : .scalar
+        case .vector, .simplex, .ordered, .positive_ordered: return .vector(sizes[0])
+        case .row_vector: return .rowVector(sizes[0])
+        case .matrix: return .matrix(sizes[0], sizes[1])
+        }
+    }
+
+    /// A size: an int expression of data built from literals, int data, `+`, `-`, `*` and `size(...)`.
+    func sizeExpr(_ e: Expr) -> Size? {
+        let tv = scalarExpr(e)
+        if tv.isError { return nil }
+        guard tv.type == .int else {
+            sink.error("a size must be an int, not \(tv.type)", at: e.span)
+            return nil
+        }
+        guard tv.dep <= .data else {
+            sink.error("a size may depend on data only", at: e.span)
+            return nil
+        }
+        guard let s = tv.size else {
+            sink.error("a size must be built from int literals, int data, '+', '-' and '*'", at: e.span,
+                       help: "compute it first: 'let M = ...' at top level, then use 'M'")
+            return nil
+        }
+        if let c = s.constant, c < 0 {
+            sink.error("a size cannot be negative (\(c))", at: e.span)
+            return nil
+        }
+        return s
+    }
+
+    /// Lowers an expression that is evaluated at top level even inside a loop (sizes, bounds).
+    func scalarExpr(_ e: Expr) -> TV {
+        let saved = batch
+        batch = nil
+        defer { batch = saved }
+        do { return try expr(e) } catch { return errorValue() }
+    }
+
+    // MARK: - Guides
+
+    private func defineGuide(_ g: GuideDecl) {
+        let familyName = g.family ?? g.name
+        guard let family = GuideFamily(rawValue: familyName.name) else {
+            let names = GuideFamily.allCases.map(\.rawValue)
+            let help = closest(to: familyName.name, in: names).map { "did you mean '\($0)'?" }
+                ?? "families are " + names.joined(separator: ", ")
+            if g.family == nil {
+                sink.error("'\(familyName.name)' is not a guide family", at: familyName.span,
+                           help: help + (closest(to: familyName.name, in: names) == nil ? "; or name one: 'guide \(familyName.name) = meanfield'" : ""))
+            } else {
+                sink.error("unknown guide family '\(familyName.name)'", at: familyName.span, help: help)
+            }
+            return
+        }
+        if let previous = guides.first(where: { $0.name == g.name.name }) {
+            var d = Diagnostic.error("guide '\(g.name.name)' is already declared", at: g.name.span)
+            d.notes = [Diagnostic(.note, "the first declaration is here", at: previous.span)]
+            sink.report(d)
+            return
+        }
+        var options: [(GuideKey, GuideValue)] = []
+        for entry in g.entries {
+            guard let key = GuideKey(rawValue: entry.key.name), family.allKeys.contains(key) else {
+                let allowed = family.allKeys.map(\.rawValue)
+                let help = closest(to: entry.key.name, in: allowed).map { "did you mean '\($0)'?" }
+                    ?? "\(family.rawValue) takes " + allowed.joined(separator: ", ")
+                let known = GuideKey(rawValue: entry.key.name) != nil
+                sink.error(known ? "'\(entry.key.name)' does not apply to a \(family.rawValue) guide"
+                                 : "unknown guide key '\(entry.key.name)'", at: entry.key.span, help: help)
+                continue
+            }
+            if options.contains(where: { $0.0 == key }) {
+                sink.error("guide key '\(key.rawValue)' is given twice", at: entry.key.span)
+                continue
+            }
+            if !validGuideValue(key, entry.value) {
+                sink.error("'\(key.rawValue)' must be \(key.expected)", at: entry.valueSpan)
+                continue
+            }
+            options.append((key, entry.value))
+        }
+        guides.append(GuideSpec(name: g.name.name, family: family, options: options.map { (key: $0.0, value: $0.1) }, span: g.name.span))
+    }
+
+    private func validGuideValue(_ key: GuideKey, _ v: GuideValue) -> Bool {
+        switch (key, v) {
+        case (.layers, .int(let n)), (.transitions, .int(let n)), (.leapfrog, .int(let n)),
+             (.steps, .int(let n)), (.samples, .int(let n)):
+            return n >= 1
+        case (.seed, .int(let n)): return n >= 0
+        case (.hidden, .list(let xs)):
+            return xs.allSatisfy { if case .int(let n) = $0 { return n >= 1 } else { return false } }
+        case (.activation, .name(let s)): return GuideKey.activations.contains(s)
+        case (.base, .name(let s)): return GuideFamily(rawValue: s).map { $0 != .hvi } ?? false
+        case (.lr, .int(let n)), (.step_size, .int(let n)): return n > 0
+        case (.lr, .real(let x)), (.step_size, .real(let x)): return x > 0
+        default: return false
+        }
+    }
+
+    // MARK: - Imports
+
+    private func importFile(_ path: String, span: SourceSpan) {
+        guard let file = loader.load(path, relativeTo: span.file) else {
+            sink.error("cannot read '\(path)'", at: span, help: "paths are relative to the importing file")
+            return
+        }
+        if let i = importStack.firstIndex(of: file.path) {
+            let cycle = (importStack[i...] + [file.path]).map { lastComponent($0) }.joined(separator: " -> ")
+            sink.error("import cycle: \(cycle)", at: span)
+            return
+        }
+        if imported.contains(file.path) { return }
+        imported.insert(file.path)
+        importStack.append(file.path)
+        defer { importStack.removeLast() }
+        libraryItems(Parser.parse(file, sink: sink))
+    }
+
+    private func libraryItems(_ program: SourceProgram) {
+        for item in program.items {
+            switch item.kind {
+            case .fn(let def): defineFn(def)
+            case .dist(let def): defineDist(def)
+            case .import_(let path): importFile(path, span: item.span)
+            default:
+                sink.error("an imported file may only define functions and distributions", at: item.span,
+                           help: "move data, params and statements into the model file")
+            }
+        }
+    }
+
+    // MARK: - Assembly
+
+    private func assemble() -> CheckedModel {
+        let target = sumTerms(targetTerms)
+        var derivedOutputs: [(String, Value)] = []
+        for (name, binding) in topLevelLets {
+            let tv: TV
+            switch binding {
+            case .value(let v, _): tv = v
+            case .local(let l): tv = l.current
+            }
+            if tv.isError { continue }
+            if tv.dep == .param { derivedOutputs.append((name, tv.value)) } else { tdataOutputs.append((name, tv.value)) }
+        }
+        let (instrs, types) = builder.finish()
+        let dataInputs = inputs.filter { $0.role == .data }
+        let paramInputs = inputs.filter { $0.role == .param }
+        var seen = Set(dataInputs.map(\.value))
+        var tdataInputs: [Input] = []
+        for (name, v) in tdataOutputs where seen.insert(v).inserted {
+            tdataInputs.append(Input(name: name, value: v, role: .tdata, type: types[v.id], constraint: .none))
+        }
+        let all = dataInputs + tdataInputs + paramInputs
+        let td = Program.extract(name: "transformed_data", from: instrs, types: types, inputs: dataInputs, outputs: tdataOutputs)
+        let ld = Program.extract(name: "log_density", from: instrs, types: types, inputs: all, outputs: [("target", target)])
+        let dv = Program.extract(name: "derived", from: instrs, types: types, inputs: all, outputs: derivedOutputs)
+        return CheckedModel(data: dataDecls, params: paramDecls, guides: guides, transformedData: td, logDensity: ld,
+                            derived: dv, assumptions: builder.assumptions, distributions: dists)
+    }
+
+    func sumTerms(_ terms: [TV]) -> Value {
+        guard var acc = terms.first?.value else { return builder.constant(0) }
+        for t in terms.dropFirst() { acc = (try? builder.emit(.binary(.add), [acc, t.value])) ?? acc }
+        return acc
+    }
+
+    func errorValue() -> TV {
+        TV(value: Value(0), type: .real, dep: .literal, isError: true)
+    }
+}
+
+func lastComponent(_ path: String) -> String {
+    path.split(separator: "/").last.map(String.init) ?? path
+}
+
+/// Finds imported files. The driver's implementation reads the file system.
+public protocol SourceLoader {
+    /// The file at `path` relative to the importing file, with a canonical `path`; nil if unreadable.
+    func load(_ path: String, relativeTo: SourceFile?) -> SourceFile?
+}

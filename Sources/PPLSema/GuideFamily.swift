@@ -1,0 +1,37 @@
+/// The variational families a `guide` block can name, and the keys each accepts.
+public enum GuideFamily: String, CaseIterable, Sendable {
+    case meanfield, fullrank, planar, radial, nice, realnvp, maf, iaf, hvi
+
+    /// Keys usable in a block of this family, besides the fitting keys every guide takes.
+    public var keys: [GuideKey] {
+        switch self {
+        case .meanfield, .fullrank: return []
+        case .planar, .radial: return [.layers]
+        case .nice, .realnvp, .maf, .iaf: return [.layers, .hidden, .activation]
+        case .hvi: return [.transitions, .leapfrog, .base, .step_size]
+        }
+    }
+
+    public var allKeys: [GuideKey] { keys + GuideKey.fittingKeys }
+}
+
+public enum GuideKey: String, CaseIterable, Sendable {
+    case layers, hidden, activation, transitions, leapfrog, base, step_size
+    case steps, lr, samples, seed
+
+    public static let fittingKeys: [GuideKey] = [.steps, .lr, .samples, .seed]
+
+    public static let activations = ["tanh", "relu", "elu", "softplus", "sigmoid", "leaky_relu"]
+
+    /// What the value must be, for the error message.
+    public var expected: String {
+        switch self {
+        case .layers, .transitions, .leapfrog, .steps, .samples: return "a positive integer"
+        case .seed: return "a non-negative integer"
+        case .hidden: return "a list of positive integers, e.g. [32, 32]"
+        case .activation: return "one of " + GuideKey.activations.joined(separator: ", ")
+        case .base: return "a guide family other than hvi, e.g. meanfield"
+        case .step_size, .lr: return "a positive number"
+        }
+    }
+}

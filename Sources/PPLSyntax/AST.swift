@@ -1,0 +1,156 @@
+/// The syntax tree of a `.ppl` file. Every node carries the span it was parsed from.
+
+public struct Identifier: Hashable, Sendable {
+    public let name: String
+    public let span: SourceSpan
+    public init(_ name: String, span: SourceSpan) {
+        self.name = name
+        self.span = span
+    }
+}
+
+public enum UnaryOp: String, Sendable { case neg = "-", not = "!", plus = "+" }
+
+public enum BinaryOp: String, Sendable {
+    case add = "+", sub = "-", mul = "*", div = "/", elemMul = ".*", elemDiv = "./", pow = "^"
+    case eq = "==", ne = "!=", lt = "<", le = "<=", gt = ">", ge = ">=", and = "&&", or = "||"
+}
+
+/// One position in `x[...]` (grammar: index).
+public enum IndexArg: Sendable {
+    case single(Expr)
+    /// `a:b`, `a:`, `:b` or `:`.
+    case range(Expr?, Expr?)
+}
+
+public indirect enum ExprKind: Sendable {
+    case intLiteral(Int)
+    case realLiteral(Double)
+    case name(String)
+    case unary(UnaryOp, Expr)
+    case binary(BinaryOp, Expr, Expr)
+    case ternary(Expr, Expr, Expr)
+    /// `f(args)`; for `d_lpdf(x | a, b)` the arguments are `[x, a, b]` and `conditional` is true.
+    case call(Identifier, [Expr], conditional: Bool)
+    case index(Expr, [IndexArg])
+    case transpose(Expr)
+    /// `[a, b, c]`, a row_vector as in Stan.
+    case array([Expr])
+}
+
+public struct Expr: Sendable {
+    public var kind: ExprKind
+    public var span: SourceSpan
+    public init(_ kind: ExprKind, span: SourceSpan) {
+        self.kind = kind
+        self.span = span
+    }
+}
+
+public enum BaseType: String, Sendable {
+    case int, real, vector, row_vector, matrix, simplex, ordered, positive_ordered
+}
+
+public struct Bound: Sendable {
+    public enum Kind: String, Sendable { case lower, upper }
+    public let kind: Kind
+    public let value: Expr
+    public let span: SourceSpan
+}
+
+/// A declared type (grammar: type, sig_type). Signature types have no sizes and no bounds;
+/// `int[]` is written with `isArray` and no sizes.
+public struct TypeExpr: Sendable {
+    public var base: BaseType
+    public var bounds: [Bound]
+    public var sizes: [Expr]
+    public var isArray: Bool
+    public var span: SourceSpan
+    public init(base: BaseType, bounds: [Bound], sizes: [Expr], isArray: Bool, span: SourceSpan) {
+        self.base = base
+        self.bounds = bounds
+        self.sizes = sizes
+        self.isArray = isArray
+        self.span = span
+    }
+}
+
+public struct Param: Sendable {
+    public let name: Identifier
+    public let type: TypeExpr
+}
+
+/// A function or logpdf body: `= expr` or `{ statements; return expr }`.
+public enum Body: Sendable {
+    case expr(Expr)
+    case block([Stmt])
+}
+
+public struct FnDef: Sendable {
+    public let name: Identifier
+    public let params: [Param]
+    public let result: TypeExpr
+    public let body: Body
+    public let span: SourceSpan
+}
+
+public struct DistDef: Sendable {
+    public let name: Identifier
+    public let params: [Param]
+    public let support: TypeExpr
+    public let variate: Identifier
+    public let body: Body
+    public let span: SourceSpan
+}
+
+public indirect enum GuideValue: Sendable {
+    case int(Int)
+    case real(Double)
+    case name(String)
+    case list([GuideValue])
+}
+
+public struct GuideEntry: Sendable {
+    public let key: Identifier
+    public let value: GuideValue
+    public let valueSpan: SourceSpan
+}
+
+public struct GuideDecl: Sendable {
+    public let name: Identifier
+    /// The family named after `=`; when absent the name is the family.
+    public let family: Identifier?
+    public let entries: [GuideEntry]
+    public let span: SourceSpan
+}
+
+public indirect enum StmtKind: Sendable {
+    case data(Identifier, TypeExpr)
+    case param(Identifier, TypeExpr)
+    case let_(Identifier, TypeExpr?, Expr?)
+    /// `name[i, j][k] = value`; `indices` may be empty only for a diagnostic.
+    case assign(Identifier, [[IndexArg]], Expr)
+    case tilde(Expr, Identifier, [Expr])
+    case targetPlus(Expr)
+    case for_(Identifier, Expr, Expr, [Stmt])
+    case if_(Expr, [Stmt], [Stmt]?)
+    case return_(Expr)
+    case fn(FnDef)
+    case dist(DistDef)
+    case guide(GuideDecl)
+    case import_(String)
+}
+
+public struct Stmt: Sendable {
+    public var kind: StmtKind
+    public var span: SourceSpan
+    public init(_ kind: StmtKind, span: SourceSpan) {
+        self.kind = kind
+        self.span = span
+    }
+}
+
+public struct SourceProgram: Sendable {
+    public let file: SourceFile
+    public let items: [Stmt]
+}

@@ -1,0 +1,28 @@
+import ArgumentParser
+import Foundation
+
+@main
+struct PPL: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ppl",
+        abstract: "A probabilistic-programming language with variational inference.",
+        subcommands: [Check.self, IR.self]
+    )
+}
+
+/// Exit codes: 0 success, 65 a user error (the model or its data), 70 an internal error.
+enum Exit {
+    static let userError = ExitCode(65)
+    static let internalError = ExitCode(70)
+}
+
+enum Terminal {
+    /// Colour only on a terminal and when NO_COLOR is unset.
+    static var stderrColor: Bool {
+        ProcessInfo.processInfo.environment["NO_COLOR"] == nil && isatty(2) == 1
+    }
+
+    static func error(_ text: String) {
+        FileHandle.standardError.write(Data(text.utf8))
+    }
+}
