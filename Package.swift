@@ -24,7 +24,8 @@ let package = Package(
             ]
         ),
         .testTarget(name: "PPLSyntaxTests", dependencies: ["PPLSyntax"]),
+        .testTarget(name: "PPLIRTests", dependencies: ["PPLIR"]),
         .testTarget(name: "PPLSemaTests", dependencies: ["PPLSyntax", "PPLIR", "PPLSema", "PPLDriver"]),
-        .testTarget(name: "PPLDriverTests", dependencies: ["PPLDriver"]),
+        .testTarget(name: "PPLDriverTests", dependencies: ["PPLDriver", "ppl"]),
     ]
 )

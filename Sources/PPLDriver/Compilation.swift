@@ -13,6 +13,9 @@ public struct Compilation {
 
     public var succeeded: Bool { model != nil }
 
+    /// The standard library, read once per process.
+    static let libraries: [SourceFile] = Stdlib.files().compactMap(FileSourceLoader.read)
+
     public static func compile(path: String) -> Compilation {
         guard let file = FileSourceLoader.read(path) else {
             return Compilation(path: path, model: nil, diagnostics: [], readError: "cannot read '\(path)'")
@@ -21,24 +24,38 @@ public struct Compilation {
     }
 
     public static func compile(file: SourceFile) -> Compilation {
+        LargeStack.run { compileOnThisThread(file: file) }
+    }
+
+    private static func compileOnThisThread(file: SourceFile) -> Compilation {
         let sink = DiagnosticSink()
         let elaborator = Elaborator(sink: sink, loader: FileSourceLoader())
-        let libraries = Stdlib.files()
+        let libraries = Compilation.libraries
         if libraries.isEmpty {
             return Compilation(path: file.path, model: nil, diagnostics: [],
                                readError: "cannot find the standard library (stdlib/*.ppl); set PPL_STDLIB to its folder")
         }
-        for lib in libraries {
-            if let f = FileSourceLoader.read(lib) { elaborator.loadLibrary(f) }
-        }
+        for lib in libraries { elaborator.loadLibrary(lib) }
         let program = Parser.parse(file, sink: sink)
-        let model = sink.hasErrors && program.items.isEmpty ? nil : elaborator.elaborate(program)
+        var model: CheckedModel?
         if program.items.isEmpty && !sink.hasErrors {
             sink.report(Diagnostic.error("the model is empty: there is nothing to infer",
                                          at: SourceSpan(file: file, start: 0, end: 0),
                                          help: "declare at least one 'param' and its prior"))
+        } else if !program.items.isEmpty {
+            model = elaborator.elaborate(program)
         }
-        return Compilation(path: file.path, model: sink.hasErrors ? nil : model, diagnostics: sink.diagnostics, readError: nil)
+        // Errors in source order: files as first met, then by position.
+        var order: [String: Int] = [:]
+        for d in sink.diagnostics { if let f = d.span.file, order[f.path] == nil { order[f.path] = order.count } }
+        let sorted = sink.diagnostics.enumerated().sorted { a, b in
+            let fa = a.element.span.file.map { order[$0.path]! } ?? -1
+            let fb = b.element.span.file.map { order[$0.path]! } ?? -1
+            if fa != fb { return fa < fb }
+            if a.element.span.start != b.element.span.start { return a.element.span.start < b.element.span.start }
+            return a.offset < b.offset
+        }.map(\.element)
+        return Compilation(path: file.path, model: sink.hasErrors ? nil : model, diagnostics: sorted, readError: nil)
     }
 
     public func renderDiagnostics(color: Bool) -> String {

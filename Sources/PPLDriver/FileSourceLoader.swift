@@ -6,12 +6,30 @@ import PPLSyntax
 public struct FileSourceLoader: SourceLoader {
     public init() {}
 
+    /// Keeps paths as the user wrote them (relative stays relative) so messages show
+    /// `models/lib.ppl`, not an absolute path.
     public func load(_ path: String, relativeTo: SourceFile?) -> SourceFile? {
-        var url = URL(fileURLWithPath: path)
-        if !path.hasPrefix("/"), let base = relativeTo?.path {
-            url = URL(fileURLWithPath: base).deletingLastPathComponent().appendingPathComponent(path)
+        var joined = path
+        if !path.hasPrefix("/"), let base = relativeTo?.path, let slash = base.lastIndex(of: "/") {
+            joined = String(base[...slash]) + path
         }
-        return FileSourceLoader.read(url.standardizedFileURL.path)
+        return FileSourceLoader.read(FileSourceLoader.normalise(joined))
+    }
+
+    public func identity(of file: SourceFile) -> String {
+        URL(fileURLWithPath: file.path).standardizedFileURL.resolvingSymlinksInPath().path
+    }
+
+    /// Removes `.` and resolvable `..` segments without touching the file system.
+    static func normalise(_ path: String) -> String {
+        var parts: [Substring] = []
+        for part in path.split(separator: "/", omittingEmptySubsequences: true) {
+            if part == "." { continue }
+            if part == "..", let last = parts.last, last != ".." { parts.removeLast(); continue }
+            parts.append(part)
+        }
+        let joined = parts.joined(separator: "/")
+        return path.hasPrefix("/") ? "/" + joined : (joined.isEmpty ? "." : joined)
     }
 
     public static func read(_ path: String) -> SourceFile? {

@@ -86,6 +86,10 @@ public struct Input: Sendable {
 public struct SizeAssumption: Hashable, Sendable {
     public var lhs: Size
     public var rhs: Size
+    public init(lhs: Size, rhs: Size) {
+        self.lhs = lhs
+        self.rhs = rhs
+    }
 }
 
 /// An IR program: named inputs, a body, named outputs (the body's yields).

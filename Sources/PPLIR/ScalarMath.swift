@@ -72,19 +72,22 @@ public enum ScalarMath {
         x > 0 ? x + Foundation.log1p(Foundation.exp(-x)) : Foundation.log1p(Foundation.exp(x))
     }
 
-    /// Digamma by recurrence up to x ≥ 6 and the asymptotic series; reflection for x < 0.
+    /// Digamma by recurrence up to x ≥ 10 and the asymptotic series (error below 1e-14);
+    /// reflection psi(x) = psi(1 - x) - pi / tan(pi x) for x < 0.
     public static func digamma(_ x: Double) -> Double {
         if x.isNaN || x == -.infinity { return .nan }
         if x <= 0 && x == x.rounded() { return .nan }
         if x < 0 { return digamma(1 - x) - Double.pi / Foundation.tan(Double.pi * x) }
         var x = x, r = 0.0
-        while x < 6 { r -= 1 / x; x += 1 }
+        while x < 10 { r -= 1 / x; x += 1 }
         let f = 1 / (x * x)
-        let series = f * (-1.0 / 12 + f * (1.0 / 120 + f * (-1.0 / 252 + f * (1.0 / 240 + f * (-1.0 / 132)))))
+        let series = f * (-1.0 / 12 + f * (1.0 / 120 + f * (-1.0 / 252 + f * (1.0 / 240 + f * (-1.0 / 132
+            + f * (691.0 / 32760 + f * (-1.0 / 12)))))))
         return r + Foundation.log(x) - 0.5 / x + series
     }
 
-    /// Trigamma by recurrence up to x ≥ 6 and the asymptotic series; reflection for x < 0.
+    /// Trigamma by recurrence up to x ≥ 10 and the asymptotic series (error below 1e-14);
+    /// reflection for x < 0.
     public static func trigamma(_ x: Double) -> Double {
         if x.isNaN || x == -.infinity { return .nan }
         if x <= 0 && x == x.rounded() { return .nan }
@@ -93,9 +96,10 @@ public enum ScalarMath {
             return -trigamma(1 - x) + Double.pi * Double.pi / (s * s)
         }
         var x = x, r = 0.0
-        while x < 6 { r += 1 / (x * x); x += 1 }
+        while x < 10 { r += 1 / (x * x); x += 1 }
         let f = 1 / (x * x)
-        let series = 1 / x + f / 2 + f / x * (1.0 / 6 + f * (-1.0 / 30 + f * (1.0 / 42 + f * (-1.0 / 30))))
+        let series = 1 / x + f / 2 + f / x * (1.0 / 6 + f * (-1.0 / 30 + f * (1.0 / 42 + f * (-1.0 / 30
+            + f * (5.0 / 66 + f * (-691.0 / 2730))))))
         return r + series
     }
 }

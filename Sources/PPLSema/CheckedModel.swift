@@ -72,3 +72,15 @@ public struct CheckedModel: Sendable {
         params.reduce(Size(0)) { $0 + $1.unconstrainedSize }
     }
 }
+
+/// A type without its sizes (`vector`, `int[]`), for messages about signatures.
+func kindName(_ t: IRType) -> String {
+    switch (t.elem, t.shape) {
+    case (.int, .scalar): return "int"
+    case (.real, .scalar): return "real"
+    case (.int, .vector): return "int[]"
+    case (.real, .vector): return "vector"
+    case (_, .rowVector): return "row_vector"
+    case (_, .matrix): return "matrix"
+    }
+}

@@ -112,28 +112,38 @@ extension Elaborator {
         case (.row_vector, _): type = .rowVector(n)
         case (.matrix, _): type = .matrix(Size(symbol: "rows(\(name))"), Size(symbol: "cols(\(name))"))
         }
-        return TV(value: builder.inputValue(type), type: type, dep: .param, size: type == .int ? Size(symbol: name) : nil)
+        // Int arguments can only come from data, so they may size containers and bound loops.
+        let dep: Dep = type.elem == .int ? .data : .param
+        return TV(value: builder.inputValue(type), type: type, dep: dep, size: type == .int ? Size(symbol: name) : nil)
     }
 
     // MARK: - Definitions
 
+    /// Registers a function, then checks its body. A function whose signature or body has
+    /// errors stays registered as broken, so its calls add no further errors.
     func defineFn(_ def: FnDef) {
         if let clash = nameClash(def.name.name, span: def.name.span) { sink.report(clash); return }
-        if !checkSignature(def.params, def.name.name) { return }
-        checkBody(name: def.name.name, params: def.params.map { ($0.name, $0.type) }, body: def.body, result: def.result, isDist: false)
         fns[def.name.name] = def
+        let before = sink.errorCount
+        if checkSignature(def.params, def.name.name) {
+            checkBody(name: def.name.name, params: def.params.map { ($0.name, $0.type) }, body: def.body,
+                      result: def.result, isDist: false)
+        }
+        if sink.errorCount > before { broken.insert(def.name.name) }
     }
 
     func defineDist(_ def: DistDef) {
         if let clash = nameClash(def.name.name, span: def.name.span) { sink.report(clash); return }
-        if !checkSignature(def.params, def.name.name) { return }
-        if def.params.contains(where: { $0.name.name == def.variate.name }) {
-            sink.error("the variate '\(def.variate.name)' has the name of a parameter", at: def.variate.span)
-            return
-        }
-        checkBody(name: def.name.name, params: [(def.variate, def.support)] + def.params.map { ($0.name, $0.type) },
-                  body: def.body, result: nil, isDist: true)
         dists[def.name.name] = DistInfo(def: def, discrete: def.support.base == .int)
+        let before = sink.errorCount
+        if !checkSignature(def.params, def.name.name) {
+        } else if def.params.contains(where: { $0.name.name == def.variate.name }) {
+            sink.error("the variate '\(def.variate.name)' has the name of a parameter", at: def.variate.span)
+        } else {
+            checkBody(name: def.name.name, params: [(def.variate, def.support)] + def.params.map { ($0.name, $0.type) },
+                      body: def.body, result: nil, isDist: true)
+        }
+        if sink.errorCount > before { broken.insert(def.name.name) }
     }
 
     private func nameClash(_ name: String, span: SourceSpan) -> Diagnostic? {
@@ -167,11 +177,8 @@ extension Elaborator {
         builder.abandonBlock()
         if let r, !r.isError, let result, let bodySpan = bodyResultSpan(body) {
             if !accepts(result, r.type, vectorised: false) {
-                sink.error("'\(name)' is declared to return \(typeName(result)) but returns \(r.type)", at: bodySpan)
+                sink.error("'\(name)' is declared to return \(typeName(result)) but returns \(kindName(r.type))", at: bodySpan)
             }
-        }
-        if let r, !r.isError, isDist, r.type.elem != .real && r.type.elem != .int {
-            sink.error("a logpdf must be real", at: bodyResultSpan(body) ?? .none)
         }
     }
 
@@ -217,12 +224,14 @@ extension Elaborator {
 
     func inlineFn(_ def: FnDef, _ args: [TV], argSpans: [SourceSpan], span: SourceSpan) throws -> TV {
         let name = def.name.name
+        if broken.contains(name) { return errorValue() }
         guard args.count == def.params.count else {
             return arityError(name, expected: "\(def.params.count) argument\(def.params.count == 1 ? "" : "s")", got: args.count, span)
         }
         for (k, (p, a)) in zip(def.params, args).enumerated() {
             if !accepts(p.type, a.type, vectorised: false) {
-                sink.error("argument \(k + 1) of '\(name)' must be \(typeName(p.type)), not \(a.type)", at: argSpans[k])
+                sink.error("argument \(k + 1) of '\(name)' must be \(typeName(p.type)), not \(a.type)", at: argSpans[k],
+                           help: a.type.isScalar ? nil : "functions are not vectorised; call it in a loop, or declare the argument as a container")
                 return errorValue()
             }
         }
@@ -249,10 +258,15 @@ extension Elaborator {
     }
 
     /// The log density of a distribution at `variate`, summed over elements as in Stan.
+    ///
+    /// A logpdf is written for one element. Where a parameter declared `real` or `int`
+    /// (or the variate of a scalar distribution) receives a vector, the body is lowered
+    /// once over all elements, as a vectorised loop body is, and the result is summed.
     func distLogDensity(_ info: DistInfo, variate: TV, variateSpan: SourceSpan, args: [TV], argSpans: [SourceSpan],
                         callSpan: SourceSpan) throws -> TV {
         let def = info.def
         let name = def.name.name
+        if broken.contains(name) { return errorValue() }
         guard args.count == def.params.count else {
             let ps = def.params.map(\.name.name).joined(separator: ", ")
             sink.error("'\(name)' takes \(def.params.count) argument\(def.params.count == 1 ? "" : "s") (\(ps)), got \(args.count)", at: callSpan)
@@ -270,10 +284,69 @@ extension Elaborator {
             sink.error("argument '\(p.name.name)' of '\(name)' must be \(typeName(p.type)), not \(a.type)", at: argSpans[k])
             return errorValue()
         }
-        let r = try inline(name: name, params: [def.variate] + def.params.map(\.name), args: [variate] + args,
-                           body: def.body, span: callSpan)
-        if r.isError || r.batched || r.type.isScalar { return r }
+        let sigs = [def.support] + def.params.map(\.type)
+        var values = [variate] + args
+        let spans = [variateSpan] + argSpans
+        let names = [def.variate.name] + def.params.map(\.name.name)
+        // Arguments where a scalar is declared and a vector is given: these run element-wise.
+        let elementwise = values.indices.filter { i in
+            sigs[i].isArray == false && (sigs[i].base == .real || sigs[i].base == .int) && values[i].type.shape.rank == 1
+        }
+        let batchable = !elementwise.isEmpty && !values.contains(where: { $0.type.shape.rank == 2 })
+        var batchedHere = false
+        let savedBatch = batch
+        if batchable {
+            if batch != nil { throw CannotVectorize() }
+            var length: Size?
+            var first = 0
+            for i in elementwise {
+                var v = values[i]
+                if case .rowVector = v.type.shape { v.value = try! builder.emit(.transpose, [v.value]) }
+                let n = v.type.shape.count
+                if let l = length {
+                    if compareSizes(l, n) == .different {
+                        sink.error("arguments of '\(name)' have different sizes: '\(names[first])' has \(l) elements, '\(names[i])' has \(n)",
+                                   at: spans[i])
+                        return errorValue()
+                    }
+                    try? builder.assume(l, equals: n)
+                } else {
+                    length = n
+                    first = i
+                }
+                values[i] = TV(value: v.value, type: IRType(v.type.elem, .scalar), dep: v.dep, batched: true)
+            }
+            batch = (builder.inputValue(.int), Size(0), length!, name)
+            batchedHere = true
+        }
+        defer { batch = savedBatch }
+        let r = try inline(name: name, params: [def.variate] + def.params.map(\.name), args: values, body: def.body, span: callSpan)
+        batch = savedBatch
+        if r.isError { return r }
+        if batchedHere && !r.batched && r.type.isScalar {
+            // The same amount for every element.
+            let n = builder.append(.size(batchLength(values)), [], type: .int)
+            return TV(value: try! builder.emit(.binary(.mul), [r.value, n]), type: .real, dep: r.dep)
+        }
+        if (r.batched && !batchedHere) || (r.type.isScalar && !r.batched) { return toReal(r) }
         return TV(value: try! builder.emit(.sum, [r.value]), type: .real, dep: r.dep)
+    }
+
+    private func batchLength(_ values: [TV]) -> Size {
+        for v in values where v.batched {
+            if case .vector(let n) = builder.type(of: v.value).shape { return n }
+        }
+        return Size(1)
+    }
+
+    /// An int value as a real (`n + 0.0`), where a real is declared or expected.
+    func toReal(_ tv: TV) -> TV {
+        if tv.type.elem == .real || tv.isError { return tv }
+        if let c = tv.constant, !tv.batched {
+            return TV(value: builder.constant(c), type: tv.type.with(elem: .real), dep: tv.dep, constant: c)
+        }
+        let v = try! builder.emit(.binary(.add), [tv.value, builder.constant(0)])
+        return TV(value: v, type: tv.type.with(elem: .real), dep: tv.dep, batched: tv.batched)
     }
 
     // MARK: - Builtins with their own lowering
@@ -345,7 +418,11 @@ extension Elaborator {
             if args[0].type.isScalar { return args[0] }
             return try emit(.binary(.div), [try reduce(.sum, args[0]), count(args[0])])
         case .variance, .sd:
-            guard want(1), requireVector(args[0], 0) else { return errorValue() }
+            guard want(1) else { return errorValue() }
+            if args[0].type.isScalar {
+                sink.error("'\(name)' takes a container, not a scalar", at: argSpans[0])
+                return errorValue()
+            }
             let x = args[0]
             let mean = try emit(.binary(.div), [try reduce(.sum, x), count(x)])
             let dev = try emit(.unary(.square), [try emit(.binary(.sub), [x, mean])])
@@ -399,10 +476,6 @@ extension Elaborator {
             return TV(value: builder.append(.fill, [args[0].value], type: t), type: t, dep: args[0].dep)
         case .size, .num_elements:
             guard want(1) else { return errorValue() }
-            if s == .size, case .matrix = args[0].type.shape {
-                sink.error("'size' takes a vector or array; use rows(M), cols(M) or num_elements(M)", at: argSpans[0])
-                return errorValue()
-            }
             return count(args[0])
         case .rows, .cols:
             guard want(1) else { return errorValue() }

@@ -66,11 +66,23 @@ extension Elaborator {
             for i in items { values.append(try expr(i)) }
             if values.contains(where: \.isError) { return errorValue() }
             if values.contains(where: \.batched) { throw CannotVectorize() }
-            for (v, i) in zip(values, items) where !v.type.isScalar {
-                sink.error("elements of '[...]' must be scalars, not \(v.type)", at: i.span)
-                return errorValue()
+            let t: IRType
+            if case .rowVector(let n) = values[0].type.shape {
+                // Rows stacked into a matrix, as in Stan.
+                for (v, i) in zip(values, items) {
+                    guard case .rowVector(let m) = v.type.shape, compareSizes(m, n) != .different else {
+                        sink.error("rows of '[...]' must all be row_vector[\(n)], not \(v.type)", at: i.span)
+                        return errorValue()
+                    }
+                }
+                t = .matrix(Size(values.count), n)
+            } else {
+                for (v, i) in zip(values, items) where !v.type.isScalar {
+                    sink.error("elements of '[...]' must be scalars (or row_vectors, for a matrix), not \(v.type)", at: i.span)
+                    return errorValue()
+                }
+                t = .rowVector(Size(values.count))
             }
-            let t = IRType.rowVector(Size(values.count))
             let v = builder.append(.pack, values.map(\.value), type: t)
             return TV(value: v, type: t, dep: values.map(\.dep).max() ?? .literal)
         }
@@ -295,7 +307,14 @@ extension Elaborator {
                 sink.error("an index must be an int or int[], not \(t.type)", at: e.span)
                 return nil
             }
-            if t.type.isScalar { return .single(t) }
+            if t.type.isScalar {
+                if let c = t.constant, c < 1 || dim.constant.map({ Int(c) > $0 }) == true {
+                    let range = dim.constant.map { "1 to \($0)" } ?? "1 to \(dim)"
+                    sink.error("index \(Int(c)) is out of range: indices run from \(range)", at: e.span)
+                    return nil
+                }
+                return .single(t)
+            }
             guard case .vector = t.type.shape else {
                 sink.error("a multi-index must be an int[], not \(t.type)", at: e.span)
                 return nil

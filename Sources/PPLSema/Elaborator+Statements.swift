@@ -26,15 +26,14 @@ extension Elaborator {
 
     /// Adds a real to the log density; containers add the sum of their elements.
     func addTarget(_ tv: TV, span: SourceSpan) {
-        var term = tv
-        if tv.batched {
-            term = TV(value: try! builder.emit(.sum, [tv.value]), type: .real, dep: tv.dep)
-        } else if !tv.type.isScalar {
-            term = TV(value: try! builder.emit(.sum, [tv.value]), type: .real, dep: tv.dep)
+        var term = toReal(tv)
+        if tv.batched || !tv.type.isScalar {
+            term = TV(value: try! builder.emit(.sum, [term.value]), type: .real, dep: tv.dep)
         }
         if let b = batch, !tv.batched {
-            // The same amount is added on every iteration.
-            let n = builder.append(.size(b.count), [], type: .int)
+            // The same amount is added on every iteration (none for an empty range).
+            var n = builder.append(.size(b.count), [], type: .int)
+            if b.count.constant == nil { n = try! builder.emit(.binary(.fmax), [n, builder.constant(0, .int)]) }
             term.value = try! builder.emit(.binary(.mul), [term.value, n])
         }
         targetTerms.append(term)
@@ -60,25 +59,27 @@ extension Elaborator {
                 sink.error("'\(name.name)' is declared \(declared) but the value is \(tv.type)\(err)", at: value.span)
                 tv = errorValue()
             } else if declared.elem == .real, tv.type.elem == .int {
-                tv.type = tv.type.with(elem: .real)
+                tv = toReal(tv)
             }
+        }
+        if scopes.count == 1, !inFunctionBody, tv.type == .int, tv.dep == .data, tv.size == nil, !tv.batched {
+            // A top-level int computed from data is a transformed-data value: it can size containers.
+            tv.size = Size(symbol: name.name)
         }
         bind(name, .value(tv, span: name.span))
     }
 
-    /// Shape of a `let` type: no bounds, no constrained types.
+    /// Shape of a `let` type. Bounds and constrained types are accepted, as in Stan's
+    /// transformed parameters, and document the value; only the shape is checked.
     private func letShape(_ t: TypeExpr) -> Shape? {
-        if !t.bounds.isEmpty {
-            sink.error("a 'let' cannot have bounds", at: t.bounds[0].span, help: "bounds are for data and params")
-            return nil
+        for b in t.bounds {
+            let v = scalarExpr(b.value)
+            if !v.isError, v.dep == .param {
+                sink.error("a bound may depend on data only", at: b.value.span)
+                return nil
+            }
         }
-        switch t.base {
-        case .simplex, .ordered, .positive_ordered:
-            sink.error("a 'let' cannot be \(t.base.rawValue)", at: t.span, help: "declare it as vector[...]")
-            return nil
-        default:
-            return elaborateShape(t)
-        }
+        return elaborateShape(t)
     }
 
     /// nil when a value of type `from` fits a declared `to`, else a reason.
@@ -101,7 +102,7 @@ extension Elaborator {
         }
         guard case .local(let local) = binding else {
             sink.error("'\(name.name)' cannot be assigned", at: name.span,
-                       help: "only a 'let' declared with a type and no value can be assigned, e.g. 'let \(name.name): vector[N]'")
+                       help: "only a 'let' declared with a type and no value (e.g. 'let h: vector[N]') can be assigned")
             return
         }
         let rhs = try expr(value)
@@ -134,6 +135,20 @@ extension Elaborator {
                 return
             }
             args.append(it.value)
+        }
+        // The value must fit one element (or one row) of the local, per iteration.
+        let element: IRType
+        switch (cur.type.shape, idx.count) {
+        case (.vector, 1), (.rowVector, 1): element = IRType(cur.type.elem, .scalar)
+        case (.matrix(_, let c), 1): element = IRType(cur.type.elem, .vector(c))
+        case (.matrix, 2): element = IRType(cur.type.elem, .scalar)
+        default:
+            sink.error("'\(name.name)' is \(cur.type) and cannot take \(idx.count) index\(idx.count == 1 ? "" : "es")", at: span)
+            return
+        }
+        if let err = assignable(element, from: rhs.type), rhs.type.elem == element.elem || err != "" {
+            sink.error("cannot assign \(rhs.type) to an element of '\(name.name)', which is \(element)", at: value.span)
+            return
         }
         args.append(rhs.value)
         let op: Op = idx.count == 1 ? .set : .set2
@@ -181,7 +196,7 @@ extension Elaborator {
                 return
             }
         }
-        if canVectorize(body, variable: v.name), let l = lo.size, let h = hi.size {
+        if canVectorize(body, variable: v.name), let l = lo.size, let h = hi.size, (h - l + Size(1)).constant.map({ $0 > 0 }) ?? true {
             let savedSink = sink, savedTerms = targetTerms
             let locals = assignedLocals(body)
             let savedCurrents = locals.map(\.current)
@@ -229,19 +244,22 @@ extension Elaborator {
         }
         try statements(body)
         scopes.removeLast()
+        let addsTarget = !targetTerms.isEmpty
         var acc = params[1]
         for t in targetTerms { acc = try! builder.emit(.binary(.add), [acc, t.value]) }
         let termDep = targetTerms.map(\.dep).max() ?? .literal
-        let block = builder.endBlock(params: params, yields: [acc] + carried.map(\.current.value))
+        // The accumulator is carried only when the body adds to the log density.
+        let blockParams = addsTarget ? params : [params[0]] + params.dropFirst(2)
+        let yields = (addsTarget ? [acc] : []) + carried.map(\.current.value)
+        let block = builder.endBlock(params: blockParams, yields: yields)
         targetTerms = savedTerms
-        let zero = builder.constant(0)
-        let results = builder.appendRegion(.loop, [lo.value, hi.value, zero] + initial.map(\.value), regions: [block],
-                                           resultTypes: [.real] + initial.map { builder.type(of: $0.value) })
-        if !block.instrs.isEmpty || termDep > .literal {
-            targetTerms.append(TV(value: results[0], type: .real, dep: termDep))
-        }
+        let inits = (addsTarget ? [builder.constant(0)] : []) + initial.map(\.value)
+        let results = builder.appendRegion(.loop, [lo.value, hi.value] + inits, regions: [block],
+                                           resultTypes: (addsTarget ? [.real] : []) + initial.map { builder.type(of: $0.value) })
+        if addsTarget { targetTerms.append(TV(value: results[0], type: .real, dep: termDep)) }
+        let offset = addsTarget ? 1 : 0
         for (k, local) in carried.enumerated() {
-            local.current = TV(value: results[1 + k], type: initial[k].type, dep: local.current.dep)
+            local.current = TV(value: results[offset + k], type: initial[k].type, dep: local.current.dep)
         }
     }
 

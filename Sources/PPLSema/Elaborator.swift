@@ -55,6 +55,8 @@ public final class Elaborator {
     var fns: [String: FnDef] = [:]
     var dists: [String: DistInfo] = [:]
     var callStack: [String] = []
+    /// Functions and distributions whose definitions have errors: calls to them stay silent.
+    var broken: Set<String> = []
     var inFunctionBody = false
 
     var dataDecls: [Declaration] = []
@@ -75,15 +77,15 @@ public final class Elaborator {
 
     /// Adds the `fn` and `dist` definitions of a library file (the standard library).
     public func loadLibrary(_ file: SourceFile) {
-        imported.insert(file.path)
+        imported.insert(loader.identity(of: file))
         let program = Parser.parse(file, sink: sink)
         libraryItems(program)
     }
 
     /// Checks and lowers the model; nil when there were errors.
     public func elaborate(_ program: SourceProgram) -> CheckedModel? {
-        importStack = [program.file.path]
-        imported.insert(program.file.path)
+        importStack = [loader.identity(of: program.file)]
+        imported.insert(importStack[0])
         for item in program.items { topLevel(item) }
         if paramDecls.isEmpty && !sink.hasErrors {
             let span = SourceSpan(file: program.file, start: 0, end: 0)
@@ -333,7 +335,11 @@ public final class Elaborator {
             return n >= 1
         case (.seed, .int(let n)): return n >= 0
         case (.hidden, .list(let xs)):
-            return xs.allSatisfy { if case .int(let n) = $0 { return n >= 1 } else { return false } }
+            return !xs.isEmpty && xs.allSatisfy { if case .int(let n) = $0 { return n >= 1 } else { return false } }
+        case (.layers, .real(let x)), (.transitions, .real(let x)), (.leapfrog, .real(let x)),
+             (.steps, .real(let x)), (.samples, .real(let x)):
+            // `steps = 1e4` is an integer written as a real.
+            return x >= 1 && x == x.rounded() && x < 1e12
         case (.activation, .name(let s)): return GuideKey.activations.contains(s)
         case (.base, .name(let s)): return GuideFamily(rawValue: s).map { $0 != .hvi } ?? false
         case (.lr, .int(let n)), (.step_size, .int(let n)): return n > 0
@@ -349,14 +355,15 @@ public final class Elaborator {
             sink.error("cannot read '\(path)'", at: span, help: "paths are relative to the importing file")
             return
         }
-        if let i = importStack.firstIndex(of: file.path) {
-            let cycle = (importStack[i...] + [file.path]).map { lastComponent($0) }.joined(separator: " -> ")
+        let id = loader.identity(of: file)
+        if let i = importStack.firstIndex(of: id) {
+            let cycle = (importStack[i...] + [id]).map { lastComponent($0) }.joined(separator: " -> ")
             sink.error("import cycle: \(cycle)", at: span)
             return
         }
-        if imported.contains(file.path) { return }
-        imported.insert(file.path)
-        importStack.append(file.path)
+        if imported.contains(id) { return }
+        imported.insert(id)
+        importStack.append(id)
         defer { importStack.removeLast() }
         libraryItems(Parser.parse(file, sink: sink))
     }
@@ -391,7 +398,10 @@ public final class Elaborator {
         let (instrs, types) = builder.finish()
         let dataInputs = inputs.filter { $0.role == .data }
         let paramInputs = inputs.filter { $0.role == .param }
+        // Results of multi-result region ops are recomputed rather than passed in, so
+        // no value is both an input and the result of an instruction that is kept.
         var seen = Set(dataInputs.map(\.value))
+        for instr in instrs where instr.results.count > 1 { seen.formUnion(instr.results) }
         var tdataInputs: [Input] = []
         for (name, v) in tdataOutputs where seen.insert(v).inserted {
             tdataInputs.append(Input(name: name, value: v, role: .tdata, type: types[v.id], constraint: .none))
@@ -421,6 +431,8 @@ func lastComponent(_ path: String) -> String {
 
 /// Finds imported files. The driver's implementation reads the file system.
 public protocol SourceLoader {
-    /// The file at `path` relative to the importing file, with a canonical `path`; nil if unreadable.
+    /// The file at `path` relative to the importing file; nil if unreadable.
     func load(_ path: String, relativeTo: SourceFile?) -> SourceFile?
+    /// One name per file however it was reached (an absolute, normalised path).
+    func identity(of file: SourceFile) -> String
 }

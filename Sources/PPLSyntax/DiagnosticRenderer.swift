@@ -18,17 +18,22 @@ public struct DiagnosticRenderer {
             for h in d.help { out += "  = help: \(h)\n" }
             return out
         }
-        let (line, col) = file.location(of: d.span.start)
+        let (line, byteColumn) = file.location(of: d.span.start)
+        let (endLine, _) = file.location(of: max(d.span.start, d.span.end - 1))
+        // Columns count characters, not bytes; control characters are shown as '?'.
+        let raw = Array(file.lineBytes(line))
+        let before = min(byteColumn - 1, raw.count)
+        let spanBytes = endLine == line ? min(d.span.end - d.span.start, raw.count - before) : raw.count - before
+        let prefix = String(decoding: raw[..<before], as: UTF8.self).printable()
+        let marked = String(decoding: raw[before..<before + max(0, spanBytes)], as: UTF8.self).printable()
+        let text = String(decoding: raw, as: UTF8.self).printable()
+        let col = prefix.count + 1
         out += paint("\(file.path):\(line):\(col):", "1") + " \(label): \(d.message)\n"
-        let text = file.lineText(line).replacingTabs()
         let gutter = String(line)
         let pad = String(repeating: " ", count: gutter.count)
         out += " \(gutter) | \(text)\n"
-        let (endLine, _) = file.location(of: max(d.span.start, d.span.end - 1))
-        let lineLength = text.utf8.count
-        let caretStart = min(col - 1, lineLength)
-        var width = endLine == line ? d.span.end - d.span.start : lineLength - caretStart
-        width = max(1, min(width, max(1, lineLength - caretStart)))
+        let caretStart = prefix.count
+        let width = max(1, marked.count)
         out += " \(pad) | " + String(repeating: " ", count: caretStart)
             + paint(String(repeating: "^", count: width), "1;32") + "\n"
         for h in d.help { out += " \(pad) = help: \(h)\n" }
@@ -46,8 +51,13 @@ public struct DiagnosticRenderer {
 }
 
 extension String {
-    /// Tabs become single spaces so the caret column matches the byte column.
-    func replacingTabs() -> String {
-        String(map { $0 == "\t" ? " " : $0 })
+    /// Tabs become spaces and other control characters '?', one column each, so the
+    /// caret lines up and no raw control byte reaches the terminal.
+    func printable() -> String {
+        String(map { c -> Character in
+            if c == "\t" { return " " }
+            if let a = c.asciiValue, a < 32 || a == 127 { return "?" }
+            return c
+        })
     }
 }

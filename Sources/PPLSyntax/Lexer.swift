@@ -57,7 +57,11 @@ public struct Lexer {
     private static func isDigit(_ c: UInt8) -> Bool { c >= 48 && c <= 57 }
 
     private mutating func next() -> Token {
-        skipTrivia()
+        let triviaStart = pos
+        if skipTrivia() {
+            // A block comment that spans lines ends the statement like a newline.
+            return Token(kind: .newline, span: SourceSpan(file: file, start: triviaStart, end: pos))
+        }
         let start = pos
         guard pos < bytes.count else { return Token(kind: .eof, span: span(start)) }
         let c = bytes[pos]
@@ -83,12 +87,21 @@ public struct Lexer {
         // Skip one whole UTF-8 sequence so the caret covers the character.
         pos += 1
         while pos < bytes.count, bytes[pos] & 0xC0 == 0x80 { pos += 1 }
-        let shown = c >= 32 && c < 127 ? "'\(Character(Unicode.Scalar(c)))'" : "byte 0x\(String(c, radix: 16, uppercase: true))"
+        let shown: String
+        if c >= 32 && c < 127 {
+            shown = "'\(Character(Unicode.Scalar(c)))'"
+        } else if c >= 0xC0, let scalar = String(validating: bytes[start..<pos], as: UTF8.self)?.unicodeScalars.first {
+            shown = "'\(scalar)' (U+\(String(scalar.value, radix: 16, uppercase: true)))"
+        } else {
+            shown = "byte 0x\(String(c, radix: 16, uppercase: true))"
+        }
         sink.error("unexpected character \(shown)", at: span(start))
         return Token(kind: .invalid, span: span(start))
     }
 
-    private mutating func skipTrivia() {
+    /// Skips blanks and comments; true when a block comment contained a newline.
+    private mutating func skipTrivia() -> Bool {
+        var newline = false
         while pos < bytes.count {
             let c = bytes[pos]
             if c == 32 || c == 9 || c == 13 || c == 12 {
@@ -101,7 +114,10 @@ public struct Lexer {
             } else if c == 47, peek(1) == 42 {
                 let start = pos
                 pos += 2
-                while pos < bytes.count, !(bytes[pos] == 42 && peek(1) == 47) { pos += 1 }
+                while pos < bytes.count, !(bytes[pos] == 42 && peek(1) == 47) {
+                    if bytes[pos] == 10 { newline = true }
+                    pos += 1
+                }
                 if pos >= bytes.count {
                     sink.error("unterminated block comment", at: SourceSpan(file: file, start: start, end: start + 2),
                                help: "close it with '*/'")
@@ -109,9 +125,10 @@ public struct Lexer {
                     pos += 2
                 }
             } else {
-                return
+                return newline
             }
         }
+        return newline
     }
 
     /// int_literal and real_literal: `3`, `3.0`, `.5`, `1e-3`, `2.5E+4`, `3.`.

@@ -7,7 +7,10 @@ public struct Parser {
     private let file: SourceFile
     private let sink: DiagnosticSink
     private var depth = 0
-    private static let maxDepth = 150
+    /// Limits on nesting and on the length of one operator chain, so that no input can
+    /// exhaust the stack of the parser or of the checker that walks the tree.
+    private static let maxDepth = 200
+    private static let maxChain = 2000
 
     struct Abort: Error {}
 
@@ -71,16 +74,21 @@ public struct Parser {
         }
     }
 
-    /// Skips to the end of the current statement, keeping braces balanced.
-    private mutating func recover() {
-        var depth = 0
+    /// Skips to the end of the current statement, keeping braces balanced; `open` braces
+    /// of the failed statement were already consumed and must be closed too.
+    private mutating func recover(open: Int = 0) {
+        var depth = open
         while kind != .eof {
             switch kind {
             case .symbol(.lbrace): depth += 1
             case .symbol(.rbrace):
                 if depth == 0 { return }
                 depth -= 1
-                if depth == 0 { _ = advance(); return }
+                if depth == 0 {
+                    _ = advance()
+                    if kind == .newline || at(.semicolon) { _ = advance() }
+                    return
+                }
             case .newline, .symbol(.semicolon):
                 if depth == 0 { _ = advance(); return }
             default: break
@@ -109,12 +117,18 @@ public struct Parser {
 
     /// item / body_statement, followed by statement_end.
     private mutating func parseStatement(topLevel: Bool) -> Stmt? {
+        let start = pos
         do {
             let s = try statement(topLevel: topLevel)
             try statementEnd()
             return s
         } catch {
-            recover()
+            var open = 0
+            for t in tokens[start..<pos] {
+                if t.kind == .symbol(.lbrace) { open += 1 }
+                if t.kind == .symbol(.rbrace) { open = max(0, open - 1) }
+            }
+            recover(open: open)
             return nil
         }
     }
@@ -271,8 +285,13 @@ public struct Parser {
 
     /// block = "{" { body_statement statement_end } "}" ;
     private mutating func block(inFunction: Bool = false) throws -> ([Stmt], SourceSpan) {
-        guard at(.lbrace) else { throw fail("expected '{' to start a block, found \(kind)") }
+        guard at(.lbrace) else {
+            throw fail("expected '{' to start a block, found \(kind)", help: at(.assign) ? "use '==' to compare" : nil)
+        }
         let open = advance()
+        depth += 1
+        defer { depth -= 1 }
+        if depth > Parser.maxDepth { throw fail("blocks are nested too deeply", at: open.span) }
         var body: [Stmt] = []
         skipNewlines()
         while !at(.rbrace) {
@@ -519,8 +538,13 @@ public struct Parser {
     private mutating func binaryLevel(_ level: Int) throws -> Expr {
         if level == Parser.levels.count { return try unary() }
         var lhs = try binaryLevel(level + 1)
+        var chain = 0
         while case .symbol(let s) = kind, let op = Parser.levels[level][s] {
             _ = advance()
+            // `>` also closes type bounds, so the lexer keeps the newline after it.
+            while kind == .newline { _ = advance() }
+            chain += 1
+            if chain > Parser.maxChain { throw fail("expression is too long", help: "split it into several 'let's") }
             let rhs = try nested { try $0.binaryLevel(level + 1) }
             lhs = Expr(.binary(op, lhs, rhs), span: lhs.span.to(rhs.span))
         }

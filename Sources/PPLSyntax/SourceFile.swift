@@ -26,13 +26,13 @@ public final class SourceFile: Sendable {
         return (lo + 1, offset - lineStarts[lo] + 1)
     }
 
-    /// The text of a 1-based line, without its newline; invalid UTF-8 is replaced.
-    public func lineText(_ line: Int) -> String {
-        guard line >= 1, line <= lineStarts.count else { return "" }
+    /// The bytes of a 1-based line, without its newline (or carriage return).
+    public func lineBytes(_ line: Int) -> ArraySlice<UInt8> {
+        guard line >= 1, line <= lineStarts.count else { return [] }
         let start = lineStarts[line - 1]
         var end = line < lineStarts.count ? lineStarts[line] - 1 : bytes.count
         if end > start, bytes[end - 1] == UInt8(ascii: "\r") { end -= 1 }
-        return String(decoding: bytes[start..<max(start, end)], as: UTF8.self)
+        return bytes[start..<max(start, end)]
     }
 
     public func text(_ span: SourceSpan) -> String {

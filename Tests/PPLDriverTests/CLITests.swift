@@ -1,0 +1,138 @@
+import Foundation
+import XCTest
+
+/// Runs the `ppl` binary as a user would and checks output and exit codes.
+final class CLITests: XCTestCase {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().standardizedFileURL.path
+    static let bench = root + "/../shared/bench"
+
+    static var binary: String {
+        let candidates = [
+            URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("ppl").path,
+            root + "/.build/debug/ppl",
+        ]
+        return candidates.first { FileManager.default.isExecutableFile(atPath: $0) } ?? candidates[1]
+    }
+
+    struct Run { let status: Int32; let stdout: String; let stderr: String }
+
+    func ppl(_ args: [String]) throws -> Run {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: Self.binary)
+        p.arguments = args
+        var env = ProcessInfo.processInfo.environment
+        env["NO_COLOR"] = "1"
+        p.environment = env
+        // Files, not pipes: a pipe left unread while the other fills would deadlock.
+        let dir = FileManager.default.temporaryDirectory
+        let outURL = dir.appendingPathComponent("ppl-out-\(UUID().uuidString)")
+        let errURL = dir.appendingPathComponent("ppl-err-\(UUID().uuidString)")
+        FileManager.default.createFile(atPath: outURL.path, contents: nil)
+        FileManager.default.createFile(atPath: errURL.path, contents: nil)
+        defer {
+            try? FileManager.default.removeItem(at: outURL)
+            try? FileManager.default.removeItem(at: errURL)
+        }
+        p.standardOutput = try FileHandle(forWritingTo: outURL)
+        p.standardError = try FileHandle(forWritingTo: errURL)
+        try p.run()
+        p.waitUntilExit()
+        let o = try Data(contentsOf: outURL), e = try Data(contentsOf: errURL)
+        return Run(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+    }
+
+    func temp(_ name: String, _ bytes: [UInt8]) throws -> String {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ppl-cli-\(getpid())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let path = dir.appendingPathComponent(name).path
+        FileManager.default.createFile(atPath: path, contents: Data(bytes))
+        return path
+    }
+
+    func testCheckPrintsOkAndSummary() throws {
+        let r = try ppl(["check", Self.bench + "/models/eight_schools.ppl", "--data", Self.bench + "/data/eight_schools.json"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.hasPrefix("ok\n"))
+        XCTAssertTrue(r.stdout.contains("tau    real<lower=0>"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("unconstrained dimension: 10 (J + 2)"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("iaf = iaf { layers = 2, hidden = [32, 32] }"), r.stdout)
+    }
+
+    func testCheckWithoutDataGivesTheDimensionAsAFormula() throws {
+        let r = try ppl(["check", Self.bench + "/models/hier_linear.ppl"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.contains("unconstrained dimension: 2*J + 5"), r.stdout)
+    }
+
+    func testEveryBenchModelChecks() throws {
+        for m in ["banana", "eight_schools", "funnel", "hier_linear", "linreg", "logistic", "mixture"] {
+            let r = try ppl(["check", Self.bench + "/models/\(m).ppl"])
+            XCTAssertEqual(r.status, 0, "\(m): \(r.stderr)")
+        }
+    }
+
+    func testUserErrorsExit65WithALocatedMessage() throws {
+        let path = try temp("bad.ppl", Array("param mu: real\nmu ~ nromal(0, 1)\n".utf8))
+        let r = try ppl(["check", path])
+        XCTAssertEqual(r.status, 65)
+        XCTAssertTrue(r.stderr.contains("bad.ppl:2:6: error: unknown distribution 'nromal'"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("^^^^^^"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("did you mean 'normal'?"), r.stderr)
+        XCTAssertEqual(r.stdout, "")
+    }
+
+    func testEmptyFileIsAnError() throws {
+        let r = try ppl(["check", try temp("empty.ppl", [])])
+        XCTAssertEqual(r.status, 65)
+        XCTAssertTrue(r.stderr.contains("empty.ppl:1:1: error: the model is empty"), r.stderr)
+    }
+
+    func testBinaryGarbageIsAnErrorNotACrash() throws {
+        var rng = SystemRandomNumberGenerator()
+        let bytes = (0..<4096).map { _ in UInt8.random(in: 0...255, using: &rng) }
+        let r = try ppl(["check", try temp("garbage.ppl", bytes)])
+        XCTAssertEqual(r.status, 65, r.stderr)
+        XCTAssertTrue(r.stderr.contains("garbage.ppl:"), r.stderr)
+        XCTAssertFalse(r.stderr.contains("Fatal error"))
+    }
+
+    func testMissingFileIsAnError() throws {
+        let r = try ppl(["check", "/nonexistent/model.ppl"])
+        XCTAssertEqual(r.status, 65)
+        XCTAssertTrue(r.stderr.contains("cannot read '/nonexistent/model.ppl'"), r.stderr)
+    }
+
+    func testListShowsEveryDistributionAndFunctionOfTheLanguage() throws {
+        let r = try ppl(["check", "--list"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let distributions = """
+            normal std_normal lognormal student_t cauchy double_exponential logistic exponential gamma inv_gamma \
+            weibull beta uniform half_normal half_cauchy bernoulli bernoulli_logit binomial binomial_logit poisson \
+            poisson_log neg_binomial_2 categorical categorical_logit dirichlet multi_normal_cholesky
+            """
+        for d in distributions.split(separator: " ") {
+            XCTAssertTrue(r.stdout.contains("\n  \(d)("), "missing distribution \(d)")
+        }
+        let functions = """
+            exp log log1p expm1 sqrt square inv_logit logit log_inv_logit log1m_inv_logit lgamma digamma sin cos tanh \
+            abs fmin fmax pow sum mean sd dot_product log_sum_exp log_mix softmax log_softmax cumulative_sum \
+            rep_vector size rows cols pi e
+            """
+        for f in functions.split(separator: " ") {
+            XCTAssertTrue(r.stdout.contains("\n  \(f)("), "missing function \(f)")
+        }
+        for g in ["meanfield", "fullrank", "planar", "radial", "nice", "realnvp", "maf", "iaf", "hvi"] {
+            XCTAssertTrue(r.stdout.contains("\n  \(g): "), "missing guide family \(g)")
+        }
+    }
+
+    func testIRPrintsThreePrograms() throws {
+        let r = try ppl(["ir", Self.bench + "/models/eight_schools.ppl"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        for p in ["program transformed_data", "program log_density", "program derived"] {
+            XCTAssertTrue(r.stdout.contains(p), p)
+        }
+        XCTAssertTrue(r.stdout.contains("return theta = "))
+    }
+}

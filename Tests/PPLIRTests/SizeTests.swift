@@ -1,0 +1,35 @@
+import PPLIR
+import XCTest
+
+final class SizeTests: XCTestCase {
+    let n = Size(symbol: "N"), k = Size(symbol: "K")
+
+    func testCanonicalFormMakesEqualSizesEqual() {
+        XCTAssertEqual(n + Size(1) - Size(1), n)
+        XCTAssertEqual(n * k, k * n)
+        XCTAssertEqual((n + k) * Size(2), n + n + k + k)
+        XCTAssertEqual((n - Size(1)).description, "N - 1")
+        XCTAssertEqual((n * k + Size(2) * n + Size(3)).description, "K*N + 2*N + 3")
+    }
+
+    func testEvaluation() {
+        XCTAssertEqual((n * k + Size(2)).evaluate { ["N": 3, "K": 4][$0] }, 14)
+        XCTAssertNil((n + k).evaluate { ["N": 3][$0] })
+    }
+
+    func testComparison() {
+        XCTAssertEqual(compareSizes(Size(3), Size(3)), .equal)
+        XCTAssertEqual(compareSizes(Size(3), Size(4)), .different)
+        XCTAssertEqual(compareSizes(n, k), .unknown)
+    }
+
+    func testShapeRulesRecordAssumptionsForUnprovenSizes() throws {
+        var assume: [SizeAssumption] = []
+        let t = try ShapeRules.resultType(.binary(.add), [.vector(n), .vector(k)], assume: &assume)
+        XCTAssertEqual(t, .vector(n))
+        XCTAssertEqual(assume, [SizeAssumption(lhs: n, rhs: k)])
+        XCTAssertThrowsError(try ShapeRules.resultType(.binary(.add), [.vector(Size(2)), .vector(Size(3))], assume: &assume))
+        XCTAssertEqual(try ShapeRules.resultType(.matmul, [.matrix(n, k), .vector(k)], assume: &assume), .vector(n))
+        XCTAssertEqual(try ShapeRules.resultType(.matmul, [.rowVector(k), .vector(k)], assume: &assume), .real)
+    }
+}
