@@ -126,7 +126,7 @@ extension Elaborator {
         fns[def.name.name] = def
         let before = sink.errorCount
         if checkSignature(def.params, def.name.name) {
-            checkBody(name: def.name.name, params: def.params.map { ($0.name, $0.type) }, body: def.body,
+            checkBody(name: def.name.name, nameSpan: def.name.span, params: def.params.map { ($0.name, $0.type) }, body: def.body,
                       result: def.result, isDist: false)
         }
         if sink.errorCount > before { broken.insert(def.name.name) }
@@ -140,7 +140,7 @@ extension Elaborator {
         } else if def.params.contains(where: { $0.name.name == def.variate.name }) {
             sink.error("the variate '\(def.variate.name)' has the name of a parameter", at: def.variate.span)
         } else {
-            checkBody(name: def.name.name, params: [(def.variate, def.support)] + def.params.map { ($0.name, $0.type) },
+            checkBody(name: def.name.name, nameSpan: def.name.span, params: [(def.variate, def.support)] + def.params.map { ($0.name, $0.type) },
                       body: def.body, result: nil, isDist: true)
         }
         if sink.errorCount > before { broken.insert(def.name.name) }
@@ -167,12 +167,12 @@ extension Elaborator {
 
     /// Checks a body once with placeholder arguments of the declared types, so errors in a
     /// function are reported even if it is never called.
-    private func checkBody(name: String, params: [(Identifier, TypeExpr)], body: Body, result: TypeExpr?, isDist: Bool) {
+    private func checkBody(name: String, nameSpan: SourceSpan, params: [(Identifier, TypeExpr)], body: Body, result: TypeExpr?, isDist: Bool) {
         let args = params.map { placeholder($0.1, name: $0.0.name) }
         _ = builder.beginBlock(params: [])
         let savedTerms = targetTerms, savedAssumptions = builder.assumptions
         defer { builder.assumptions = savedAssumptions }
-        let r = try? withFunctionScope(name: name, params: params.map(\.0), args: args) { try self.functionBody(body, name: name) }
+        let r = try? withFunctionScope(name: name, params: params.map(\.0), args: args) { try self.functionBody(body, name: name, at: nameSpan) }
         targetTerms = savedTerms
         builder.abandonBlock()
         if let r, !r.isError, let result, let bodySpan = bodyResultSpan(body) {
@@ -207,12 +207,12 @@ extension Elaborator {
     }
 
     /// `= expr`, or a block whose last statement is `return expr`.
-    private func functionBody(_ body: Body, name: String) throws -> TV {
+    private func functionBody(_ body: Body, name: String, at callSpanForBody: SourceSpan) throws -> TV {
         switch body {
         case .expr(let e): return try expr(e)
         case .block(let stmts):
             guard case .return_(let e)? = stmts.last?.kind else {
-                sink.error("the body of '\(name)' must end with 'return EXPR'", at: stmts.last?.span ?? .none)
+                sink.error("the body of '\(name)' must end with 'return EXPR'", at: stmts.last?.span ?? callSpanForBody)
                 return errorValue()
             }
             try statements(Array(stmts.dropLast()))
@@ -247,7 +247,7 @@ extension Elaborator {
         let inner = DiagnosticSink()
         sink = inner
         defer { sink = savedSink }
-        let r = try withFunctionScope(name: name, params: params, args: args) { try self.functionBody(body, name: name) }
+        let r = try withFunctionScope(name: name, params: params, args: args) { try self.functionBody(body, name: name, at: span) }
         if let first = inner.diagnostics.first {
             var d = Diagnostic.error("in this call of '\(name)': \(first.message)", at: span)
             if first.span.file != nil { d.notes = [Diagnostic(.note, "the error is here", at: first.span)] }

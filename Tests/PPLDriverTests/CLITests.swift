@@ -97,6 +97,18 @@ final class CLITests: XCTestCase {
         XCTAssertFalse(r.stderr.contains("Fatal error"))
     }
 
+    func testHugeInputsAreHandledWithoutExhaustingTheStack() throws {
+        let chain = "param mu: real\nmu ~ normal(0, 1)\ntarget += " + Array(repeating: "mu", count: 1900).joined(separator: " + ")
+        let r1 = try ppl(["check", try temp("chain.ppl", Array(chain.utf8))])
+        XCTAssertEqual(r1.status, 0, r1.stderr)
+        let depth = 3000
+        let nest = "data N: int\nparam mu: real\nmu ~ normal(0, 1)\n" + String(repeating: "if N > 0 {\n", count: depth)
+            + "target += mu\n" + String(repeating: "}\n", count: depth)
+        let r2 = try ppl(["check", try temp("nest.ppl", Array(nest.utf8))])
+        XCTAssertEqual(r2.status, 65, r2.stderr)
+        XCTAssertTrue(r2.stderr.contains("nested too deeply"), r2.stderr)
+    }
+
     func testMissingFileIsAnError() throws {
         let r = try ppl(["check", "/nonexistent/model.ppl"])
         XCTAssertEqual(r.status, 65)
