@@ -287,7 +287,6 @@ extension Elaborator {
         let sigs = [def.support] + def.params.map(\.type)
         var values = [variate] + args
         let spans = [variateSpan] + argSpans
-        let names = [def.variate.name] + def.params.map(\.name.name)
         // Arguments where a scalar is declared and a vector is given: these run element-wise.
         let elementwise = values.indices.filter { i in
             sigs[i].isArray == false && (sigs[i].base == .real || sigs[i].base == .int) && values[i].type.shape.rank == 1
@@ -305,7 +304,7 @@ extension Elaborator {
                 let n = v.type.shape.count
                 if let l = length {
                     if compareSizes(l, n) == .different {
-                        sink.error("arguments of '\(name)' have different sizes: '\(names[first])' has \(l) elements, '\(names[i])' has \(n)",
+                        sink.error("arguments of '\(name)' have different sizes: '\(sourceText(spans[first]))' has \(l) elements, '\(sourceText(spans[i]))' has \(n)",
                                    at: spans[i])
                         return errorValue()
                     }

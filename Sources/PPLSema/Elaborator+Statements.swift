@@ -143,7 +143,7 @@ extension Elaborator {
         case (.matrix(_, let c), 1): element = IRType(cur.type.elem, .vector(c))
         case (.matrix, 2): element = IRType(cur.type.elem, .scalar)
         default:
-            sink.error("'\(name.name)' is \(cur.type) and cannot take \(idx.count) index\(idx.count == 1 ? "" : "es")", at: span)
+            sink.error("'\(name.name)' is \(cur.type) and cannot take \(idx.count) ind\(idx.count == 1 ? "ex" : "ices")", at: span)
             return
         }
         if let err = assignable(element, from: rhs.type), rhs.type.elem == element.elem || err != "" {
