@@ -15,7 +15,11 @@ let package = Package(
         .target(name: "PPLSyntax"),
         .target(name: "PPLIR"),
         .target(name: "PPLSema", dependencies: ["PPLSyntax", "PPLIR"]),
-        .target(name: "PPLDriver", dependencies: ["PPLSyntax", "PPLIR", "PPLSema"]),
+        .systemLibrary(name: "COpenBLAS", providers: [.apt(["libopenblas-dev"])]),
+        .target(name: "PPLDiff", dependencies: ["PPLIR"]),
+        // The executor and its kernels stay in one target so the optimiser sees them whole.
+        .target(name: "PPLEngine", dependencies: ["PPLIR", "COpenBLAS"]),
+        .target(name: "PPLDriver", dependencies: ["PPLSyntax", "PPLIR", "PPLSema", "PPLDiff", "PPLEngine"]),
         .executableTarget(
             name: "ppl",
             dependencies: [
@@ -25,6 +29,7 @@ let package = Package(
         ),
         .testTarget(name: "PPLSyntaxTests", dependencies: ["PPLSyntax"]),
         .testTarget(name: "PPLIRTests", dependencies: ["PPLIR"]),
+        .testTarget(name: "PPLEngineTests", dependencies: ["PPLIR", "PPLDiff", "PPLEngine", "PPLSema", "PPLDriver"]),
         .testTarget(name: "PPLSemaTests", dependencies: ["PPLSyntax", "PPLIR", "PPLSema", "PPLDriver"]),
         .testTarget(name: "PPLDriverTests", dependencies: ["PPLDriver", "ppl"]),
     ]

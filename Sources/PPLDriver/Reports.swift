@@ -7,14 +7,14 @@ import PPLSyntax
 public enum Reports {
     /// `ok` and a summary: params with their constrained types, the unconstrained
     /// dimension (a number when the data give the sizes), the data needed, the guides.
-    public static func checkSummary(_ m: CheckedModel, sizes: [String: Int]?) -> String {
+    public static func checkSummary(_ m: CheckedModel, dimension: Int?) -> String {
         var out = "ok\n"
         let width = (m.params + m.data).map(\.name.count).max() ?? 0
         func pad(_ s: String) -> String { s + String(repeating: " ", count: max(0, width - s.count)) }
         out += "params:\n"
         for p in m.params { out += "  \(pad(p.name))  \(p.typeText)\n" }
         let dim = m.unconstrainedDimension
-        if let sizes, let n = dim.evaluate({ sizes[$0] }) {
+        if let n = dimension {
             out += "unconstrained dimension: \(n)" + (dim.constant == nil ? " (\(dim))" : "") + "\n"
         } else {
             out += "unconstrained dimension: \(dim)\n"
@@ -74,14 +74,13 @@ public enum Reports {
         return out
     }
 
-    /// Int scalars of a Stan-style JSON data file, to evaluate symbolic sizes.
-    public static func sizes(fromJSON path: String) -> [String: Int]? {
-        guard let data = FileManager.default.contents(atPath: path),
-              let obj = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return nil }
-        var out: [String: Int] = [:]
-        for (k, v) in obj {
-            if let n = v as? NSNumber, !n.stringValue.contains("."), let i = Int(exactly: n.doubleValue) { out[k] = i }
-        }
+    public static func gradientCheck(_ r: GradientCheck) -> String {
+        func f(_ x: Double) -> String { x.isFinite ? String(format: "%.2e", x) : "not finite" }
+        var out = "gradient vs finite differences at \(r.points) points: max error \(f(r.gradientError))"
+        out += r.gradientError <= GradientCheck.gradientTolerance ? " (ok)\n" : " (FAILED, tolerance 1e-6)\n"
+        out += "Hessian-vector product vs finite differences: max error \(f(r.hessianVectorError))"
+        out += r.hessianVectorError <= GradientCheck.hessianVectorTolerance ? " (ok)\n" : " (FAILED, tolerance 1e-4)\n"
+        if r.nonFinite > 0 { out += "\(r.nonFinite) values were not finite\n" }
         return out
     }
 }

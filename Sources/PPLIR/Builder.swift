@@ -8,6 +8,14 @@ public final class Builder {
 
     public init() {}
 
+    /// A builder that continues a program: its values keep their ids and types.
+    public init(types: [IRType]) { self.types = types }
+
+    /// Number of instructions in the block being built; with `instrs(from:)`, the
+    /// instructions appended since.
+    public var instrCount: Int { blocks[blocks.count - 1].count }
+    public func instrs(from start: Int) -> [Instr] { Array(blocks[blocks.count - 1][start...]) }
+
     private func fresh(_ t: IRType) -> Value {
         types.append(t)
         return Value(types.count - 1)

@@ -58,6 +58,8 @@ public enum Op: Hashable, Sendable {
     /// The int value of a symbolic size.
     case size(Size)
     case unary(UnaryFn)
+    /// The n-th derivative of digamma, elementwise (n ≥ 0; 0 is digamma, 1 trigamma).
+    case polygamma(Int)
     case binary(BinaryFn)
     /// `select(c, a, b)`: elementwise `c != 0 ? a : b`.
     case select
@@ -75,6 +77,10 @@ public enum Op: Hashable, Sendable {
     case transpose
     /// `L \ b` for lower-triangular L (vector or matrix b).
     case triSolveLower
+    /// `L' \ b` for lower-triangular L: the adjoint of `triSolveLower`.
+    case triSolveLowerT
+    /// The lower triangle (with the diagonal) of a square matrix; zeros above.
+    case tril
     case diagonal
     case diagMatrix
     /// A scalar repeated to the result's shape.
@@ -83,6 +89,10 @@ public enum Op: Hashable, Sendable {
     case pack
     /// `range(a, b)`: the int vector a, a+1, ..., b.
     case range
+    /// Two vectors (or row vectors) end to end.
+    case concat
+    /// The same elements, row-major, with the result's shape.
+    case reshape
     /// `at(x, i)`: element(s) of a vector (any int index shape) or row(s) of a matrix
     /// (an int gives a vector, an int vector gives a matrix).
     case at
@@ -92,6 +102,11 @@ public enum Op: Hashable, Sendable {
     case set
     /// `set2(X, i, j, v)`: X with element (i, j) replaced by v.
     case set2
+    /// `scatter_add(x, i, v)`: x with v added at element(s) / row(s) i (repeated indices add
+    /// up): the adjoint of `at`.
+    case scatterAdd
+    /// `scatter_add2(X, i, j, v)`: the adjoint of `at2`.
+    case scatterAdd2
     /// `loop(lo, hi, init...)`: one region with params (index, carried...) yielding the next
     /// carried values; results are the carried values after the last iteration.
     case loop
@@ -103,6 +118,7 @@ public enum Op: Hashable, Sendable {
         switch self {
         case .const, .size, .range: return false
         case .unary(let f): return f.isDifferentiable
+        case .polygamma: return true
         case .binary(let f): return !f.isComparison
         default: return true
         }
@@ -114,6 +130,7 @@ public enum Op: Hashable, Sendable {
         case .input: return "input"
         case .size: return "size"
         case .unary(let f): return f.rawValue
+        case .polygamma(let n): return "polygamma\(n)"
         case .binary(let f): return f.rawValue
         case .select: return "select"
         case .sum: return "sum"
@@ -125,6 +142,12 @@ public enum Op: Hashable, Sendable {
         case .matmul: return "matmul"
         case .transpose: return "transpose"
         case .triSolveLower: return "tri_solve_lower"
+        case .triSolveLowerT: return "tri_solve_lower_t"
+        case .tril: return "tril"
+        case .concat: return "concat"
+        case .reshape: return "reshape"
+        case .scatterAdd: return "scatter_add"
+        case .scatterAdd2: return "scatter_add2"
         case .diagonal: return "diagonal"
         case .diagMatrix: return "diag_matrix"
         case .fill: return "fill"

@@ -101,6 +101,14 @@ public struct Program: Sendable {
     /// Types of all values, by id.
     public var types: [IRType]
 
+    public init(name: String, inputs: [Input], body: Block, outputNames: [String], types: [IRType]) {
+        self.name = name
+        self.inputs = inputs
+        self.body = body
+        self.outputNames = outputNames
+        self.types = types
+    }
+
     public func type(of v: Value) -> IRType { types[v.id] }
 
     public var outputs: [(name: String, value: Value)] {

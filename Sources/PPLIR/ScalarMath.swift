@@ -67,6 +67,26 @@ public enum ScalarMath {
         }
     }
 
+    /// The n-th derivative of digamma: recurrence up to x ≥ 15, then the asymptotic
+    /// series psi^(n)(x) ~ (-1)^(n+1) [ (n-1)!/x^n + n!/(2 x^(n+1)) + sum_k B_2k (2k+n-1)!/((2k)! x^(2k+n)) ].
+    public static func polygamma(_ n: Int, _ x: Double) -> Double {
+        if n == 0 { return digamma(x) }
+        if n == 1 { return trigamma(x) }
+        // The recurrence below holds for every x but the poles 0, -1, -2, ...
+        if x.isNaN || x <= 0 && x == x.rounded() { return .nan }
+        let sign: Double = n % 2 == 1 ? 1 : -1
+        var x = x, r = 0.0
+        let nFact = Foundation.tgamma(Double(n + 1))
+        while x < 15 { r += nFact / Foundation.pow(x, Double(n + 1)); x += 1 }
+        let bernoulli: [Double] = [1.0 / 6, -1.0 / 30, 1.0 / 42, -1.0 / 30, 5.0 / 66, -691.0 / 2730, 7.0 / 6]
+        var series = Foundation.tgamma(Double(n)) / Foundation.pow(x, Double(n)) + nFact / (2 * Foundation.pow(x, Double(n + 1)))
+        for (k, b) in bernoulli.enumerated() {
+            let twoK = Double(2 * (k + 1))
+            series += b * Foundation.exp(Foundation.lgamma(twoK + Double(n)) - Foundation.lgamma(twoK + 1)) / Foundation.pow(x, twoK + Double(n))
+        }
+        return sign * (r + series)
+    }
+
     /// log(1 + exp(x)) without overflow.
     public static func log1pExp(_ x: Double) -> Double {
         x > 0 ? x + Foundation.log1p(Foundation.exp(-x)) : Foundation.log1p(Foundation.exp(x))

@@ -52,6 +52,9 @@ public enum ShapeRules {
             try arity(1)
             if f == .not { return args[0].with(elem: .int) }
             return args[0].elem == .int && f.preservesInt ? args[0] : args[0].with(elem: .real)
+        case .polygamma:
+            try arity(1)
+            return args[0].with(elem: .real)
         case .binary(let f):
             try arity(2)
             let shape = try broadcast(args[0].shape, args[1].shape, assume: &assume)
@@ -115,6 +118,24 @@ public enum ShapeRules {
             case .matrix(let n, let k): try unify(c, n, &assume); return .matrix(r, k)
             default: throw ShapeError("the right-hand side must be a vector or matrix")
             }
+        case .triSolveLowerT:
+            return try resultType(.triSolveLower, args, assume: &assume)
+        case .tril:
+            try arity(1)
+            guard case .matrix(let r, let c) = args[0].shape else { throw ShapeError("tril takes a matrix") }
+            try unify(r, c, &assume)
+            return args[0]
+        case .concat:
+            try arity(2)
+            switch (args[0].shape, args[1].shape) {
+            case (.vector(let m), .vector(let n)): return IRType(args[0].elem == .int && args[1].elem == .int ? .int : .real, .vector(m + n))
+            case (.rowVector(let m), .rowVector(let n)): return IRType(args[0].elem == .int && args[1].elem == .int ? .int : .real, .rowVector(m + n))
+            default: throw ShapeError("concat takes two vectors or two row vectors")
+            }
+        case .scatterAdd:
+            return try resultType(.set, args, assume: &assume).with(elem: .real)
+        case .scatterAdd2:
+            return try resultType(.set2, args, assume: &assume).with(elem: .real)
         case .diagonal:
             try arity(1)
             guard case .matrix(let r, let c) = args[0].shape else { throw ShapeError("diagonal takes a matrix") }
@@ -158,7 +179,7 @@ public enum ShapeRules {
             let element = try resultType(.at2, [args[0], args[1], args[2]], assume: &assume)
             _ = try broadcast(element.shape, args[3].shape, assume: &assume)
             return args[0]
-        case .const, .input, .size, .fill, .pack, .range, .loop, .cond:
+        case .const, .input, .size, .fill, .pack, .range, .reshape, .loop, .cond:
             throw ShapeError("\(op.mnemonic) needs an explicit type")
         }
     }

@@ -22,7 +22,7 @@ public enum Verifier {
                 errors.append("value \(r.id) defined twice")
             }
             switch instr.op {
-            case .const, .input, .size, .fill, .pack, .range, .loop, .cond: break
+            case .const, .input, .size, .fill, .pack, .range, .reshape, .loop, .cond: break
             default:
                 var assume: [SizeAssumption] = []
                 do {

@@ -9,11 +9,14 @@ struct Check: ParsableCommand {
     @Argument(help: "The model file (.ppl).")
     var file: String?
 
-    @Option(help: "A data file (Stan-style JSON) giving the sizes; default MODEL.data.json beside the model.")
+    @Option(help: "A data file (Stan-style JSON); default MODEL.data.json beside the model.")
     var data: String?
 
     @Flag(help: "List every builtin function, distribution and guide family.")
     var list = false
+
+    @Flag(help: "Compare the gradient and a Hessian-vector product with finite differences at 10 random points.")
+    var gradients = false
 
     func run() throws {
         if list && file == nil {
@@ -31,13 +34,32 @@ struct Check: ParsableCommand {
             print(Reports.list(model.distributions), terminator: "")
             return
         }
+        var runtime: ModelRuntime?
         let dataPath = data ?? defaultDataPath(file)
-        let sizes = dataPath.flatMap(Reports.sizes(fromJSON:))
-        if let data, sizes == nil {
-            Terminal.error("ppl: error: cannot read the data file '\(data)' as a JSON object\n")
+        do {
+            let values = try dataPath.map { try DataLoader.load(path: $0, model: model) } ?? [:]
+            if dataPath != nil || model.data.isEmpty {
+                runtime = try ModelRuntime(model: model, data: values, dataFile: dataPath ?? "the data")
+            }
+        } catch {
+            Terminal.error("ppl: error: \(error)\n")
             throw Exit.userError
         }
-        print(Reports.checkSummary(model, sizes: sizes), terminator: "")
+        print(Reports.checkSummary(model, dimension: runtime?.dimension), terminator: "")
+        guard gradients else { return }
+        guard let runtime else {
+            Terminal.error("ppl: error: --gradients needs the model's data: pass --data FILE\n")
+            throw Exit.userError
+        }
+        let result: GradientCheck
+        do {
+            result = try GradientCheck(runtime: runtime)
+        } catch {
+            Terminal.error("ppl: error: \(error)\n")
+            throw Exit.runtimeError
+        }
+        print(Reports.gradientCheck(result), terminator: "")
+        if !result.passed { throw Exit.runtimeError }
     }
 }
 

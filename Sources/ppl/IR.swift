@@ -1,5 +1,6 @@
 import ArgumentParser
 import PPLDriver
+import PPLIR
 
 struct IR: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -9,12 +10,35 @@ struct IR: ParsableCommand {
     @Argument(help: "The model file (.ppl).")
     var file: String
 
+    @Flag(help: "Print the log density over the unconstrained space and its gradient program.")
+    var grad = false
+
+    @Flag(help: "Print the Hessian-vector product program.")
+    var hvp = false
+
     func run() throws {
         let c = Compilation.compile(path: file)
         guard let model = c.model else {
             Terminal.error(c.renderDiagnostics(color: Terminal.stderrColor))
             throw Exit.userError
         }
-        print(Reports.ir(model), terminator: "")
+        if !grad && !hvp {
+            print(Reports.ir(model), terminator: "")
+            return
+        }
+        do {
+            let programs = try DerivedPrograms(model: model)
+            if grad {
+                print(Printer.print(programs.unconstrained.density))
+                print(Printer.print(programs.gradient), terminator: "")
+            }
+            if hvp {
+                if grad { print() }
+                print(Printer.print(programs.hessianVector), terminator: "")
+            }
+        } catch {
+            Terminal.error("ppl: error: \(error)\n")
+            throw Exit.runtimeError
+        }
     }
 }

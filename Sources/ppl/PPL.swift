@@ -10,10 +10,11 @@ struct PPL: ParsableCommand {
     )
 }
 
-/// Exit codes: 0 success, 65 a user error (the model or its data), 70 an internal error.
+/// Exit codes: 0 success, 65 a user error (the model or its data), 70 a failure while
+/// computing (a check that did not pass, a program the engine cannot run).
 enum Exit {
     static let userError = ExitCode(65)
-    static let internalError = ExitCode(70)
+    static let runtimeError = ExitCode(70)
 }
 
 enum Terminal {

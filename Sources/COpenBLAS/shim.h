@@ -1,0 +1,5 @@
+// OpenBLAS's CBLAS interface (libopenblas-dev) and the few extra symbols ppl uses.
+#include <cblas.h>
+
+char *openblas_get_corename(void);
+void openblas_set_num_threads(int num_threads);

@@ -1,0 +1,152 @@
+import Foundation
+import PPLEngine
+import PPLIR
+import PPLSema
+
+/// A problem with a data file: names the file or the variable and the index.
+public struct DataError: Error, CustomStringConvertible {
+    public let message: String
+    public var description: String { message }
+}
+
+/// Reads Stan-style JSON data for a model's `data` declarations and checks types, sizes
+/// and bounds. Reals may be written as numbers or as "NaN", "Inf", "-Inf".
+public enum DataLoader {
+    public static func load(path: String, model: CheckedModel) throws -> [String: Tensor] {
+        guard let contents = FileManager.default.contents(atPath: path) else {
+            throw DataError(message: "cannot read the data file '\(path)'")
+        }
+        let json: JSONValue
+        do {
+            json = try JSONReader.parse([UInt8](contents))
+        } catch let f as JSONReader.Failure {
+            throw DataError(message: "\(path): invalid JSON at \(f)")
+        }
+        guard case .object(let fields) = json else {
+            throw DataError(message: "\(path): the data must be a JSON object with one key per data variable")
+        }
+        return try tensors(Dictionary(fields, uniquingKeysWith: { a, _ in a }), model: model, file: path)
+    }
+
+    static func tensors(_ fields: [String: JSONValue], model: CheckedModel, file: String) throws -> [String: Tensor] {
+        var out: [String: Tensor] = [:]
+        var ints: [String: Int] = [:]
+        for d in model.data {
+            guard let v = fields[d.name] else {
+                throw DataError(message: "\(file): missing data '\(d.name)' (\(d.typeText))")
+            }
+            func size(_ s: Size) throws -> Int {
+                guard let n = s.evaluate({ ints[$0] }) else {
+                    throw DataError(message: "\(file): the size \(s) of '\(d.name)' is not known from the data")
+                }
+                return n
+            }
+            let t: Tensor
+            switch d.type.shape {
+            case .scalar:
+                t = Tensor(scalar: try number(v, d, d.name, file))
+                if d.type.elem == .int { ints[d.name] = Int(t.values[0]) }
+            case .vector(let n), .rowVector(let n):
+                let items = try array(v, try size(n), d, d.name, file)
+                t = Tensor(vector: try items.enumerated().map { try number($1, d, "\(d.name)[\($0 + 1)]", file) })
+            case .matrix(let r, let c):
+                let rows = try array(v, try size(r), d, d.name, file)
+                let cols = try size(c)
+                var values: [Double] = []
+                for (i, row) in rows.enumerated() {
+                    let items = try array(row, cols, d, "\(d.name)[\(i + 1)]", file)
+                    values += try items.enumerated().map { try number($1, d, "\(d.name)[\(i + 1),\($0 + 1)]", file) }
+                }
+                t = Tensor(shape: [rows.count, cols], values: values)
+            }
+            try checkStructure(t, d, file)
+            out[d.name] = t
+        }
+        return out
+    }
+
+    private static func array(_ v: JSONValue, _ n: Int, _ d: Declaration, _ name: String, _ file: String) throws -> [JSONValue] {
+        guard case .array(let items) = v else {
+            throw DataError(message: "\(file): '\(name)' must be an array (\(d.typeText))")
+        }
+        guard items.count == n else {
+            throw DataError(message: "\(file): '\(name)' has \(items.count) elements, but its type \(d.typeText) needs \(n)")
+        }
+        return items
+    }
+
+    private static func number(_ v: JSONValue, _ d: Declaration, _ name: String, _ file: String) throws -> Double {
+        switch v {
+        case .int(let i): return Double(i)
+        case .real(let x):
+            if d.type.elem == .int {
+                throw DataError(message: "\(file): '\(name)' is \(x), but '\(d.name)' is \(d.typeText): an integer is needed")
+            }
+            return x
+        case .string(let s) where d.type.elem == .real:
+            switch s {
+            case "NaN", "nan": return .nan
+            case "Inf", "inf", "Infinity", "+Inf": return .infinity
+            case "-Inf", "-inf", "-Infinity": return -.infinity
+            default: break
+            }
+            throw DataError(message: "\(file): '\(name)' is the string \"\(s)\", not a number")
+        default:
+            let what = d.type.isScalar ? "a number" : "a number in \(d.typeText)"
+            throw DataError(message: "\(file): '\(name)' must be \(what)")
+        }
+    }
+
+    private static func checkStructure(_ t: Tensor, _ d: Declaration, _ file: String) throws {
+        switch d.constraint {
+        case .simplex:
+            for (i, x) in t.values.enumerated() where x < 0 {
+                throw DataError(message: "\(file): '\(d.name)[\(i + 1)]' is \(x), but a simplex is non-negative")
+            }
+            let s = t.values.reduce(0, +)
+            if abs(s - 1) > 1e-8 { throw DataError(message: "\(file): '\(d.name)' sums to \(s), but a simplex sums to 1") }
+        case .ordered, .positiveOrdered:
+            for i in 1..<max(1, t.count) where !(t.values[i] > t.values[i - 1]) {
+                throw DataError(message: "\(file): '\(d.name)' is not strictly increasing at element \(i + 1)")
+            }
+            if d.constraint == .positiveOrdered, let first = t.values.first, !(first > 0) {
+                throw DataError(message: "\(file): '\(d.name)[1]' is \(first), but positive_ordered values are positive")
+            }
+        default: break
+        }
+    }
+
+    /// Checks the bounds of every data variable; bounds may use transformed data.
+    public static func checkBounds(_ data: [String: Tensor], model: CheckedModel, file: String) throws {
+        for d in model.data {
+            guard let t = data[d.name] else { continue }
+            func value(_ b: BoundValue) -> Double? {
+                switch b {
+                case .constant(let c): return c
+                case .named(let n): return data[n]?.values.first
+                }
+            }
+            var lower: BoundValue?, upper: BoundValue?
+            switch d.constraint {
+            case .lower(let l): lower = l
+            case .upper(let u): upper = u
+            case .lowerUpper(let l, let u): (lower, upper) = (l, u)
+            default: continue
+            }
+            let cols = t.shape.count == 2 ? t.shape[1] : 0
+            for (k, x) in t.values.enumerated() {
+                let name = t.shape.isEmpty ? d.name : cols > 0 ? "\(d.name)[\(k / cols + 1),\(k % cols + 1)]" : "\(d.name)[\(k + 1)]"
+                if let l = lower, let lv = value(l), !(x >= lv) {
+                    throw DataError(message: "\(file): '\(name)' is \(format(x)), below the lower bound \(format(lv)) of \(d.typeText)")
+                }
+                if let u = upper, let uv = value(u), !(x <= uv) {
+                    throw DataError(message: "\(file): '\(name)' is \(format(x)), above the upper bound \(format(uv)) of \(d.typeText)")
+                }
+            }
+        }
+    }
+
+    static func format(_ x: Double) -> String {
+        x == x.rounded() && abs(x) < 1e15 ? String(Int(x)) : String(x)
+    }
+}

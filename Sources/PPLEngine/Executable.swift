@@ -1,0 +1,271 @@
+import PPLIR
+
+/// An IR program compiled for evaluation: every value gets a preallocated buffer in one
+/// arena, instructions become steps with their buffers resolved, and work that does not
+/// depend on the varying inputs (data-only work) runs once, when the data are bound.
+/// One evaluation runs `batch` particles at once.
+public final class Executable {
+    public let program: Program
+    public let batch: Int
+    /// Values that differ between particles (they depend on a varying input).
+    private let varies: [Bool]
+    private var slots: [Slot?]
+    private let arena: UnsafeMutablePointer<Double>
+    private let arenaSize: Int
+    private var steps: [Step] = []
+    var failure: String?
+
+    /// Compiles `program` for `batch` particles. `varying` names the inputs that differ per
+    /// particle (their buffers hold `batch` copies); every other input must be in `data`.
+    public init(_ program: Program, varying: Set<String>, data: [String: Tensor], batch: Int = 1) throws {
+        self.program = program
+        self.batch = max(1, batch)
+        var varies = [Bool](repeating: false, count: program.types.count)
+        for i in program.inputs where varying.contains(i.name) { varies[i.value.id] = true }
+        Executable.markVarying(program.body, &varies)
+        self.varies = varies
+
+        // Sizes: int scalars among the inputs that are given.
+        var env: [String: Int] = [:]
+        for i in program.inputs where i.type == .int {
+            if let t = data[i.name], t.count == 1 { env[i.name] = Int(t.values[0]) }
+        }
+        var counts = [Int](repeating: 0, count: program.types.count)
+        var defined: [Value] = program.inputs.map(\.value)
+        Executable.collect(program.body, &defined)
+        var total = 0
+        for v in defined {
+            guard let n = program.types[v.id].shape.count.evaluate({ env[$0] }) else {
+                throw EngineError("the size \(program.types[v.id].shape.count) cannot be computed from the data")
+            }
+            counts[v.id] = max(0, n)
+            total += max(0, n) * (varies[v.id] ? self.batch : 1)
+        }
+        arenaSize = max(1, total)
+        arena = .allocate(capacity: arenaSize)
+        arena.initialize(repeating: 0, count: arenaSize)
+        slots = [Slot?](repeating: nil, count: program.types.count)
+        var offset = 0
+        for v in defined {
+            let copies = varies[v.id] ? self.batch : 1
+            slots[v.id] = Slot(ptr: arena + offset, count: counts[v.id], copies: copies)
+            offset += counts[v.id] * copies
+        }
+        for i in program.inputs where !varying.contains(i.name) {
+            guard let t = data[i.name] else { throw EngineError("no value given for '\(i.name)'") }
+            let s = slots[i.value.id]!
+            guard t.count == s.count else {
+                throw EngineError("'\(i.name)' has \(t.count) elements, expected \(s.count)")
+            }
+            t.values.withUnsafeBufferPointer { s.ptr.update(from: $0.baseAddress!, count: s.count) }
+        }
+        // Data-only instructions run now; the rest on every evaluation.
+        var once: [Step] = []
+        for instr in program.body.instrs {
+            let step = try compile(instr)
+            if instr.results.contains(where: { varies[$0.id] }) { steps.append(step) } else { once.append(step) }
+        }
+        execute(once)
+        if let failure { throw EngineError(failure) }
+    }
+
+    deinit {
+        arena.deallocate()
+        for c in constants { c.deallocate() }
+    }
+
+    // MARK: - Inputs and outputs
+
+    /// The buffer of a varying input: `batch` particles × its size, particle-major.
+    public func input(_ name: String) -> UnsafeMutableBufferPointer<Double> {
+        let i = program.inputs.first { $0.name == name }!
+        let s = slots[i.value.id]!
+        return UnsafeMutableBufferPointer(start: s.ptr, count: s.count * s.copies)
+    }
+
+    public func inputSize(_ name: String) -> Int? {
+        program.inputs.first { $0.name == name }.map { slots[$0.value.id]!.count }
+    }
+
+    /// An output of particle `particle`.
+    public func output(_ name: String, particle: Int = 0) -> UnsafeBufferPointer<Double> {
+        let k = program.outputNames.firstIndex(of: name)!
+        let s = slots[program.body.yields[k].id]!
+        return UnsafeBufferPointer(start: s.base(particle), count: s.count)
+    }
+
+    public func outputSize(_ name: String) -> Int {
+        slots[program.body.yields[program.outputNames.firstIndex(of: name)!].id]!.count
+    }
+
+    /// Evaluates the program for all particles.
+    public func run() throws {
+        failure = nil
+        execute(steps)
+        if let failure { throw EngineError(failure) }
+    }
+
+    // MARK: - Analysis
+
+    private static func markVarying(_ b: Block, _ varies: inout [Bool]) {
+        for instr in b.instrs {
+            var v = instr.args.contains { varies[$0.id] }
+            if !instr.regions.isEmpty {
+                v = v || instr.regions.contains { $0.freeValues.contains { varies[$0.id] } }
+                if instr.op == .loop {
+                    // Carried values vary if their start or any iteration's update does.
+                    let body = instr.regions[0]
+                    for (k, p) in body.params.enumerated() where k > 0 { varies[p.id] = varies[instr.args[k + 1].id] }
+                    var changed = true
+                    while changed {
+                        markVarying(body, &varies)
+                        changed = false
+                        for (k, y) in body.yields.enumerated() where varies[y.id] && !varies[body.params[k + 1].id] {
+                            varies[body.params[k + 1].id] = true
+                            changed = true
+                        }
+                    }
+                    for (k, r) in instr.results.enumerated() { varies[r.id] = varies[body.params[k + 1].id] }
+                    continue
+                }
+                for r in instr.regions { markVarying(r, &varies) }
+                for (k, r) in instr.results.enumerated() {
+                    varies[r.id] = v || instr.regions.contains { varies[$0.yields[k].id] }
+                }
+                continue
+            }
+            for r in instr.results { varies[r.id] = v }
+        }
+    }
+
+    private static func collect(_ b: Block, _ out: inout [Value]) {
+        out += b.params
+        for instr in b.instrs {
+            out += instr.results
+            for r in instr.regions { collect(r, &out) }
+        }
+    }
+
+    // MARK: - Compilation
+
+    private func slot(_ v: Value) -> Slot { slots[v.id]! }
+
+    private func dims(_ v: Value) -> [Int] {
+        let s = slot(v)
+        switch program.types[v.id].shape {
+        case .scalar: return []
+        case .vector, .rowVector: return [s.count]
+        case .matrix(let r, let c):
+            // The row count is the one size not fixed by the element count alone.
+            let rows = evaluated(r) ?? (s.count / max(1, evaluated(c) ?? 1))
+            return [rows, s.count / max(1, rows)]
+        }
+    }
+
+    private var sizeEnv: [String: Int] {
+        var env: [String: Int] = [:]
+        for i in program.inputs where i.type == .int && !varies[i.value.id] {
+            env[i.name] = Int(slot(i.value).ptr[0])
+        }
+        return env
+    }
+
+    private func evaluated(_ s: Size) -> Int? {
+        let env = sizeEnv
+        return s.evaluate { env[$0] }
+    }
+
+    private func compile(_ instr: Instr) throws -> Step {
+        let out = instr.results.map(slot)
+        let a = instr.args.map(slot)
+        let name = instr.args.first.flatMap { v in program.inputs.first { $0.value == v }?.name } ?? "a value"
+        switch instr.op {
+        case .const(let x):
+            return .fill(out: out[0], a: constantSlot(x))
+        case .input(let n):
+            throw EngineError("unexpected input instruction for '\(n)'")
+        case .size(let s):
+            guard let n = evaluated(s) else { throw EngineError("the size \(s) cannot be computed from the data") }
+            return .fill(out: out[0], a: constantSlot(Double(n)))
+        case .unary(let f): return .unary(f, out: out[0], a: a[0])
+        case .polygamma(let n): return .polygamma(n, out: out[0], a: a[0])
+        case .binary(let f): return .binary(f, out: out[0], a: a[0], b: a[1])
+        case .select: return .select(out: out[0], c: a[0], a: a[1], b: a[2])
+        case .sum: return .sum(out: out[0], a: a[0])
+        case .logSumExp: return .logSumExp(out: out[0], a: a[0])
+        case .minElement: return .minElement(out: out[0], a: a[0])
+        case .maxElement: return .maxElement(out: out[0], a: a[0])
+        case .cumulativeSum: return .cumulativeSum(out: out[0], a: a[0])
+        case .dot: return .dot(out: out[0], a: a[0], b: a[1])
+        case .matmul:
+            let ta = program.types[instr.args[0].id].shape, tb = program.types[instr.args[1].id].shape
+            let da = dims(instr.args[0]), db = dims(instr.args[1])
+            let m: Int, k: Int, n: Int
+            switch (ta, tb) {
+            case (.matrix, .vector): (m, k, n) = (da[0], da[1], 1)
+            case (.matrix, .matrix): (m, k, n) = (da[0], da[1], db[1])
+            case (.rowVector, .matrix): (m, k, n) = (1, db[0], db[1])
+            case (.rowVector, .vector): (m, k, n) = (1, da[0], 1)
+            case (.vector, .rowVector): (m, k, n) = (da[0], 1, db[0])
+            default: throw EngineError("matmul of \(ta) and \(tb)")
+            }
+            return .matmul(MatMul(out: out[0], a: a[0], b: a[1], m: m, k: k, n: n))
+        case .transpose:
+            let d = dims(instr.args[0])
+            if d.count == 2 { return .transpose(out: out[0], a: a[0], rows: d[0], cols: d[1]) }
+            return .copy(out: out[0], a: a[0])
+        case .triSolveLower, .triSolveLowerT:
+            let n = dims(instr.args[0])[0]
+            let k = max(1, a[1].count / max(1, n))
+            return .triSolve(out: out[0], l: a[0], b: a[1], n: n, k: k, transposed: instr.op == .triSolveLowerT)
+        case .tril: return .tril(out: out[0], a: a[0], n: dims(instr.args[0])[0])
+        case .diagonal: return .diagonal(out: out[0], a: a[0], n: dims(instr.args[0])[0])
+        case .diagMatrix: return .diagMatrix(out: out[0], a: a[0], n: a[0].count)
+        case .fill: return .fill(out: out[0], a: a[0])
+        case .pack: return .pack(out: out[0], items: a)
+        case .range: return .range(out: out[0], lo: a[0])
+        case .concat: return .concat(out: out[0], a: a[0], b: a[1])
+        case .reshape: return .copy(out: out[0], a: a[0])
+        case .at:
+            let row: Int
+            if case .matrix = program.types[instr.args[0].id].shape { row = dims(instr.args[0])[1] } else { row = 1 }
+            return .at(out: out[0], x: a[0], index: a[1], row: row, name: name)
+        case .at2:
+            let d = dims(instr.args[0])
+            let outer = program.types[instr.args[1].id].shape != .scalar && program.types[instr.args[2].id].shape != .scalar
+            return .at2(out: out[0], x: a[0], i: a[1], j: a[2], rows: d[0], cols: d[1], outer: outer)
+        case .set, .scatterAdd:
+            let row: Int
+            if case .matrix = program.types[instr.args[0].id].shape { row = dims(instr.args[0])[1] } else { row = 1 }
+            return .set(out: out[0], x: a[0], index: a[1], v: a[2], row: row, add: instr.op == .scatterAdd)
+        case .set2, .scatterAdd2:
+            let d = dims(instr.args[0])
+            let outer = program.types[instr.args[1].id].shape != .scalar && program.types[instr.args[2].id].shape != .scalar
+            return .set2(out: out[0], x: a[0], i: a[1], j: a[2], v: a[3], rows: d[0], cols: d[1], outer: outer,
+                         add: instr.op == .scatterAdd2)
+        case .loop:
+            let body = instr.regions[0]
+            let loop = Loop(lo: a[0], hi: a[1], index: slot(body.params[0]), carried: body.params.dropFirst().map(slot),
+                            inits: Array(a.dropFirst(2)), yields: body.yields.map(slot), results: out)
+            loop.body = try body.instrs.map(compile)
+            return .loop(loop)
+        case .cond:
+            let cond = Cond(condition: a[0], results: out)
+            for k in 0..<2 {
+                cond.branches[k] = try instr.regions[k].instrs.map(compile)
+                cond.yields[k] = instr.regions[k].yields.map(slot)
+            }
+            return .cond(cond)
+        }
+    }
+
+    /// Constants live in a small side table that is never freed before the executable.
+    private var constants: [UnsafeMutablePointer<Double>] = []
+
+    private func constantSlot(_ x: Double) -> Slot {
+        let p = UnsafeMutablePointer<Double>.allocate(capacity: 1)
+        p.initialize(to: x)
+        constants.append(p)
+        return Slot(ptr: p, count: 1, copies: 1)
+    }
+}

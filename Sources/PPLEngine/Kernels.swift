@@ -1,0 +1,282 @@
+import COpenBLAS
+import Foundation
+import PPLIR
+
+extension Executable {
+    func execute(_ steps: [Step]) {
+        for step in steps { execute(step) }
+    }
+
+    // MARK: - Elementwise helpers
+
+    /// out = f(a), elementwise over particles and elements, broadcasting a scalar or a
+    /// value shared by all particles.
+    @inline(__always)
+    private func map1(_ out: Slot, _ a: Slot, _ f: (Double) -> Double) {
+        let n = out.count
+        for s in 0..<out.copies {
+            let o = out.base(s), x = a.base(s)
+            if a.count == n {
+                for i in 0..<n { o[i] = f(x[i]) }
+            } else {
+                let v = f(x[0])
+                for i in 0..<n { o[i] = v }
+            }
+        }
+    }
+
+    @inline(__always)
+    private func map2(_ out: Slot, _ a: Slot, _ b: Slot, _ f: (Double, Double) -> Double) {
+        let n = out.count
+        for s in 0..<out.copies {
+            let o = out.base(s), x = a.base(s), y = b.base(s)
+            switch (a.count == n, b.count == n) {
+            case (true, true): for i in 0..<n { o[i] = f(x[i], y[i]) }
+            case (true, false): let c = y[0]; for i in 0..<n { o[i] = f(x[i], c) }
+            case (false, true): let c = x[0]; for i in 0..<n { o[i] = f(c, y[i]) }
+            case (false, false): let v = f(x[0], y[0]); for i in 0..<n { o[i] = v }
+            }
+        }
+    }
+
+    @inline(__always)
+    private func reduce(_ out: Slot, _ a: Slot, _ f: (UnsafeMutablePointer<Double>, Int) -> Double) {
+        for s in 0..<out.copies { out.base(s)[0] = f(a.base(s), a.count) }
+    }
+
+    /// A 1-based index stored as a double, checked against `n`; nil (and a recorded
+    /// failure) when out of range.
+    @inline(__always)
+    private func index(_ x: Double, _ n: Int, _ what: String) -> Int? {
+        if x >= 1, x <= Double(n), x == x.rounded() { return Int(x) - 1 }
+        if failure == nil {
+            failure = x.isNaN ? "an index into \(what) is not a number"
+                : "index \(x == x.rounded() ? String(Int(x)) : String(x)) is out of range for \(what), which has \(n) elements"
+        }
+        return nil
+    }
+
+    // MARK: - Steps
+
+    // swiftlint:disable:next cyclomatic_complexity function_body_length
+    private func execute(_ step: Step) {
+        switch step {
+        case .unary(let f, let out, let a):
+            switch f {
+            case .neg: map1(out, a) { -$0 }
+            case .exp: map1(out, a) { Foundation.exp($0) }
+            case .log: map1(out, a) { Foundation.log($0) }
+            case .square: map1(out, a) { $0 * $0 }
+            case .sqrt: map1(out, a) { $0.squareRoot() }
+            case .log1p: map1(out, a) { Foundation.log1p($0) }
+            case .inv: map1(out, a) { 1 / $0 }
+            case .log_inv_logit: map1(out, a) { -ScalarMath.log1pExp(-$0) }
+            case .log1m_inv_logit: map1(out, a) { -ScalarMath.log1pExp($0) }
+            default: map1(out, a) { ScalarMath.apply(f, $0) }
+            }
+        case .polygamma(let n, let out, let a):
+            map1(out, a) { ScalarMath.polygamma(n, $0) }
+        case .binary(let f, let out, let a, let b):
+            switch f {
+            case .add: map2(out, a, b) { $0 + $1 }
+            case .sub: map2(out, a, b) { $0 - $1 }
+            case .mul: map2(out, a, b) { $0 * $1 }
+            case .div: map2(out, a, b) { $0 / $1 }
+            default: map2(out, a, b) { ScalarMath.apply(f, $0, $1) }
+            }
+        case .select(let out, let c, let a, let b):
+            let n = out.count
+            for s in 0..<out.copies {
+                let o = out.base(s), cc = c.base(s), x = a.base(s), y = b.base(s)
+                for i in 0..<n {
+                    let cond = cc[c.count == n ? i : 0] != 0
+                    o[i] = cond ? x[a.count == n ? i : 0] : y[b.count == n ? i : 0]
+                }
+            }
+        case .sum(let out, let a):
+            reduce(out, a) { p, n in var t = 0.0; for i in 0..<n { t += p[i] }; return t }
+        case .logSumExp(let out, let a):
+            reduce(out, a) { p, n in
+                var m = -Double.infinity
+                for i in 0..<n where p[i] > m { m = p[i] }
+                if m == -.infinity || m.isNaN { return m.isNaN ? m : -.infinity }
+                if m == .infinity { return .infinity }
+                var t = 0.0
+                for i in 0..<n { t += Foundation.exp(p[i] - m) }
+                return m + Foundation.log(t)
+            }
+        case .minElement(let out, let a):
+            reduce(out, a) { p, n in var m = Double.infinity; for i in 0..<n { m = Swift.min(m, p[i]) }; return m }
+        case .maxElement(let out, let a):
+            reduce(out, a) { p, n in var m = -Double.infinity; for i in 0..<n { m = Swift.max(m, p[i]) }; return m }
+        case .cumulativeSum(let out, let a):
+            for s in 0..<out.copies {
+                let o = out.base(s), x = a.base(s)
+                var t = 0.0
+                for i in 0..<out.count { t += x[i]; o[i] = t }
+            }
+        case .dot(let out, let a, let b):
+            let n = a.count
+            if out.copies > 1, a.copies == 1 {
+                // One matrix-vector product over all particles.
+                cblas_dgemv(CblasRowMajor, CblasNoTrans, Int32(out.copies), Int32(n), 1, b.ptr, Int32(n), a.ptr, 1, 0, out.ptr, 1)
+            } else if out.copies > 1, b.copies == 1 {
+                cblas_dgemv(CblasRowMajor, CblasNoTrans, Int32(out.copies), Int32(n), 1, a.ptr, Int32(n), b.ptr, 1, 0, out.ptr, 1)
+            } else {
+                for s in 0..<out.copies { out.base(s)[0] = cblas_ddot(Int32(n), a.base(s), 1, b.base(s), 1) }
+            }
+        case .matmul(let mm):
+            matmul(mm)
+        case .transpose(let out, let a, let rows, let cols):
+            for s in 0..<out.copies {
+                let o = out.base(s), x = a.base(s)
+                for r in 0..<rows { for c in 0..<cols { o[c * rows + r] = x[r * cols + c] } }
+            }
+        case .triSolve(let out, let l, let b, let n, let k, let transposed):
+            for s in 0..<out.copies {
+                let o = out.base(s)
+                o.update(from: b.base(s), count: n * k)
+                cblas_dtrsm(CblasRowMajor, CblasLeft, CblasLower, transposed ? CblasTrans : CblasNoTrans, CblasNonUnit,
+                            Int32(n), Int32(k), 1, l.base(s), Int32(n), o, Int32(k))
+            }
+        case .tril(let out, let a, let n):
+            for s in 0..<out.copies {
+                let o = out.base(s), x = a.base(s)
+                for r in 0..<n { for c in 0..<n { o[r * n + c] = c <= r ? x[r * n + c] : 0 } }
+            }
+        case .diagonal(let out, let a, let n):
+            for s in 0..<out.copies { let o = out.base(s), x = a.base(s); for i in 0..<n { o[i] = x[i * n + i] } }
+        case .diagMatrix(let out, let a, let n):
+            for s in 0..<out.copies {
+                let o = out.base(s), x = a.base(s)
+                o.update(repeating: 0, count: n * n)
+                for i in 0..<n { o[i * n + i] = x[i] }
+            }
+        case .fill(let out, let a):
+            for s in 0..<out.copies { out.base(s).update(repeating: a.base(s)[0], count: out.count) }
+        case .pack(let out, let items):
+            for s in 0..<out.copies {
+                let o = out.base(s)
+                for (i, item) in items.enumerated() { o[i] = item.base(s)[0] }
+            }
+        case .range(let out, let lo):
+            let start = lo.ptr[0]
+            for i in 0..<out.count { out.ptr[i] = start + Double(i) }
+        case .concat(let out, let a, let b):
+            for s in 0..<out.copies {
+                out.base(s).update(from: a.base(s), count: a.count)
+                (out.base(s) + a.count).update(from: b.base(s), count: b.count)
+            }
+        case .at(let out, let x, let index, let row, let name):
+            let n = x.count / max(1, row)
+            for s in 0..<out.copies {
+                let o = out.base(s), src = x.base(s), idx = index.base(s)
+                for k in 0..<index.count {
+                    guard let i = self.index(idx[k], n, name) else {
+                        for j in 0..<row { o[k * row + j] = .nan }
+                        continue
+                    }
+                    for j in 0..<row { o[k * row + j] = src[i * row + j] }
+                }
+            }
+        case .at2(let out, let x, let i, let j, let rows, let cols, let outer):
+            for s in 0..<out.copies {
+                let o = out.base(s), src = x.base(s), ii = i.base(s), jj = j.base(s)
+                if outer {
+                    for a in 0..<i.count {
+                        for b in 0..<j.count {
+                            if let r = index(ii[a], rows, "a matrix's rows"), let c = index(jj[b], cols, "a matrix's columns") {
+                                o[a * j.count + b] = src[r * cols + c]
+                            } else { o[a * j.count + b] = .nan }
+                        }
+                    }
+                } else {
+                    for k in 0..<out.count {
+                        if let r = index(ii[i.count == 1 ? 0 : k], rows, "a matrix's rows"),
+                           let c = index(jj[j.count == 1 ? 0 : k], cols, "a matrix's columns") {
+                            o[k] = src[r * cols + c]
+                        } else { o[k] = .nan }
+                    }
+                }
+            }
+        case .set(let out, let x, let index, let v, let row, let add):
+            let n = x.count / max(1, row)
+            for s in 0..<out.copies {
+                let o = out.base(s), idx = index.base(s), val = v.base(s)
+                if o != x.base(s) { o.update(from: x.base(s), count: x.count) }
+                for k in 0..<index.count {
+                    guard let i = self.index(idx[k], n, "the assigned value") else { continue }
+                    for j in 0..<row {
+                        let e = v.count == 1 ? val[0] : val[k * row + j]
+                        if add { o[i * row + j] += e } else { o[i * row + j] = e }
+                    }
+                }
+            }
+        case .set2(let out, let x, let i, let j, let v, let rows, let cols, let outer, let add):
+            for s in 0..<out.copies {
+                let o = out.base(s), ii = i.base(s), jj = j.base(s), val = v.base(s)
+                if o != x.base(s) { o.update(from: x.base(s), count: x.count) }
+                let pairs = outer ? i.count * j.count : Swift.max(i.count, j.count)
+                for k in 0..<pairs {
+                    let a = outer ? k / j.count : (i.count == 1 ? 0 : k)
+                    let b = outer ? k % j.count : (j.count == 1 ? 0 : k)
+                    guard let r = index(ii[a], rows, "a matrix's rows"), let c = index(jj[b], cols, "a matrix's columns") else { continue }
+                    let e = v.count == 1 ? val[0] : val[k]
+                    if add { o[r * cols + c] += e } else { o[r * cols + c] = e }
+                }
+            }
+        case .copy(let out, let a):
+            for s in 0..<out.copies { out.base(s).update(from: a.base(s), count: out.count) }
+        case .loop(let loop):
+            for (p, i) in zip(loop.carried, loop.inits) { copy(i, into: p) }
+            let lo = Int(loop.lo.ptr[0]), hi = Int(loop.hi.ptr[0])
+            if lo <= hi {
+                for t in lo...hi {
+                    loop.index.ptr[0] = Double(t)
+                    execute(loop.body)
+                    for (p, y) in zip(loop.carried, loop.yields) where p.ptr != y.ptr { copy(y, into: p) }
+                }
+            }
+            for (r, p) in zip(loop.results, loop.carried) { copy(p, into: r) }
+        case .cond(let cond):
+            let k = cond.condition.ptr[0] != 0 ? 0 : 1
+            execute(cond.branches[k])
+            for (r, y) in zip(cond.results, cond.yields[k]) { copy(y, into: r) }
+        }
+    }
+
+    /// Copies a value into a slot of the same size, broadcasting a shared value to particles.
+    private func copy(_ a: Slot, into out: Slot) {
+        for s in 0..<out.copies { out.base(s).update(from: a.base(s), count: out.count) }
+    }
+
+    /// (m×k)·(k×n) per particle; a shared matrix times per-particle vectors is one GEMM.
+    private func matmul(_ mm: MatMul) {
+        let (out, a, b, m, k, n) = (mm.out, mm.a, mm.b, mm.m, mm.k, mm.n)
+        let S = out.copies
+        if S > 1, a.copies == 1, b.copies > 1, n == 1 {
+            // out (S×m) = B (S×k) · Aᵀ
+            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(S), Int32(m), Int32(k), 1,
+                        b.ptr, Int32(k), a.ptr, Int32(k), 0, out.ptr, Int32(m))
+            return
+        }
+        if S > 1, b.copies == 1, a.copies > 1, m == 1 {
+            // out (S×n) = A (S×k) · B
+            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(S), Int32(n), Int32(k), 1,
+                        a.ptr, Int32(k), b.ptr, Int32(n), 0, out.ptr, Int32(n))
+            return
+        }
+        for s in 0..<S {
+            if n == 1 {
+                cblas_dgemv(CblasRowMajor, CblasNoTrans, Int32(m), Int32(k), 1, a.base(s), Int32(k), b.base(s), 1, 0,
+                            out.base(s), 1)
+            } else if m == 1 {
+                cblas_dgemv(CblasRowMajor, CblasTrans, Int32(k), Int32(n), 1, b.base(s), Int32(n), a.base(s), 1, 0,
+                            out.base(s), 1)
+            } else {
+                cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(n), Int32(k), 1,
+                            a.base(s), Int32(k), b.base(s), Int32(n), 0, out.base(s), Int32(n))
+            }
+        }
+    }
+}

@@ -1,0 +1,72 @@
+import PPLIR
+
+/// One compiled instruction with its buffers resolved.
+enum Step {
+    case unary(UnaryFn, out: Slot, a: Slot)
+    case polygamma(Int, out: Slot, a: Slot)
+    case binary(BinaryFn, out: Slot, a: Slot, b: Slot)
+    case select(out: Slot, c: Slot, a: Slot, b: Slot)
+    case sum(out: Slot, a: Slot)
+    case logSumExp(out: Slot, a: Slot)
+    case minElement(out: Slot, a: Slot)
+    case maxElement(out: Slot, a: Slot)
+    case cumulativeSum(out: Slot, a: Slot)
+    case dot(out: Slot, a: Slot, b: Slot)
+    case matmul(MatMul)
+    case transpose(out: Slot, a: Slot, rows: Int, cols: Int)
+    case triSolve(out: Slot, l: Slot, b: Slot, n: Int, k: Int, transposed: Bool)
+    case tril(out: Slot, a: Slot, n: Int)
+    case diagonal(out: Slot, a: Slot, n: Int)
+    case diagMatrix(out: Slot, a: Slot, n: Int)
+    case fill(out: Slot, a: Slot)
+    case pack(out: Slot, items: [Slot])
+    case range(out: Slot, lo: Slot)
+    case concat(out: Slot, a: Slot, b: Slot)
+    /// Gather elements (row length 1) or rows of a matrix.
+    case at(out: Slot, x: Slot, index: Slot, row: Int, name: String)
+    case at2(out: Slot, x: Slot, i: Slot, j: Slot, rows: Int, cols: Int, outer: Bool)
+    case set(out: Slot, x: Slot, index: Slot, v: Slot, row: Int, add: Bool)
+    case set2(out: Slot, x: Slot, i: Slot, j: Slot, v: Slot, rows: Int, cols: Int, outer: Bool, add: Bool)
+    case copy(out: Slot, a: Slot)
+    case loop(Loop)
+    case cond(Cond)
+}
+
+/// A matrix product, with the shapes of one particle: (m×k)·(k×n), where a vector operand
+/// is a k×1 or 1×k matrix.
+struct MatMul {
+    let out: Slot, a: Slot, b: Slot
+    let m: Int, k: Int, n: Int
+}
+
+final class Loop {
+    let lo: Slot, hi: Slot
+    let index: Slot
+    let carried: [Slot]
+    let inits: [Slot]
+    let yields: [Slot]
+    let results: [Slot]
+    var body: [Step] = []
+
+    init(lo: Slot, hi: Slot, index: Slot, carried: [Slot], inits: [Slot], yields: [Slot], results: [Slot]) {
+        self.lo = lo
+        self.hi = hi
+        self.index = index
+        self.carried = carried
+        self.inits = inits
+        self.yields = yields
+        self.results = results
+    }
+}
+
+final class Cond {
+    let condition: Slot
+    var branches: [[Step]] = [[], []]
+    var yields: [[Slot]] = [[], []]
+    let results: [Slot]
+
+    init(condition: Slot, results: [Slot]) {
+        self.condition = condition
+        self.results = results
+    }
+}

@@ -1,0 +1,126 @@
+import PPLIR
+
+/// Programs over the unconstrained vector θ of a model's params, built from its
+/// `log_density` program (whose param inputs carry their constraints):
+/// - `density`: log p(constrain(θ)) + log|J(θ)|, output `target`;
+/// - `constrain`: θ → each param (outputs named after the params);
+/// - `unconstrain`: the params → θ (output `theta`).
+public struct UnconstrainedDensity {
+    public struct Layout: Sendable {
+        public let name: String
+        public let type: IRType
+        public let constraint: Constraint
+        /// 0-based offset and length in θ, symbolically.
+        public let offset: Size
+        public let length: Size
+    }
+
+    public let density: Program
+    public let constrain: Program
+    public let unconstrain: Program
+    public let layout: [Layout]
+    public let dimension: Size
+
+    public init(logDensity p: Program) {
+        var layout: [Layout] = []
+        var offset = Size(0)
+        let params = p.inputs.filter { $0.role == .param }
+        for i in params {
+            let n = UnconstrainedDensity.bijector(i.constraint, Emitter(Builder())) { _ in Value(0) }.unconstrainedSize(i.type)
+            layout.append(Layout(name: i.name, type: i.type, constraint: i.constraint, offset: offset, length: n))
+            offset = offset + n
+        }
+        self.layout = layout
+        dimension = offset
+        let fixed = p.inputs.filter { $0.role != .param }
+
+        // θ → params, shared by `density` and `constrain`.
+        func constrained(_ b: Builder) -> (theta: Value, values: [Value], logJacobian: Value) {
+            let e = Emitter(b)
+            let theta = b.inputValue(.vector(offset))
+            var values: [Value] = []
+            var logJ: Value?
+            for l in layout {
+                let y = UnconstrainedDensity.slice(e, theta, l)
+                let bij = UnconstrainedDensity.bijector(l.constraint, e) { UnconstrainedDensity.bound($0, fixed, e) }
+                let (x, j) = bij.constrain(e, y, as: l.type)
+                values.append(UnconstrainedDensity.shape(e, x, as: l.type))
+                if case .none = l.constraint { continue }
+                logJ = logJ.map { e.add($0, j) } ?? j
+            }
+            return (theta, values, logJ ?? b.constant(0))
+        }
+        func thetaInput(_ v: Value) -> Input {
+            Input(name: "theta", value: v, role: .param, type: .vector(offset), constraint: .none)
+        }
+
+        do {
+            let b = Builder(types: p.types)
+            let (theta, values, logJ) = constrained(b)
+            var map: [Value: Value] = [:]
+            for (i, v) in zip(params, values) { map[i.value] = v }
+            let outs = b.inline(p.body, types: p.types, mapping: map)
+            let target = Emitter(b).add(outs[p.outputNames.firstIndex(of: "target")!], logJ)
+            let (instrs, types) = b.finish()
+            density = Program.extract(name: "unconstrained_log_density", from: instrs, types: types,
+                                      inputs: fixed + [thetaInput(theta)], outputs: [("target", target)])
+        }
+        do {
+            let b = Builder(types: p.types)
+            let (theta, values, _) = constrained(b)
+            let (instrs, types) = b.finish()
+            constrain = Program.extract(name: "constrain", from: instrs, types: types, inputs: fixed + [thetaInput(theta)],
+                                        outputs: Array(zip(params.map(\.name), values)))
+        }
+        do {
+            let b = Builder(types: p.types)
+            let e = Emitter(b)
+            var theta: Value?
+            var inputs = fixed
+            for l in layout {
+                let x = b.inputValue(l.type)
+                inputs.append(Input(name: l.name, value: x, role: .param, type: l.type, constraint: l.constraint))
+                let bij = UnconstrainedDensity.bijector(l.constraint, e) { UnconstrainedDensity.bound($0, fixed, e) }
+                var y = bij.unconstrain(e, x)
+                switch e.type(y).shape {
+                case .scalar: y = e.fill(y, .vector(Size(1)))
+                case .vector: break
+                case .rowVector: y = e.transpose(y)
+                case .matrix: y = b.append(.reshape, [y], type: .vector(l.length))
+                }
+                theta = theta.map { e.op(.concat, $0, y) } ?? y
+            }
+            let (instrs, types) = b.finish()
+            unconstrain = Program.extract(name: "unconstrain", from: instrs, types: types, inputs: inputs,
+                                          outputs: [("theta", theta ?? b.constant(0))])
+        }
+    }
+
+    static func bijector(_ c: Constraint, _ e: Emitter, bound: (BoundValue) -> Value) -> Bijector {
+        Bijectors.of(c, bound: bound)
+    }
+
+    static func bound(_ v: BoundValue, _ inputs: [Input], _ e: Emitter) -> Value {
+        switch v {
+        case .constant(let c): return e.c(c)
+        case .named(let n): return inputs.first { $0.name == n }!.value
+        }
+    }
+
+    /// The unconstrained slice of θ for one param (a scalar for a scalar param).
+    static func slice(_ e: Emitter, _ theta: Value, _ l: Layout) -> Value {
+        if l.type.isScalar, l.length == Size(1) {
+            return e.op(.at, theta, l.offset.constant.map { e.int($0 + 1) } ?? e.size(l.offset + Size(1)))
+        }
+        return e.op(.at, theta, e.range(l.offset + Size(1), l.offset + l.length))
+    }
+
+    /// A constrained vector given the param's declared shape.
+    static func shape(_ e: Emitter, _ x: Value, as type: IRType) -> Value {
+        switch type.shape {
+        case .scalar, .vector: return x
+        case .rowVector: return e.transpose(x)
+        case .matrix: return e.b.append(.reshape, [x], type: type)
+        }
+    }
+}
