@@ -6,6 +6,7 @@ import PPLSema
 /// A problem with a data file: names the file or the variable and the index.
 public struct DataError: Error, CustomStringConvertible {
     public let message: String
+    public init(message: String) { self.message = message }
     public var description: String { message }
 }
 

@@ -1,6 +1,7 @@
 import Foundation
 import PPLDriver
 import PPLIR
+import PPLSema
 import XCTest
 
 /// Drop-in golden tests: every model in a golden folder has its expected output beside it
@@ -43,6 +44,25 @@ final class GoldenTests: XCTestCase {
             if compare(Reports.ir(m), expected) { updated += 1 }
         }
         if updated > 0 { XCTFail("updated \(updated) golden IR files; run again without PPL_UPDATE_GOLDEN") }
+    }
+
+    /// The density over the unconstrained space and its gradient, for every bench model,
+    /// and the Hessian-vector product program for two of them.
+    func testGradientProgramsOfBenchModels() throws {
+        let bench = URL(fileURLWithPath: Self.root + "/../shared/bench/models").standardizedFileURL.path
+        var updated = 0
+        for m in Self.models(in: bench) {
+            let c = Compilation.compile(path: m)
+            let model = try XCTUnwrap(c.model, name(m))
+            let programs = try DerivedPrograms(model: model)
+            for p in [programs.unconstrained.density, programs.gradient, programs.hessianVector] {
+                XCTAssertEqual(Verifier.verify(p), [], "\(name(m)): \(p.name) does not verify")
+            }
+            var text = Printer.print(programs.unconstrained.density) + "\n" + Printer.print(programs.gradient)
+            if ["banana", "eight_schools"].contains(name(m)) { text += "\n" + Printer.print(programs.hessianVector) }
+            if compare(text, Self.golden + "/grad/" + name(m) + ".ir") { updated += 1 }
+        }
+        if updated > 0 { XCTFail("updated \(updated) golden gradient files; run again without PPL_UPDATE_GOLDEN") }
     }
 
     /// Bad models: each must fail with exactly its expected, located messages.

@@ -1,0 +1,102 @@
+import PPLEngine
+import PPLIR
+import XCTest
+
+/// Every bijector: constrain ∘ unconstrain round trip, log|det J| against a numerical
+/// Jacobian, and the constraint itself (NumPyro's `test_bijective_transforms`).
+final class BijectorTests: XCTestCase {
+    static let constraints: [Constraint] = [
+        .none, .lower(.constant(-1)), .upper(.constant(2)), .lowerUpper(.constant(-1), .constant(3)),
+        .lower(.named("L")), .simplex, .ordered, .positiveOrdered,
+    ]
+
+    /// Whether a constrained vector satisfies its constraint; exhaustive over the cases.
+    static func holds(_ c: Constraint, _ x: [Double]) -> Bool {
+        switch c {
+        case .none: return x.allSatisfy(\.isFinite)
+        case .lower(let l): return x.allSatisfy { $0 > bound(l) }
+        case .upper(let u): return x.allSatisfy { $0 < bound(u) }
+        case .lowerUpper(let l, let u): return x.allSatisfy { $0 > bound(l) && $0 < bound(u) }
+        case .simplex: return x.allSatisfy { $0 > 0 } && abs(x.reduce(0, +) - 1) < 1e-12
+        case .ordered: return zip(x, x.dropFirst()).allSatisfy { $0 < $1 }
+        case .positiveOrdered: return x[0] > 0 && zip(x, x.dropFirst()).allSatisfy { $0 < $1 }
+        }
+    }
+
+    static func bound(_ b: BoundValue) -> Double {
+        switch b {
+        case .constant(let c): return c
+        case .named: return 0.5
+        }
+    }
+
+    func testEveryBijectorRoundTripsAndHasTheRightLogJacobian() throws {
+        let k = 4
+        var random = SeededRandom(11)
+        for c in Self.constraints {
+            // A model with one param of this constraint, so UnconstrainedDensity builds the
+            // constrain / unconstrain programs exactly as for a real model.
+            let b = Builder()
+            let l = b.inputValue(.real)
+            let x = b.inputValue(.vector(Size(k)))
+            let zero = b.constant(0)
+            let (instrs, types) = b.finish()
+            let program = Program(
+                name: "p", inputs: [Input(name: "L", value: l, role: .data, type: .real, constraint: .none),
+                                   Input(name: "x", value: x, role: .param, type: .vector(Size(k)), constraint: c)],
+                body: Block(instrs: instrs, yields: [zero]), outputNames: ["target"], types: types)
+            let space = UnconstrainedDensity(logDensity: program)
+            let n = space.dimension.constant!
+            XCTAssertEqual(n, c == .simplex ? k - 1 : k, "\(c)")
+            let data = ["L": Tensor(scalar: 0.5)]
+            let constrain = try Executable(space.constrain, varying: ["theta"], data: data)
+            let density = try Executable(space.density, varying: ["theta"], data: data)
+            let unconstrain = try Executable(space.unconstrain, varying: ["x"], data: data)
+            for _ in 0..<5 {
+                let y = random.normals(n)
+                func forward(_ y: [Double]) throws -> [Double] {
+                    constrain.input("theta").update(from: y)
+                    try constrain.run()
+                    return Array(constrain.output("x"))
+                }
+                let xv = try forward(y)
+                XCTAssertTrue(Self.holds(c, xv), "\(c): \(xv)")
+                unconstrain.input("x").update(from: xv)
+                try unconstrain.run()
+                let back = Array(unconstrain.output("theta"))
+                for (a, b) in zip(y, back) { XCTAssertEqual(a, b, accuracy: 1e-9, "\(c) round trip") }
+                // log|det J| of y -> x (the first K-1 coordinates for the simplex) by finite differences.
+                var jacobian = [[Double]](repeating: [Double](repeating: 0, count: n), count: n)
+                for j in 0..<n {
+                    let h = 1e-5
+                    var yp = y, ym = y
+                    yp[j] += h
+                    ym[j] -= h
+                    let xp = try forward(yp), xm = try forward(ym)
+                    for i in 0..<n { jacobian[i][j] = (xp[i] - xm[i]) / (2 * h) }
+                }
+                density.input("theta").update(from: y)
+                try density.run()
+                XCTAssertEqual(density.output("target")[0], Self.logAbsDeterminant(jacobian), accuracy: 1e-6, "\(c) log|J|")
+            }
+        }
+    }
+
+    /// log|det A| by Gaussian elimination with partial pivoting.
+    static func logAbsDeterminant(_ a: [[Double]]) -> Double {
+        var m = a
+        let n = m.count
+        var total = 0.0
+        for col in 0..<n {
+            let pivot = (col..<n).max { abs(m[$0][col]) < abs(m[$1][col]) }!
+            m.swapAt(col, pivot)
+            let p = m[col][col]
+            total += log(abs(p))
+            for r in (col + 1)..<max(col + 1, n) {
+                let f = m[r][col] / p
+                for c2 in col..<n { m[r][c2] -= f * m[col][c2] }
+            }
+        }
+        return total
+    }
+}
