@@ -30,7 +30,8 @@ public enum Differentiator {
         var adjoints: [Value: Value] = [:]
         if active.contains(seed) {
             adjoints[seed] = b.constant(1)
-            try reverse(p.body.instrs, e, active: active, adjoints: &adjoints)
+            let sizes = SizeOf(p)
+            try reverse(p.body.instrs, e, active: active, adjoints: &adjoints, sizes: sizes)
         }
         var outputs = p.outputs.map { ($0.name, $0.value) }
         for i in wrtInputs {
@@ -86,7 +87,8 @@ public enum Differentiator {
 
     // MARK: - Reverse pass
 
-    static func reverse(_ instrs: [Instr], _ e: Emitter, active: Set<Value>, adjoints: inout [Value: Value]) throws {
+    static func reverse(_ instrs: [Instr], _ e: Emitter, active: Set<Value>, adjoints: inout [Value: Value],
+                        sizes: SizeOf) throws {
         func accumulate(_ v: Value, _ c: Value) {
             guard active.contains(v), e.type(v).elem == .real else { return }
             let fitted = e.fit(c, to: e.type(v))
@@ -96,9 +98,11 @@ public enum Differentiator {
             guard instr.results.contains(where: { adjoints[$0] != nil }) else { continue }
             switch instr.op {
             case .loop:
-                throw Unsupported(description: "differentiating through a loop with a sequential dependence is not supported yet")
+                for (v, g) in try reverseLoop(instr, e, active: active, seeds: instr.results.map { adjoints[$0] }, sizes: sizes) {
+                    accumulate(v, g)
+                }
             case .cond:
-                for (v, g) in try reverseCond(instr, e, active: active, seeds: instr.results.map { adjoints[$0] }) {
+                for (v, g) in try reverseCond(instr, e, active: active, seeds: instr.results.map { adjoints[$0] }, sizes: sizes) {
                     accumulate(v, g)
                 }
             default:
@@ -113,7 +117,8 @@ public enum Differentiator {
 
     /// A branch on data: the reverse is a branch on the same condition whose arms run the
     /// reverse of the matching forward arm and yield the adjoints of the outer values it used.
-    private static func reverseCond(_ instr: Instr, _ e: Emitter, active: Set<Value>, seeds: [Value?]) throws -> [(Value, Value)] {
+    private static func reverseCond(_ instr: Instr, _ e: Emitter, active: Set<Value>, seeds: [Value?],
+                                    sizes: SizeOf) throws -> [(Value, Value)] {
         let free = instr.regions.reduce(Set<Value>()) { $0.union($1.freeValues) }
             .filter { active.contains($0) && e.type($0).elem == .real }.sorted()
         var arms: [Block] = []
@@ -127,11 +132,135 @@ public enum Differentiator {
             for (y, s) in zip(copy.yields, seeds) {
                 if let s, activeCopy.contains(y) { inner[y] = inner[y].map { e.add($0, s) } ?? s }
             }
-            try reverse(copy.instrs, e, active: activeCopy, adjoints: &inner)
+            try reverse(copy.instrs, e, active: activeCopy, adjoints: &inner, sizes: sizes)
             let yields = free.map { v in inner[v].map { e.fit($0, to: e.type(v)) } ?? e.zeros(e.type(v)) }
             arms.append(e.b.endBlock(params: [], yields: yields))
         }
         let results = e.b.appendRegion(.cond, [instr.args[0]], regions: arms, resultTypes: free.map { e.type($0) })
         return Array(zip(free, results))
     }
+
+    /// A loop with carried state. The forward loop is run again recording the state at the
+    /// start of every iteration (a tape: one element or row per iteration); then a reverse
+    /// loop walks the iterations backwards, recomputes each body from its recorded state and
+    /// runs the body's reverse, carrying the state's adjoint and accumulating the adjoints
+    /// of the outer values the body uses.
+    private static func reverseLoop(_ instr: Instr, _ e: Emitter, active: Set<Value>, seeds: [Value?],
+                                    sizes: SizeOf) throws -> [(Value, Value)] {
+        let b = e.b
+        let body = instr.regions[0]
+        let (lo, hi) = (instr.args[0], instr.args[1])
+        let inits = Array(instr.args.dropFirst(2))
+        guard let loSize = sizes[lo], let hiSize = sizes[hi] else {
+            throw Unsupported(description: "differentiating a loop whose bounds are not sizes of the data")
+        }
+        let trips = hiSize - loSize + Size(1)
+        let stateTypes = inits.map { e.type($0) }
+        // Each state is recorded flat: `count` elements per iteration in one vector.
+        let tapeTypes = stateTypes.map { IRType($0.elem, .vector(trips * $0.shape.count)) }
+        let one = e.int(1)
+        func position(_ i: Value) -> Value { e.add(e.sub(i, lo), one) }
+        /// The tape indices of iteration i for a state of type t: an int, or an int range.
+        func slot(_ i: Value, _ t: IRType) -> Value {
+            if t.isScalar { return position(i) }
+            let n = t.shape.count
+            let start = e.add(e.mul(e.sub(i, lo), e.size(n)), one)
+            let end = e.add(start, e.sub(e.size(n), one))
+            return b.append(.range, [start, end], type: .intArray(n))
+        }
+        func flat(_ v: Value) -> Value {
+            let t = e.type(v)
+            switch t.shape {
+            case .scalar, .vector: return v
+            case .rowVector: return e.transpose(v)
+            case .matrix: return b.append(.reshape, [v], type: t.with(shape: .vector(t.shape.count)))
+            }
+        }
+        func unflat(_ v: Value, as t: IRType) -> Value {
+            switch t.shape {
+            case .scalar, .vector: return v
+            case .rowVector: return e.transpose(v)
+            case .matrix: return b.append(.reshape, [v], type: t)
+            }
+        }
+
+        // 1. The forward loop again, recording the state before each iteration.
+        let emptyTapes = tapeTypes.map { b.append(.fill, [b.constant(0, $0.elem)], type: $0) }
+        let tapeParams = b.beginBlock(params: [.int] + stateTypes + tapeTypes)
+        let index = tapeParams[0]
+        let state = Array(tapeParams[1...stateTypes.count])
+        let tapes = Array(tapeParams[(1 + stateTypes.count)...])
+        var map: [Value: Value] = [body.params[0]: index]
+        for (p, v) in zip(body.params.dropFirst(), state) { map[p] = v }
+        let forward = b.clone(body, types: b.types, mapping: map)
+        let recorded = zip(tapes, state).map { e.op(.set, $0, slot(index, e.type($1)), flat($1)) }
+        let tapeBlock = b.endBlock(params: tapeParams, yields: forward.yields + recorded)
+        let tapeResults = b.appendRegion(.loop, [lo, hi] + inits + emptyTapes, regions: [tapeBlock],
+                                         resultTypes: stateTypes + tapeTypes)
+        let finalTapes = Array(tapeResults[stateTypes.count...])
+
+        // 2. The reverse loop.
+        let free = body.freeValues.filter { active.contains($0) && e.type($0).elem == .real }.sorted()
+        let stateAdjointTypes = stateTypes.map { $0.with(elem: .real) }
+        let seedValues = zip(seeds, stateAdjointTypes).map { s, t in s.map { e.fit($0, to: t) } ?? e.zeros(t) }
+        let freeZeros = free.map { e.zeros(e.type($0)) }
+        let params = b.beginBlock(params: [.int] + stateAdjointTypes + free.map { e.type($0) })
+        let j = params[0]
+        let stateAdjoint = Array(params[1...stateTypes.count])
+        let accumulated = Array(params[(1 + stateTypes.count)...])
+        let i = e.sub(e.add(lo, hi), j)
+        var replay: [Value: Value] = [body.params[0]: i]
+        for (k, p) in body.params.dropFirst().enumerated() {
+            replay[p] = unflat(e.op(.at, finalTapes[k], slot(i, stateTypes[k])), as: stateTypes[k])
+        }
+        let copy = b.clone(body, types: b.types, mapping: replay)
+        var activeCopy = active
+        for p in body.params.dropFirst() { activeCopy.insert(replay[p]!) }
+        markActive(Block(instrs: copy.instrs), &activeCopy)
+        var inner: [Value: Value] = [:]
+        for (y, a) in zip(copy.yields, stateAdjoint) where activeCopy.contains(y) {
+            inner[y] = inner[y].map { e.add($0, a) } ?? a
+        }
+        try reverse(copy.instrs, e, active: activeCopy, adjoints: &inner, sizes: sizes)
+        let nextState = zip(body.params.dropFirst(), stateAdjointTypes).map { p, t in
+            inner[replay[p]!].map { e.fit($0, to: t) } ?? e.zeros(t)
+        }
+        let nextAccumulated = zip(free, accumulated).map { v, acc in
+            inner[v].map { e.add(acc, e.fit($0, to: e.type(v))) } ?? acc
+        }
+        let reverseBlock = b.endBlock(params: params, yields: nextState + nextAccumulated)
+        let results = b.appendRegion(.loop, [lo, hi] + seedValues + freeZeros, regions: [reverseBlock],
+                                     resultTypes: stateAdjointTypes + free.map { e.type($0) })
+        let initAdjoints = Array(zip(inits, results.prefix(stateTypes.count)))
+        let freeAdjoints = Array(zip(free, results.dropFirst(stateTypes.count)))
+        return initAdjoints + freeAdjoints
+    }
+}
+
+/// Symbolic sizes of int values that are constants, sizes or int data: what a loop's
+/// bounds must be for its tape to have a size.
+struct SizeOf {
+    private var sizes: [Value: Size] = [:]
+
+    init(_ p: Program) {
+        for i in p.inputs where i.type == .int { sizes[i.value] = Size(symbol: i.name) }
+        collect(p.body)
+    }
+
+    private mutating func collect(_ block: Block) {
+        for instr in block.instrs {
+            switch instr.op {
+            case .const(let x) where x == x.rounded() && abs(x) < 1e12: sizes[instr.result] = Size(Int(x))
+            case .size(let s): sizes[instr.result] = s
+            case .binary(.add), .binary(.sub):
+                if let a = sizes[instr.args[0]], let c = sizes[instr.args[1]] {
+                    sizes[instr.result] = instr.op == .binary(.add) ? a + c : a - c
+                }
+            default: break
+            }
+            for r in instr.regions { collect(r) }
+        }
+    }
+
+    subscript(_ v: Value) -> Size? { sizes[v] }
 }

@@ -2,7 +2,8 @@ import PPLEngine
 import PPLIR
 
 /// Compares the symbolic gradient and Hessian-vector product with central finite
-/// differences (Richardson-extrapolated, error O(h^4)) at seeded standard-normal points.
+/// differences (Richardson-extrapolated, error O(h^4), at an adaptively chosen step) at
+/// seeded standard-normal points.
 public struct GradientCheck {
     public var gradientError = 0.0
     public var hessianVectorError = 0.0
@@ -19,10 +20,12 @@ public struct GradientCheck {
     public init(runtime: ModelRuntime, points: Int = 10, seed: UInt64 = 1) throws {
         self.points = points
         let d = runtime.dimension
-        let density = try runtime.executable(runtime.space.density, batch: 4 * max(1, d))
+        let scales = GradientCheck.scales
+        let perPoint = 4 * scales.count
+        let density = try runtime.executable(runtime.space.density, batch: perPoint * max(1, d))
         let gradient = try runtime.executable(try runtime.gradientProgram())
         let hvp = try runtime.executable(try runtime.hessianVectorProgram())
-        let gradientBatch = try runtime.executable(try runtime.gradientProgram(), batch: 4)
+        let gradientBatch = try runtime.executable(try runtime.gradientProgram(), batch: perPoint)
         var rng = RNG(seed: seed)
         for _ in 0..<points {
             let theta = (0..<d).map { _ in rng.normal() }
@@ -35,36 +38,54 @@ public struct GradientCheck {
             hvp.input("tangent.theta").update(from: direction)
             try hvp.run()
             let hv = Array(hvp.output("hvp.theta"))
-            // Finite differences of the density, all 4·d perturbations in one batch.
-            let steps = (0..<d).map { 1e-3 * max(1, abs(theta[$0])) }
+            // Finite differences of the density: every perturbation of every coordinate in one batch.
             let buffer = density.input("theta")
             for i in 0..<d {
-                for (k, m) in [1.0, -1.0, 0.5, -0.5].enumerated() {
-                    var p = theta
-                    p[i] += m * steps[i]
-                    let row = (4 * i + k) * d
-                    for j in 0..<d { buffer[row + j] = p[j] }
+                for (k, m) in GradientCheck.offsets(scales).enumerated() {
+                    let row = (perPoint * i + k) * d
+                    for j in 0..<d { buffer[row + j] = theta[j] }
+                    buffer[row + i] += m * max(1, abs(theta[i]))
                 }
             }
             try density.run()
             for i in 0..<d {
-                let f = (0..<4).map { density.output("target", particle: 4 * i + $0)[0] }
-                let fd = GradientCheck.richardson(f, steps[i])
+                let f = (0..<perPoint).map { density.output("target", particle: perPoint * i + $0)[0] }
+                let fd = GradientCheck.derivative(f, scales.map { $0 * max(1, abs(theta[i])) })
                 gradientError = max(gradientError, error(g[i], fd))
             }
             // Finite differences of the gradient along the direction.
-            let h = 1e-3
             let gb = gradientBatch.input("theta")
-            for (k, m) in [1.0, -1.0, 0.5, -0.5].enumerated() {
-                for j in 0..<d { gb[k * d + j] = theta[j] + m * h * direction[j] }
+            for (k, m) in GradientCheck.offsets(scales).enumerated() {
+                for j in 0..<d { gb[k * d + j] = theta[j] + m * direction[j] }
             }
             try gradientBatch.run()
-            let gs = (0..<4).map { Array(gradientBatch.output("grad.theta", particle: $0)) }
+            let gs = (0..<perPoint).map { Array(gradientBatch.output("grad.theta", particle: $0)) }
             for i in 0..<d {
-                let fd = GradientCheck.richardson(gs.map { $0[i] }, h)
+                let fd = GradientCheck.derivative(gs.map { $0[i] }, scales)
                 hessianVectorError = max(hessianVectorError, error(hv[i], fd))
             }
         }
+    }
+
+    /// Step sizes tried; the derivative keeps the pair of estimates that agree best.
+    static let scales = [1e-2, 2e-3, 4e-4]
+
+    /// +h, -h, +h/2, -h/2 for each step h.
+    static func offsets(_ scales: [Double]) -> [Double] {
+        scales.flatMap { [$0, -$0, $0 / 2, -$0 / 2] }
+    }
+
+    /// Richardson-extrapolated central differences at several steps (values in the order of
+    /// `offsets`); of successive estimates, the pair closest together gives the result —
+    /// large steps suffer truncation, small ones rounding.
+    static func derivative(_ f: [Double], _ steps: [Double]) -> Double {
+        let estimates = steps.indices.map { k in richardson(Array(f[(4 * k)..<(4 * k + 4)]), steps[k]) }
+        var best = estimates.last!, gap = Double.infinity
+        for k in 0..<(estimates.count - 1) where abs(estimates[k] - estimates[k + 1]) < gap {
+            gap = abs(estimates[k] - estimates[k + 1])
+            best = estimates[k + 1]
+        }
+        return best
     }
 
     /// (4 D(h/2) - D(h)) / 3 from f(x+h), f(x-h), f(x+h/2), f(x-h/2).
