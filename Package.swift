@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "ppl", targets: ["ppl"]),
+        .executable(name: "ppl-bench", targets: ["ppl-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -16,14 +17,27 @@ let package = Package(
         .target(name: "PPLIR"),
         .target(name: "PPLSema", dependencies: ["PPLSyntax", "PPLIR"]),
         .systemLibrary(name: "COpenBLAS", providers: [.apt(["libopenblas-dev"])]),
+        // Elementwise kernels vectorised with glibc's libmvec (see kernels.c).
+        .target(
+            name: "CKernels",
+            cSettings: [.unsafeFlags(["-O3", "-fno-math-errno"])],
+            linkerSettings: [.linkedLibrary("mvec"), .linkedLibrary("m")]
+        ),
         .target(name: "PPLDiff", dependencies: ["PPLIR"]),
         // The executor and its kernels stay in one target so the optimiser sees them whole.
-        .target(name: "PPLEngine", dependencies: ["PPLIR", "COpenBLAS"]),
-        .target(name: "PPLDriver", dependencies: ["PPLSyntax", "PPLIR", "PPLSema", "PPLDiff", "PPLEngine"]),
+        .target(name: "PPLEngine", dependencies: ["PPLIR", "COpenBLAS", "CKernels"]),
+        .target(name: "PPLDriver", dependencies: ["PPLSyntax", "PPLIR", "PPLSema", "PPLDiff", "PPLEngine", "COpenBLAS"]),
         .executableTarget(
             name: "ppl",
             dependencies: [
                 "PPLDriver",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "ppl-bench",
+            dependencies: [
+                "PPLDriver", "PPLEngine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -1,131 +1,201 @@
 import PPLIR
 
 /// Cleans up generated programs: constant folding, algebraic identities (x + 0, x * 1,
-/// x * 0, fill propagation), common-subexpression elimination and dead-code elimination.
-/// Data-only work is hoisted by the engine, which runs it once per fit.
+/// x * 0), uniform values kept scalar (an op on `fill`s is a `fill` of the op on
+/// scalars), sums of broadcast terms taken apart (sum(v - s) = sum(v) - n s,
+/// sum(s v) = s sum(v)), scalar factors gathered (s (t v) = (s t) v), common-subexpression
+/// elimination and dead-code elimination. Data-only work is hoisted by the engine, which
+/// runs it once per fit.
 public enum Simplify {
     public static func run(_ p: Program, keeping names: [String]? = nil) -> Program {
-        let b = Builder(types: p.types)
-        var rep: [Value: Value] = [:]
-        var table: [Key: Value] = [:]
-        var constants: [Value: Double] = [:]
-        var fills: [Value: Value] = [:]
-        var negated: [Value: Value] = [:]
-        for instr in p.body.instrs {
-            rewrite(instr, b, &rep, &table, &constants, &fills, &negated)
-        }
-        let (instrs, types) = b.finish()
+        let s = Simplifier(Builder(types: p.types))
+        for instr in p.body.instrs { s.visit(instr) }
+        let (instrs, types) = s.b.finish()
         let keep = names ?? p.outputNames
         let outputs = keep.map { n -> (String, Value) in
             let v = p.body.yields[p.outputNames.firstIndex(of: n)!]
-            return (n, rep[v] ?? v)
+            return (n, s.rep[v] ?? v)
         }
         return Program.extract(name: p.name, from: instrs, types: types, inputs: p.inputs, outputs: outputs)
     }
+}
+
+final class Simplifier {
+    let b: Builder
+    var rep: [Value: Value] = [:]
+    private var table: [Key: Value] = [:]
+    private var constants: [Value: Double] = [:]
+    /// Values that repeat one scalar: value → the scalar.
+    private var fills: [Value: Value] = [:]
+    private var defs: [Value: (op: Op, args: [Value])] = [:]
 
     struct Key: Hashable {
         let op: Op
         let args: [Value]
     }
 
-    private static func rewrite(_ instr: Instr, _ b: Builder, _ rep: inout [Value: Value], _ table: inout [Key: Value],
-                                _ constants: inout [Value: Double], _ fills: inout [Value: Value],
-                                _ negated: inout [Value: Value]) {
+    init(_ b: Builder) { self.b = b }
+
+    func visit(_ instr: Instr) {
         var instr = instr
         instr.args = instr.args.map { rep[$0] ?? $0 }
-        if !instr.regions.isEmpty {
-            instr.regions = instr.regions.map { region in
-                _ = b.beginBlock(params: [])
-                var innerRep = rep, innerTable = table, innerConstants = constants, innerFills = fills
-                var innerNegated = negated
-                for i in region.instrs {
-                    rewrite(i, b, &innerRep, &innerTable, &innerConstants, &innerFills, &innerNegated)
-                }
-                let block = b.endBlock(params: [], yields: region.yields.map { innerRep[$0] ?? $0 })
-                return Block(params: region.params, instrs: block.instrs, yields: block.yields)
-            }
-            b.appendInstrs([instr])
+        if instr.regions.isEmpty {
+            let v = simplify(instr.op, instr.args, type: b.type(of: instr.result), id: instr.result)
+            if v != instr.result { rep[instr.result] = v }
             return
         }
-        let result = instr.result
-        let type = b.type(of: result)
-        func same(_ v: Value) -> Bool { b.type(of: v) == type }
-        func replace(_ v: Value) { rep[result] = v }
-        func zero() -> Value {
-            let z = b.constant(0, type.elem)
-            constants[z] = 0
-            if type.isScalar { return z }
-            let f = b.append(.fill, [z], type: type)
-            fills[f] = z
-            return f
+        let saved = (rep, table, constants, fills, defs)
+        instr.regions = instr.regions.map { region in
+            _ = b.beginBlock(params: [])
+            for i in region.instrs { visit(i) }
+            let block = b.endBlock(params: [], yields: region.yields.map { rep[$0] ?? $0 })
+            (rep, table, constants, fills, defs) = saved
+            return Block(params: region.params, instrs: block.instrs, yields: block.yields)
         }
+        b.appendInstrs([instr])
+    }
+
+    private func type(_ v: Value) -> IRType { b.type(of: v) }
+
+    private func constant(_ x: Double, _ elem: Elem = .real) -> Value {
+        let v = b.constant(x, elem)
+        constants[v] = x
+        return v
+    }
+
+    /// The scalar a value repeats, if it is a scalar or a fill.
+    private func uniform(_ v: Value) -> Value? {
+        type(v).isScalar ? v : fills[v]
+    }
+
+    private func make(_ op: Op, _ args: [Value], type t: IRType? = nil) -> Value {
+        let resultType: IRType
+        if let t {
+            resultType = t
+        } else {
+            var assume: [SizeAssumption] = []
+            resultType = (try? ShapeRules.resultType(op, args.map(type), assume: &assume)) ?? .real
+        }
+        return simplify(op, args, type: resultType, id: nil)
+    }
+
+    private func fill(_ s: Value, _ t: IRType) -> Value {
+        t.isScalar ? s : make(.fill, [s], type: t.with(elem: type(s).elem))
+    }
+
+    private func count(_ t: IRType) -> Value {
+        let n = t.shape.count
+        return n.constant.map { constant(Double($0), .int) } ?? make(.size(n), [], type: .int)
+    }
+
+    // swiftlint:disable:next cyclomatic_complexity function_body_length
+    private func simplify(_ op: Op, _ args: [Value], type t: IRType, id: Value?) -> Value {
+        func same(_ v: Value) -> Bool { type(v) == t }
+        let c = args.map { constants[$0] }
         // Constant folding.
-        if case .const(let x) = instr.op, type.isScalar {
-            let v = b.constant(x, type.elem)
-            constants[v] = x
-            return replace(v)
-        }
-        let c = instr.args.map { constants[$0] }
-        if type.isScalar, c.allSatisfy({ $0 != nil }), !c.isEmpty {
+        if case .const(let x) = op, t.isScalar { return constant(x, t.elem) }
+        if t.isScalar, !c.isEmpty, c.allSatisfy({ $0 != nil }) {
             var folded: Double?
-            switch instr.op {
+            switch op {
             case .unary(let f): folded = ScalarMath.apply(f, c[0]!)
             case .polygamma(let n): folded = ScalarMath.polygamma(n, c[0]!)
             case .binary(let f):
                 folded = ScalarMath.apply(f, c[0]!, c[1]!)
-                if type.elem == .int, let v = folded { folded = v.rounded(.towardZero) }
+                if t.elem == .int, let v = folded { folded = v.rounded(.towardZero) }
             case .sum: folded = c[0]
             default: break
             }
-            if let folded, folded.isFinite {
-                let v = b.constant(folded, type.elem)
-                constants[v] = folded
-                return replace(v)
-            }
+            if let folded, folded.isFinite { return constant(folded, t.elem) }
         }
-        // Identities.
-        switch instr.op {
+        // Ops on uniform values give uniform values: computed on the scalars.
+        if !t.isScalar, isElementwise(op), args.allSatisfy({ uniform($0) != nil }), args.contains(where: { fills[$0] != nil }) {
+            let scalars = args.map { uniform($0)! }
+            return fill(make(op, scalars), t)
+        }
+        switch op {
         case .binary(.add):
-            if c[0] == 0, same(instr.args[1]) { return replace(instr.args[1]) }
-            if c[1] == 0, same(instr.args[0]) { return replace(instr.args[0]) }
-            if let z = fills[instr.args[0]], constants[z] == 0, same(instr.args[1]) { return replace(instr.args[1]) }
-            if let z = fills[instr.args[1]], constants[z] == 0, same(instr.args[0]) { return replace(instr.args[0]) }
+            if c[0] == 0, same(args[1]) { return args[1] }
+            if c[1] == 0, same(args[0]) { return args[0] }
+            if let z = fills[args[0]], constants[z] == 0, same(args[1]) { return args[1] }
+            if let z = fills[args[1]], constants[z] == 0, same(args[0]) { return args[0] }
         case .binary(.sub):
-            if c[1] == 0, same(instr.args[0]) { return replace(instr.args[0]) }
-            if c[0] == 0 {
-                instr.op = .unary(.neg)
-                instr.args = [instr.args[1]]
-            }
+            if c[1] == 0, same(args[0]) { return args[0] }
+            if c[0] == 0, same(args[1]) { return make(.unary(.neg), [args[1]]) }
         case .binary(.mul):
-            if c[0] == 1, same(instr.args[1]) { return replace(instr.args[1]) }
-            if c[1] == 1, same(instr.args[0]) { return replace(instr.args[0]) }
-            if c[0] == 0 || c[1] == 0 { return replace(zero()) }
-            if c[0] == -1, same(instr.args[1]) {
-                instr.op = .unary(.neg)
-                instr.args = [instr.args[1]]
-            } else if let s = fills[instr.args[0]], same(instr.args[1]) {
-                // fill(s) * y is s * y when y has the result's shape.
-                instr.args[0] = s
-            } else if let s = fills[instr.args[1]], same(instr.args[0]) {
-                instr.args[1] = s
+            if c[0] == 1, same(args[1]) { return args[1] }
+            if c[1] == 1, same(args[0]) { return args[0] }
+            if c[0] == 0 || c[1] == 0 { return fill(constant(0, t.elem), t) }
+            if c[0] == -1, same(args[1]) { return make(.unary(.neg), [args[1]]) }
+            if let s = fills[args[0]], same(args[1]) { return make(op, [s, args[1]]) }
+            if let s = fills[args[1]], same(args[0]) { return make(op, [args[0], s]) }
+            // s * (t * v) = (s t) * v for scalars s, t.
+            if type(args[0]).isScalar, let d = defs[args[1]], d.op == .binary(.mul), type(d.args[0]).isScalar, t.elem == .real {
+                return make(op, [make(op, [args[0], d.args[0]]), d.args[1]])
+            }
+            if type(args[1]).isScalar, !type(args[0]).isScalar, t.elem == .real {
+                return make(op, [args[1], args[0]])
             }
         case .binary(.div):
-            if c[1] == 1, same(instr.args[0]) { return replace(instr.args[0]) }
-            if c[0] == 0 { return replace(zero()) }
+            if c[1] == 1, same(args[0]) { return args[0] }
+            if c[0] == 0 { return fill(constant(0, t.elem), t) }
+            // (s * v) / t = (s / t) * v for scalars.
+            if type(args[1]).isScalar, t.elem == .real, let d = defs[args[0]], d.op == .binary(.mul), type(d.args[0]).isScalar {
+                return make(.binary(.mul), [make(op, [d.args[0], args[1]]), d.args[1]])
+            }
         case .unary(.neg):
-            if let inner = negated[instr.args[0]] { return replace(inner) }
+            if let d = defs[args[0]], d.op == .unary(.neg) { return d.args[0] }
+            if let d = defs[args[0]], d.op == .binary(.mul), type(d.args[0]).isScalar, t.elem == .real {
+                return make(.binary(.mul), [make(op, [d.args[0]]), d.args[1]])
+            }
         case .fill:
-            if let s = fills[instr.args[0]] { instr.args = [s] }
+            if let s = fills[args[0]] { return fill(s, t) }
         case .sum:
-            if b.type(of: instr.args[0]).isScalar { return replace(instr.args[0]) }
+            let x = args[0]
+            let xt = type(x)
+            if xt.isScalar { return x }
+            if let s = fills[x] { return make(.binary(.mul), [s, count(xt)]) }
+            if let d = defs[x], t.elem == .real {
+                let (a, bb) = (d.args.first, d.args.count > 1 ? d.args[1] : nil)
+                switch d.op {
+                case .binary(.add), .binary(.sub):
+                    // sum(v ± s) = sum(v) ± n s, and sum(u ± v) = sum(u) ± sum(v).
+                    if let a, let bb {
+                        func part(_ v: Value) -> Value {
+                            type(v).isScalar ? make(.binary(.mul), [v, count(xt)]) : make(.sum, [v])
+                        }
+                        return make(d.op, [part(a), part(bb)])
+                    }
+                case .binary(.mul):
+                    if let a, let bb, type(a).isScalar { return make(d.op, [a, make(.sum, [bb])]) }
+                case .binary(.div):
+                    if let a, let bb, type(bb).isScalar { return make(d.op, [make(.sum, [a]), bb]) }
+                case .unary(.neg):
+                    if let a { return make(.unary(.neg), [make(.sum, [a])]) }
+                default: break
+                }
+            }
         default: break
         }
         // Common subexpressions.
-        let key = Key(op: instr.op, args: instr.args)
-        if let existing = table[key], b.type(of: existing) == type { return replace(existing) }
-        b.appendInstrs([instr])
+        let key = Key(op: op, args: args)
+        if case .size = op {} else if let existing = table[key], type(existing) == t { return existing }
+        let result: Value
+        if let id {
+            b.appendInstrs([Instr(results: [id], op: op, args: args, regions: [])])
+            result = id
+        } else {
+            result = b.append(op, args, type: t)
+        }
         table[key] = result
-        if case .fill = instr.op { fills[result] = instr.args[0] }
-        if instr.op == .unary(.neg) { negated[result] = instr.args[0] }
+        defs[result] = (op, args)
+        if case .fill = op { fills[result] = args[0] }
+        return result
+    }
+
+    private func isElementwise(_ op: Op) -> Bool {
+        switch op {
+        case .unary, .binary, .polygamma, .select: return true
+        default: return false
+        }
     }
 }

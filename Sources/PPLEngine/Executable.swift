@@ -229,7 +229,8 @@ public final class Executable {
         case .at:
             let row: Int
             if case .matrix = program.types[instr.args[0].id].shape { row = dims(instr.args[0])[1] } else { row = 1 }
-            return .at(out: out[0], x: a[0], index: a[1], row: row, name: name)
+            return .at(out: out[0], x: a[0], index: a[1], row: row,
+                       cache: IndexCache(what: name, constant: !varies[instr.args[1].id]))
         case .at2:
             let d = dims(instr.args[0])
             let outer = program.types[instr.args[1].id].shape != .scalar && program.types[instr.args[2].id].shape != .scalar
@@ -237,7 +238,8 @@ public final class Executable {
         case .set, .scatterAdd:
             let row: Int
             if case .matrix = program.types[instr.args[0].id].shape { row = dims(instr.args[0])[1] } else { row = 1 }
-            return .set(out: out[0], x: a[0], index: a[1], v: a[2], row: row, add: instr.op == .scatterAdd)
+            return .set(out: out[0], x: a[0], index: a[1], v: a[2], row: row, add: instr.op == .scatterAdd,
+                        cache: IndexCache(what: "the assigned value", constant: !varies[instr.args[1].id]))
         case .set2, .scatterAdd2:
             let d = dims(instr.args[0])
             let outer = program.types[instr.args[1].id].shape != .scalar && program.types[instr.args[2].id].shape != .scalar

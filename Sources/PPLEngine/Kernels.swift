@@ -1,3 +1,4 @@
+import CKernels
 import COpenBLAS
 import Foundation
 import PPLIR
@@ -5,6 +6,39 @@ import PPLIR
 extension Executable {
     func execute(_ steps: [Step]) {
         for step in steps { execute(step) }
+    }
+
+    static func arithmeticCode(_ f: BinaryFn) -> Int32? {
+        switch f {
+        case .add: return Int32(PPL_ADD.rawValue)
+        case .sub: return Int32(PPL_SUB.rawValue)
+        case .mul: return Int32(PPL_MUL.rawValue)
+        case .div: return Int32(PPL_DIV.rawValue)
+        default: return nil
+        }
+    }
+
+    /// The vector kernel computing an elementwise function, if there is one.
+    static func vectorCode(_ f: UnaryFn) -> Int32? {
+        let op: ppl_unary
+        switch f {
+        case .exp: op = PPL_EXP
+        case .log: op = PPL_LOG
+        case .log1p: op = PPL_LOG1P
+        case .expm1: op = PPL_EXPM1
+        case .log1m: op = PPL_LOG1M
+        case .tanh: op = PPL_TANH
+        case .sin: op = PPL_SIN
+        case .cos: op = PPL_COS
+        case .erf: op = PPL_ERF
+        case .inv_logit: op = PPL_INV_LOGIT
+        case .log1p_exp: op = PPL_LOG1P_EXP
+        case .log_inv_logit: op = PPL_LOG_INV_LOGIT
+        case .log1m_inv_logit: op = PPL_LOG1M_INV_LOGIT
+        case .logit: op = PPL_LOGIT
+        default: return nil
+        }
+        return Int32(op.rawValue)
     }
 
     // MARK: - Elementwise helpers
@@ -56,12 +90,37 @@ extension Executable {
         return nil
     }
 
+    /// The checked 0-based indices of an index value that does not vary, computed once;
+    /// nil for indices that vary or are out of range (checked element by element then).
+    private func indices(_ index: Slot, _ n: Int, _ cache: IndexCache) -> [Int]? {
+        guard cache.constant else { return nil }
+        if let ints = cache.indices { return ints }
+        var ints: [Int] = []
+        ints.reserveCapacity(index.count)
+        for k in 0..<index.count {
+            let v = index.ptr[k]
+            guard v >= 1, v <= Double(n), v == v.rounded() else { return nil }
+            ints.append(Int(v) - 1)
+        }
+        cache.indices = ints
+        return ints
+    }
+
     // MARK: - Steps
 
     // swiftlint:disable:next cyclomatic_complexity function_body_length
     private func execute(_ step: Step) {
         switch step {
         case .unary(let f, let out, let a):
+            if let code = Executable.vectorCode(f), a.count == out.count, out.count >= 8 {
+                // libmvec over all particles in one call when both are laid out alike.
+                if a.copies == out.copies {
+                    ppl_unary(code, a.ptr, out.ptr, out.count * out.copies)
+                } else {
+                    for s in 0..<out.copies { ppl_unary(code, a.base(s), out.base(s), out.count) }
+                }
+                return
+            }
             switch f {
             case .neg: map1(out, a) { -$0 }
             case .exp: map1(out, a) { Foundation.exp($0) }
@@ -77,6 +136,31 @@ extension Executable {
         case .polygamma(let n, let out, let a):
             map1(out, a) { ScalarMath.polygamma(n, $0) }
         case .binary(let f, let out, let a, let b):
+            if f == .log_sum_exp, out.count >= 8 {
+                var done = true
+                for s in 0..<out.copies {
+                    if a.count == out.count, b.count == out.count || b.count == 1 {
+                        ppl_log_sum_exp(a.base(s), b.base(s), b.count == 1 ? 1 : 0, out.base(s), out.count)
+                    } else if b.count == out.count, a.count == 1 {
+                        ppl_log_sum_exp(b.base(s), a.base(s), 1, out.base(s), out.count)
+                    } else {
+                        done = false
+                        break
+                    }
+                }
+                if done { return }
+            }
+            if let code = Executable.arithmeticCode(f), out.count * out.copies >= 32 {
+                let n = out.count
+                if a.copies == out.copies, b.copies == out.copies, a.count == n, b.count == n {
+                    ppl_binary(code, a.ptr, 0, b.ptr, 0, out.ptr, n * out.copies)
+                } else {
+                    for s in 0..<out.copies {
+                        ppl_binary(code, a.base(s), a.count == n ? 0 : 1, b.base(s), b.count == n ? 0 : 1, out.base(s), n)
+                    }
+                }
+                return
+            }
             switch f {
             case .add: map2(out, a, b) { $0 + $1 }
             case .sub: map2(out, a, b) { $0 - $1 }
@@ -94,7 +178,11 @@ extension Executable {
                 }
             }
         case .sum(let out, let a):
-            reduce(out, a) { p, n in var t = 0.0; for i in 0..<n { t += p[i] }; return t }
+            if a.count >= 32 {
+                for s in 0..<out.copies { out.base(s)[0] = ppl_sum(a.base(s), a.count) }
+            } else {
+                reduce(out, a) { p, n in var t = 0.0; for i in 0..<n { t += p[i] }; return t }
+            }
         case .logSumExp(let out, let a):
             reduce(out, a) { p, n in
                 var m = -Double.infinity
@@ -167,16 +255,29 @@ extension Executable {
                 out.base(s).update(from: a.base(s), count: a.count)
                 (out.base(s) + a.count).update(from: b.base(s), count: b.count)
             }
-        case .at(let out, let x, let index, let row, let name):
+        case .at(let out, let x, let index, let row, let cache):
             let n = x.count / max(1, row)
-            for s in 0..<out.copies {
-                let o = out.base(s), src = x.base(s), idx = index.base(s)
-                for k in 0..<index.count {
-                    guard let i = self.index(idx[k], n, name) else {
-                        for j in 0..<row { o[k * row + j] = .nan }
-                        continue
+            if let ints = indices(index, n, cache) {
+                ints.withUnsafeBufferPointer { ii in
+                    for s in 0..<out.copies {
+                        let o = out.base(s), src = x.base(s)
+                        if row == 1 {
+                            ppl_gather(src, ii.baseAddress!, o, ii.count)
+                        } else {
+                            for k in 0..<ii.count { (o + k * row).update(from: src + ii[k] * row, count: row) }
+                        }
                     }
-                    for j in 0..<row { o[k * row + j] = src[i * row + j] }
+                }
+            } else {
+                for s in 0..<out.copies {
+                    let o = out.base(s), src = x.base(s), idx = index.base(s)
+                    for k in 0..<index.count {
+                        if let i = self.index(idx[k], n, cache.what) {
+                            (o + k * row).update(from: src + i * row, count: row)
+                        } else {
+                            (o + k * row).update(repeating: .nan, count: row)
+                        }
+                    }
                 }
             }
         case .at2(let out, let x, let i, let j, let rows, let cols, let outer):
@@ -199,16 +300,28 @@ extension Executable {
                     }
                 }
             }
-        case .set(let out, let x, let index, let v, let row, let add):
+        case .set(let out, let x, let index, let v, let row, let add, let cache):
             let n = x.count / max(1, row)
+            let ints = indices(index, n, cache)
             for s in 0..<out.copies {
-                let o = out.base(s), idx = index.base(s), val = v.base(s)
+                let o = out.base(s), val = v.base(s), idx = index.base(s)
                 if o != x.base(s) { o.update(from: x.base(s), count: x.count) }
+                if row == 1, let ints, v.count == index.count || v.count == 1 {
+                    ints.withUnsafeBufferPointer {
+                        ppl_scatter(o, $0.baseAddress!, val, v.count == 1 ? 1 : 0, add ? 0 : 1, $0.count)
+                    }
+                    continue
+                }
                 for k in 0..<index.count {
-                    guard let i = self.index(idx[k], n, "the assigned value") else { continue }
-                    for j in 0..<row {
-                        let e = v.count == 1 ? val[0] : val[k * row + j]
-                        if add { o[i * row + j] += e } else { o[i * row + j] = e }
+                    guard let i = ints?[k] ?? self.index(idx[k], n, cache.what) else { continue }
+                    if row == 1 {
+                        let e = v.count == 1 ? val[0] : val[k]
+                        if add { o[i] += e } else { o[i] = e }
+                    } else {
+                        for j in 0..<row {
+                            let e = v.count == 1 ? val[0] : val[k * row + j]
+                            if add { o[i * row + j] += e } else { o[i * row + j] = e }
+                        }
                     }
                 }
             }

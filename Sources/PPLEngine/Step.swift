@@ -23,9 +23,9 @@ enum Step {
     case range(out: Slot, lo: Slot)
     case concat(out: Slot, a: Slot, b: Slot)
     /// Gather elements (row length 1) or rows of a matrix.
-    case at(out: Slot, x: Slot, index: Slot, row: Int, name: String)
+    case at(out: Slot, x: Slot, index: Slot, row: Int, cache: IndexCache)
     case at2(out: Slot, x: Slot, i: Slot, j: Slot, rows: Int, cols: Int, outer: Bool)
-    case set(out: Slot, x: Slot, index: Slot, v: Slot, row: Int, add: Bool)
+    case set(out: Slot, x: Slot, index: Slot, v: Slot, row: Int, add: Bool, cache: IndexCache)
     case set2(out: Slot, x: Slot, i: Slot, j: Slot, v: Slot, rows: Int, cols: Int, outer: Bool, add: Bool)
     case copy(out: Slot, a: Slot)
     case loop(Loop)
@@ -68,5 +68,16 @@ final class Cond {
     init(condition: Slot, results: [Slot]) {
         self.condition = condition
         self.results = results
+    }
+}
+
+/// 0-based indices of an index value that does not vary (data), converted and checked once.
+final class IndexCache {
+    let what: String
+    let constant: Bool
+    var indices: [Int]?
+    init(what: String, constant: Bool) {
+        self.what = what
+        self.constant = constant
     }
 }

@@ -12,6 +12,13 @@ public struct Instr: Sendable {
     public var regions: [Block]
 
     public var result: Value { results[0] }
+
+    public init(results: [Value], op: Op, args: [Value], regions: [Block]) {
+        self.results = results
+        self.op = op
+        self.args = args
+        self.regions = regions
+    }
 }
 
 /// A straight-line list of instructions; region ops nest blocks.

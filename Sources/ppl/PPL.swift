@@ -1,8 +1,14 @@
 import ArgumentParser
 import Foundation
+import PPLDriver
 
 @main
 struct PPL: ParsableCommand {
+    static func main() {
+        OpenBLASSetup.reexecIfNeeded()
+        main(nil)
+    }
+
     static let configuration = CommandConfiguration(
         commandName: "ppl",
         abstract: "A probabilistic-programming language with variational inference.",

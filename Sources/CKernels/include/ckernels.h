@@ -1,0 +1,33 @@
+#ifndef PPL_CKERNELS_H
+#define PPL_CKERNELS_H
+
+/// Elementwise kernels over arrays, vectorised with glibc's libmvec (AVX-512 or AVX2,
+/// chosen at run time). `y` may equal `x`.
+enum ppl_unary {
+  PPL_EXP, PPL_LOG, PPL_LOG1P, PPL_EXPM1, PPL_LOG1M, PPL_TANH, PPL_SIN, PPL_COS, PPL_ERF,
+  PPL_INV_LOGIT, PPL_LOG1P_EXP, PPL_LOG_INV_LOGIT, PPL_LOG1M_INV_LOGIT, PPL_LOGIT
+};
+
+void ppl_unary(int op, const double *x, double *y, long n);
+
+/// log(exp(a) + exp(b)) elementwise; `sb` non-zero means b is one scalar.
+void ppl_log_sum_exp(const double *a, const double *b, int sb, double *y, long n);
+
+/// 1 when the vector kernels are in use, for reports.
+int ppl_kernels_vectorised(void);
+
+#endif
+
+enum ppl_binary { PPL_ADD, PPL_SUB, PPL_MUL, PPL_DIV };
+
+/// y = a op b elementwise; `sa` / `sb` non-zero means that operand is one scalar.
+void ppl_binary(int op, const double *a, int sa, const double *b, int sb, double *y, long n);
+
+/// Sum of n doubles (eight accumulators, so it vectorises).
+double ppl_sum(const double *x, long n);
+
+/// y[k] = x[idx[k]], 0-based.
+void ppl_gather(const double *x, const long *idx, double *y, long n);
+
+/// y[idx[k]] += v[k] (or = v[k] when `assign` is non-zero), 0-based; `sv` means v is one scalar.
+void ppl_scatter(double *y, const long *idx, const double *v, int sv, int assign, long n);

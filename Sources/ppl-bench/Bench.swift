@@ -1,0 +1,75 @@
+import ArgumentParser
+import Foundation
+import PPLDriver
+
+@main
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ppl-bench",
+        abstract: "Benchmarks of ppl beside NumPyro on the same machine, in the same run.",
+        subcommands: [Grad.self]
+    )
+
+    static func main() {
+        OpenBLASSetup.reexecIfNeeded()
+        main(nil)
+    }
+}
+
+/// The bench models and where to find them and NumPyro.
+struct BenchSetup: ParsableArguments {
+    @Option(help: "The shared bench folder.")
+    var bench = "../shared/bench"
+
+    @Option(help: "Python with numpyro and jax (see ../shared/bench/README.md).")
+    var python = ".venv-anchors/bin/python"
+
+    @Flag(help: "Time ppl only.")
+    var noNumpyro = false
+
+    @Option(parsing: .upToNextOption, help: "Models to run (default: all bench models).")
+    var models: [String] = ["eight_schools", "funnel", "banana", "mixture", "hier_linear", "linreg", "logistic"]
+
+    var numpyroAvailable: Bool {
+        !noNumpyro && FileManager.default.isExecutableFile(atPath: python)
+            && FileManager.default.fileExists(atPath: bench + "/anchors/grad_numpyro.py")
+    }
+
+    func runtime(_ name: String) throws -> ModelRuntime {
+        let c = Compilation.compile(path: bench + "/models/\(name).ppl")
+        guard let model = c.model else { throw ValidationError(c.renderDiagnostics(color: false)) }
+        let data = bench + "/data/\(name).json"
+        let values = FileManager.default.fileExists(atPath: data) ? try DataLoader.load(path: data, model: model) : [:]
+        return try ModelRuntime(model: model, data: values)
+    }
+
+    /// Runs a NumPyro anchor script and returns its one JSON line.
+    func numpyro(_ script: String, _ args: [String]) -> [String: Any]? {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: python)
+        p.arguments = [bench + "/anchors/" + script] + args
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = FileHandle.nullDevice
+        guard (try? p.run()) != nil else { return nil }
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        guard p.terminationStatus == 0,
+              let line = String(decoding: data, as: UTF8.self).split(separator: "\n").last,
+              let obj = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else { return nil }
+        return obj
+    }
+}
+
+func timed(seconds: Double, _ body: () throws -> Void) rethrows -> (calls: Int, seconds: Double) {
+    for _ in 0..<20 { try body() }
+    let start = DispatchTime.now().uptimeNanoseconds
+    var calls = 0
+    var elapsed = 0.0
+    repeat {
+        for _ in 0..<10 { try body() }
+        calls += 10
+        elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+    } while elapsed < seconds
+    return (calls, elapsed)
+}
