@@ -112,13 +112,34 @@ final class Simplifier {
             let scalars = args.map { uniform($0)! }
             return fill(make(op, scalars), t)
         }
+        func negated(_ v: Value) -> Value? {
+            if let d = defs[v], d.op == .unary(.neg) { return d.args[0] }
+            return nil
+        }
+        func zeroFill(_ v: Value) -> Bool { fills[v].map { constants[$0] == 0 } ?? false }
         switch op {
         case .binary(.add):
+            if let x = negated(args[1]) { return make(.binary(.sub), [args[0], x]) }
+            if let x = negated(args[0]) { return make(.binary(.sub), [args[1], x]) }
+            // Gradients assembled from pieces: (0 with v added at i) + w = w with v added at i.
+            if !t.isScalar, same(args[0]), same(args[1]) {
+                if let d = defs[args[0]], d.op == .scatterAdd, zeroFill(d.args[0]) {
+                    return make(.scatterAdd, [args[1], d.args[1], d.args[2]])
+                }
+                if let d = defs[args[1]], d.op == .scatterAdd, zeroFill(d.args[0]) {
+                    return make(.scatterAdd, [args[0], d.args[1], d.args[2]])
+                }
+            }
             if c[0] == 0, same(args[1]) { return args[1] }
             if c[1] == 0, same(args[0]) { return args[0] }
             if let z = fills[args[0]], constants[z] == 0, same(args[1]) { return args[1] }
             if let z = fills[args[1]], constants[z] == 0, same(args[0]) { return args[0] }
         case .binary(.sub):
+            if let x = negated(args[1]) { return make(.binary(.add), [args[0], x]) }
+            // (x - a) - b = x - (a + b) for constants a, b: one step fewer per evaluation.
+            if let d = defs[args[0]], d.op == .binary(.sub), constants[d.args[1]] != nil, c[1] != nil, t.elem == .real {
+                return make(.binary(.sub), [d.args[0], make(.binary(.add), [d.args[1], args[1]])])
+            }
             if c[1] == 0, same(args[0]) { return args[0] }
             if c[0] == 0, same(args[1]) { return make(.unary(.neg), [args[1]]) }
         case .binary(.mul):
@@ -144,11 +165,19 @@ final class Simplifier {
             }
         case .unary(.neg):
             if let d = defs[args[0]], d.op == .unary(.neg) { return d.args[0] }
+            // -(-x / y) = x / y and -((-x) y) = x y: negations that cancel.
+            if let d = defs[args[0]], d.op == .binary(.div) || d.op == .binary(.mul) {
+                if let x = negated(d.args[0]) { return make(d.op, [x, d.args[1]]) }
+                if let x = negated(d.args[1]) { return make(d.op, [d.args[0], x]) }
+            }
             if let d = defs[args[0]], d.op == .binary(.mul), type(d.args[0]).isScalar, t.elem == .real {
                 return make(.binary(.mul), [make(op, [d.args[0]]), d.args[1]])
             }
         case .fill:
             if let s = fills[args[0]] { return fill(s, t) }
+        case .dot:
+            if let x = negated(args[0]) { return make(.unary(.neg), [make(.dot, [x, args[1]])]) }
+            if let x = negated(args[1]) { return make(.unary(.neg), [make(.dot, [args[0], x])]) }
         case .sum:
             let x = args[0]
             let xt = type(x)
@@ -167,6 +196,12 @@ final class Simplifier {
                     }
                 case .binary(.mul):
                     if let a, let bb, type(a).isScalar { return make(d.op, [a, make(.sum, [bb])]) }
+                    // sum(a .* b) over vectors is one dot product, without the temporary.
+                    if let a, let bb, case .vector = xt.shape, type(a) == xt, type(bb) == xt {
+                        return make(.dot, [a, bb])
+                    }
+                case .unary(.square):
+                    if let a, case .vector = xt.shape, type(a) == xt { return make(.dot, [a, a]) }
                 case .binary(.div):
                     if let a, let bb, type(bb).isScalar { return make(d.op, [make(.sum, [a]), bb]) }
                 case .unary(.neg):

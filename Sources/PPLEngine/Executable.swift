@@ -9,6 +9,9 @@ public final class Executable {
     public let batch: Int
     /// Values that differ between particles (they depend on a varying input).
     private let varies: [Bool]
+    /// Inputs and values defined at the top level: fixed for a whole evaluation (values in
+    /// a loop body change from one iteration to the next).
+    private var topLevel: Set<Value> = []
     private var slots: [Slot?]
     private let arena: UnsafeMutablePointer<Double>
     private let arenaSize: Int
@@ -59,6 +62,7 @@ public final class Executable {
             }
             t.values.withUnsafeBufferPointer { s.ptr.update(from: $0.baseAddress!, count: s.count) }
         }
+        topLevel = Set(program.inputs.map(\.value)).union(program.body.instrs.flatMap(\.results))
         // Data-only instructions run now; the rest on every evaluation.
         var once: [Step] = []
         for instr in program.body.instrs {
@@ -150,6 +154,10 @@ public final class Executable {
 
     private func slot(_ v: Value) -> Slot { slots[v.id]! }
 
+    /// A value that is the same in every evaluation and every iteration: indices of such
+    /// values are converted and checked once.
+    private func fixed(_ v: Value) -> Bool { !varies[v.id] && topLevel.contains(v) }
+
     private func dims(_ v: Value) -> [Int] {
         let s = slot(v)
         switch program.types[v.id].shape {
@@ -230,7 +238,7 @@ public final class Executable {
             let row: Int
             if case .matrix = program.types[instr.args[0].id].shape { row = dims(instr.args[0])[1] } else { row = 1 }
             return .at(out: out[0], x: a[0], index: a[1], row: row,
-                       cache: IndexCache(what: name, constant: !varies[instr.args[1].id]))
+                       cache: IndexCache(what: name, constant: fixed(instr.args[1])))
         case .at2:
             let d = dims(instr.args[0])
             let outer = program.types[instr.args[1].id].shape != .scalar && program.types[instr.args[2].id].shape != .scalar
@@ -239,7 +247,7 @@ public final class Executable {
             let row: Int
             if case .matrix = program.types[instr.args[0].id].shape { row = dims(instr.args[0])[1] } else { row = 1 }
             return .set(out: out[0], x: a[0], index: a[1], v: a[2], row: row, add: instr.op == .scatterAdd,
-                        cache: IndexCache(what: "the assigned value", constant: !varies[instr.args[1].id]))
+                        cache: IndexCache(what: "the assigned value", constant: fixed(instr.args[1])))
         case .set2, .scatterAdd2:
             let d = dims(instr.args[0])
             let outer = program.types[instr.args[1].id].shape != .scalar && program.types[instr.args[2].id].shape != .scalar

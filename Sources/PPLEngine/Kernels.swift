@@ -112,6 +112,10 @@ extension Executable {
     private func execute(_ step: Step) {
         switch step {
         case .unary(let f, let out, let a):
+            if out.count == 1, out.copies == 1 {
+                out.ptr[0] = ScalarMath.apply(f, a.ptr[0])
+                return
+            }
             if let code = Executable.vectorCode(f), a.count == out.count, out.count >= 8 {
                 // libmvec over all particles in one call when both are laid out alike.
                 if a.copies == out.copies {
@@ -136,6 +140,18 @@ extension Executable {
         case .polygamma(let n, let out, let a):
             map1(out, a) { ScalarMath.polygamma(n, $0) }
         case .binary(let f, let out, let a, let b):
+            if out.count == 1, out.copies == 1 {
+                // Scalars: most steps of small models.
+                let x = a.ptr[0], y = b.ptr[0]
+                switch f {
+                case .add: out.ptr[0] = x + y
+                case .sub: out.ptr[0] = x - y
+                case .mul: out.ptr[0] = x * y
+                case .div: out.ptr[0] = x / y
+                default: out.ptr[0] = ScalarMath.apply(f, x, y)
+                }
+                return
+            }
             if f == .log_sum_exp, out.count >= 8 {
                 var done = true
                 for s in 0..<out.copies {
