@@ -147,8 +147,9 @@ final class Simplifier {
             if c[1] == 1, same(args[0]) { return args[0] }
             if c[0] == 0 || c[1] == 0 { return fill(constant(0, t.elem), t) }
             if c[0] == -1, same(args[1]) { return make(.unary(.neg), [args[1]]) }
-            if let s = fills[args[0]], same(args[1]) { return make(op, [s, args[1]]) }
-            if let s = fills[args[1]], same(args[0]) { return make(op, [args[0], s]) }
+            // fill(s) * y = s * y when y has the result's shape (an int y gives a real result).
+            if let s = fills[args[0]], type(args[1]).shape == t.shape { return make(op, [s, args[1]]) }
+            if let s = fills[args[1]], type(args[0]).shape == t.shape { return make(op, [args[0], s]) }
             // s * (t * v) = (s t) * v for scalars s, t.
             if type(args[0]).isScalar, let d = defs[args[1]], d.op == .binary(.mul), type(d.args[0]).isScalar, t.elem == .real {
                 return make(op, [make(op, [args[0], d.args[0]]), d.args[1]])
@@ -197,7 +198,7 @@ final class Simplifier {
                 case .binary(.mul):
                     if let a, let bb, type(a).isScalar { return make(d.op, [a, make(.sum, [bb])]) }
                     // sum(a .* b) over vectors is one dot product, without the temporary.
-                    if let a, let bb, case .vector = xt.shape, type(a) == xt, type(bb) == xt {
+                    if let a, let bb, case .vector = xt.shape, type(a).shape == xt.shape, type(bb).shape == xt.shape {
                         return make(.dot, [a, bb])
                     }
                 case .unary(.square):
