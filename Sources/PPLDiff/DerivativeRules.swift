@@ -13,7 +13,7 @@ enum DerivativeRules {
         let r = instr.result
         func scale(_ d: Value) -> Value { e.mul(g, d) }
         switch instr.op {
-        case .const, .input, .size, .range:
+        case .const, .input, .size, .range, .stopGradient:
             return x.map { _ in nil }
         case .unary(let f):
             let a = x[0]

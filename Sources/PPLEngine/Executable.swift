@@ -9,6 +9,8 @@ public final class Executable {
     public let batch: Int
     /// Values that differ between particles (they depend on a varying input).
     private let varies: [Bool]
+    /// Values recomputed on every evaluation (they depend on a varying or shared input).
+    private let dynamic: [Bool]
     /// Inputs and values defined at the top level: fixed for a whole evaluation (values in
     /// a loop body change from one iteration to the next).
     private var topLevel: Set<Value> = []
@@ -19,14 +21,21 @@ public final class Executable {
     var failure: String?
 
     /// Compiles `program` for `batch` particles. `varying` names the inputs that differ per
-    /// particle (their buffers hold `batch` copies); every other input must be in `data`.
-    public init(_ program: Program, varying: Set<String>, data: [String: Tensor], batch: Int = 1) throws {
+    /// particle (their buffers hold `batch` copies); `shared` the inputs set before each
+    /// evaluation but common to all particles (one copy); every other input must be in
+    /// `data` and is fixed.
+    public init(_ program: Program, varying: Set<String>, shared: Set<String> = [], data: [String: Tensor],
+                batch: Int = 1) throws {
         self.program = program
         self.batch = max(1, batch)
         var varies = [Bool](repeating: false, count: program.types.count)
         for i in program.inputs where varying.contains(i.name) { varies[i.value.id] = true }
         Executable.markVarying(program.body, &varies)
         self.varies = varies
+        var dynamic = [Bool](repeating: false, count: program.types.count)
+        for i in program.inputs where varying.contains(i.name) || shared.contains(i.name) { dynamic[i.value.id] = true }
+        Executable.markVarying(program.body, &dynamic)
+        self.dynamic = dynamic
 
         // Sizes: int scalars among the inputs that are given.
         var env: [String: Int] = [:]
@@ -54,7 +63,7 @@ public final class Executable {
             slots[v.id] = Slot(ptr: arena + offset, count: counts[v.id], copies: copies)
             offset += counts[v.id] * copies
         }
-        for i in program.inputs where !varying.contains(i.name) {
+        for i in program.inputs where !varying.contains(i.name) && !shared.contains(i.name) {
             guard let t = data[i.name] else { throw EngineError("no value given for '\(i.name)'") }
             let s = slots[i.value.id]!
             guard t.count == s.count else {
@@ -67,7 +76,7 @@ public final class Executable {
         var once: [Step] = []
         for instr in program.body.instrs {
             let step = try compile(instr)
-            if instr.results.contains(where: { varies[$0.id] }) { steps.append(step) } else { once.append(step) }
+            if instr.results.contains(where: { dynamic[$0.id] }) { steps.append(step) } else { once.append(step) }
         }
         execute(once)
         if let failure { throw EngineError(failure) }
@@ -80,7 +89,8 @@ public final class Executable {
 
     // MARK: - Inputs and outputs
 
-    /// The buffer of a varying input: `batch` particles × its size, particle-major.
+    /// The buffer of a varying input (`batch` particles × its size, particle-major) or of
+    /// a shared input (one copy).
     public func input(_ name: String) -> UnsafeMutableBufferPointer<Double> {
         let i = program.inputs.first { $0.name == name }!
         let s = slots[i.value.id]!
@@ -156,7 +166,7 @@ public final class Executable {
 
     /// A value that is the same in every evaluation and every iteration: indices of such
     /// values are converted and checked once.
-    private func fixed(_ v: Value) -> Bool { !varies[v.id] && topLevel.contains(v) }
+    private func fixed(_ v: Value) -> Bool { !dynamic[v.id] && topLevel.contains(v) }
 
     private func dims(_ v: Value) -> [Int] {
         let s = slot(v)
@@ -172,7 +182,7 @@ public final class Executable {
 
     private var sizeEnv: [String: Int] {
         var env: [String: Int] = [:]
-        for i in program.inputs where i.type == .int && !varies[i.value.id] {
+        for i in program.inputs where i.type == .int && !dynamic[i.value.id] {
             env[i.name] = Int(slot(i.value).ptr[0])
         }
         return env
@@ -233,7 +243,7 @@ public final class Executable {
         case .pack: return .pack(out: out[0], items: a)
         case .range: return .range(out: out[0], lo: a[0])
         case .concat: return .concat(out: out[0], a: a[0], b: a[1])
-        case .reshape: return .copy(out: out[0], a: a[0])
+        case .reshape, .stopGradient: return .copy(out: out[0], a: a[0])
         case .at:
             let row: Int
             if case .matrix = program.types[instr.args[0].id].shape { row = dims(instr.args[0])[1] } else { row = 1 }

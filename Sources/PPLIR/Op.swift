@@ -93,6 +93,9 @@ public enum Op: Hashable, Sendable {
     case concat
     /// The same elements, row-major, with the result's shape.
     case reshape
+    /// The argument's value, with no derivative: the differentiator treats it as a constant
+    /// (the sticking-the-landing estimator of Roeder et al. 2017 uses it).
+    case stopGradient
     /// `at(x, i)`: element(s) of a vector (any int index shape) or row(s) of a matrix
     /// (an int gives a vector, an int vector gives a matrix).
     case at
@@ -116,7 +119,7 @@ public enum Op: Hashable, Sendable {
     /// Ops whose value never carries a derivative.
     public var isDifferentiable: Bool {
         switch self {
-        case .const, .size, .range: return false
+        case .const, .size, .range, .stopGradient: return false
         case .unary(let f): return f.isDifferentiable
         case .polygamma: return true
         case .binary(let f): return !f.isComparison
@@ -146,6 +149,7 @@ public enum Op: Hashable, Sendable {
         case .tril: return "tril"
         case .concat: return "concat"
         case .reshape: return "reshape"
+        case .stopGradient: return "stop_gradient"
         case .scatterAdd: return "scatter_add"
         case .scatterAdd2: return "scatter_add2"
         case .diagonal: return "diagonal"

@@ -55,6 +55,9 @@ public enum ShapeRules {
         case .polygamma:
             try arity(1)
             return args[0].with(elem: .real)
+        case .stopGradient:
+            try arity(1)
+            return args[0]
         case .binary(let f):
             try arity(2)
             let shape = try broadcast(args[0].shape, args[1].shape, assume: &assume)

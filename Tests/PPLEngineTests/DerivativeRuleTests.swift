@@ -27,7 +27,7 @@ final class DerivativeRuleTests: XCTestCase {
             Example(inputs: [("a", v3, r1), ("b", v3, r2)]) { e, x in f(e, x[0], x[1]) }
         }
         switch op {
-        case .const, .input, .size, .range, .loop, .cond:
+        case .const, .input, .size, .range, .loop, .cond, .stopGradient:
             return nil
         case .unary(let f):
             guard f.isDifferentiable else { return nil }
@@ -128,7 +128,7 @@ final class DerivativeRuleTests: XCTestCase {
         UnaryFn.allCases.map { Op.unary($0) } + (0...3).map { Op.polygamma($0) } + BinaryFn.allCases.map { Op.binary($0) } + [
             .const(0), .input("x"), .size(Size(1)), .select, .sum, .logSumExp, .cumulativeSum, .minElement, .maxElement,
             .dot, .matmul, .transpose, .triSolveLower, .triSolveLowerT, .tril, .diagonal, .diagMatrix, .fill, .pack,
-            .range, .concat, .reshape, .at, .at2, .set, .set2, .scatterAdd, .scatterAdd2, .loop, .cond,
+            .range, .concat, .reshape, .at, .at2, .set, .set2, .scatterAdd, .scatterAdd2, .loop, .cond, .stopGradient,
         ]
     }
 
@@ -175,7 +175,7 @@ final class DerivativeRuleTests: XCTestCase {
 
     private func isStructural(_ op: Op) -> Bool {
         switch op {
-        case .const, .input, .size, .range, .loop, .cond: return true
+        case .const, .input, .size, .range, .loop, .cond, .stopGradient: return true
         default: return false
         }
     }
