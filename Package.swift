@@ -26,11 +26,12 @@ let package = Package(
         .target(name: "PPLDiff", dependencies: ["PPLIR"]),
         // The executor and its kernels stay in one target so the optimiser sees them whole.
         .target(name: "PPLEngine", dependencies: ["PPLIR", "COpenBLAS", "CKernels"]),
-        .target(name: "PPLDriver", dependencies: ["PPLSyntax", "PPLIR", "PPLSema", "PPLDiff", "PPLEngine", "COpenBLAS"]),
+        .target(name: "PPLInference", dependencies: ["PPLSyntax", "PPLIR", "PPLSema", "PPLDiff", "PPLEngine"]),
+        .target(name: "PPLDriver", dependencies: ["PPLSyntax", "PPLIR", "PPLSema", "PPLDiff", "PPLEngine", "PPLInference", "COpenBLAS"]),
         .executableTarget(
             name: "ppl",
             dependencies: [
-                "PPLDriver",
+                "PPLDriver", "PPLInference",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -46,5 +47,6 @@ let package = Package(
         .testTarget(name: "PPLEngineTests", dependencies: ["PPLIR", "PPLDiff", "PPLEngine", "PPLSema", "PPLDriver"]),
         .testTarget(name: "PPLSemaTests", dependencies: ["PPLSyntax", "PPLIR", "PPLSema", "PPLDriver"]),
         .testTarget(name: "PPLDriverTests", dependencies: ["PPLDriver", "ppl"]),
+        .testTarget(name: "PPLInferenceTests", dependencies: ["PPLInference", "PPLEngine", "PPLDriver"]),
     ]
 )

@@ -108,6 +108,11 @@ public final class Executable {
         return UnsafeBufferPointer(start: s.base(particle), count: s.count)
     }
 
+    /// The shape of an output: [] for a scalar, [n] for a vector, [rows, cols] for a matrix.
+    public func outputShape(_ name: String) -> [Int] {
+        dims(program.body.yields[program.outputNames.firstIndex(of: name)!])
+    }
+
     public func outputSize(_ name: String) -> Int {
         slots[program.body.yields[program.outputNames.firstIndex(of: name)!].id]!.count
     }

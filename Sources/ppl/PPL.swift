@@ -12,7 +12,7 @@ struct PPL: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ppl",
         abstract: "A probabilistic-programming language with variational inference.",
-        subcommands: [Check.self, IR.self]
+        subcommands: [Fit.self, Check.self, IR.self, Sample.self]
     )
 }
 

@@ -1,0 +1,179 @@
+import Foundation
+import PPLInference
+
+/// The texts and files `ppl fit` writes.
+public enum FitReports {
+    public static func table(_ draws: PosteriorDraws) -> String {
+        let stats = draws.summaries()
+        let width = max(10, (draws.names.map(\.count).max() ?? 0) + 2)
+        func pad(_ s: String, _ n: Int, left: Bool = false) -> String {
+            let fill = String(repeating: " ", count: max(0, n - s.count))
+            return left ? s + fill : fill + s
+        }
+        var out = pad("", width, left: true)
+        for h in ["mean", "sd", "5%", "50%", "95%"] { out += pad(h, 11) }
+        out += "\n"
+        for (n, s) in zip(draws.names, stats) {
+            out += pad(n, width, left: true)
+            for v in [s.mean, s.sd, s.q05, s.q50, s.q95] { out += pad(number(v), 11) }
+            out += "\n"
+        }
+        return out
+    }
+
+    static func number(_ x: Double) -> String {
+        if !x.isFinite { return x.isNaN ? "nan" : (x > 0 ? "inf" : "-inf") }
+        let a = abs(x)
+        if a != 0 && (a >= 1e5 || a < 1e-3) { return String(format: "%.3e", x) }
+        return String(format: "%.4g", x).count > 9 ? String(format: "%.3f", x) : String(format: "%.4g", x)
+    }
+
+    public static func header(_ s: FitSession, _ r: FitResult, model: String) -> String {
+        let rate = r.seconds > 0 ? Double(r.steps) / r.seconds : 0
+        var out = "\(model): guide '\(s.options.name)' (\(s.family.family.rawValue)), "
+        out += "\(s.runtime.dimension) unconstrained dimension\(s.runtime.dimension == 1 ? "" : "s")\n"
+        let state = r.interrupted ? "interrupted" : r.converged ? "converged" : "step cap reached"
+        out += "\(r.steps) steps (\(state)) in \(String(format: "%.2f", r.seconds)) s, "
+        out += "\(String(format: "%.0f", rate)) steps/s, \(s.settings.samples) draws per step; ELBO \(number(r.elbo))"
+        if r.rejected > 0 { out += "; \(r.rejected) step\(r.rejected == 1 ? "" : "s") rejected (non-finite), step size reduced" }
+        out += "\n"
+        if let f = r.failure { out += "warning: \(f)\n" }
+        return out
+    }
+
+    public static func diagnostics(_ s: FitSession, draws: Int) -> String {
+        var out = "Pareto k̂ = \(number(s.khat)): \(ParetoSmoothing.verdict(s.khat))\n"
+        out += "log p(data) ≈ \(number(s.logEvidence.estimate)) ± \(number(s.logEvidence.standardError))"
+        out += " (importance sampling with \(draws) guide draws)\n"
+        return out
+    }
+
+    public static func csv(_ draws: PosteriorDraws) -> String {
+        var out = draws.names.joined(separator: ",") + "\n"
+        for row in draws.rows {
+            out += row.map { $0.isFinite ? String($0) : ($0.isNaN ? "nan" : ($0 > 0 ? "inf" : "-inf")) }
+                .joined(separator: ",") + "\n"
+        }
+        return out
+    }
+
+    /// `{"guide", "elbo", "steps", "seconds", "khat", "log_z", "log_z_se", "params": {...}}`.
+    public static func summaryJSON(_ s: FitSession, _ r: FitResult, _ draws: PosteriorDraws) -> String {
+        var params: [String] = []
+        for (n, st) in zip(draws.names, draws.summaries()) {
+            params.append("    \(json(n)): {\"mean\": \(json(st.mean)), \"sd\": \(json(st.sd)), \"q05\": \(json(st.q05)), "
+                          + "\"q50\": \(json(st.q50)), \"q95\": \(json(st.q95))}")
+        }
+        return """
+            {
+              "guide": \(json(s.options.name)),
+              "family": \(json(s.family.family.rawValue)),
+              "elbo": \(json(r.elbo)),
+              "steps": \(r.steps),
+              "seconds": \(json(r.seconds)),
+              "khat": \(json(s.khat)),
+              "log_z": \(json(s.logEvidence.estimate)),
+              "log_z_se": \(json(s.logEvidence.standardError)),
+              "params": {
+            \(params.joined(separator: ",\n"))
+              }
+            }
+
+            """
+    }
+
+    static func json(_ x: Double) -> String { x.isFinite ? String(x) : "null" }
+    static func json(_ s: String) -> String {
+        var out = "\""
+        for c in s.unicodeScalars {
+            switch c {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            default: out += c.value < 32 ? String(format: "\\u%04x", c.value) : String(c)
+            }
+        }
+        return out + "\""
+    }
+
+    /// A saved fit: enough to draw again (`ppl sample`) or to warm-start (`--init`).
+    public static func savedFit(_ s: FitSession, _ r: FitResult, model: String, data: String?) -> String {
+        """
+        {
+          "format": "ppl-fit",
+          "version": 1,
+          "model": \(json(absolute(model))),
+          "data": \(data.map { json(absolute($0)) } ?? "null"),
+          "guide": \(json(s.options.name)),
+          "family": \(json(s.family.family.rawValue)),
+          "dimension": \(s.runtime.dimension),
+          "seed": \(s.settings.seed),
+          "elbo": \(json(r.elbo)),
+          "steps": \(r.steps),
+          "phi": [\(r.phi.map { String($0) }.joined(separator: ", "))]
+        }
+
+        """
+    }
+
+    static func absolute(_ path: String) -> String {
+        URL(fileURLWithPath: path).standardizedFileURL.path
+    }
+
+    /// Writes a file atomically: a temporary file beside it, then a rename, so a reader
+    /// never sees half a file and a failed write leaves the old one.
+    public static func write(_ text: String, to path: String) throws {
+        let url = URL(fileURLWithPath: path)
+        let temp = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(getpid()).tmp")
+        do {
+            try Data(text.utf8).write(to: temp)
+            if rename(temp.path, url.path) != 0 {
+                throw FitSession.Failure("cannot write '\(path)': \(String(cString: strerror(errno)))")
+            }
+        } catch let e as FitSession.Failure {
+            try? FileManager.default.removeItem(at: temp)
+            throw e
+        } catch {
+            try? FileManager.default.removeItem(at: temp)
+            throw FitSession.Failure("cannot write '\(path)': \(error.localizedDescription)")
+        }
+    }
+
+    /// The parameters and settings of a saved fit.
+    public struct Saved {
+        public let model: String
+        public let data: String?
+        public let guide: String
+        public let family: String
+        public let dimension: Int
+        public let phi: [Double]
+    }
+
+    public static func readSaved(_ path: String) throws -> Saved {
+        guard let bytes = FileManager.default.contents(atPath: path) else {
+            throw FitSession.Failure("cannot read the saved fit '\(path)'")
+        }
+        let value: JSONValue
+        do { value = try JSONReader.parse([UInt8](bytes)) } catch {
+            throw FitSession.Failure("\(path): invalid JSON at \(error)")
+        }
+        guard case .object(let fields) = value else { throw FitSession.Failure("\(path) is not a saved fit") }
+        let f = Dictionary(fields, uniquingKeysWith: { a, _ in a })
+        guard case .string("ppl-fit")? = f["format"], case .string(let model)? = f["model"],
+              case .string(let guide)? = f["guide"], case .string(let family)? = f["family"],
+              case .int(let dimension)? = f["dimension"], case .array(let items)? = f["phi"] else {
+            throw FitSession.Failure("\(path) is not a saved fit (written by ppl fit --save)")
+        }
+        var phi: [Double] = []
+        for item in items {
+            switch item {
+            case .int(let i): phi.append(Double(i))
+            case .real(let x): phi.append(x)
+            default: throw FitSession.Failure("\(path): 'phi' must hold numbers")
+            }
+        }
+        var data: String?
+        if case .string(let d)? = f["data"] { data = d }
+        return Saved(model: model, data: data, guide: guide, family: family, dimension: dimension, phi: phi)
+    }
+}

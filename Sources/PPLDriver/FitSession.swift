@@ -1,0 +1,95 @@
+import Foundation
+import PPLEngine
+import PPLInference
+import PPLSema
+
+/// One `ppl fit`: the model and its data, the chosen guide, the fit, draws and diagnostics.
+public final class FitSession {
+    public let runtime: ModelRuntime
+    public let options: GuideOptions
+    public let family: VariationalFamily
+    public let settings: FitSettings
+    public let elbo: ELBO
+    public var result: FitResult?
+    public var draws: PosteriorDraws?
+    public var khat = Double.nan
+    public var logEvidence = (estimate: Double.nan, standardError: Double.nan)
+
+    public struct Failure: Error, CustomStringConvertible {
+        public let description: String
+        public init(_ d: String) { description = d }
+    }
+
+    /// Flags given on the command line override the guide block's keys.
+    public struct Overrides {
+        public var steps: Int?, lr: Double?, samples: Int?, seed: UInt64?
+        public var stickingTheLanding = true
+        public init() {}
+    }
+
+    public init(runtime: ModelRuntime, guide: String?, overrides: Overrides) throws {
+        self.runtime = runtime
+        switch GuideOptions.select(guide, from: runtime.model.guides) {
+        case .success(let o): options = o
+        case .failure(let e): throw Failure(e.description)
+        }
+        guard let family = Families.make(options.family, options: options) else {
+            throw Failure("the \(options.family.rawValue) guide family is not available yet; use meanfield or fullrank")
+        }
+        self.family = family
+        var s = FitSettings()
+        s.steps = overrides.steps ?? options.steps ?? s.steps
+        s.lr = overrides.lr ?? options.lr ?? s.lr
+        s.samples = overrides.samples ?? options.samples ?? s.samples
+        s.seed = overrides.seed ?? options.seed ?? s.seed
+        s.stickingTheLanding = overrides.stickingTheLanding
+        guard s.steps > 0, s.samples > 0, s.lr > 0, s.lr.isFinite else {
+            throw Failure("steps and samples must be positive integers and lr a positive number")
+        }
+        settings = s
+        elbo = try ELBO(density: runtime.space.density, family: family, dimension: runtime.dimension,
+                        stickingTheLanding: s.stickingTheLanding)
+    }
+
+    /// Fits from `initial` (a saved fit's parameters) or the family's starting point.
+    public func fit(initial: [Double]? = nil, progress: ((Int, Double) -> Void)? = nil,
+                    interrupted: () -> Bool = { false }) throws -> FitResult {
+        let fitter = try Fitter(elbo: elbo, data: runtime.values, settings: settings)
+        let start = initial ?? family.initialParameters(runtime.dimension)
+        let r = fitter.run(from: start, progress: progress, interrupted: interrupted)
+        result = r
+        return r
+    }
+
+    /// Draws from the fitted guide, and the diagnostics computed from them.
+    public func sample(_ count: Int, phi: [Double]) throws -> PosteriorDraws {
+        let d = try PosteriorDraws(elbo: elbo, phi: phi, count: max(count, 10), seed: settings.seed,
+                                   constrain: runtime.space.constrain, derived: runtime.model.derived,
+                                   data: runtime.values)
+        draws = d
+        khat = ParetoSmoothing.khat(d.logWeights)
+        logEvidence = ParetoSmoothing.logEvidence(d.logWeights)
+        return d
+    }
+}
+
+extension FitSession {
+    /// The errors of a model that does not check, rendered on demand.
+    public struct ModelErrors: Error {
+        public let compilation: Compilation
+        public func text(color: Bool) -> String { compilation.renderDiagnostics(color: color) }
+    }
+
+    /// Compiles the model, loads the data and prepares the fit.
+    public static func open(model: String, data: String?, guide: String?, overrides: Overrides) throws -> FitSession {
+        let c = Compilation.compile(path: model)
+        guard let checked = c.model else { throw ModelErrors(compilation: c) }
+        if data == nil, !checked.data.isEmpty {
+            throw Failure("the model needs data (\(checked.data.map(\.name).joined(separator: ", "))): "
+                          + "pass --data FILE or put it in \(model.hasSuffix(".ppl") ? String(model.dropLast(4)) : model).data.json")
+        }
+        let values = try data.map { try DataLoader.load(path: $0, model: checked) } ?? [:]
+        let runtime = try ModelRuntime(model: checked, data: values, dataFile: data ?? "the data")
+        return try FitSession(runtime: runtime, guide: guide, overrides: overrides)
+    }
+}

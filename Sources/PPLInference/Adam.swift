@@ -1,0 +1,23 @@
+import Foundation
+
+/// Adam (Kingma & Ba 2015) for ascent: φ ← φ + lr · m̂ / (√v̂ + ε).
+public struct Adam {
+    public var beta1 = 0.9, beta2 = 0.999, epsilon = 1e-8
+    private var m: [Double], v: [Double]
+    private var t = 0
+
+    public init(count: Int) {
+        m = [Double](repeating: 0, count: count)
+        v = [Double](repeating: 0, count: count)
+    }
+
+    public mutating func step(_ phi: inout [Double], gradient g: [Double], lr: Double) {
+        t += 1
+        let c1 = 1 - pow(beta1, Double(t)), c2 = 1 - pow(beta2, Double(t))
+        for i in phi.indices {
+            m[i] = beta1 * m[i] + (1 - beta1) * g[i]
+            v[i] = beta2 * v[i] + (1 - beta2) * g[i] * g[i]
+            phi[i] += lr * (m[i] / c1) / ((v[i] / c2).squareRoot() + epsilon)
+        }
+    }
+}

@@ -1,0 +1,42 @@
+import PPLDiff
+import PPLIR
+
+/// The evidence lower bound as an IR program: per particle, with ε ~ N(0, I),
+/// z = T(ε; φ) and target = log p(z) - log q(z) (Kingma & Welling 2014's
+/// reparameterisation). Its gradient with respect to φ comes from the differentiator.
+/// With sticking the landing (Roeder et al. 2017) log q's own dependence on φ is cut,
+/// leaving the path derivative, whose variance vanishes as q approaches the posterior.
+public struct ELBO {
+    /// Outputs `target` (log p - log q), `z`, `logp`, `logq`; inputs the model's data,
+    /// `phi` (shared by the particles) and `eps` (one per particle).
+    public let program: Program
+    /// The same outputs plus `grad.phi`.
+    public let gradient: Program
+    public let dimension: Int
+    public let parameterCount: Int
+
+    public init(density: Program, family: VariationalFamily, dimension d: Int, stickingTheLanding: Bool = true) throws {
+        let b = Builder(types: density.types)
+        let e = Emitter(b)
+        let p = family.parameterCount(d)
+        let phi = b.inputValue(.vector(Size(p)))
+        let eps = b.inputValue(.vector(Size(d)))
+        let densityPhi = stickingTheLanding ? e.op(.stopGradient, phi) : phi
+        let (z, logq) = family.sample(e, phi: phi, densityPhi: densityPhi, eps: eps, d: d)
+        let theta = density.inputs.first { $0.name == "theta" }!.value
+        let outs = b.inline(density.body, types: density.types, mapping: [theta: z])
+        let logp = outs[density.outputNames.firstIndex(of: "target")!]
+        let target = e.sub(logp, logq)
+        let (instrs, types) = b.finish()
+        let inputs = density.inputs.filter { $0.name != "theta" } + [
+            Input(name: "phi", value: phi, role: .param, type: .vector(Size(p)), constraint: .none),
+            Input(name: "eps", value: eps, role: .param, type: .vector(Size(d)), constraint: .none),
+        ]
+        program = Simplify.run(Program(name: "elbo", inputs: inputs,
+                                       body: Block(instrs: instrs, yields: [target, z, logp, logq]),
+                                       outputNames: ["target", "z", "logp", "logq"], types: types))
+        gradient = try Differentiator.gradient(program, of: "target", wrt: ["phi"])
+        dimension = d
+        parameterCount = p
+    }
+}

@@ -1,0 +1,153 @@
+import Foundation
+import PPLEngine
+import PPLIR
+
+public struct FitSettings: Sendable {
+    /// The most optimisation steps.
+    public var steps = 20_000
+    /// Adam's step size while exploring; the refinement phase decays it 100-fold.
+    public var lr = 0.05
+    /// Particles (draws of ε) per step.
+    public var samples = 8
+    public var seed: UInt64 = 1
+    public var stickingTheLanding = true
+    /// Steps per window of the convergence test.
+    public var window = 50
+    public init() {}
+}
+
+public struct FitResult: Sendable {
+    public var phi: [Double]
+    /// The ELBO estimate per step (mean over the step's particles).
+    public var trace: [Double] = []
+    public var steps = 0
+    public var seconds = 0.0
+    /// Steps whose ELBO or gradient was not finite: not taken; the step size was halved.
+    public var rejected = 0
+    public var converged = false
+    public var interrupted = false
+    /// Why the fit stopped early, when it did.
+    public var failure: String?
+
+    public init(phi: [Double]) { self.phi = phi }
+
+    /// The ELBO at the end: the mean of the last window of steps.
+    public var elbo: Double {
+        let tail = trace.suffix(200)
+        return tail.isEmpty ? .nan : tail.reduce(0, +) / Double(tail.count)
+    }
+}
+
+/// Stochastic variational inference with the reparameterised ELBO and Adam, in two phases.
+///
+/// 1. Explore at a constant step size until the ELBO stops improving: the improvement of
+///    the mean ELBO from one window of steps to the next is below twice its standard
+///    error, three windows running. Unlike a threshold on the relative change (Stan's
+///    `tol_rel_obj`), this adapts to the noise of the estimate and to the scale of the ELBO.
+/// 2. Refine: as many steps again (at least 1,000) with the step size decayed
+///    geometrically by 100, averaging the parameters over the second half
+///    (Polyak-Ruppert). The last iterate of constant-step Adam jitters by a sizeable
+///    fraction of a posterior sd on well-identified posteriors; the average does not.
+public final class Fitter {
+    public let elbo: ELBO
+    public let settings: FitSettings
+    private let executable: Executable
+
+    public init(elbo: ELBO, data: [String: Tensor], settings: FitSettings) throws {
+        self.elbo = elbo
+        self.settings = settings
+        executable = try Executable(elbo.gradient, varying: ["eps"], shared: ["phi"], data: data,
+                                    batch: max(1, settings.samples))
+    }
+
+    public func run(from initial: [Double], progress: ((Int, Double) -> Void)? = nil,
+                    interrupted: () -> Bool = { false }) -> FitResult {
+        let start = DispatchTime.now().uptimeNanoseconds
+        let d = elbo.dimension, p = elbo.parameterCount, s = executable.batch
+        var phi = initial
+        var result = FitResult(phi: phi)
+        var adam = Adam(count: p)
+        var rng = RNG(seed: settings.seed)
+        let eps = executable.input("eps"), phiBuffer = executable.input("phi")
+        var gradient = [Double](repeating: 0, count: p)
+        var scale = 1.0, consecutiveRejections = 0
+        var windowMeans: [(mean: Double, se: Double)] = []
+        var quiet = 0
+        var refineStart: Int?, refineLength = 0
+        var average = [Double](repeating: 0, count: p), averaged = 0
+        var step = 0
+        while step < settings.steps {
+            if interrupted() {
+                result.interrupted = true
+                break
+            }
+            for i in 0..<(s * d) { eps[i] = rng.normal() }
+            for i in 0..<p { phiBuffer[i] = phi[i] }
+            var value = 0.0
+            var finite = (try? executable.run()) != nil
+            if finite {
+                for i in 0..<p { gradient[i] = 0 }
+                for k in 0..<s {
+                    value += executable.output("target", particle: k)[0]
+                    let g = executable.output("grad.phi", particle: k)
+                    for i in 0..<p { gradient[i] += g[i] }
+                }
+                value /= Double(s)
+                finite = value.isFinite && gradient.allSatisfy(\.isFinite)
+            }
+            guard finite else {
+                result.rejected += 1
+                consecutiveRejections += 1
+                scale *= 0.5
+                if consecutiveRejections >= 30 {
+                    result.failure = "the ELBO or its gradient stayed non-finite for 30 steps even at a step size "
+                        + String(format: "%.2g", settings.lr * scale) + "; stopped, keeping the last finite state"
+                    break
+                }
+                step += 1
+                continue
+            }
+            consecutiveRejections = 0
+            for i in 0..<p { gradient[i] /= Double(s) }
+            var lr = settings.lr * scale
+            if let r = refineStart {
+                let t = Double(step - r) / Double(max(1, refineLength))
+                lr *= pow(0.01, min(1, t))
+            }
+            adam.step(&phi, gradient: gradient, lr: lr)
+            result.trace.append(value)
+            step += 1
+            progress?(step, value)
+            if let r = refineStart {
+                if step - r > refineLength / 2 {
+                    for i in 0..<p { average[i] += phi[i] }
+                    averaged += 1
+                }
+                if step - r >= refineLength { break }
+                continue
+            }
+            // The convergence test, once per window.
+            if result.trace.count % settings.window == 0 {
+                let w = result.trace.suffix(settings.window)
+                let mean = w.reduce(0, +) / Double(w.count)
+                let sd = (w.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(w.count - 1)).squareRoot()
+                windowMeans.append((mean, sd / Double(w.count).squareRoot()))
+                if windowMeans.count >= 2 {
+                    let (m1, s1) = windowMeans[windowMeans.count - 2], (m2, s2) = windowMeans[windowMeans.count - 1]
+                    quiet = m2 - m1 < 2 * (s1 * s1 + s2 * s2).squareRoot() ? quiet + 1 : 0
+                }
+                let reserve = max(1000, step)
+                if (quiet >= 3 && step >= 500) || settings.steps - step <= min(reserve, settings.steps / 2) {
+                    result.converged = quiet >= 3
+                    refineStart = step
+                    refineLength = min(reserve, settings.steps - step)
+                }
+            }
+        }
+        if averaged > 0 { phi = average.map { $0 / Double(averaged) } }
+        result.phi = phi
+        result.steps = result.trace.count + result.rejected
+        result.seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        return result
+    }
+}

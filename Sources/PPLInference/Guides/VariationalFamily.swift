@@ -1,0 +1,42 @@
+import Foundation
+import PPLIR
+import PPLSema
+
+/// A variational family over the flattened unconstrained vector z (length d), written as
+/// IR (like NumPyro's `AutoContinuous`): parameters φ (a flat vector), a reparameterised
+/// draw z = T(ε; φ) from standard-normal noise ε, and log q(z).
+public protocol VariationalFamily {
+    var family: GuideFamily { get }
+    func parameterCount(_ d: Int) -> Int
+    /// φ at the start of a fit: close to a narrow standard normal around z = 0.
+    func initialParameters(_ d: Int) -> [Double]
+    /// z and log q(z). `densityPhi` is φ for log q's own dependence on the parameters:
+    /// φ itself, or φ with its gradient stopped (the sticking-the-landing estimator).
+    func sample(_ e: Emitter, phi: Value, densityPhi: Value, eps: Value, d: Int) -> (z: Value, logq: Value)
+}
+
+/// The family table: one line per family.
+public enum Families {
+    public static func make(_ f: GuideFamily, options: GuideOptions) -> VariationalFamily? {
+        switch f {
+        case .meanfield: return MeanField()
+        case .fullrank: return FullRank()
+        case .planar, .radial, .nice, .realnvp, .maf, .iaf, .hvi: return nil
+        }
+    }
+}
+
+/// Slices of φ, written once for every family.
+extension Emitter {
+    /// φ[offset+1 ... offset+n] as a vector.
+    func segment(_ phi: Value, _ offset: Int, _ n: Int) -> Value {
+        op(.at, phi, range(Size(offset + 1), Size(offset + n)))
+    }
+
+    /// The standard-normal log density of a vector, summed: -½ x·x - (n/2) log 2π.
+    func standardNormalLogDensity(_ x: Value, _ n: Int) -> Value {
+        sub(mul(c(-0.5), op(.dot, x, x)), c(0.5 * Double(n) * log(2 * Double.pi)))
+    }
+}
+
+

@@ -1,0 +1,96 @@
+import Foundation
+import PPLEngine
+import PPLIR
+
+/// Draws from a fitted guide, in the constrained space, for every component of every param
+/// and derived quantity, with the importance log-weights log p(z) - log q(z).
+public struct PosteriorDraws {
+    /// Component names: `mu`, `eta[1]`, `W[2,3]`.
+    public let names: [String]
+    /// One row per draw.
+    public let rows: [[Double]]
+    public let logWeights: [Double]
+
+    /// `constrain` maps θ to the params; `derived` computes the param-dependent lets.
+    public init(elbo: ELBO, phi: [Double], count: Int, seed: UInt64, constrain: Program, derived: Program,
+                data: [String: Tensor]) throws {
+        let chunk = 64
+        let sampler = try Executable(elbo.program, varying: ["eps"], shared: ["phi"], data: data, batch: chunk)
+        let constrainer = try Executable(constrain, varying: ["theta"], data: data, batch: chunk)
+        let paramNames = constrain.outputNames
+        let deriver = derived.outputNames.isEmpty ? nil
+            : try Executable(derived, varying: Set(paramNames), data: data, batch: chunk)
+        var names: [String] = []
+        for n in paramNames { names += PosteriorDraws.components(n, constrainer.outputShape(n)) }
+        if let deriver { for n in derived.outputNames { names += PosteriorDraws.components(n, deriver.outputShape(n)) } }
+        var rows: [[Double]] = []
+        var logWeights: [Double] = []
+        var rng = RNG(seed: seed &+ 0x5EED)
+        let d = elbo.dimension
+        for i in 0..<elbo.parameterCount { sampler.input("phi")[i] = phi[i] }
+        while rows.count < count {
+            let eps = sampler.input("eps")
+            for i in 0..<(chunk * d) { eps[i] = rng.normal() }
+            try sampler.run()
+            let theta = constrainer.input("theta")
+            for k in 0..<chunk {
+                let z = sampler.output("z", particle: k)
+                for j in 0..<d { theta[k * d + j] = z[j] }
+            }
+            try constrainer.run()
+            if let deriver {
+                for n in paramNames {
+                    let buffer = deriver.input(n), size = constrainer.outputSize(n)
+                    for k in 0..<chunk {
+                        let v = constrainer.output(n, particle: k)
+                        for j in 0..<size { buffer[k * size + j] = v[j] }
+                    }
+                }
+                try deriver.run()
+            }
+            for k in 0..<chunk where rows.count < count {
+                var row: [Double] = []
+                for n in paramNames { row += constrainer.output(n, particle: k) }
+                if let deriver { for n in derived.outputNames { row += deriver.output(n, particle: k) } }
+                rows.append(row)
+                logWeights.append(sampler.output("logp", particle: k)[0] - sampler.output("logq", particle: k)[0])
+            }
+        }
+        self.names = names
+        self.rows = rows
+        self.logWeights = logWeights
+    }
+
+    /// Names of a value's components, 1-based, row-major for matrices.
+    static func components(_ name: String, _ shape: [Int]) -> [String] {
+        switch shape.count {
+        case 0: return [name]
+        case 1: return (1...max(1, shape[0])).prefix(shape[0]).map { "\(name)[\($0)]" }
+        default:
+            var out: [String] = []
+            for r in 0..<shape[0] { for c in 0..<shape[1] { out.append("\(name)[\(r + 1),\(c + 1)]") } }
+            return out
+        }
+    }
+
+    public struct Summary: Sendable {
+        public let mean, sd, q05, q50, q95: Double
+    }
+
+    /// Mean, sd and the 5%, 50%, 95% quantiles (linear interpolation) of each component.
+    public func summaries() -> [Summary] {
+        names.indices.map { j in
+            let xs = rows.map { $0[j] }
+            let n = Double(xs.count)
+            let mean = xs.reduce(0, +) / n
+            let sd = (xs.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / max(1, n - 1)).squareRoot()
+            let sorted = xs.sorted()
+            func q(_ p: Double) -> Double {
+                let h = p * (n - 1)
+                let lo = Int(h.rounded(.down)), hi = min(lo + 1, sorted.count - 1)
+                return sorted[lo] + (h - Double(lo)) * (sorted[hi] - sorted[lo])
+            }
+            return Summary(mean: mean, sd: sd, q05: q(0.05), q50: q(0.5), q95: q(0.95))
+        }
+    }
+}

@@ -1,0 +1,147 @@
+import ArgumentParser
+import Foundation
+import PPLDriver
+import PPLInference
+
+/// Set by SIGINT during a fit: the fit stops at the end of the step and reports.
+nonisolated(unsafe) var interruptRequested: sig_atomic_t = 0
+
+struct Fit: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Fit a variational approximation to the posterior; print a summary, save draws.")
+
+    @Argument(help: "The model file (.ppl).")
+    var file: String
+
+    @Option(help: "Data (Stan-style JSON); default MODEL.data.json beside the model.")
+    var data: String?
+
+    @Option(help: "A guide block of the model, or a family: meanfield, fullrank, ...")
+    var guide: String?
+
+    @Option(help: "The most optimisation steps (default 20000; the fit stops earlier when converged).")
+    var steps: Int?
+
+    @Option(help: "Adam's step size while exploring (default 0.05).")
+    var lr: Double?
+
+    @Option(help: "Draws of the guide per step (default 8).")
+    var samples: Int?
+
+    @Option(help: "Random seed (default 1): the same seed gives the same numbers.")
+    var seed: UInt64?
+
+    @Flag(name: .customLong("no-stl"), help: "Use the full reparameterisation gradient instead of sticking the landing.")
+    var noSTL = false
+
+    @Option(name: .customLong("draws-n"), help: "Guide draws for the summary and the diagnostics (default 1000).")
+    var drawsCount = 1000
+
+    @Option(help: "Write the draws to this CSV file.")
+    var draws: String?
+
+    @Option(name: .customLong("summary-json"), help: "Write the summary as JSON to this file.")
+    var summaryJSON: String?
+
+    @Option(help: "Save the fitted guide to this JSON file (for --init and ppl sample).")
+    var save: String?
+
+    @Option(help: "Start from a guide saved with --save.")
+    var `init`: String?
+
+    @Flag(help: "No progress bar.")
+    var quiet = false
+
+    func run() throws {
+        let session: FitSession
+        let dataPath = data ?? defaultDataPath(file)
+        do {
+            session = try FitSession.open(model: file, data: dataPath, guide: guide, overrides: overrides)
+        } catch let e as FitSession.ModelErrors {
+            Terminal.error(e.text(color: Terminal.stderrColor))
+            throw Exit.userError
+        } catch {
+            Terminal.error("ppl: error: \(error)\n")
+            throw Exit.userError
+        }
+        var initial: [Double]?
+        if let path = self.`init` {
+            do {
+                let saved = try FitReports.readSaved(path)
+                guard saved.family == session.family.family.rawValue, saved.phi.count == session.elbo.parameterCount else {
+                    throw FitSession.Failure("'\(path)' holds a \(saved.family) guide of dimension \(saved.dimension); "
+                        + "this fit is \(session.family.family.rawValue) of dimension \(session.runtime.dimension)")
+                }
+                initial = saved.phi
+            } catch {
+                Terminal.error("ppl: error: \(error)\n")
+                throw Exit.userError
+            }
+        }
+        let bar = ProgressBar(enabled: !quiet && isatty(2) == 1, total: session.settings.steps)
+        signal(SIGINT) { _ in interruptRequested = 1 }
+        defer { signal(SIGINT, SIG_DFL) }
+        let result: FitResult
+        let sampled: PosteriorDraws
+        do {
+            result = try session.fit(initial: initial, progress: bar.update, interrupted: { interruptRequested != 0 })
+            bar.finish()
+            sampled = try session.sample(drawsCount, phi: result.phi)
+        } catch {
+            bar.finish()
+            Terminal.error("ppl: error: \(error)\n")
+            throw Exit.runtimeError
+        }
+        print(FitReports.header(session, result, model: file))
+        print(FitReports.table(sampled))
+        print(FitReports.diagnostics(session, draws: sampled.rows.count), terminator: "")
+        do {
+            if let draws { try FitReports.write(FitReports.csv(sampled), to: draws) }
+            if let summaryJSON { try FitReports.write(FitReports.summaryJSON(session, result, sampled), to: summaryJSON) }
+            if let save { try FitReports.write(FitReports.savedFit(session, result, model: file, data: dataPath), to: save) }
+        } catch {
+            Terminal.error("ppl: error: \(error)\n")
+            throw Exit.runtimeError
+        }
+        if result.failure != nil || !result.elbo.isFinite { throw Exit.runtimeError }
+    }
+
+    var overrides: FitSession.Overrides {
+        var o = FitSession.Overrides()
+        o.steps = steps
+        o.lr = lr
+        o.samples = samples
+        o.seed = seed
+        o.stickingTheLanding = !noSTL
+        return o
+    }
+}
+
+/// A one-line progress bar on stderr: step, ELBO, steps per second.
+final class ProgressBar {
+    let enabled: Bool
+    let total: Int
+    let start = DispatchTime.now().uptimeNanoseconds
+    var last: UInt64 = 0
+    var shown = false
+
+    init(enabled: Bool, total: Int) {
+        self.enabled = enabled
+        self.total = total
+    }
+
+    func update(_ step: Int, _ elbo: Double) {
+        guard enabled else { return }
+        let now = DispatchTime.now().uptimeNanoseconds
+        guard now - last > 100_000_000 else { return }
+        last = now
+        let rate = Double(step) / (Double(now - start) / 1e9)
+        let line = String(format: "\r  step %6d  ELBO %12.4g  %8.0f steps/s ", step, elbo, rate)
+        FileHandle.standardError.write(Data(line.utf8))
+        shown = true
+    }
+
+    func finish() {
+        if shown { FileHandle.standardError.write(Data(("\r" + String(repeating: " ", count: 60) + "\r").utf8)) }
+    }
+}
