@@ -23,7 +23,8 @@ public final class FitSession {
     /// Flags given on the command line override the guide block's keys.
     public struct Overrides {
         public var steps: Int?, lr: Double?, samples: Int?, seed: UInt64?
-        public var stickingTheLanding = true
+        /// nil: the family's default; false: the full reparameterisation gradient.
+        public var stickingTheLanding: Bool?
         public init() {}
     }
 
@@ -42,7 +43,7 @@ public final class FitSession {
         s.lr = overrides.lr ?? options.lr ?? s.lr
         s.samples = overrides.samples ?? options.samples ?? s.samples
         s.seed = overrides.seed ?? options.seed ?? s.seed
-        s.stickingTheLanding = overrides.stickingTheLanding
+        s.stickingTheLanding = overrides.stickingTheLanding ?? family.prefersStickingTheLanding
         guard s.steps > 0, s.samples > 0, s.lr > 0, s.lr.isFinite else {
             throw Failure("steps and samples must be positive integers and lr a positive number")
         }

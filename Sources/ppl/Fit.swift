@@ -31,7 +31,7 @@ struct Fit: ParsableCommand {
     @Option(help: "Random seed (default 1): the same seed gives the same numbers.")
     var seed: UInt64?
 
-    @Flag(name: .customLong("no-stl"), help: "Use the full reparameterisation gradient instead of sticking the landing.")
+    @Flag(name: .customLong("no-stl"), help: "Use the full reparameterisation gradient instead of sticking the landing (the default for meanfield; fullrank always uses the full gradient).")
     var noSTL = false
 
     @Option(name: .customLong("draws-n"), help: "Guide draws for the summary and the diagnostics (default 1000).")
@@ -112,7 +112,7 @@ struct Fit: ParsableCommand {
         o.lr = lr
         o.samples = samples
         o.seed = seed
-        o.stickingTheLanding = !noSTL
+        o.stickingTheLanding = noSTL ? false : nil
         return o
     }
 }

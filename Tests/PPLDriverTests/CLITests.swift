@@ -17,9 +17,11 @@ final class CLITests: XCTestCase {
 
     struct Run { let status: Int32; let stdout: String; let stderr: String }
 
-    func ppl(_ args: [String]) throws -> Run {
+    func ppl(_ args: [String]) throws -> Run { try Self.run(args) }
+
+    static func run(_ args: [String]) throws -> Run {
         let p = Process()
-        p.executableURL = URL(fileURLWithPath: Self.binary)
+        p.executableURL = URL(fileURLWithPath: binary)
         p.arguments = args
         var env = ProcessInfo.processInfo.environment
         env["NO_COLOR"] = "1"

@@ -2,11 +2,15 @@ import Foundation
 import PPLIR
 import PPLSema
 
-/// Full-rank Gaussian (Kucukelbir et al. 2017): z = μ + L ε with L lower-triangular,
-/// L_ii = exp(M_ii) and L_ij = M_ij below the diagonal; φ = (μ, M) with M a d×d matrix
-/// (its upper triangle is unused). log q(z) = log N(L⁻¹(z - μ) | 0, I) - Σ_i log L_ii.
+/// Full-rank Gaussian (Kucukelbir et al. 2017): z = μ + L ε with L = diag(exp(ω)) C, C
+/// unit lower-triangular. φ = (μ, M) with M a d×d matrix: ω is its diagonal and C's
+/// entries below the diagonal are M's (the upper triangle is unused). Scaling the rows by
+/// exp(ω) keeps the off-diagonal parameters relative: a correlation needs the same step
+/// whether the posterior sd is 10 or 0.01, which keeps L well conditioned under Adam.
+/// log q(z) = log N(L⁻¹(z - μ) | 0, I) - Σ_i ω_i.
 public struct FullRank: VariationalFamily {
     public let family = GuideFamily.fullrank
+    public let prefersStickingTheLanding = false
     public init() {}
 
     public func parameterCount(_ d: Int) -> Int { d + d * d }
@@ -17,19 +21,19 @@ public struct FullRank: VariationalFamily {
         return [Double](repeating: 0, count: d) + m
     }
 
-    /// L from the flat parameters: strict lower triangle as is, exp on the diagonal.
-    private func factor(_ e: Emitter, _ phi: Value, _ d: Int) -> (l: Value, logDiagonal: Value) {
+    private func factor(_ e: Emitter, _ phi: Value, _ d: Int) -> (l: Value, omega: Value) {
         let m = e.b.append(.reshape, [e.segment(phi, d, d * d)], type: .matrix(Size(d), Size(d)))
-        let diag = e.op(.diagonal, m)
-        let l = e.add(e.sub(e.op(.tril, m), e.op(.diagMatrix, diag)), e.op(.diagMatrix, e.un(.exp, diag)))
-        return (l, diag)
+        let omega = e.op(.diagonal, m)
+        let ones = e.fill(e.c(1), .vector(Size(d)))
+        let unit = e.add(e.sub(e.op(.tril, m), e.op(.diagMatrix, omega)), e.op(.diagMatrix, ones))
+        return (e.matmul(e.op(.diagMatrix, e.un(.exp, omega)), unit), omega)
     }
 
     public func sample(_ e: Emitter, phi: Value, densityPhi: Value, eps: Value, d: Int) -> (z: Value, logq: Value) {
         let (l, _) = factor(e, phi, d)
         let z = e.add(e.segment(phi, 0, d), e.matmul(l, eps))
-        let (ld, logDiagonal) = factor(e, densityPhi, d)
+        let (ld, omega) = factor(e, densityPhi, d)
         let r = e.op(.triSolveLower, ld, e.sub(z, e.segment(densityPhi, 0, d)))
-        return (z, e.sub(e.standardNormalLogDensity(r, d), e.sum(logDiagonal)))
+        return (z, e.sub(e.standardNormalLogDensity(r, d), e.sum(omega)))
     }
 }

@@ -13,6 +13,10 @@ public protocol VariationalFamily {
     /// z and log q(z). `densityPhi` is φ for log q's own dependence on the parameters:
     /// φ itself, or φ with its gradient stopped (the sticking-the-landing estimator).
     func sample(_ e: Emitter, phi: Value, densityPhi: Value, eps: Value, d: Int) -> (z: Value, logq: Value)
+    /// Whether the sticking-the-landing estimator is the better default: it removes the
+    /// score term's noise, but its path term needs ∇_z log q, which for a dense factor L is
+    /// a solve with L and explodes when L is ill-conditioned (seen in 105 dimensions).
+    var prefersStickingTheLanding: Bool { get }
 }
 
 /// The family table: one line per family.
