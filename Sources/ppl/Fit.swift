@@ -34,14 +34,7 @@ struct Fit: ParsableCommand {
     @Flag(name: .customLong("no-stl"), help: "Use the full reparameterisation gradient instead of sticking the landing (the default for meanfield; fullrank always uses the full gradient).")
     var noSTL = false
 
-    @Option(name: .customLong("draws-n"), help: "Guide draws for the summary and the diagnostics (default 1000).")
-    var drawsCount = 1000
-
-    @Option(help: "Write the draws to this CSV file.")
-    var draws: String?
-
-    @Option(name: .customLong("summary-json"), help: "Write the summary as JSON to this file.")
-    var summaryJSON: String?
+    @OptionGroup var output: DrawOutput
 
     @Option(help: "Save the fitted guide to this JSON file (for --init and ppl sample).")
     var save: String?
@@ -86,7 +79,7 @@ struct Fit: ParsableCommand {
         do {
             result = try session.fit(initial: initial, progress: bar.update, interrupted: { interruptRequested != 0 })
             bar.finish()
-            sampled = try session.sample(drawsCount, phi: result.phi)
+            sampled = try session.sample(output.drawsCount, phi: result.phi)
         } catch {
             bar.finish()
             Terminal.error("ppl: error: \(error)\n")
@@ -96,8 +89,8 @@ struct Fit: ParsableCommand {
         print(FitReports.table(sampled))
         print(FitReports.diagnostics(session, draws: sampled.rows.count), terminator: "")
         do {
-            if let draws { try FitReports.write(FitReports.csv(sampled), to: draws) }
-            if let summaryJSON { try FitReports.write(FitReports.summaryJSON(session, result, sampled), to: summaryJSON) }
+            if let draws = output.draws { try FitReports.write(FitReports.csv(sampled), to: draws) }
+            if let path = output.summaryJSON { try FitReports.write(FitReports.summaryJSON(session, result, sampled), to: path) }
             if let save { try FitReports.write(FitReports.savedFit(session, result, model: file, data: dataPath), to: save) }
         } catch {
             Terminal.error("ppl: error: \(error)\n")
@@ -115,6 +108,18 @@ struct Fit: ParsableCommand {
         o.stickingTheLanding = noSTL ? false : nil
         return o
     }
+}
+
+/// Where the draws and the summary go, for `fit` and `sample`.
+struct DrawOutput: ParsableArguments {
+    @Option(name: .customLong("draws-n"), help: "Guide draws for the summary and the diagnostics (default 1000).")
+    var drawsCount = 1000
+
+    @Option(help: "Write the draws to this CSV file.")
+    var draws: String?
+
+    @Option(name: .customLong("summary-json"), help: "Write the summary as JSON to this file.")
+    var summaryJSON: String?
 }
 
 /// A one-line progress bar on stderr: step, ELBO, steps per second.

@@ -10,14 +10,7 @@ struct Sample: ParsableCommand {
     @Argument(help: "The saved fit (.json).")
     var fit: String
 
-    @Option(name: .customLong("draws-n"), help: "Number of draws (default 1000).")
-    var drawsCount = 1000
-
-    @Option(help: "Write the draws to this CSV file.")
-    var draws: String?
-
-    @Option(name: .customLong("summary-json"), help: "Write the summary as JSON to this file.")
-    var summaryJSON: String?
+    @OptionGroup var output: DrawOutput
 
     func run() throws {
         let session: FitSession
@@ -37,14 +30,12 @@ struct Sample: ParsableCommand {
             throw Exit.userError
         }
         do {
-            let sampled = try session.sample(drawsCount, phi: saved.phi)
+            let sampled = try session.sample(output.drawsCount, phi: saved.phi)
             print(FitReports.table(sampled))
             print(FitReports.diagnostics(session, draws: sampled.rows.count), terminator: "")
-            if let draws { try FitReports.write(FitReports.csv(sampled), to: draws) }
-            if let summaryJSON {
-                var r = PPLInference.FitResult(phi: saved.phi)
-                r.trace = []
-                try FitReports.write(FitReports.summaryJSON(session, r, sampled), to: summaryJSON)
+            if let draws = output.draws { try FitReports.write(FitReports.csv(sampled), to: draws) }
+            if let path = output.summaryJSON {
+                try FitReports.write(FitReports.summaryJSON(session, FitResult(phi: saved.phi), sampled), to: path)
             }
         } catch {
             Terminal.error("ppl: error: \(error)\n")
