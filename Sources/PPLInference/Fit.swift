@@ -75,6 +75,8 @@ public final class Fitter {
         var quiet = 0
         var refineStart: Int?, refineLength = 0
         var average = [Double](repeating: 0, count: p), averaged = 0
+        // The parameters at the end of the best window, restored if the fit cannot recover.
+        var best: (elbo: Double, phi: [Double])?
         var step = 0
         while step < settings.steps {
             if interrupted() {
@@ -101,7 +103,9 @@ public final class Fitter {
                 scale *= 0.5
                 if consecutiveRejections >= 30 {
                     result.failure = "the ELBO or its gradient stayed non-finite for 30 steps even at a step size "
-                        + String(format: "%.2g", settings.lr * scale) + "; stopped, keeping the last finite state"
+                        + String(format: "%.2g", settings.lr * scale) + "; stopped, keeping the best state reached"
+                    if let best { phi = best.phi }
+                    averaged = 0
                     break
                 }
                 step += 1
@@ -132,6 +136,7 @@ public final class Fitter {
                 let mean = w.reduce(0, +) / Double(w.count)
                 let sd = (w.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(w.count - 1)).squareRoot()
                 windowMeans.append((mean, sd / Double(w.count).squareRoot()))
+                if best == nil || mean > best!.elbo { best = (mean, phi) }
                 if windowMeans.count >= 2 {
                     let (m1, s1) = windowMeans[windowMeans.count - 2], (m2, s2) = windowMeans[windowMeans.count - 1]
                     quiet = m2 - m1 < 2 * (s1 * s1 + s2 * s2).squareRoot() ? quiet + 1 : 0
