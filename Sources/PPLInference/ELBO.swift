@@ -1,4 +1,5 @@
 import PPLDiff
+import PPLEngine
 import PPLIR
 
 /// The evidence lower bound as an IR program: per particle, with ε ~ N(0, I),
@@ -22,13 +23,22 @@ public struct ELBO {
         let phi = b.inputValue(.vector(Size(p)))
         let eps = b.inputValue(.vector(Size(d)))
         let densityPhi = stickingTheLanding ? e.op(.stopGradient, phi) : phi
-        let (z, logq) = family.sample(e, phi: phi, densityPhi: densityPhi, eps: eps, d: d)
+        let fixed = family.constants(d)
+        var constantValues: [String: Value] = [:]
+        var constantInputs: [Input] = []
+        for (name, t) in fixed.sorted(by: { $0.key < $1.key }) {
+            let type: IRType = t.shape.count == 2 ? .matrix(Size(t.shape[0]), Size(t.shape[1])) : .vector(Size(t.count))
+            let v = b.inputValue(type)
+            constantValues[name] = v
+            constantInputs.append(Input(name: name, value: v, role: .data, type: type, constraint: .none))
+        }
+        let (z, logq) = family.sample(e, phi: phi, densityPhi: densityPhi, eps: eps, d: d, constants: constantValues)
         let theta = density.inputs.first { $0.name == "theta" }!.value
         let outs = b.inline(density.body, types: density.types, mapping: [theta: z])
         let logp = outs[density.outputNames.firstIndex(of: "target")!]
         let target = e.sub(logp, logq)
         let (instrs, types) = b.finish()
-        let inputs = density.inputs.filter { $0.name != "theta" } + [
+        let inputs = density.inputs.filter { $0.name != "theta" } + constantInputs + [
             Input(name: "phi", value: phi, role: .param, type: .vector(Size(p)), constraint: .none),
             Input(name: "eps", value: eps, role: .param, type: .vector(Size(d)), constraint: .none),
         ]
@@ -38,5 +48,14 @@ public struct ELBO {
         gradient = try Differentiator.gradient(program, of: "target", wrt: ["phi"])
         dimension = d
         parameterCount = p
+        constants = fixed
+    }
+
+    /// The family's fixed arrays, to bind with the model's data.
+    public let constants: [String: Tensor]
+
+    /// The model's data and the family's constants together.
+    public func data(_ model: [String: Tensor]) -> [String: Tensor] {
+        model.merging(constants) { a, _ in a }
     }
 }

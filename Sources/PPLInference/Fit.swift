@@ -56,7 +56,7 @@ public final class Fitter {
     public init(elbo: ELBO, data: [String: Tensor], settings: FitSettings) throws {
         self.elbo = elbo
         self.settings = settings
-        executable = try Executable(elbo.gradient, varying: ["eps"], shared: ["phi"], data: data,
+        executable = try Executable(elbo.gradient, varying: ["eps"], shared: ["phi"], data: elbo.data(data),
                                     batch: max(1, settings.samples))
     }
 

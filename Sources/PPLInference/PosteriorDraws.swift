@@ -15,7 +15,7 @@ public struct PosteriorDraws {
     public init(elbo: ELBO, phi: [Double], count: Int, seed: UInt64, constrain: Program, derived: Program,
                 data: [String: Tensor]) throws {
         let chunk = 64
-        let sampler = try Executable(elbo.program, varying: ["eps"], shared: ["phi"], data: data, batch: chunk)
+        let sampler = try Executable(elbo.program, varying: ["eps"], shared: ["phi"], data: elbo.data(data), batch: chunk)
         let constrainer = try Executable(constrain, varying: ["theta"], data: data, batch: chunk)
         let paramNames = constrain.outputNames
         let deriver = derived.outputNames.isEmpty ? nil

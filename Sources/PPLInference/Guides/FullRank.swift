@@ -29,7 +29,7 @@ public struct FullRank: VariationalFamily {
         return (e.matmul(e.op(.diagMatrix, e.un(.exp, omega)), unit), omega)
     }
 
-    public func sample(_ e: Emitter, phi: Value, densityPhi: Value, eps: Value, d: Int) -> (z: Value, logq: Value) {
+    public func sample(_ e: Emitter, phi: Value, densityPhi: Value, eps: Value, d: Int, constants: [String: Value]) -> (z: Value, logq: Value) {
         let (l, _) = factor(e, phi, d)
         let z = e.add(e.segment(phi, 0, d), e.matmul(l, eps))
         let (ld, omega) = factor(e, densityPhi, d)

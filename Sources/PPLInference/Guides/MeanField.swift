@@ -16,7 +16,7 @@ public struct MeanField: VariationalFamily {
         [Double](repeating: 0, count: d) + [Double](repeating: log(0.1), count: d)
     }
 
-    public func sample(_ e: Emitter, phi: Value, densityPhi: Value, eps: Value, d: Int) -> (z: Value, logq: Value) {
+    public func sample(_ e: Emitter, phi: Value, densityPhi: Value, eps: Value, d: Int, constants: [String: Value]) -> (z: Value, logq: Value) {
         let z = e.add(e.segment(phi, 0, d), e.mul(e.un(.exp, e.segment(phi, d, d)), eps))
         let mu = e.segment(densityPhi, 0, d), omega = e.segment(densityPhi, d, d)
         let r = e.mul(e.sub(z, mu), e.un(.exp, e.neg(omega)))

@@ -1,4 +1,5 @@
 import Foundation
+import PPLEngine
 import PPLIR
 import PPLSema
 
@@ -12,11 +13,17 @@ public protocol VariationalFamily {
     func initialParameters(_ d: Int) -> [Double]
     /// z and log q(z). `densityPhi` is φ for log q's own dependence on the parameters:
     /// φ itself, or φ with its gradient stopped (the sticking-the-landing estimator).
-    func sample(_ e: Emitter, phi: Value, densityPhi: Value, eps: Value, d: Int) -> (z: Value, logq: Value)
+    func sample(_ e: Emitter, phi: Value, densityPhi: Value, eps: Value, d: Int, constants: [String: Value]) -> (z: Value, logq: Value)
+    /// Fixed arrays the family's IR reads (masks of autoregressive networks): name → value.
+    func constants(_ d: Int) -> [String: Tensor]
     /// Whether the sticking-the-landing estimator is the better default: it removes the
     /// score term's noise, but its path term needs ∇_z log q, which for a dense factor L is
     /// a solve with L and explodes when L is ill-conditioned (seen in 105 dimensions).
     var prefersStickingTheLanding: Bool { get }
+}
+
+extension VariationalFamily {
+    public func constants(_ d: Int) -> [String: Tensor] { [:] }
 }
 
 /// The family table: one line per family.
@@ -25,7 +32,13 @@ public enum Families {
         switch f {
         case .meanfield: return MeanField()
         case .fullrank: return FullRank()
-        case .planar, .radial, .nice, .realnvp, .maf, .iaf, .hvi: return nil
+        case .iaf: return InverseAutoregressiveFlow(options)
+        case .maf: return MaskedAutoregressiveFlow(options)
+        case .realnvp: return RealNVP(options)
+        case .nice: return NICE(options)
+        case .planar: return PlanarFlow(options)
+        case .radial: return RadialFlow(options)
+        case .hvi: return nil
         }
     }
 }

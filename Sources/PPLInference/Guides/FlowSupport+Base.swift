@@ -1,0 +1,82 @@
+import Foundation
+import PPLEngine
+import PPLIR
+
+/// The base of every flow: z0 = μ + exp(ω) ⊙ ε, a learned diagonal Gaussian (a flow then
+/// only has to bend it), with log q0(z0) = log N(ε) - Σ ω.
+struct DiagonalBase {
+    let mean: Int, logScale: Int
+
+    init(_ layout: inout ParameterLayout, _ d: Int) {
+        mean = layout.constant(d, 0)
+        logScale = layout.constant(d, log(0.1))
+    }
+
+    func apply(_ e: Emitter, _ phi: Value, _ eps: Value, _ d: Int) -> (z: Value, logq: Value) {
+        let omega = e.segment(phi, logScale, d)
+        let z = e.add(e.segment(phi, mean, d), e.mul(e.un(.exp, omega), eps))
+        return (z, e.sub(e.standardNormalLogDensity(eps, d), e.sum(omega)))
+    }
+}
+
+/// MADE masks (Germain et al. 2015) for an autoregressive network whose output i depends
+/// only on inputs that come before i in `order` (a permutation of 1...d).
+enum MADE {
+    /// Masks input→hidden (and hidden→hidden) and hidden→output for the given widths.
+    static func masks(d: Int, widths: [Int], order: [Int]) -> [Tensor] {
+        let hiddenDegrees = widths.map { w in (0..<w).map { $0 % max(1, d - 1) + 1 } }
+        var masks: [Tensor] = []
+        var previous = order
+        for degrees in hiddenDegrees {
+            var m = [Double](repeating: 0, count: degrees.count * previous.count)
+            for (j, dj) in degrees.enumerated() { for (i, di) in previous.enumerated() where dj >= di { m[j * previous.count + i] = 1 } }
+            masks.append(Tensor(shape: [degrees.count, previous.count], values: m))
+            previous = degrees
+        }
+        var out = [Double](repeating: 0, count: d * previous.count)
+        for (o, dout) in order.enumerated() { for (j, dj) in previous.enumerated() where dout > dj { out[o * previous.count + j] = 1 } }
+        masks.append(Tensor(shape: [d, previous.count], values: out))
+        return masks
+    }
+
+    /// Ordering of layer k: natural for even k, reversed for odd k, so stacked layers
+    /// condition each coordinate on different others.
+    static func order(_ d: Int, layer k: Int) -> [Int] {
+        k % 2 == 0 ? Array(1...max(1, d)).prefix(d).map { $0 } : (1...max(1, d)).reversed().prefix(d).map { $0 }
+    }
+}
+
+/// A MADE network: masked hidden layers, then two masked heads (shift and log-scale).
+struct MADENetwork {
+    let hidden: [DenseLayer]
+    let shift: DenseLayer, scale: DenseLayer
+    let activation: Activation
+
+    init(_ layout: inout ParameterLayout, d: Int, widths: [Int], layer k: Int, activation: Activation, scaleBias: Double) {
+        var fanIn = d
+        var hidden: [DenseLayer] = []
+        for (h, w) in widths.enumerated() {
+            hidden.append(DenseLayer(&layout, rows: w, cols: fanIn, scale: 1 / Double(fanIn).squareRoot(),
+                                     mask: "made\(k).\(h)"))
+            fanIn = w
+        }
+        self.hidden = hidden
+        shift = DenseLayer(&layout, rows: d, cols: fanIn, scale: 0.01, mask: "made\(k).out")
+        scale = DenseLayer(&layout, rows: d, cols: fanIn, scale: 0.01, bias: scaleBias, mask: "made\(k).out")
+        self.activation = activation
+    }
+
+    func apply(_ e: Emitter, _ phi: Value, _ x: Value, _ constants: [String: Value]) -> (shift: Value, scale: Value) {
+        var h = x
+        for layer in hidden { h = activation.apply(e, layer.apply(e, phi, h, constants)) }
+        return (shift.apply(e, phi, h, constants), scale.apply(e, phi, h, constants))
+    }
+
+    static func constants(_ d: Int, widths: [Int], layer k: Int) -> [String: Tensor] {
+        let masks = MADE.masks(d: d, widths: widths, order: MADE.order(d, layer: k))
+        var out: [String: Tensor] = [:]
+        for (h, m) in masks.dropLast().enumerated() { out["made\(k).\(h)"] = m }
+        out["made\(k).out"] = masks.last!
+        return out
+    }
+}
