@@ -12,34 +12,16 @@ import PPLSema
 public struct InverseAutoregressiveFlow: VariationalFamily {
     public let family = GuideFamily.iaf
     public let prefersStickingTheLanding = false
-    let layers: Int
-    let widths: [Int]
-    let activation: Activation
+    let setup: AutoregressiveLayers
 
-    init(_ options: GuideOptions) {
-        layers = options.int(.layers, default: 2)
-        widths = options.widths(default: [])
-        activation = Activation(options, default: .tanh)
-    }
+    init(_ options: GuideOptions) { setup = AutoregressiveLayers(options, scaleBias: 3) }
 
-    private func plan(_ d: Int) -> (ParameterLayout, DiagonalBase, [MADENetwork]) {
-        var layout = ParameterLayout()
-        let base = DiagonalBase(&layout, d)
-        let w = widths.isEmpty ? [max(16, 2 * d)] : widths
-        let nets = (0..<layers).map { MADENetwork(&layout, d: d, widths: w, layer: $0, activation: activation, scaleBias: 3) }
-        return (layout, base, nets)
-    }
-
-    public func parameterCount(_ d: Int) -> Int { plan(d).0.count }
-    public func initialParameters(_ d: Int) -> [Double] { plan(d).0.initial }
-
-    public func constants(_ d: Int) -> [String: Tensor] {
-        let w = widths.isEmpty ? [max(16, 2 * d)] : widths
-        return (0..<layers).reduce(into: [:]) { $0.merge(MADENetwork.constants(d, widths: w, layer: $1)) { a, _ in a } }
-    }
+    public func parameterCount(_ d: Int) -> Int { setup.plan(d).0.count }
+    public func initialParameters(_ d: Int) -> [Double] { setup.plan(d).0.initial }
+    public func constants(_ d: Int) -> [String: Tensor] { setup.constants(d) }
 
     public func sample(_ e: Emitter, phi: Value, densityPhi: Value, eps: Value, d: Int, constants: [String: Value]) -> (z: Value, logq: Value) {
-        let (_, base, nets) = plan(d)
+        let (_, base, nets) = setup.plan(d)
         var (z, logq) = base.apply(e, phi, eps, d)
         for net in nets {
             let (m, s) = net.apply(e, phi, z, constants)
@@ -48,5 +30,37 @@ public struct InverseAutoregressiveFlow: VariationalFamily {
             logq = e.sub(logq, e.sum(e.un(.log_inv_logit, s)))
         }
         return (z, logq)
+    }
+}
+
+/// What IAF and MAF share: a diagonal base and one MADE network per layer, with their
+/// masks as constants.
+struct AutoregressiveLayers {
+    let layers: Int
+    let widths: [Int]
+    let activation: Activation
+    /// Starting bias of the scale head: +3 for IAF's gate (σ ≈ 0.95), 0 for MAF's log-scale.
+    let scaleBias: Double
+
+    init(_ options: GuideOptions, scaleBias: Double) {
+        layers = options.int(.layers, default: 2)
+        widths = options.widths(default: [])
+        activation = Activation(options, default: .tanh)
+        self.scaleBias = scaleBias
+    }
+
+    private func hidden(_ d: Int) -> [Int] { widths.isEmpty ? [max(16, 2 * d)] : widths }
+
+    func plan(_ d: Int) -> (ParameterLayout, DiagonalBase, [MADENetwork]) {
+        var layout = ParameterLayout()
+        let base = DiagonalBase(&layout, d)
+        let nets = (0..<layers).map {
+            MADENetwork(&layout, d: d, widths: hidden(d), layer: $0, activation: activation, scaleBias: scaleBias)
+        }
+        return (layout, base, nets)
+    }
+
+    func constants(_ d: Int) -> [String: Tensor] {
+        (0..<layers).reduce(into: [:]) { $0.merge(MADENetwork.constants(d, widths: hidden(d), layer: $1)) { a, _ in a } }
     }
 }

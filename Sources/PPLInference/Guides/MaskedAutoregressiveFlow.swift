@@ -12,36 +12,18 @@ import PPLSema
 public struct MaskedAutoregressiveFlow: VariationalFamily {
     public let family = GuideFamily.maf
     public let prefersStickingTheLanding = false
-    let layers: Int
-    let widths: [Int]
-    let activation: Activation
+    let setup: AutoregressiveLayers
 
-    init(_ options: GuideOptions) {
-        layers = options.int(.layers, default: 2)
-        widths = options.widths(default: [])
-        activation = Activation(options, default: .tanh)
-    }
+    init(_ options: GuideOptions) { setup = AutoregressiveLayers(options, scaleBias: 0) }
 
-    private func plan(_ d: Int) -> (ParameterLayout, DiagonalBase, [MADENetwork]) {
-        var layout = ParameterLayout()
-        let base = DiagonalBase(&layout, d)
-        let w = widths.isEmpty ? [max(16, 2 * d)] : widths
-        let nets = (0..<layers).map { MADENetwork(&layout, d: d, widths: w, layer: $0, activation: activation, scaleBias: 0) }
-        return (layout, base, nets)
-    }
-
-    public func parameterCount(_ d: Int) -> Int { plan(d).0.count }
-    public func initialParameters(_ d: Int) -> [Double] { plan(d).0.initial }
-
-    public func constants(_ d: Int) -> [String: Tensor] {
-        let w = widths.isEmpty ? [max(16, 2 * d)] : widths
-        return (0..<layers).reduce(into: [:]) { $0.merge(MADENetwork.constants(d, widths: w, layer: $1)) { a, _ in a } }
-    }
+    public func parameterCount(_ d: Int) -> Int { setup.plan(d).0.count }
+    public func initialParameters(_ d: Int) -> [Double] { setup.plan(d).0.initial }
+    public func constants(_ d: Int) -> [String: Tensor] { setup.constants(d) }
 
     private func logScale(_ e: Emitter, _ raw: Value) -> Value { e.mul(e.c(3), e.un(.tanh, e.mul(e.c(1.0 / 3), raw))) }
 
     public func sample(_ e: Emitter, phi: Value, densityPhi: Value, eps: Value, d: Int, constants: [String: Value]) -> (z: Value, logq: Value) {
-        let (_, base, nets) = plan(d)
+        let (_, base, nets) = setup.plan(d)
         var (z, logq) = base.apply(e, phi, eps, d)
         for (k, net) in nets.enumerated() {
             // Coordinates in the layer's order, each from the ones before it.
