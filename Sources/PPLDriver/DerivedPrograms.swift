@@ -3,16 +3,20 @@ import PPLEngine
 import PPLIR
 import PPLSema
 
-/// The programs derived from a model without its data: the density over the
-/// unconstrained space, its gradient and its Hessian-vector product.
+/// The programs derived from a model's log density without its data: the density over the
+/// unconstrained space, and on demand its gradient and Hessian-vector product.
 public struct DerivedPrograms {
     public let unconstrained: UnconstrainedDensity
-    public let gradient: Program
-    public let hessianVector: Program
 
-    public init(model: CheckedModel) throws {
+    public init(model: CheckedModel) {
         unconstrained = UnconstrainedDensity(logDensity: model.logDensity)
-        gradient = try Differentiator.gradient(unconstrained.density, wrt: ["theta"])
-        hessianVector = try Differentiator.hessianVectorProduct(unconstrained.density, wrt: ["theta"])
+    }
+
+    public func gradient() throws -> Program {
+        try Differentiator.gradient(unconstrained.density, wrt: ["theta"])
+    }
+
+    public func hessianVector() throws -> Program {
+        try Differentiator.hessianVectorProduct(unconstrained.density, wrt: ["theta"])
     }
 }

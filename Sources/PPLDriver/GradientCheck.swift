@@ -23,9 +23,10 @@ public struct GradientCheck {
         let scales = GradientCheck.scales
         let perPoint = 4 * scales.count
         let density = try runtime.executable(runtime.space.density, batch: perPoint * max(1, d))
-        let gradient = try runtime.executable(try runtime.gradientProgram())
+        let gradientProgram = try runtime.gradientProgram()
+        let gradient = try runtime.executable(gradientProgram)
         let hvp = try runtime.executable(try runtime.hessianVectorProgram())
-        let gradientBatch = try runtime.executable(try runtime.gradientProgram(), batch: perPoint)
+        let gradientBatch = try runtime.executable(gradientProgram, batch: perPoint)
         var rng = RNG(seed: seed)
         for _ in 0..<points {
             let theta = (0..<d).map { _ in rng.normal() }

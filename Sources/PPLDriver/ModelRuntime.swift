@@ -1,4 +1,3 @@
-import PPLDiff
 import PPLEngine
 import PPLIR
 import PPLSema
@@ -9,7 +8,8 @@ public final class ModelRuntime {
     public let model: CheckedModel
     /// Data and transformed data, by name.
     public let values: [String: Tensor]
-    public let space: UnconstrainedDensity
+    public let programs: DerivedPrograms
+    public var space: UnconstrainedDensity { programs.unconstrained }
     public let dimension: Int
 
     public init(model: CheckedModel, data: [String: Tensor], dataFile: String = "the data") throws {
@@ -21,22 +21,18 @@ public final class ModelRuntime {
         }
         try DataLoader.checkBounds(values, model: model, file: dataFile)
         self.values = values
-        space = UnconstrainedDensity(logDensity: model.logDensity)
+        programs = DerivedPrograms(model: model)
         var ints: [String: Int] = [:]
         for (k, v) in values where v.count == 1 { ints[k] = Int(exactly: v.values[0]) }
-        guard let d = space.dimension.evaluate({ ints[$0] }) else {
-            throw DataError(message: "the unconstrained dimension \(space.dimension) is not known from the data")
+        let size = programs.unconstrained.dimension
+        guard let d = size.evaluate({ ints[$0] }) else {
+            throw DataError(message: "the unconstrained dimension \(size) is not known from the data")
         }
         dimension = d
     }
 
-    public func gradientProgram() throws -> Program {
-        try Differentiator.gradient(space.density, wrt: ["theta"])
-    }
-
-    public func hessianVectorProgram() throws -> Program {
-        try Differentiator.hessianVectorProduct(space.density, wrt: ["theta"])
-    }
+    public func gradientProgram() throws -> Program { try programs.gradient() }
+    public func hessianVectorProgram() throws -> Program { try programs.hessianVector() }
 
     /// Compiles a program over θ (and, for Hessian-vector products, its tangent).
     public func executable(_ p: Program, batch: Int = 1) throws -> Executable {

@@ -27,14 +27,14 @@ struct IR: ParsableCommand {
             return
         }
         do {
-            let programs = try DerivedPrograms(model: model)
+            let programs = DerivedPrograms(model: model)
             if grad {
                 print(Printer.print(programs.unconstrained.density))
-                print(Printer.print(programs.gradient), terminator: "")
+                print(Printer.print(try programs.gradient()), terminator: "")
             }
             if hvp {
                 if grad { print() }
-                print(Printer.print(programs.hessianVector), terminator: "")
+                print(Printer.print(try programs.hessianVector()), terminator: "")
             }
         } catch {
             Terminal.error("ppl: error: \(error)\n")
