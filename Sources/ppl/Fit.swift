@@ -46,55 +46,35 @@ struct Fit: ParsableCommand {
     var quiet = false
 
     func run() throws {
-        let session: FitSession
         let dataPath = data ?? defaultDataPath(file)
-        do {
-            session = try FitSession.open(model: file, data: dataPath, guide: guide, overrides: overrides)
-        } catch let e as FitSession.ModelErrors {
-            Terminal.error(e.text(color: Terminal.stderrColor))
-            throw Exit.userError
-        } catch {
-            Terminal.error("ppl: error: \(error)\n")
-            throw Exit.userError
+        let session = try Terminal.failing(with: Exit.userError) {
+            try FitSession.open(model: file, data: dataPath, guide: guide, overrides: overrides)
         }
-        var initial: [Double]?
-        if let path = self.`init` {
-            do {
-                let saved = try FitReports.readSaved(path)
-                guard saved.family == session.family.family.rawValue, saved.phi.count == session.elbo.parameterCount else {
-                    throw FitSession.Failure("'\(path)' holds a \(saved.family) guide of dimension \(saved.dimension); "
-                        + "this fit is \(session.family.family.rawValue) of dimension \(session.runtime.dimension)")
-                }
-                initial = saved.phi
-            } catch {
-                Terminal.error("ppl: error: \(error)\n")
-                throw Exit.userError
+        let initial: [Double]? = try Terminal.failing(with: Exit.userError) {
+            guard let path = self.`init` else { return nil }
+            let saved = try FitReports.readSaved(path)
+            guard saved.family == session.family.family.rawValue, saved.phi.count == session.elbo.parameterCount else {
+                throw FitSession.Failure("'\(path)' holds a \(saved.family) guide of dimension \(saved.dimension); "
+                    + "this fit is \(session.family.family.rawValue) of dimension \(session.runtime.dimension)")
             }
+            return saved.phi
         }
         let bar = ProgressBar(enabled: !quiet && isatty(2) == 1, total: session.settings.steps)
         signal(SIGINT) { _ in interruptRequested = 1 }
         defer { signal(SIGINT, SIG_DFL) }
-        let result: FitResult
-        let sampled: PosteriorDraws
-        do {
-            result = try session.fit(initial: initial, progress: bar.update, interrupted: { interruptRequested != 0 })
+        defer { bar.finish() }
+        let (result, sampled) = try Terminal.failing(with: Exit.runtimeError) {
+            let result = try session.fit(initial: initial, progress: bar.update, interrupted: { interruptRequested != 0 })
             bar.finish()
-            sampled = try session.sample(output.drawsCount, phi: result.phi)
-        } catch {
-            bar.finish()
-            Terminal.error("ppl: error: \(error)\n")
-            throw Exit.runtimeError
+            return (result, try session.sample(output.drawsCount, phi: result.phi))
         }
         print(FitReports.header(session, result, model: file))
         print(FitReports.table(sampled))
         print(FitReports.diagnostics(session, draws: sampled.rows.count), terminator: "")
-        do {
+        try Terminal.failing(with: Exit.runtimeError) {
             if let draws = output.draws { try FitReports.write(FitReports.csv(sampled), to: draws) }
             if let path = output.summaryJSON { try FitReports.write(FitReports.summaryJSON(session, result, sampled), to: path) }
             if let save { try FitReports.write(FitReports.savedFit(session, result, model: file, data: dataPath), to: save) }
-        } catch {
-            Terminal.error("ppl: error: \(error)\n")
-            throw Exit.runtimeError
         }
         if result.failure != nil || !result.elbo.isFinite { throw Exit.runtimeError }
     }
@@ -148,5 +128,6 @@ final class ProgressBar {
 
     func finish() {
         if shown { FileHandle.standardError.write(Data(("\r" + String(repeating: " ", count: 60) + "\r").utf8)) }
+        shown = false
     }
 }

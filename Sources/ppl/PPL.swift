@@ -32,4 +32,17 @@ enum Terminal {
     static func error(_ text: String) {
         FileHandle.standardError.write(Data(text.utf8))
     }
+
+    /// Runs `body`; a failure is printed (a model's located errors, or `ppl: error: ...`)
+    /// and the command exits with `code`.
+    static func failing<T>(with code: ExitCode, _ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let e as FitSession.ModelErrors {
+            error(e.text(color: stderrColor))
+        } catch {
+            Terminal.error("ppl: error: \(error)\n")
+        }
+        throw code
+    }
 }

@@ -13,23 +13,16 @@ struct Sample: ParsableCommand {
     @OptionGroup var output: DrawOutput
 
     func run() throws {
-        let session: FitSession
-        let saved: FitReports.Saved
-        do {
-            saved = try FitReports.readSaved(fit)
-            session = try FitSession.open(model: saved.model, data: saved.data, guide: saved.guide,
-                                          overrides: FitSession.Overrides())
+        let (saved, session) = try Terminal.failing(with: Exit.userError) {
+            let saved = try FitReports.readSaved(fit)
+            let session = try FitSession.open(model: saved.model, data: saved.data, guide: saved.guide,
+                                              overrides: FitSession.Overrides())
             guard saved.phi.count == session.elbo.parameterCount else {
                 throw FitSession.Failure("'\(fit)' does not match '\(saved.model)' any more (the model or data changed)")
             }
-        } catch let e as FitSession.ModelErrors {
-            Terminal.error(e.text(color: Terminal.stderrColor))
-            throw Exit.userError
-        } catch {
-            Terminal.error("ppl: error: \(error)\n")
-            throw Exit.userError
+            return (saved, session)
         }
-        do {
+        try Terminal.failing(with: Exit.runtimeError) {
             let sampled = try session.sample(output.drawsCount, phi: saved.phi)
             print(FitReports.table(sampled))
             print(FitReports.diagnostics(session, draws: sampled.rows.count), terminator: "")
@@ -37,9 +30,6 @@ struct Sample: ParsableCommand {
             if let path = output.summaryJSON {
                 try FitReports.write(FitReports.summaryJSON(session, FitResult(phi: saved.phi), sampled), to: path)
             }
-        } catch {
-            Terminal.error("ppl: error: \(error)\n")
-            throw Exit.runtimeError
         }
     }
 }
