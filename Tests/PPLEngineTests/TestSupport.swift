@@ -1,3 +1,4 @@
+import Foundation
 import PPLDiff
 import PPLEngine
 import PPLIR
@@ -82,4 +83,21 @@ struct SeededRandom {
     init(_ seed: UInt64) { rng = RNG(seed: seed) }
     mutating func uniform(_ r: ClosedRange<Double>) -> Double { r.lowerBound + (r.upperBound - r.lowerBound) * rng.uniform() }
     mutating func normals(_ n: Int) -> [Double] { (0..<n).map { _ in rng.normal() } }
+}
+
+/// log|det A| by Gaussian elimination with partial pivoting, for numerical Jacobians.
+func logAbsDeterminant(_ a: [[Double]]) -> Double {
+    var m = a
+    let n = m.count
+    var total = 0.0
+    for col in 0..<n {
+        let pivot = (col..<n).max { abs(m[$0][col]) < abs(m[$1][col]) }!
+        m.swapAt(col, pivot)
+        total += log(abs(m[col][col]))
+        for r in (col + 1)..<max(col + 1, n) {
+            let f = m[r][col] / m[col][col]
+            for c in col..<n { m[r][c] -= f * m[col][c] }
+        }
+    }
+    return total
 }

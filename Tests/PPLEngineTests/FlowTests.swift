@@ -19,22 +19,6 @@ final class FlowTests: XCTestCase {
                        body: Block(instrs: instrs, yields: [zero]), outputNames: ["target"], types: types)
     }
 
-    static func logAbsDeterminant(_ a: [[Double]]) -> Double {
-        var m = a
-        let n = m.count
-        var total = 0.0
-        for col in 0..<n {
-            let pivot = (col..<n).max { abs(m[$0][col]) < abs(m[$1][col]) }!
-            m.swapAt(col, pivot)
-            total += log(abs(m[col][col]))
-            for r in (col + 1)..<max(col + 1, n) {
-                let f = m[r][col] / m[col][col]
-                for c in col..<n { m[r][c] -= f * m[col][c] }
-            }
-        }
-        return total
-    }
-
     func testLogDensityOfEveryFamilyMatchesTheJacobianOfItsDrawMap() throws {
         var checked: [GuideFamily] = []
         for f in GuideFamily.allCases {
@@ -65,7 +49,7 @@ final class FlowTests: XCTestCase {
                         for i in 0..<d { jacobian[i][j] = (zu[i] - zd[i]) / (2 * h) }
                     }
                     let base = -0.5 * eps.reduce(0) { $0 + $1 * $1 } - 0.5 * Double(d) * log(2 * Double.pi)
-                    XCTAssertEqual(logq, base - Self.logAbsDeterminant(jacobian), accuracy: 1e-5, "\(f) d=\(d)")
+                    XCTAssertEqual(logq, base - logAbsDeterminant(jacobian), accuracy: 1e-5, "\(f) d=\(d)")
                 }
             }
             checked.append(f)
