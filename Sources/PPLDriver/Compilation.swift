@@ -11,7 +11,6 @@ public struct Compilation {
     /// Set when the input could not be read at all.
     public let readError: String?
 
-    public var succeeded: Bool { model != nil }
 
     /// The standard library, read once per process.
     static let libraries: [SourceFile] = Stdlib.files().compactMap(FileSourceLoader.read)

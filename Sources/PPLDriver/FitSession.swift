@@ -11,7 +11,6 @@ public final class FitSession {
     public let settings: FitSettings
     public let elbo: ELBO
     public var result: FitResult?
-    public var draws: PosteriorDraws?
     public var khat = Double.nan
     public var logEvidence = (estimate: Double.nan, standardError: Double.nan)
 
@@ -67,7 +66,6 @@ public final class FitSession {
         let d = try PosteriorDraws(elbo: elbo, phi: phi, count: max(count, 10), seed: settings.seed,
                                    constrain: runtime.space.constrain, derived: runtime.model.derived,
                                    data: runtime.values)
-        draws = d
         khat = ParetoSmoothing.khat(d.logWeights)
         logEvidence = ParetoSmoothing.logEvidence(d.logWeights)
         return d

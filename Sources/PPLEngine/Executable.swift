@@ -97,14 +97,16 @@ public final class Executable {
         return UnsafeMutableBufferPointer(start: s.ptr, count: s.count * s.copies)
     }
 
-    public func inputSize(_ name: String) -> Int? {
-        program.inputs.first { $0.name == name }.map { slots[$0.value.id]!.count }
-    }
-
     /// An output of particle `particle`.
     public func output(_ name: String, particle: Int = 0) -> UnsafeBufferPointer<Double> {
-        let k = program.outputNames.firstIndex(of: name)!
-        let s = slots[program.body.yields[k].id]!
+        output(handle(name), particle: particle)
+    }
+
+    /// The position of an output, looked up once for loops that read it every evaluation.
+    public func handle(_ name: String) -> Int { program.outputNames.firstIndex(of: name)! }
+
+    public func output(_ handle: Int, particle: Int = 0) -> UnsafeBufferPointer<Double> {
+        let s = slots[program.body.yields[handle].id]!
         return UnsafeBufferPointer(start: s.base(particle), count: s.count)
     }
 

@@ -10,16 +10,12 @@ public struct Size: Hashable, Sendable, CustomStringConvertible {
     public init(symbol: String) { terms = [[symbol]: 1] }
     private init(terms: [[String]: Int]) { self.terms = terms.filter { $0.value != 0 } }
 
-    public static func const(_ c: Int) -> Size { Size(c) }
-
     /// The constant value, when the size does not depend on data.
     public var constant: Int? {
         if terms.isEmpty { return 0 }
         if terms.count == 1, let c = terms[[]] { return c }
         return nil
     }
-
-    public var symbols: Set<String> { Set(terms.keys.flatMap { $0 }) }
 
     public static func + (a: Size, b: Size) -> Size {
         var t = a.terms
@@ -37,17 +33,6 @@ public struct Size: Hashable, Sendable, CustomStringConvertible {
         if let x = a.constant, let y = b.constant, y != 0 { return Size(x / y) }
         if b.constant == 1 { return a }
         return Size(symbol: "(\(a) / \(b))")
-    }
-
-    /// Replaces atoms by sizes (used when a function body is inlined).
-    public func substituting(_ map: [String: Size]) -> Size {
-        var out = Size(0)
-        for (k, v) in terms {
-            var m = Size(v)
-            for atom in k { m = m * (map[atom] ?? Size(symbol: atom)) }
-            out = out + m
-        }
-        return out
     }
 
     public func evaluate(_ env: (String) -> Int?) -> Int? {

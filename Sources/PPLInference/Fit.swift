@@ -69,6 +69,7 @@ public final class Fitter {
         var adam = Adam(count: p)
         var rng = RNG(seed: settings.seed)
         let eps = executable.input("eps"), phiBuffer = executable.input("phi")
+        let targetOutput = executable.handle("target"), gradientOutput = executable.handle("grad.phi")
         var gradient = [Double](repeating: 0, count: p)
         var scale = 1.0, consecutiveRejections = 0
         var windowMeans: [(mean: Double, se: Double)] = []
@@ -90,8 +91,8 @@ public final class Fitter {
             if finite {
                 for i in 0..<p { gradient[i] = 0 }
                 for k in 0..<s {
-                    value += executable.output("target", particle: k)[0]
-                    let g = executable.output("grad.phi", particle: k)
+                    value += executable.output(targetOutput, particle: k)[0]
+                    let g = executable.output(gradientOutput, particle: k)
                     for i in 0..<p { gradient[i] += g[i] }
                 }
                 value /= Double(s)

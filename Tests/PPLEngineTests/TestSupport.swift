@@ -11,8 +11,6 @@ struct DerivativeCheck {
     let wrt: [String]
     let data: [String: Tensor]
 
-    func sizes(_ e: Executable) -> [Int] { wrt.map { e.inputSize($0)! } }
-
     func value(at point: [[Double]]) throws -> Double {
         let e = try Executable(program, varying: Set(wrt), data: data)
         for (name, v) in zip(wrt, point) { e.input(name).update(from: v) }
