@@ -15,6 +15,8 @@ public final class Executable {
     /// a loop body change from one iteration to the next).
     private var topLevel: Set<Value> = []
     private var slots: [Slot?]
+    /// Values living in another value's buffer (see `aliases`).
+    private var views: [Alias?] = []
     private let arena: UnsafeMutablePointer<Double>
     private let arenaSize: Int
     private var steps: [Step] = []
@@ -45,14 +47,20 @@ public final class Executable {
         var counts = [Int](repeating: 0, count: program.types.count)
         var defined: [Value] = program.inputs.map(\.value)
         Executable.collect(program.body, &defined)
-        var total = 0
+        var alias = Executable.aliases(program, dynamic: dynamic, varies: varies)
         for v in defined {
             guard let n = program.types[v.id].shape.count.evaluate({ env[$0] }) else {
                 throw EngineError("the size \(program.types[v.id].shape.count) cannot be computed from the data")
             }
             counts[v.id] = max(0, n)
-            total += max(0, n) * (varies[v.id] ? self.batch : 1)
         }
+        var total = 0
+        for v in defined {
+            // A segment that does not fit is left to the gather, which reports the index.
+            if let a = alias[v.id], a.offset + counts[v.id] > counts[a.root.id] { alias[v.id] = nil }
+            if alias[v.id] == nil { total += counts[v.id] * (varies[v.id] ? self.batch : 1) }
+        }
+        views = alias
         arenaSize = max(1, total)
         arena = .allocate(capacity: arenaSize)
         arena.initialize(repeating: 0, count: arenaSize)
@@ -60,6 +68,10 @@ public final class Executable {
         var offset = 0
         for v in defined {
             let copies = varies[v.id] ? self.batch : 1
+            if let a = alias[v.id] {
+                slots[v.id] = Slot(ptr: slots[a.root.id]!.ptr + a.offset, count: counts[v.id], copies: copies)
+                continue
+            }
             slots[v.id] = Slot(ptr: arena + offset, count: counts[v.id], copies: copies)
             offset += counts[v.id] * copies
         }
@@ -75,7 +87,7 @@ public final class Executable {
         // Data-only instructions run now; the rest on every evaluation.
         var once: [Step] = []
         for instr in program.body.instrs {
-            let step = try compile(instr)
+            guard let step = try compile(instr) else { continue }
             if instr.results.contains(where: { dynamic[$0.id] }) { steps.append(step) } else { once.append(step) }
         }
         execute(once)
@@ -159,6 +171,72 @@ public final class Executable {
         }
     }
 
+    /// Where a value's buffer lives when it is not a buffer of its own: inside `root`'s,
+    /// `offset` elements in.
+    struct Alias {
+        let root: Value, offset: Int
+    }
+
+    /// Values that use their first argument's buffer instead of copying it:
+    /// - views: `reshape`, `stopGradient`, and `at` of one copy with a constant contiguous
+    ///   range (a segment of φ); they run no step at all;
+    /// - in-place updates: `set`/`scatter_add` into an argument computed on every
+    ///   evaluation in the same block whose only use is this instruction and whose buffer
+    ///   no other value sees. A gradient assembled by a chain of scatter-adds then costs
+    ///   the segments, not a copy of the whole vector at every link.
+    /// Block parameters (loop-carried values) are never aliased: the loop overwrites them.
+    private static func aliases(_ program: Program, dynamic: [Bool], varies: [Bool]) -> [Alias?] {
+        var uses = [Int](repeating: 0, count: program.types.count)
+        var definition: [Value: Instr] = [:]
+        func count(_ b: Block) {
+            for instr in b.instrs {
+                for a in instr.args { uses[a.id] += 1 }
+                for r in instr.results { definition[r] = instr }
+                for r in instr.regions { count(r) }
+            }
+            for y in b.yields { uses[y.id] += 1 }
+        }
+        count(program.body)
+        var alias = [Alias?](repeating: nil, count: program.types.count)
+        // Whether no value other than this one reads its buffer from now on.
+        var exclusive = [Bool](repeating: false, count: program.types.count)
+        let inputs = Set(program.inputs.map(\.value))
+        func constant(_ v: Value) -> Double? {
+            if case .const(let x)? = definition[v]?.op { return x }
+            return nil
+        }
+        func assign(_ b: Block) {
+            var local = Set<Value>()
+            for instr in b.instrs {
+                for r in instr.regions { assign(r) }
+                defer {
+                    local.formUnion(instr.results)
+                    for r in instr.results where alias[r.id] == nil { exclusive[r.id] = true }
+                }
+                guard let x = instr.args.first, let r = instr.results.first,
+                      local.contains(x) || inputs.contains(x), varies[x.id] == varies[r.id] else { continue }
+                let root = alias[x.id] ?? Alias(root: x, offset: 0)
+                switch instr.op {
+                case .reshape, .stopGradient:
+                    alias[r.id] = root
+                    exclusive[r.id] = exclusive[x.id] && uses[x.id] == 1
+                case .at:
+                    guard !varies[x.id], case .vector = program.types[x.id].shape,
+                          let range = definition[instr.args[1]], range.op == .range,
+                          let lo = constant(range.args[0]), lo >= 1 else { continue }
+                    alias[r.id] = Alias(root: root.root, offset: root.offset + Int(lo) - 1)
+                case .set, .scatterAdd, .set2, .scatterAdd2:
+                    guard local.contains(x), exclusive[x.id], uses[x.id] == 1, dynamic[x.id] else { continue }
+                    alias[r.id] = root
+                    exclusive[r.id] = true
+                default: continue
+                }
+            }
+        }
+        assign(program.body)
+        return alias
+    }
+
     private static func collect(_ b: Block, _ out: inout [Value]) {
         out += b.params
         for instr in b.instrs {
@@ -200,9 +278,13 @@ public final class Executable {
         return s.evaluate { env[$0] }
     }
 
-    private func compile(_ instr: Instr) throws -> Step {
+    /// The step of an instruction; nil for a view, which needs none.
+    private func compile(_ instr: Instr) throws -> Step? {
         let out = instr.results.map(slot)
         let a = instr.args.map(slot)
+        if let r = instr.results.first, views[r.id] != nil, [.reshape, .stopGradient, .at].contains(instr.op) {
+            return nil
+        }
         let name = instr.args.first.flatMap { v in program.inputs.first { $0.value == v }?.name } ?? "a value"
         switch instr.op {
         case .const(let x):
@@ -274,12 +356,12 @@ public final class Executable {
             let body = instr.regions[0]
             let loop = Loop(lo: a[0], hi: a[1], index: slot(body.params[0]), carried: body.params.dropFirst().map(slot),
                             inits: Array(a.dropFirst(2)), yields: body.yields.map(slot), results: out)
-            loop.body = try body.instrs.map(compile)
+            loop.body = try body.instrs.compactMap(compile)
             return .loop(loop)
         case .cond:
             let cond = Cond(condition: a[0], results: out)
             for k in 0..<2 {
-                cond.branches[k] = try instr.regions[k].instrs.map(compile)
+                cond.branches[k] = try instr.regions[k].instrs.compactMap(compile)
                 cond.yields[k] = instr.regions[k].yields.map(slot)
             }
             return .cond(cond)

@@ -355,6 +355,7 @@ extension Executable {
                 }
             }
         case .copy(let out, let a):
+            if out.ptr == a.ptr { return }
             for s in 0..<out.copies { out.base(s).update(from: a.base(s), count: out.count) }
         case .loop(let loop):
             for (p, i) in zip(loop.carried, loop.inits) { copy(i, into: p) }
