@@ -26,7 +26,7 @@ let package = Package(
         .target(name: "PPLDiff", dependencies: ["PPLIR"]),
         // The executor and its kernels stay in one target so the optimiser sees them whole.
         .target(name: "PPLEngine", dependencies: ["PPLIR", "COpenBLAS", "CKernels"]),
-        .target(name: "PPLInference", dependencies: ["PPLSyntax", "PPLIR", "PPLSema", "PPLDiff", "PPLEngine"]),
+        .target(name: "PPLInference", dependencies: ["PPLSyntax", "PPLIR", "PPLSema", "PPLDiff", "PPLEngine", "CKernels"]),
         .target(name: "PPLDriver", dependencies: ["PPLSyntax", "PPLIR", "PPLSema", "PPLDiff", "PPLEngine", "PPLInference", "COpenBLAS"]),
         .executableTarget(
             name: "ppl",

@@ -165,3 +165,14 @@ void ppl_scatter(double *y, const long *idx, const double *v, int sv, int assign
     for (long k = 0; k < n; k++) y[idx[k]] += v[k];
   }
 }
+
+__attribute__((target_clones("avx512f", "avx2", "default")))
+void ppl_adam(double *phi, double *m, double *v, const double *g, long n,
+              double beta1, double beta2, double c1, double c2, double lr, double eps) {
+  const double a = lr / c1, r = 1 / c2;
+  for (long i = 0; i < n; i++) {
+    m[i] = beta1 * m[i] + (1 - beta1) * g[i];
+    v[i] = beta2 * v[i] + (1 - beta2) * g[i] * g[i];
+    phi[i] += a * m[i] / (__builtin_sqrt(v[i] * r) + eps);
+  }
+}

@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 
 /// Adam (Kingma & Ba 2015) for ascent: φ ← φ + lr · m̂ / (√v̂ + ε).
@@ -14,10 +15,7 @@ public struct Adam {
     public mutating func step(_ phi: inout [Double], gradient g: [Double], lr: Double) {
         t += 1
         let c1 = 1 - pow(beta1, Double(t)), c2 = 1 - pow(beta2, Double(t))
-        for i in phi.indices {
-            m[i] = beta1 * m[i] + (1 - beta1) * g[i]
-            v[i] = beta2 * v[i] + (1 - beta2) * g[i] * g[i]
-            phi[i] += lr * (m[i] / c1) / ((v[i] / c2).squareRoot() + epsilon)
-        }
+        precondition(phi.count == m.count && g.count == m.count)
+        ppl_adam(&phi, &m, &v, g, phi.count, beta1, beta2, c1, c2, lr, epsilon)
     }
 }

@@ -16,7 +16,6 @@ void ppl_log_sum_exp(const double *a, const double *b, int sb, double *y, long n
 /// 1 when the vector kernels are in use, for reports.
 int ppl_kernels_vectorised(void);
 
-#endif
 
 enum ppl_binary { PPL_ADD, PPL_SUB, PPL_MUL, PPL_DIV };
 
@@ -31,3 +30,10 @@ void ppl_gather(const double *x, const long *idx, double *y, long n);
 
 /// y[idx[k]] += v[k] (or = v[k] when `assign` is non-zero), 0-based; `sv` means v is one scalar.
 void ppl_scatter(double *y, const long *idx, const double *v, int sv, int assign, long n);
+
+/// One Adam step for ascent over n parameters: m and v updated, then
+/// phi += lr * (m / c1) / (sqrt(v / c2) + eps), with c1, c2 the bias corrections.
+void ppl_adam(double *phi, double *m, double *v, const double *g, long n,
+              double beta1, double beta2, double c1, double c2, double lr, double eps);
+
+#endif
