@@ -39,7 +39,8 @@ public final class FitSession {
         self.family = family
         var s = FitSettings()
         s.steps = overrides.steps ?? options.steps ?? s.steps
-        s.lr = overrides.lr ?? options.lr ?? s.lr
+        s.lr = overrides.lr ?? options.lr ?? family.learningRate
+        s.minimumExploration = family.minimumExploration
         s.samples = overrides.samples ?? options.samples ?? s.samples
         s.seed = overrides.seed ?? options.seed ?? s.seed
         s.stickingTheLanding = overrides.stickingTheLanding ?? family.prefersStickingTheLanding

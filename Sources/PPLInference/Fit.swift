@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 import PPLEngine
 import PPLIR
@@ -7,6 +8,8 @@ public struct FitSettings: Sendable {
     public var steps = 20_000
     /// Adam's step size while exploring; the refinement phase decays it 100-fold.
     public var lr = 0.05
+    /// Steps explored before the convergence test may end exploration.
+    public var minimumExploration = 500
     /// Particles (draws of ε) per step.
     public var samples = 8
     public var seed: UInt64 = 1
@@ -85,15 +88,17 @@ public final class Fitter {
                 break
             }
             for i in 0..<(s * d) { eps[i] = rng.normal() }
-            for i in 0..<p { phiBuffer[i] = phi[i] }
+            _ = phiBuffer.update(fromContentsOf: phi)
             var value = 0.0
             var finite = (try? executable.run()) != nil
             if finite {
-                for i in 0..<p { gradient[i] = 0 }
-                for k in 0..<s {
-                    value += executable.output(targetOutput, particle: k)[0]
-                    let g = executable.output(gradientOutput, particle: k)
-                    for i in 0..<p { gradient[i] += g[i] }
+                gradient.withUnsafeMutableBufferPointer { sum in
+                    sum.update(repeating: 0)
+                    for k in 0..<s {
+                        value += executable.output(targetOutput, particle: k)[0]
+                        let g = executable.output(gradientOutput, particle: k)
+                        ppl_binary(Int32(PPL_ADD.rawValue), sum.baseAddress, 0, g.baseAddress, 0, sum.baseAddress, p)
+                    }
                 }
                 value /= Double(s)
                 finite = value.isFinite && gradient.allSatisfy(\.isFinite)
@@ -113,7 +118,10 @@ public final class Fitter {
                 continue
             }
             consecutiveRejections = 0
-            for i in 0..<p { gradient[i] /= Double(s) }
+            var inverse = 1 / Double(s)
+            gradient.withUnsafeMutableBufferPointer {
+                ppl_binary(Int32(PPL_MUL.rawValue), $0.baseAddress, 0, &inverse, 1, $0.baseAddress, p)
+            }
             var lr = settings.lr * scale
             if let r = refineStart {
                 let t = Double(step - r) / Double(max(1, refineLength))
@@ -143,7 +151,7 @@ public final class Fitter {
                     quiet = m2 - m1 < 2 * (s1 * s1 + s2 * s2).squareRoot() ? quiet + 1 : 0
                 }
                 let reserve = max(1000, step)
-                if (quiet >= 3 && step >= 500) || settings.steps - step <= min(reserve, settings.steps / 2) {
+                if (quiet >= 3 && step >= settings.minimumExploration) || settings.steps - step <= min(reserve, settings.steps / 2) {
                     result.converged = quiet >= 3
                     refineStart = step
                     refineLength = min(reserve, settings.steps - step)

@@ -22,7 +22,7 @@ struct Fit: ParsableCommand {
     @Option(help: "The most optimisation steps (default 20000; the fit stops earlier when converged).")
     var steps: Int?
 
-    @Option(help: "Adam's step size while exploring (default 0.05).")
+    @Option(help: "Adam's step size while exploring (default 0.05; 0.01 for the flows).")
     var lr: Double?
 
     @Option(help: "Draws of the guide per step (default 8).")

@@ -17,6 +17,10 @@ struct DiagonalBase {
         let z = e.add(e.segment(phi, mean, d), e.mul(e.un(.exp, omega), eps))
         return (z, e.sub(e.standardNormalLogDensity(eps, d), e.sum(omega)))
     }
+
+    func inverse(_ e: Emitter, _ phi: Value, _ z: Value, _ d: Int) -> Value {
+        e.mul(e.sub(z, e.segment(phi, mean, d)), e.un(.exp, e.neg(e.segment(phi, logScale, d))))
+    }
 }
 
 /// MADE masks (Germain et al. 2015) for an autoregressive network whose output i depends
@@ -70,6 +74,20 @@ struct MADENetwork {
         var h = x
         for layer in hidden { h = activation.apply(e, layer.apply(e, phi, h, constants)) }
         return (shift.apply(e, phi, h, constants), scale.apply(e, phi, h, constants))
+    }
+
+    /// Solves for x one coordinate at a time in `order` (an IR loop of d passes): x starts
+    /// at zero, and coordinate order[t] becomes `value(position, shift, scale)` computed from
+    /// the network at x, whose coordinates before it in the order are already final.
+    func sequential(_ e: Emitter, _ phi: Value, d: Int, order: [Int], constants: [String: Value],
+                    value: (Value, Value, Value) -> Value) -> Value {
+        let params = e.b.beginBlock(params: [.int, .vector(Size(d))])
+        let (step, x) = (params[0], params[1])
+        let (shift, scale) = apply(e, phi, x, constants)
+        let position = e.op(.at, e.b.append(.pack, order.map { e.int($0) }, type: IRType(.int, .rowVector(Size(d)))), step)
+        let block = e.b.endBlock(params: params, yields: [e.op(.set, x, position, value(position, shift, scale))])
+        return e.b.appendRegion(.loop, [e.int(1), e.int(d), e.zeros(.vector(Size(d)))], regions: [block],
+                                resultTypes: [.vector(Size(d))])[0]
     }
 
     static func constants(_ d: Int, widths: [Int], layer k: Int) -> [String: Tensor] {

@@ -36,4 +36,8 @@ public struct FullRank: VariationalFamily {
         let r = e.op(.triSolveLower, ld, e.sub(z, e.segment(densityPhi, 0, d)))
         return (z, e.sub(e.standardNormalLogDensity(r, d), e.sum(omega)))
     }
+
+    public func inverse(_ e: Emitter, phi: Value, z: Value, d: Int, constants: [String: Value]) -> Value? {
+        e.op(.triSolveLower, factor(e, phi, d).l, e.sub(z, e.segment(phi, 0, d)))
+    }
 }

@@ -9,7 +9,7 @@ import PPLSema
 /// inference, where the guide draws and scores its own draws, IAF is the cheaper choice;
 /// MAF is here for density estimation and comparison. α = 3 tanh(raw / 3) keeps scales
 /// bounded; log|det J| = Σ α.
-public struct MaskedAutoregressiveFlow: VariationalFamily {
+public struct MaskedAutoregressiveFlow: NormalizingFlow {
     public let family = GuideFamily.maf
     public let prefersStickingTheLanding = false
     let setup: AutoregressiveLayers
@@ -26,19 +26,23 @@ public struct MaskedAutoregressiveFlow: VariationalFamily {
         let (_, base, nets) = setup.plan(d)
         var (z, logq) = base.apply(e, phi, eps, d)
         for (k, net) in nets.enumerated() {
-            // Coordinates in the layer's order, each from the ones before it.
-            let order = MADE.order(d, layer: k)
             let u = z
-            let params = e.b.beginBlock(params: [.int, .vector(Size(d))])
-            let (step, x) = (params[0], params[1])
-            let (mu, raw) = net.apply(e, phi, x, constants)
-            let position = e.op(.at, e.b.append(.pack, order.map { e.int($0) }, type: IRType(.int, .rowVector(Size(d)))), step)
-            let value = e.add(e.mul(e.op(.at, u, position), e.un(.exp, e.op(.at, logScale(e, raw), position))), e.op(.at, mu, position))
-            let block = e.b.endBlock(params: params, yields: [e.op(.set, x, position, value)])
-            z = e.b.appendRegion(.loop, [e.int(1), e.int(d), e.zeros(.vector(Size(d)))], regions: [block],
-                                 resultTypes: [.vector(Size(d))])[0]
+            z = net.sequential(e, phi, d: d, order: MADE.order(d, layer: k), constants: constants) { position, mu, raw in
+                e.add(e.mul(e.op(.at, u, position), e.un(.exp, e.op(.at, logScale(e, raw), position))), e.op(.at, mu, position))
+            }
             logq = e.sub(logq, e.sum(logScale(e, net.apply(e, phi, z, constants).scale)))
         }
         return (z, logq)
+    }
+
+    /// The density direction: one pass per layer, u = (z' - μ(z')) ⊙ exp(-α(z')).
+    public func inverse(_ e: Emitter, phi: Value, z: Value, d: Int, constants: [String: Value]) -> Value? {
+        let (_, base, nets) = setup.plan(d)
+        var x = z
+        for net in nets.reversed() {
+            let (mu, raw) = net.apply(e, phi, x, constants)
+            x = e.mul(e.sub(x, mu), e.un(.exp, e.neg(logScale(e, raw))))
+        }
+        return base.inverse(e, phi, x, d)
     }
 }

@@ -22,4 +22,8 @@ public struct MeanField: VariationalFamily {
         let r = e.mul(e.sub(z, mu), e.un(.exp, e.neg(omega)))
         return (z, e.sub(e.standardNormalLogDensity(r, d), e.sum(omega)))
     }
+
+    public func inverse(_ e: Emitter, phi: Value, z: Value, d: Int, constants: [String: Value]) -> Value? {
+        e.mul(e.sub(z, e.segment(phi, 0, d)), e.un(.exp, e.neg(e.segment(phi, d, d))))
+    }
 }

@@ -7,7 +7,7 @@ import PPLSema
 /// û = u + (m(wᵀu) - wᵀu) w / |w|², m(x) = -1 + softplus(x), which keeps wᵀû ≥ -1 so each
 /// layer is invertible; log|det J| = log|1 + ûᵀ w (1 - tanh²(wᵀz + b))|. u starts at zero
 /// (the identity).
-public struct PlanarFlow: VariationalFamily {
+public struct PlanarFlow: NormalizingFlow {
     public let family = GuideFamily.planar
     public let prefersStickingTheLanding = false
     let layers: Int

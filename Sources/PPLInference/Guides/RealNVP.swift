@@ -7,7 +7,7 @@ import PPLSema
 /// between layers, (s, t) = NN(b ⊙ z), s bounded as tanh(raw),
 /// z' = b ⊙ z + (1 - b) ⊙ (z ⊙ exp(s) + t), log|det J| = Σ (1 - b) ⊙ s.
 /// Output layers start at zero, so the flow starts as the identity.
-public struct RealNVP: VariationalFamily {
+public struct RealNVP: NormalizingFlow {
     public let family = GuideFamily.realnvp
     public let prefersStickingTheLanding = false
     let layers: Int
@@ -16,9 +16,9 @@ public struct RealNVP: VariationalFamily {
     let affine: Bool
 
     init(_ options: GuideOptions, affine: Bool = true) {
-        layers = options.int(.layers, default: affine ? 4 : 4)
+        layers = options.int(.layers, default: 4)
         widths = options.widths(default: [])
-        activation = Activation(options, default: .tanh)
+        activation = Activation(options, default: .leaky_relu)
         self.affine = affine
     }
 
@@ -85,11 +85,28 @@ public struct RealNVP: VariationalFamily {
         }
         return (z, logq)
     }
+
+    /// One pass per layer, last layer first: the kept half b ⊙ z' is the layer's input, so
+    /// (s, t) are recomputed from it and z = b ⊙ z' + (1 - b) ⊙ (z' - t) ⊙ exp(-s).
+    public func inverse(_ e: Emitter, phi: Value, z: Value, d: Int, constants: [String: Value]) -> Value? {
+        let (_, base, couplings, finalScale) = plan(d)
+        var x = z
+        if let finalScale { x = e.mul(x, e.un(.exp, e.neg(e.segment(phi, finalScale, d)))) }
+        for (k, c) in couplings.enumerated().reversed() {
+            let b = constants["coupling\(k)"]!
+            var h = e.mul(b, x)
+            for layer in c.hidden { h = activation.apply(e, layer.apply(e, phi, h, constants)) }
+            var moved = e.sub(x, c.shift.apply(e, phi, h, constants))
+            if let scale = c.scale { moved = e.mul(moved, e.un(.exp, e.neg(e.un(.tanh, scale.apply(e, phi, h, constants))))) }
+            x = e.add(e.mul(b, x), e.mul(e.sub(e.c(1), b), moved))
+        }
+        return base.inverse(e, phi, x, d)
+    }
 }
 
 /// NICE (Dinh et al. 2014): additive coupling layers z' = b ⊙ z + (1 - b) ⊙ (z + t(b ⊙ z)),
 /// volume-preserving, with a final diagonal scaling layer z ⊙ exp(s), log|det J| = Σ s.
-public struct NICE: VariationalFamily {
+public struct NICE: NormalizingFlow {
     public let family = GuideFamily.nice
     public let prefersStickingTheLanding = false
     let coupling: RealNVP
@@ -101,5 +118,8 @@ public struct NICE: VariationalFamily {
     public func constants(_ d: Int) -> [String: Tensor] { coupling.constants(d) }
     public func sample(_ e: Emitter, phi: Value, densityPhi: Value, eps: Value, d: Int, constants: [String: Value]) -> (z: Value, logq: Value) {
         coupling.sample(e, phi: phi, densityPhi: densityPhi, eps: eps, d: d, constants: constants)
+    }
+    public func inverse(_ e: Emitter, phi: Value, z: Value, d: Int, constants: [String: Value]) -> Value? {
+        coupling.inverse(e, phi: phi, z: z, d: d, constants: constants)
     }
 }
