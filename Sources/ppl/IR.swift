@@ -5,7 +5,9 @@ import PPLIR
 struct IR: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ir",
-        abstract: "Print a model's typed IR: transformed data, log density and derived quantities.")
+        abstract: "Print a model's typed IR: transformed data, log density and derived quantities.",
+        discussion: "With --guide, the ELBO program of that guide (the family's draw and log q joined to the "
+            + "model's log density) and its gradient with respect to the guide's parameters.")
 
     @Argument(help: "The model file (.ppl).")
     var file: String
@@ -16,7 +18,21 @@ struct IR: ParsableCommand {
     @Flag(help: "Print the Hessian-vector product program.")
     var hvp = false
 
+    @Option(help: "A guide block of the model, or a family: print its ELBO program and the gradient program.")
+    var guide: String?
+
+    @Option(help: "Data (Stan-style JSON) for --guide, which needs the dimension; default MODEL.data.json beside the model.")
+    var data: String?
+
     func run() throws {
+        if let guide {
+            let session = try Terminal.failing(with: Exit.userError) {
+                try FitSession.open(model: file, data: data ?? defaultDataPath(file), guide: guide, overrides: .init())
+            }
+            print(Printer.print(session.elbo.program))
+            print(Printer.print(session.elbo.gradient), terminator: "")
+            return
+        }
         let c = Compilation.compile(path: file)
         guard let model = c.model else {
             Terminal.error(c.renderDiagnostics(color: Terminal.stderrColor))

@@ -149,4 +149,18 @@ final class CLITests: XCTestCase {
         }
         XCTAssertTrue(r.stdout.contains("return theta = "))
     }
+
+    /// `ppl ir FILE --guide G` prints the guide's ELBO program and its gradient: the same
+    /// text as the golden file of that family; an unknown guide is a user error.
+    func testIRWithAGuidePrintsTheELBOAndItsGradient() throws {
+        let model = Self.root + "/Tests/Golden/guides/iaf.ppl"
+        let r = try ppl(["ir", model, "--guide", "g"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(r.stdout, try String(contentsOfFile: Self.root + "/Tests/Golden/guides/iaf.ir", encoding: .utf8))
+        XCTAssertTrue(r.stdout.contains("program elbo"))
+        XCTAssertTrue(r.stdout.contains("grad.phi = "))
+        let bad = try ppl(["ir", model, "--guide", "iafx"])
+        XCTAssertEqual(bad.status, 65)
+        XCTAssertTrue(bad.stderr.contains("iafx"), bad.stderr)
+    }
 }

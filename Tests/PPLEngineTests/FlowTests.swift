@@ -56,4 +56,74 @@ final class FlowTests: XCTestCase {
         }
         XCTAssertEqual(Set(checked), Set(GuideFamily.allCases.filter { $0 != .hvi }), "every family but hvi is implemented")
     }
+
+    /// Where a family has an inverse, ε → z → ε is exact (to rounding) at parameters away
+    /// from the identity; planar flows are the one family without one.
+    func testInverseOfEveryFamilyRoundTrips() throws {
+        var withoutInverse: [GuideFamily] = []
+        for f in GuideFamily.allCases {
+            guard let family = Families.make(f, options: GuideOptions(family: f, name: f.rawValue)) else { continue }
+            for d in [1, 3] {
+                let b = Builder()
+                let e = Emitter(b)
+                let p = family.parameterCount(d)
+                let phi = b.inputValue(.vector(Size(p))), eps = b.inputValue(.vector(Size(d)))
+                var inputs = [Input(name: "phi", value: phi, role: .param, type: .vector(Size(p)), constraint: .none),
+                              Input(name: "eps", value: eps, role: .param, type: .vector(Size(d)), constraint: .none)]
+                var constants: [String: Value] = [:]
+                for (name, t) in family.constants(d).sorted(by: { $0.key < $1.key }) {
+                    let type: IRType = t.shape.count == 2 ? .matrix(Size(t.shape[0]), Size(t.shape[1])) : .vector(Size(t.count))
+                    constants[name] = b.inputValue(type)
+                    inputs.append(Input(name: name, value: constants[name]!, role: .data, type: type, constraint: .none))
+                }
+                let z = family.sample(e, phi: phi, densityPhi: phi, eps: eps, d: d, constants: constants).z
+                guard let back = family.inverse(e, phi: phi, z: z, d: d, constants: constants) else {
+                    withoutInverse.append(f)
+                    break
+                }
+                let (instrs, types) = b.finish()
+                let program = Program(name: "round_trip", inputs: inputs, body: Block(instrs: instrs, yields: [z, back]),
+                                      outputNames: ["z", "back"], types: types)
+                XCTAssertEqual(Verifier.verify(program), [], "\(f)")
+                let x = try Executable(program, varying: ["eps"], shared: ["phi"], data: family.constants(d))
+                var rng = RNG(seed: 5)
+                let start = family.initialParameters(d).map { $0 + 0.3 * rng.normal() }
+                for i in start.indices { x.input("phi")[i] = start[i] }
+                for _ in 0..<3 {
+                    let draw = (0..<d).map { _ in 2 * rng.normal() }
+                    for i in 0..<d { x.input("eps")[i] = draw[i] }
+                    try x.run()
+                    for i in 0..<d { XCTAssertEqual(x.output("back")[i], draw[i], accuracy: 1e-8, "\(f) d=\(d)") }
+                }
+            }
+        }
+        XCTAssertEqual(withoutInverse, [.planar])
+    }
+
+    /// Every flow fitted to banana (z1 ~ N(0, 1), z2 ~ N(z1², 0.5): normalised, so
+    /// KL(q‖p) = -ELBO) gets far closer than mean-field, whose Gaussian cannot bend.
+    func testEveryFlowFitsACurvedTargetBetterThanMeanField() throws {
+        let model = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("../shared/bench/models/banana.ppl").standardizedFileURL.path
+        func kl(_ guide: String) throws -> Double {
+            var o = FitSession.Overrides()
+            o.steps = 10_000
+            let session = try FitSession.open(model: model, data: nil, guide: guide, overrides: o)
+            let result = try session.fit()
+            XCTAssertNil(result.failure, guide)
+            let draws = try session.sample(2000, phi: result.phi)
+            return -draws.logWeights.reduce(0, +) / Double(draws.logWeights.count)
+        }
+        let meanField = try kl("meanfield")
+        XCTAssertGreaterThan(meanField, 0.4, "mean-field cannot represent banana")
+        var flows = 0
+        for f in GuideFamily.allCases {
+            guard let family = Families.make(f, options: GuideOptions(family: f, name: f.rawValue)), family is NormalizingFlow else { continue }
+            let flow = try kl(f.rawValue)
+            XCTAssertLessThan(flow, meanField / 2, "\(f): KL \(flow) vs mean-field \(meanField)")
+            XCTAssertGreaterThan(flow, -0.05, "\(f): a KL estimate cannot be far below 0")
+            flows += 1
+        }
+        XCTAssertEqual(flows, 6)
+    }
 }

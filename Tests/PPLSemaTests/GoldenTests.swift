@@ -66,6 +66,33 @@ final class GoldenTests: XCTestCase {
         if updated > 0 { XCTFail("updated \(updated) golden gradient files; run again without PPL_UPDATE_GOLDEN") }
     }
 
+    /// Every guide family that can be fitted has a model in Golden/guides named after it,
+    /// whose ELBO program and gradient (what `ppl ir FILE --guide g` prints) must match.
+    func testGuideProgramsOfEveryFamily() throws {
+        let dir = Self.golden + "/guides"
+        var updated = 0, covered = 0
+        for family in GuideFamily.allCases {
+            let model = dir + "/\(family.rawValue).ppl"
+            guard FileManager.default.fileExists(atPath: model) else {
+                XCTAssertThrowsError(try FitSession.open(model: Self.root + "/models/regression.ppl",
+                                                         data: Self.root + "/models/regression.data.json",
+                                                         guide: family.rawValue, overrides: .init()),
+                                     "\(family.rawValue) can be fitted but has no golden guide model")
+                continue
+            }
+            let session = try FitSession.open(model: model, data: nil, guide: "g", overrides: .init())
+            XCTAssertEqual(session.family.family, family)
+            for p in [session.elbo.program, session.elbo.gradient] {
+                XCTAssertEqual(Verifier.verify(p), [], "\(family.rawValue): \(p.name) does not verify")
+            }
+            let text = Printer.print(session.elbo.program) + "\n" + Printer.print(session.elbo.gradient)
+            if compare(text, dir + "/\(family.rawValue).ir") { updated += 1 }
+            covered += 1
+        }
+        XCTAssertGreaterThanOrEqual(covered, 8)
+        if updated > 0 { XCTFail("updated \(updated) golden guide files; run again without PPL_UPDATE_GOLDEN") }
+    }
+
     /// Bad models: each must fail with exactly its expected, located messages.
     func testBadModelsReportTheirErrors() throws {
         let dir = Self.golden + "/errors"
