@@ -1,0 +1,85 @@
+import ArgumentParser
+import Foundation
+import PPLDriver
+import PPLInference
+
+/// Default fits of the bench models with each guide: time per step, accuracy against the
+/// reference posteriors, k̂, and failures; beside NumPyro's SVI (`run_numpyro.py`) for the
+/// guides it has (AutoNormal, AutoMultivariateNormal, AutoIAFNormal), in the same run.
+struct FitBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "fit", abstract: "Fit time per step and accuracy beside NumPyro's SVI.")
+
+    @OptionGroup var setup: BenchSetup
+
+    @Option(parsing: .upToNextOption, help: "Guide families to fit (default: iaf).")
+    var guides: [String] = ["iaf"]
+
+    @Option(help: "Steps of NumPyro's fit (its timing is the steady state of the jitted loop).")
+    var numpyroSteps = 3000
+
+    @Option(help: "Steps of the single-particle timing run of ppl.")
+    var timingSteps = 3000
+
+    /// NumPyro µs per step ÷ ppl µs per step (single particle) that the project aims for.
+    static let targets: [String: Double] = ["eight_schools": 2, "funnel": 2, "banana": 2, "mixture": 2]
+
+    func run() throws {
+        print("OpenBLAS core: \(OpenBLASSetup.coreName)")
+        if !setup.numpyroAvailable {
+            print("NumPyro: not available (set up \(setup.python) as ../shared/bench/README.md says); timing ppl only")
+        }
+        print("Default fits. µs/step: S=1 from a \(timingSteps)-step single-particle run; default is the fit "
+              + "with the guide's defaults (8 particles). NumPyro: Trace_ELBO with 1 particle, lr 0.01, "
+              + "\(numpyroSteps) steps, jitted-loop steady state.")
+        print(pad("model", 14) + pad("guide", 9) + pad("steps", 7) + pad("fit s", 7) + pad("µs/step", 9)
+              + pad("S=1 µs", 8) + pad("NumPyro µs", 11) + pad("ratio", 7) + pad("ELBO", 11) + pad("k̂", 6)
+              + pad("mean err", 9) + pad("log-sd err", 11) + pad("sd", 18) + pad("NumPyro err/sd", 22) + "notes")
+        for name in setup.models {
+            let data = setup.bench + "/data/\(name).json"
+            let dataPath = FileManager.default.fileExists(atPath: data) ? data : nil
+            let reference = try ReferencePosterior(path: setup.bench + "/reference/\(name).json")
+            for guide in guides {
+                let session = try FitSession.open(model: setup.bench + "/models/\(name).ppl", data: dataPath,
+                                                  guide: guide, overrides: .init())
+                let result = try session.fit()
+                let draws = try session.sample(1000, phi: result.phi)
+                let score = reference.score(draws)
+                var single = FitSession.Overrides()
+                single.samples = 1
+                single.steps = timingSteps
+                let timing = try FitSession.open(model: setup.bench + "/models/\(name).ppl", data: dataPath,
+                                                 guide: guide, overrides: single).fit()
+                let perStep = result.seconds / Double(max(1, result.steps)) * 1e6
+                let singleStep = timing.seconds / Double(max(1, timing.steps)) * 1e6
+                var theirs: [String: Any]?
+                if setup.numpyroAvailable, ["meanfield", "fullrank", "iaf"].contains(session.family.family.rawValue) {
+                    theirs = setup.numpyro("run_numpyro.py", [
+                        "--model", name, "--guide", session.family.family.rawValue, "--steps", String(numpyroSteps),
+                        "--pyloop-steps", "10", "--elbo-particles", "200", "--num-draws", "1000",
+                    ])
+                }
+                let theirStep = (theirs?["s_per_1000_jit"] as? Double).map { $0 * 1000 }
+                let ratio = theirStep.map { $0 / singleStep }
+                var notes: [String] = []
+                if let f = result.failure { notes.append(f) }
+                if result.rejected > 0 { notes.append("\(result.rejected) non-finite steps rejected") }
+                if let t = FitBench.targets[name], let ratio, session.family.family == .iaf {
+                    notes.append(ratio >= t ? "speed ≥ \(fmt(t))× met" : "speed ≥ \(fmt(t))× MISSED")
+                }
+                let sd = score.map { s in ["v", "z2"].compactMap { k in s.sd[k].map { "sd(\(k)) \(fmt($0))" } }.joined() } ?? ""
+                let numpyroScore = theirs.map { r -> String in
+                    let e = [r["mean_err"], r["logsd_err"]].map { ($0 as? Double).map(fmt) ?? "nan" }.joined(separator: "/")
+                    let s = [("sd_v", "v"), ("sd_z2", "z2")].compactMap { k, n in (r[k] as? Double).map { " sd(\(n)) \(fmt($0))" } }.joined()
+                    return e + s
+                } ?? "-"
+                print(pad(name, 14) + pad(guide, 9) + pad(String(result.steps), 7) + pad(fmt(result.seconds), 7)
+                      + pad(fmt(perStep), 9) + pad(fmt(singleStep), 8) + pad(theirStep.map(fmt) ?? "-", 11)
+                      + pad(ratio.map(fmt) ?? "-", 7) + pad(String(format: "%.4g", result.elbo), 11)
+                      + pad(fmt(session.khat), 6) + pad(score.map { fmt($0.meanError) } ?? "-", 9)
+                      + pad(score.map { fmt($0.logSDError) } ?? "-", 11) + pad(sd, 18) + pad(numpyroScore, 22)
+                      + notes.joined(separator: "; "))
+            }
+        }
+    }
+}
