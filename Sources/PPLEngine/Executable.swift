@@ -9,6 +9,9 @@ public final class Executable {
     public let batch: Int
     /// Values that differ between particles (they depend on a varying input).
     private let varies: [Bool]
+    /// Outputs asked for as sums over the particles (see `summedOutput`).
+    private let summed: Set<Int>
+    private var scratch = UnsafeMutableBufferPointer<Double>(start: nil, count: 0)
     /// Values recomputed on every evaluation (they depend on a varying or shared input).
     private let dynamic: [Bool]
     /// Inputs and values defined at the top level: fixed for a whole evaluation (values in
@@ -17,6 +20,9 @@ public final class Executable {
     private var slots: [Slot?]
     /// Values living in another value's buffer (see `aliases`).
     private var views: [Alias?] = []
+    /// Buffers holding the sum over the particles of a per-particle value used by a sum.
+    private var particleSums: [Value: Slot] = [:]
+    private var summedSoFar = Set<Value>()
     private let arena: UnsafeMutablePointer<Double>
     private let arenaSize: Int
     private var steps: [Step] = []
@@ -25,15 +31,22 @@ public final class Executable {
     /// Compiles `program` for `batch` particles. `varying` names the inputs that differ per
     /// particle (their buffers hold `batch` copies); `shared` the inputs set before each
     /// evaluation but common to all particles (one copy); every other input must be in
-    /// `data` and is fixed.
+    /// `data` and is fixed. Outputs named in `summed` are only read as their sum over the
+    /// particles, which lets the work that leads only to them be done on sums (one copy).
     public init(_ program: Program, varying: Set<String>, shared: Set<String> = [], data: [String: Tensor],
-                batch: Int = 1) throws {
+                batch: Int = 1, summed: Set<String> = []) throws {
         self.program = program
         self.batch = max(1, batch)
         var varies = [Bool](repeating: false, count: program.types.count)
         for i in program.inputs where varying.contains(i.name) { varies[i.value.id] = true }
         Executable.markVarying(program.body, &varies)
         self.varies = varies
+        self.summed = Set(summed.compactMap { program.outputNames.firstIndex(of: $0) })
+        // Values held as one copy: those that do not vary, and the sums.
+        var single = varies.map { !$0 }
+        if self.batch > 1 {
+            for r in Executable.reducible(program, varies: varies, summed: self.summed) { single[r.id] = true }
+        }
         var dynamic = [Bool](repeating: false, count: program.types.count)
         for i in program.inputs where varying.contains(i.name) || shared.contains(i.name) { dynamic[i.value.id] = true }
         Executable.markVarying(program.body, &dynamic)
@@ -47,7 +60,7 @@ public final class Executable {
         var counts = [Int](repeating: 0, count: program.types.count)
         var defined: [Value] = program.inputs.map(\.value)
         Executable.collect(program.body, &defined)
-        var alias = Executable.aliases(program, dynamic: dynamic, varies: varies)
+        var alias = Executable.aliases(program, dynamic: dynamic, single: single)
         for v in defined {
             guard let n = program.types[v.id].shape.count.evaluate({ env[$0] }) else {
                 throw EngineError("the size \(program.types[v.id].shape.count) cannot be computed from the data")
@@ -58,22 +71,36 @@ public final class Executable {
         for v in defined {
             // A segment that does not fit is left to the gather, which reports the index.
             if let a = alias[v.id], a.offset + counts[v.id] > counts[a.root.id] { alias[v.id] = nil }
-            if alias[v.id] == nil { total += counts[v.id] * (varies[v.id] ? self.batch : 1) }
+            if alias[v.id] == nil { total += counts[v.id] * (single[v.id] ? 1 : self.batch) }
         }
         views = alias
+        // Per-particle arguments of the sums, summed into buffers of their own.
+        var sums: [Value] = []
+        for instr in program.body.instrs where instr.results.count == 1 && varies[instr.results[0].id] && single[instr.results[0].id] {
+            for p in Executable.linearPositions(instr, varies: varies) ?? [] {
+                let a = instr.args[p]
+                guard !single[a.id], !sums.contains(a) else { continue }
+                sums.append(a)
+                total += counts[a.id]
+            }
+        }
         arenaSize = max(1, total)
         arena = .allocate(capacity: arenaSize)
         arena.initialize(repeating: 0, count: arenaSize)
         slots = [Slot?](repeating: nil, count: program.types.count)
         var offset = 0
         for v in defined {
-            let copies = varies[v.id] ? self.batch : 1
+            let copies = single[v.id] ? 1 : self.batch
             if let a = alias[v.id] {
                 slots[v.id] = Slot(ptr: slots[a.root.id]!.ptr + a.offset, count: counts[v.id], copies: copies)
                 continue
             }
             slots[v.id] = Slot(ptr: arena + offset, count: counts[v.id], copies: copies)
             offset += counts[v.id] * copies
+        }
+        for a in sums {
+            particleSums[a] = Slot(ptr: arena + offset, count: counts[a.id], copies: 1)
+            offset += counts[a.id]
         }
         for i in program.inputs where !varying.contains(i.name) && !shared.contains(i.name) {
             guard let t = data[i.name] else { throw EngineError("no value given for '\(i.name)'") }
@@ -87,8 +114,8 @@ public final class Executable {
         // Data-only instructions run now; the rest on every evaluation.
         var once: [Step] = []
         for instr in program.body.instrs {
-            guard let step = try compile(instr) else { continue }
-            if instr.results.contains(where: { dynamic[$0.id] }) { steps.append(step) } else { once.append(step) }
+            let compiled = try compileSumming(instr)
+            if instr.results.contains(where: { dynamic[$0.id] }) { steps += compiled } else { once += compiled }
         }
         execute(once)
         if let failure { throw EngineError(failure) }
@@ -96,6 +123,7 @@ public final class Executable {
 
     deinit {
         arena.deallocate()
+        scratch.deallocate()
         for c in constants { c.deallocate() }
     }
 
@@ -120,6 +148,25 @@ public final class Executable {
     public func output(_ handle: Int, particle: Int = 0) -> UnsafeBufferPointer<Double> {
         let s = slots[program.body.yields[handle].id]!
         return UnsafeBufferPointer(start: s.base(particle), count: s.count)
+    }
+
+    /// An output named in `summed` at construction: its sum over the particles.
+    public func summedOutput(_ handle: Int) -> UnsafeBufferPointer<Double> {
+        let y = program.body.yields[handle]
+        let s = slots[y.id]!
+        precondition(summed.contains(handle), "'\(program.outputNames[handle])' was not asked for as a sum")
+        if s.copies == 1 && varies[y.id] { return UnsafeBufferPointer(start: s.ptr, count: s.count) }
+        // Not reducible: add the particles' copies here (or scale a value they share).
+        if scratch.count != s.count {
+            scratch.deallocate()
+            scratch = .allocate(capacity: s.count)
+        }
+        for i in 0..<s.count {
+            var t = 0.0
+            for k in 0..<batch { t += s.copies == 1 ? s.ptr[i] : s.base(k)[i] }
+            scratch[i] = t
+        }
+        return UnsafeBufferPointer(scratch)
     }
 
     /// The shape of an output: [] for a scalar, [n] for a vector, [rows, cols] for a matrix.
@@ -185,7 +232,7 @@ public final class Executable {
     ///   no other value sees. A gradient assembled by a chain of scatter-adds then costs
     ///   the segments, not a copy of the whole vector at every link.
     /// Block parameters (loop-carried values) are never aliased: the loop overwrites them.
-    private static func aliases(_ program: Program, dynamic: [Bool], varies: [Bool]) -> [Alias?] {
+    private static func aliases(_ program: Program, dynamic: [Bool], single: [Bool]) -> [Alias?] {
         var uses = [Int](repeating: 0, count: program.types.count)
         var definition: [Value: Instr] = [:]
         func count(_ b: Block) {
@@ -214,14 +261,14 @@ public final class Executable {
                     for r in instr.results where alias[r.id] == nil { exclusive[r.id] = true }
                 }
                 guard let x = instr.args.first, let r = instr.results.first,
-                      local.contains(x) || inputs.contains(x), varies[x.id] == varies[r.id] else { continue }
+                      local.contains(x) || inputs.contains(x), single[x.id] == single[r.id] else { continue }
                 let root = alias[x.id] ?? Alias(root: x, offset: 0)
                 switch instr.op {
                 case .reshape, .stopGradient:
                     alias[r.id] = root
                     exclusive[r.id] = exclusive[x.id] && uses[x.id] == 1
                 case .at:
-                    guard !varies[x.id], case .vector = program.types[x.id].shape,
+                    guard single[x.id], case .vector = program.types[x.id].shape,
                           let range = definition[instr.args[1]], range.op == .range,
                           let lo = constant(range.args[0]), lo >= 1 else { continue }
                     alias[r.id] = Alias(root: root.root, offset: root.offset + Int(lo) - 1)
@@ -235,6 +282,82 @@ public final class Executable {
         }
         assign(program.body)
         return alias
+    }
+
+    /// The values that can be computed as their sum over the particles: top-level values
+    /// whose every use is linear and leads only to summed outputs, and whose own operation
+    /// gives the sum of the results from the sums of its linear arguments (the others not
+    /// varying). Where the chain starts from per-particle values it is an outer product,
+    /// adj ⊗ x, whose sum over particles is one matrix-matrix product (the gradient of a
+    /// weight matrix summed over the batch). A linear argument that is not itself a sum
+    /// (it has other uses per particle) is summed over the particles where it is used; one
+    /// that does not vary must be a zero fill (a shared value would have to count S times).
+    static func reducible(_ program: Program, varies: [Bool], summed: Set<Int>) -> Set<Value> {
+        let instrs = program.body.instrs
+        var definition: [Value: Int] = [:]
+        var uses: [Value: [(instr: Int, position: Int)]] = [:]
+        var escapes = Set<Value>()
+        for (k, instr) in instrs.enumerated() {
+            for r in instr.results { definition[r] = k }
+            for (p, a) in instr.args.enumerated() { uses[a, default: []].append((k, p)) }
+            for region in instr.regions { escapes.formUnion(region.freeValues) }
+        }
+        for (k, y) in program.body.yields.enumerated() where !summed.contains(k) { escapes.insert(y) }
+        let outputs = Set(summed.map { program.body.yields[$0] })
+        func zero(_ v: Value) -> Bool {
+            guard let k = definition[v] else { return false }
+            switch instrs[k].op {
+            case .const(let x): return x == 0
+            case .fill: return zero(instrs[k].args[0])
+            default: return false
+            }
+        }
+        func linear(_ instr: Instr) -> [Int]? { linearPositions(instr, varies: varies) }
+        var candidates = Set(instrs.filter { linear($0) != nil && $0.results.count == 1 && varies[$0.results[0].id] }
+            .map { $0.results[0] })
+        var changed = true
+        while changed {
+            changed = false
+            for r in candidates {
+                let instr = instrs[definition[r]!]
+                let positions = linear(instr)!
+                let produces = instr.args.indices.allSatisfy { p in
+                    let a = instr.args[p]
+                    // A per-particle value in a linear position is summed first.
+                    if positions.contains(p) { return varies[a.id] || zero(a) }
+                    // Per-particle factors only in an outer product.
+                    return !varies[a.id] || (instr.op == .matmul && positions.isEmpty)
+                }
+                let consumed = !escapes.contains(r) && (outputs.contains(r) || !(uses[r] ?? []).isEmpty)
+                    && (uses[r] ?? []).allSatisfy { u in
+                        let user = instrs[u.instr]
+                        return user.results.count == 1 && candidates.contains(user.results[0])
+                            && linear(user)!.contains(u.position)
+                    }
+                if !produces || !consumed {
+                    candidates.remove(r)
+                    changed = true
+                }
+            }
+        }
+        return candidates
+    }
+
+    /// The argument positions in which an operation is linear, so that it gives the sum of
+    /// its results from the sums of those arguments; nil if it cannot. An outer product of
+    /// two per-particle values has none: it is summed as a whole.
+    static func linearPositions(_ instr: Instr, varies: [Bool]) -> [Int]? {
+        let v = instr.args.map { varies[$0.id] }
+        switch instr.op {
+        case .binary(.add), .binary(.sub), .concat: return [0, 1]
+        case .unary(.neg), .reshape, .stopGradient, .transpose, .sum: return [0]
+        case .binary(.mul): return v[0] && v[1] ? nil : [v[0] ? 0 : 1]
+        case .binary(.div): return v[1] ? nil : [0]
+        case .matmul: return v[0] && v[1] ? [] : [v[0] ? 0 : 1]
+        case .scatterAdd: return [0, 2]
+        case .scatterAdd2: return [0, 3]
+        default: return nil
+        }
     }
 
     private static func collect(_ b: Block, _ out: inout [Value]) {
@@ -278,10 +401,25 @@ public final class Executable {
         return s.evaluate { env[$0] }
     }
 
+    /// The steps of a top-level instruction: where it works on sums, first the sums over
+    /// the particles of its per-particle arguments (each value summed once).
+    private func compileSumming(_ instr: Instr) throws -> [Step] {
+        guard let r = instr.results.first, slot(r).copies == 1, varies[r.id] else { return try compile(instr).map { [$0] } ?? [] }
+        var steps: [Step] = []
+        var args = instr.args.map(slot)
+        for p in Executable.linearPositions(instr, varies: varies) ?? [] {
+            let a = instr.args[p]
+            guard let sum = particleSums[a] else { continue }
+            if summedSoFar.insert(a).inserted { steps.append(.particleSum(out: sum, a: slot(a))) }
+            args[p] = sum
+        }
+        return steps + (try compile(instr, args: args).map { [$0] } ?? [])
+    }
+
     /// The step of an instruction; nil for a view, which needs none.
-    private func compile(_ instr: Instr) throws -> Step? {
+    private func compile(_ instr: Instr, args: [Slot]? = nil) throws -> Step? {
         let out = instr.results.map(slot)
-        let a = instr.args.map(slot)
+        let a = args ?? instr.args.map(slot)
         if let r = instr.results.first, views[r.id] != nil, [.reshape, .stopGradient, .at].contains(instr.op) {
             return nil
         }
@@ -356,12 +494,12 @@ public final class Executable {
             let body = instr.regions[0]
             let loop = Loop(lo: a[0], hi: a[1], index: slot(body.params[0]), carried: body.params.dropFirst().map(slot),
                             inits: Array(a.dropFirst(2)), yields: body.yields.map(slot), results: out)
-            loop.body = try body.instrs.compactMap(compile)
+            loop.body = try body.instrs.compactMap { try compile($0) }
             return .loop(loop)
         case .cond:
             let cond = Cond(condition: a[0], results: out)
             for k in 0..<2 {
-                cond.branches[k] = try instr.regions[k].instrs.compactMap(compile)
+                cond.branches[k] = try instr.regions[k].instrs.compactMap { try compile($0) }
                 cond.yields[k] = instr.regions[k].yields.map(slot)
             }
             return .cond(cond)

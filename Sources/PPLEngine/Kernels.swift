@@ -354,6 +354,11 @@ extension Executable {
                     if add { o[r * cols + c] += e } else { o[r * cols + c] = e }
                 }
             }
+        case .particleSum(let out, let a):
+            out.ptr.update(from: a.ptr, count: out.count)
+            for s in 1..<Swift.max(1, a.copies) {
+                ppl_binary(Int32(PPL_ADD.rawValue), out.ptr, 0, a.base(s), 0, out.ptr, out.count)
+            }
         case .copy(let out, let a):
             if out.ptr == a.ptr { return }
             for s in 0..<out.copies { out.base(s).update(from: a.base(s), count: out.count) }
@@ -384,6 +389,20 @@ extension Executable {
     private func matmul(_ mm: MatMul) {
         let (out, a, b, m, k, n) = (mm.out, mm.a, mm.b, mm.m, mm.k, mm.n)
         let S = out.copies
+        if S == 1, a.copies > 1, b.copies > 1 {
+            // A sum over the particles of per-particle products (see `reducible`).
+            if k == 1 {
+                // Σ_s a_s b_sᵀ = Aᵀ B with A (S×m) and B (S×n): one GEMM.
+                cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(m), Int32(n), Int32(a.copies), 1,
+                            a.ptr, Int32(m), b.ptr, Int32(n), 0, out.ptr, Int32(n))
+            } else {
+                for s in 0..<a.copies {
+                    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(n), Int32(k), 1,
+                                a.base(s), Int32(k), b.base(s), Int32(n), s == 0 ? 0 : 1, out.ptr, Int32(n))
+                }
+            }
+            return
+        }
         if S > 1, a.copies == 1, b.copies > 1, n == 1 {
             // out (S×m) = B (S×k) · Aᵀ
             cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(S), Int32(m), Int32(k), 1,

@@ -28,6 +28,8 @@ enum Step {
     case set(out: Slot, x: Slot, index: Slot, v: Slot, row: Int, add: Bool, cache: IndexCache)
     case set2(out: Slot, x: Slot, i: Slot, j: Slot, v: Slot, rows: Int, cols: Int, outer: Bool, add: Bool)
     case copy(out: Slot, a: Slot)
+    /// out = Σ over the particles of a.
+    case particleSum(out: Slot, a: Slot)
     case loop(Loop)
     case cond(Cond)
 }

@@ -60,7 +60,7 @@ public final class Fitter {
         self.elbo = elbo
         self.settings = settings
         executable = try Executable(elbo.gradient, varying: ["eps"], shared: ["phi"], data: elbo.data(data),
-                                    batch: max(1, settings.samples))
+                                    batch: max(1, settings.samples), summed: ["grad.phi"])
     }
 
     public func run(from initial: [Double], progress: ((Int, Double) -> Void)? = nil,
@@ -92,14 +92,8 @@ public final class Fitter {
             var value = 0.0
             var finite = (try? executable.run()) != nil
             if finite {
-                gradient.withUnsafeMutableBufferPointer { sum in
-                    sum.update(repeating: 0)
-                    for k in 0..<s {
-                        value += executable.output(targetOutput, particle: k)[0]
-                        let g = executable.output(gradientOutput, particle: k)
-                        ppl_binary(Int32(PPL_ADD.rawValue), sum.baseAddress, 0, g.baseAddress, 0, sum.baseAddress, p)
-                    }
-                }
+                for k in 0..<s { value += executable.output(targetOutput, particle: k)[0] }
+                _ = gradient.withUnsafeMutableBufferPointer { $0.update(fromContentsOf: executable.summedOutput(gradientOutput)) }
                 value /= Double(s)
                 finite = value.isFinite && gradient.allSatisfy(\.isFinite)
             }

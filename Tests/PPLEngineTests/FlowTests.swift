@@ -126,4 +126,39 @@ final class FlowTests: XCTestCase {
         }
         XCTAssertEqual(flows, 6)
     }
+
+    /// The fit reads the gradient as a sum over the particles, which the engine computes
+    /// on sums (outer products become one matrix product): it must equal the sum of the
+    /// particles' own gradients, for every family.
+    func testGradientSummedOverParticlesEqualsTheSumOfParticleGradients() throws {
+        for f in GuideFamily.allCases {
+            guard let family = Families.make(f, options: GuideOptions(family: f, name: f.rawValue)) else { continue }
+            let d = 3, batch = 5
+            let model = try XCTUnwrap(Compilation.compile(file: .init(path: "t.ppl", text: """
+                param x: vector[3]
+                x[1] ~ normal(0, 1)
+                x[2] ~ normal(x[1] ^ 2, 0.5)
+                x[3] ~ normal(0, exp(x[1] / 2))
+                """)).model)
+            let density = UnconstrainedDensity(logDensity: model.logDensity).density
+            let elbo = try ELBO(density: density, family: family, dimension: d, stickingTheLanding: family.prefersStickingTheLanding)
+            let perParticle = try Executable(elbo.gradient, varying: ["eps"], shared: ["phi"], data: elbo.constants, batch: batch)
+            let summed = try Executable(elbo.gradient, varying: ["eps"], shared: ["phi"], data: elbo.constants, batch: batch,
+                                        summed: ["grad.phi"])
+            var rng = RNG(seed: 3)
+            let phi = family.initialParameters(d).map { $0 + 0.3 * rng.normal() }
+            let eps = (0..<(d * batch)).map { _ in rng.normal() }
+            for x in [perParticle, summed] {
+                _ = x.input("phi").update(fromContentsOf: phi)
+                _ = x.input("eps").update(fromContentsOf: eps)
+                try x.run()
+            }
+            let handle = summed.handle("grad.phi")
+            let total = Array(summed.summedOutput(handle))
+            for i in phi.indices {
+                let expected = (0..<batch).reduce(0) { $0 + perParticle.output(handle, particle: $1)[i] }
+                XCTAssertEqual(total[i], expected, accuracy: 1e-10 * max(1, abs(expected)), "\(f) grad.phi[\(i)]")
+            }
+        }
+    }
 }
