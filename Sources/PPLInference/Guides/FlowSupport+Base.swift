@@ -77,17 +77,30 @@ struct MADENetwork {
     }
 
     /// Solves for x one coordinate at a time in `order` (an IR loop of d passes): x starts
-    /// at zero, and coordinate order[t] becomes `value(position, shift, scale)` computed from
-    /// the network at x, whose coordinates before it in the order are already final.
+    /// at zero, and coordinate order[t] becomes `value(position, shift, scale)` from the
+    /// network's outputs for that coordinate at x, whose coordinates before it in the order
+    /// are already final. Setting one coordinate changes the first layer's pre-activation
+    /// by one column of its weights, so the loop carries it and updates it in O(width)
+    /// rather than recomputing the layer (Papamakarios et al. 2017 note the d passes;
+    /// this keeps each pass cheap): O(d · width) per layer with one hidden layer.
     func sequential(_ e: Emitter, _ phi: Value, d: Int, order: [Int], constants: [String: Value],
                     value: (Value, Value, Value) -> Value) -> Value {
-        let params = e.b.beginBlock(params: [.int, .vector(Size(d))])
-        let (step, x) = (params[0], params[1])
-        let (shift, scale) = apply(e, phi, x, constants)
-        let position = e.op(.at, e.b.append(.pack, order.map { e.int($0) }, type: IRType(.int, .rowVector(Size(d)))), step)
-        let block = e.b.endBlock(params: params, yields: [e.op(.set, x, position, value(position, shift, scale))])
-        return e.b.appendRegion(.loop, [e.int(1), e.int(d), e.zeros(.vector(Size(d)))], regions: [block],
-                                resultTypes: [.vector(Size(d))])[0]
+        let first = hidden[0]
+        let columns = e.transpose(first.matrix(e, phi, constants))
+        let deeper = hidden.dropFirst().map { ($0.matrix(e, phi, constants), e.segment(phi, $0.bias, $0.rows)) }
+        let heads = [shift, scale].map { ($0.matrix(e, phi, constants), e.segment(phi, $0.bias, d)) }
+        let positions = e.b.append(.pack, order.map { e.int($0) }, type: IRType(.int, .rowVector(Size(d))))
+        let params = e.b.beginBlock(params: [.int, .vector(Size(d)), .vector(Size(first.rows))])
+        let (step, x, pre) = (params[0], params[1], params[2])
+        let position = e.op(.at, positions, step)
+        var h = activation.apply(e, pre)
+        for (w, b) in deeper { h = activation.apply(e, e.add(e.matmul(w, h), b)) }
+        let outputs = heads.map { w, b in e.add(e.op(.dot, e.op(.at, w, position), h), e.op(.at, b, position)) }
+        let v = value(position, outputs[0], outputs[1])
+        let block = e.b.endBlock(params: params, yields: [e.op(.set, x, position, v),
+                                                          e.add(pre, e.mul(e.op(.at, columns, position), v))])
+        return e.b.appendRegion(.loop, [e.int(1), e.int(d), e.zeros(.vector(Size(d))), e.segment(phi, first.bias, first.rows)],
+                                regions: [block], resultTypes: [.vector(Size(d)), .vector(Size(first.rows))])[0]
     }
 
     static func constants(_ d: Int, widths: [Int], layer k: Int) -> [String: Tensor] {

@@ -79,8 +79,13 @@ struct DenseLayer {
     }
 
     func apply(_ e: Emitter, _ phi: Value, _ x: Value, _ constants: [String: Value]) -> Value {
-        var w = e.b.append(.reshape, [e.segment(phi, weights, rows * cols)], type: .matrix(Size(rows), Size(cols)))
-        if let mask, let m = constants[mask] { w = e.mul(w, m) }
-        return e.add(e.matmul(w, x), e.segment(phi, bias, rows))
+        e.add(e.matmul(matrix(e, phi, constants), x), e.segment(phi, bias, rows))
+    }
+
+    /// W ⊙ M as a rows × cols matrix.
+    func matrix(_ e: Emitter, _ phi: Value, _ constants: [String: Value]) -> Value {
+        let w = e.b.append(.reshape, [e.segment(phi, weights, rows * cols)], type: .matrix(Size(rows), Size(cols)))
+        if let mask, let m = constants[mask] { return e.mul(w, m) }
+        return w
     }
 }

@@ -43,7 +43,7 @@ public struct InverseAutoregressiveFlow: NormalizingFlow {
         for (k, net) in nets.enumerated().reversed() {
             let target = y
             y = net.sequential(e, phi, d: d, order: MADE.order(d, layer: k), constants: constants) { position, m, s in
-                e.div(e.sub(e.op(.at, target, position), e.op(.at, m, position)), e.un(.inv_logit, e.op(.at, s, position)))
+                e.div(e.sub(e.op(.at, target, position), m), e.un(.inv_logit, s))
             }
         }
         return base.inverse(e, phi, y, d)

@@ -28,7 +28,7 @@ public struct MaskedAutoregressiveFlow: NormalizingFlow {
         for (k, net) in nets.enumerated() {
             let u = z
             z = net.sequential(e, phi, d: d, order: MADE.order(d, layer: k), constants: constants) { position, mu, raw in
-                e.add(e.mul(e.op(.at, u, position), e.un(.exp, e.op(.at, logScale(e, raw), position))), e.op(.at, mu, position))
+                e.add(e.mul(e.op(.at, u, position), e.un(.exp, logScale(e, raw))), mu)
             }
             logq = e.sub(logq, e.sum(logScale(e, net.apply(e, phi, z, constants).scale)))
         }
