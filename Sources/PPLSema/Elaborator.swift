@@ -319,6 +319,12 @@ public final class Elaborator {
                 sink.error("guide key '\(key.rawValue)' is given twice", at: entry.key.span)
                 continue
             }
+            if key == .base, case .name(let b) = entry.value, !family.bases.map(\.rawValue).contains(b) {
+                let allowed = family.bases.map(\.rawValue)
+                sink.error("'base' of guide '\(g.name.name)' (\(family.rawValue)) must be one of " + allowed.joined(separator: ", "), at: entry.valueSpan,
+                           help: closest(to: b, in: allowed).map { "did you mean '\($0)'?" })
+                continue
+            }
             if !validGuideValue(key, entry.value) {
                 sink.error("'\(key.rawValue)' must be \(key.expected)", at: entry.valueSpan)
                 continue
@@ -341,7 +347,7 @@ public final class Elaborator {
             // `steps = 1e4` is an integer written as a real.
             return x >= 1 && x == x.rounded() && x < 1e12
         case (.activation, .name(let s)): return GuideKey.activations.contains(s)
-        case (.base, .name(let s)): return GuideFamily(rawValue: s).map { $0 != .hvi } ?? false
+        case (.base, .name): return true
         case (.lr, .int(let n)), (.step_size, .int(let n)): return n > 0
         case (.lr, .real(let x)), (.step_size, .real(let x)): return x > 0
         default: return false

@@ -6,13 +6,18 @@ public enum GuideFamily: String, CaseIterable, Sendable {
     public var keys: [GuideKey] {
         switch self {
         case .meanfield, .fullrank: return []
-        case .planar, .radial: return [.layers]
-        case .nice, .realnvp, .maf, .iaf: return [.layers, .hidden, .activation]
+        case .planar, .radial: return [.layers, .base]
+        case .nice, .realnvp, .maf, .iaf: return [.layers, .hidden, .activation, .base]
         case .hvi: return [.transitions, .leapfrog, .base, .step_size]
         }
     }
 
     public var allKeys: [GuideKey] { keys + GuideKey.fittingKeys }
+
+    /// The families a block of this family may name as its `base`: a flow bends a Gaussian.
+    public var bases: [GuideFamily] {
+        self == .hvi ? GuideFamily.allCases.filter { $0 != .hvi } : [.meanfield, .fullrank]
+    }
 }
 
 public enum GuideKey: String, CaseIterable, Sendable {
@@ -30,7 +35,7 @@ public enum GuideKey: String, CaseIterable, Sendable {
         case .seed: return "a non-negative integer"
         case .hidden: return "a list of positive integers, e.g. [32, 32]"
         case .activation: return "one of " + GuideKey.activations.joined(separator: ", ")
-        case .base: return "a guide family other than hvi, e.g. meanfield"
+        case .base: return "a guide family"
         case .step_size, .lr: return "a positive number"
         }
     }

@@ -19,10 +19,25 @@ final class FlowTests: XCTestCase {
                        body: Block(instrs: instrs, yields: [zero]), outputNames: ["target"], types: types)
     }
 
-    func testLogDensityOfEveryFamilyMatchesTheJacobianOfItsDrawMap() throws {
-        var checked: [GuideFamily] = []
+    /// Every family with its defaults, and every family that takes a base again on a
+    /// full-rank one.
+    static var variants: [(family: GuideFamily, label: String, guide: VariationalFamily)] {
+        var out: [(GuideFamily, String, VariationalFamily)] = []
         for f in GuideFamily.allCases {
             guard let family = Families.make(f, options: GuideOptions(family: f, name: f.rawValue)) else { continue }
+            out.append((f, f.rawValue, family))
+            if f.keys.contains(.base) {
+                var o = GuideOptions(family: f, name: f.rawValue)
+                o.keys[.base] = .name("fullrank")
+                out.append((f, f.rawValue + " on a full-rank base", Families.make(f, options: o)!))
+            }
+        }
+        return out
+    }
+
+    func testLogDensityOfEveryFamilyMatchesTheJacobianOfItsDrawMap() throws {
+        var checked: [GuideFamily] = []
+        for (f, label, family) in Self.variants {
             for d in [1, 3] {
                 let elbo = try ELBO(density: Self.emptyDensity(d), family: family, dimension: d, stickingTheLanding: false)
                 let e = try Executable(elbo.program, varying: ["eps"], shared: ["phi"], data: elbo.constants)
@@ -49,7 +64,7 @@ final class FlowTests: XCTestCase {
                         for i in 0..<d { jacobian[i][j] = (zu[i] - zd[i]) / (2 * h) }
                     }
                     let base = -0.5 * eps.reduce(0) { $0 + $1 * $1 } - 0.5 * Double(d) * log(2 * Double.pi)
-                    XCTAssertEqual(logq, base - logAbsDeterminant(jacobian), accuracy: 1e-5, "\(f) d=\(d)")
+                    XCTAssertEqual(logq, base - logAbsDeterminant(jacobian), accuracy: 1e-5, "\(label) d=\(d)")
                 }
             }
             checked.append(f)
@@ -60,9 +75,8 @@ final class FlowTests: XCTestCase {
     /// Where a family has an inverse, ε → z → ε is exact (to rounding) at parameters away
     /// from the identity; planar flows are the one family without one.
     func testInverseOfEveryFamilyRoundTrips() throws {
-        var withoutInverse: [GuideFamily] = []
-        for f in GuideFamily.allCases {
-            guard let family = Families.make(f, options: GuideOptions(family: f, name: f.rawValue)) else { continue }
+        var withoutInverse = Set<GuideFamily>()
+        for (f, label, family) in Self.variants {
             for d in [1, 3] {
                 let b = Builder()
                 let e = Emitter(b)
@@ -78,13 +92,13 @@ final class FlowTests: XCTestCase {
                 }
                 let z = family.sample(e, phi: phi, densityPhi: phi, eps: eps, d: d, constants: constants).z
                 guard let back = family.inverse(e, phi: phi, z: z, d: d, constants: constants) else {
-                    withoutInverse.append(f)
+                    withoutInverse.insert(f)
                     break
                 }
                 let (instrs, types) = b.finish()
                 let program = Program(name: "round_trip", inputs: inputs, body: Block(instrs: instrs, yields: [z, back]),
                                       outputNames: ["z", "back"], types: types)
-                XCTAssertEqual(Verifier.verify(program), [], "\(f)")
+                XCTAssertEqual(Verifier.verify(program), [], label)
                 let x = try Executable(program, varying: ["eps"], shared: ["phi"], data: family.constants(d))
                 var rng = RNG(seed: 5)
                 let start = family.initialParameters(d).map { $0 + 0.3 * rng.normal() }
@@ -93,7 +107,7 @@ final class FlowTests: XCTestCase {
                     let draw = (0..<d).map { _ in 2 * rng.normal() }
                     for i in 0..<d { x.input("eps")[i] = draw[i] }
                     try x.run()
-                    for i in 0..<d { XCTAssertEqual(x.output("back")[i], draw[i], accuracy: 1e-8, "\(f) d=\(d)") }
+                    for i in 0..<d { XCTAssertEqual(x.output("back")[i], draw[i], accuracy: 1e-8, "\(label) d=\(d)") }
                 }
             }
         }

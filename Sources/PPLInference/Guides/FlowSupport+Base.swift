@@ -1,25 +1,39 @@
 import Foundation
 import PPLEngine
 import PPLIR
+import PPLSema
 
-/// The base of every flow: z0 = μ + exp(ω) ⊙ ε, a learned diagonal Gaussian (a flow then
-/// only has to bend it), with log q0(z0) = log N(ε) - Σ ω.
-struct DiagonalBase {
-    let mean: Int, logScale: Int
+/// The base of every flow, a learned Gaussian that the flow then only has to bend:
+/// diagonal, z0 = μ + exp(ω) ⊙ ε (`base = meanfield`, the default), or full-rank,
+/// z0 = μ + L ε with L = diag(exp ω) C as in `FullRank` (`base = fullrank`), for posteriors
+/// whose correlations are mostly linear. log q0(z0) = log N(ε) - Σ ω either way.
+struct GaussianBase {
+    let mean: Int, scale: Int
+    let fullRank: Bool
 
-    init(_ layout: inout ParameterLayout, _ d: Int) {
+    init(_ layout: inout ParameterLayout, _ d: Int, options: GuideOptions) {
+        if case .name(let family)? = options.keys[.base] { fullRank = family == GuideFamily.fullrank.rawValue } else { fullRank = false }
         mean = layout.constant(d, 0)
-        logScale = layout.constant(d, log(0.1))
+        scale = fullRank ? layout.values(FullRank().initialParameters(d).suffix(d * d)) : layout.constant(d, log(0.1))
     }
 
     func apply(_ e: Emitter, _ phi: Value, _ eps: Value, _ d: Int) -> (z: Value, logq: Value) {
-        let omega = e.segment(phi, logScale, d)
-        let z = e.add(e.segment(phi, mean, d), e.mul(e.un(.exp, omega), eps))
+        let (l, omega) = factor(e, phi, d)
+        let z = e.add(e.segment(phi, mean, d), l.map { e.matmul($0, eps) } ?? e.mul(e.un(.exp, omega), eps))
         return (z, e.sub(e.standardNormalLogDensity(eps, d), e.sum(omega)))
     }
 
     func inverse(_ e: Emitter, _ phi: Value, _ z: Value, _ d: Int) -> Value {
-        e.mul(e.sub(z, e.segment(phi, mean, d)), e.un(.exp, e.neg(e.segment(phi, logScale, d))))
+        let (l, omega) = factor(e, phi, d)
+        let centred = e.sub(z, e.segment(phi, mean, d))
+        return l.map { e.op(.triSolveLower, $0, centred) } ?? e.mul(centred, e.un(.exp, e.neg(omega)))
+    }
+
+    /// L (nil for the diagonal base) and ω.
+    private func factor(_ e: Emitter, _ phi: Value, _ d: Int) -> (l: Value?, omega: Value) {
+        guard fullRank else { return (nil, e.segment(phi, scale, d)) }
+        let (l, omega) = FullRank.factor(e, phi, offset: scale, d)
+        return (l, omega)
     }
 }
 

@@ -19,6 +19,12 @@ struct ParameterLayout {
         return initial.count
     }
 
+    /// A segment holding `xs`; returns its offset.
+    mutating func values<C: Collection<Double>>(_ xs: C) -> Int {
+        defer { initial += xs }
+        return initial.count
+    }
+
     /// A segment of small normal draws (scale `scale`), seeded so fits are reproducible.
     mutating func random(_ n: Int, scale: Double) -> Int {
         defer { for _ in 0..<n { initial.append(scale * rng.normal()) } }

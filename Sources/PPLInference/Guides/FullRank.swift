@@ -21,8 +21,9 @@ public struct FullRank: VariationalFamily {
         return [Double](repeating: 0, count: d) + m
     }
 
-    private func factor(_ e: Emitter, _ phi: Value, _ d: Int) -> (l: Value, omega: Value) {
-        let m = e.b.append(.reshape, [e.segment(phi, d, d * d)], type: .matrix(Size(d), Size(d)))
+    /// L from the d×d block of φ starting at `offset`, and its log-diagonal ω.
+    static func factor(_ e: Emitter, _ phi: Value, offset: Int, _ d: Int) -> (l: Value, omega: Value) {
+        let m = e.b.append(.reshape, [e.segment(phi, offset, d * d)], type: .matrix(Size(d), Size(d)))
         let omega = e.op(.diagonal, m)
         let ones = e.fill(e.c(1), .vector(Size(d)))
         let unit = e.add(e.sub(e.op(.tril, m), e.op(.diagMatrix, omega)), e.op(.diagMatrix, ones))
@@ -30,14 +31,14 @@ public struct FullRank: VariationalFamily {
     }
 
     public func sample(_ e: Emitter, phi: Value, densityPhi: Value, eps: Value, d: Int, constants: [String: Value]) -> (z: Value, logq: Value) {
-        let (l, _) = factor(e, phi, d)
+        let (l, _) = FullRank.factor(e, phi, offset: d, d)
         let z = e.add(e.segment(phi, 0, d), e.matmul(l, eps))
-        let (ld, omega) = factor(e, densityPhi, d)
+        let (ld, omega) = FullRank.factor(e, densityPhi, offset: d, d)
         let r = e.op(.triSolveLower, ld, e.sub(z, e.segment(densityPhi, 0, d)))
         return (z, e.sub(e.standardNormalLogDensity(r, d), e.sum(omega)))
     }
 
     public func inverse(_ e: Emitter, phi: Value, z: Value, d: Int, constants: [String: Value]) -> Value? {
-        e.op(.triSolveLower, factor(e, phi, d).l, e.sub(z, e.segment(phi, 0, d)))
+        e.op(.triSolveLower, FullRank.factor(e, phi, offset: d, d).l, e.sub(z, e.segment(phi, 0, d)))
     }
 }

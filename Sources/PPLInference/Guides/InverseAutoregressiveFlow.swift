@@ -59,7 +59,10 @@ struct AutoregressiveLayers {
     /// Starting bias of the scale head: +3 for IAF's gate (σ ≈ 0.95), 0 for MAF's log-scale.
     let scaleBias: Double
 
+    let options: GuideOptions
+
     init(_ options: GuideOptions, scaleBias: Double) {
+        self.options = options
         layers = options.int(.layers, default: 2)
         widths = options.widths(default: [])
         activation = Activation(options, default: .leaky_relu)
@@ -68,9 +71,9 @@ struct AutoregressiveLayers {
 
     private func hidden(_ d: Int) -> [Int] { widths.isEmpty ? [max(16, 2 * d)] : widths }
 
-    func plan(_ d: Int) -> (ParameterLayout, DiagonalBase, [MADENetwork]) {
+    func plan(_ d: Int) -> (ParameterLayout, GaussianBase, [MADENetwork]) {
         var layout = ParameterLayout()
-        let base = DiagonalBase(&layout, d)
+        let base = GaussianBase(&layout, d, options: options)
         let nets = (0..<layers).map {
             MADENetwork(&layout, d: d, widths: hidden(d), layer: $0, activation: activation, scaleBias: scaleBias)
         }

@@ -11,12 +11,16 @@ public struct PlanarFlow: NormalizingFlow {
     public let family = GuideFamily.planar
     public let prefersStickingTheLanding = false
     let layers: Int
+    let options: GuideOptions
 
-    init(_ options: GuideOptions) { layers = options.int(.layers, default: 8) }
+    init(_ options: GuideOptions) {
+        layers = options.int(.layers, default: 8)
+        self.options = options
+    }
 
-    private func plan(_ d: Int) -> (ParameterLayout, DiagonalBase, [(w: Int, u: Int, b: Int)]) {
+    private func plan(_ d: Int) -> (ParameterLayout, GaussianBase, [(w: Int, u: Int, b: Int)]) {
         var layout = ParameterLayout()
-        let base = DiagonalBase(&layout, d)
+        let base = GaussianBase(&layout, d, options: options)
         let steps = (0..<layers).map { _ in
             (w: layout.random(d, scale: 0.1), u: layout.constant(d, 0), b: layout.constant(1, 0))
         }

@@ -10,12 +10,16 @@ public struct RadialFlow: NormalizingFlow {
     public let family = GuideFamily.radial
     public let prefersStickingTheLanding = false
     let layers: Int
+    let options: GuideOptions
 
-    init(_ options: GuideOptions) { layers = options.int(.layers, default: 8) }
+    init(_ options: GuideOptions) {
+        layers = options.int(.layers, default: 8)
+        self.options = options
+    }
 
-    private func plan(_ d: Int) -> (ParameterLayout, DiagonalBase, [(center: Int, a: Int, b: Int)]) {
+    private func plan(_ d: Int) -> (ParameterLayout, GaussianBase, [(center: Int, a: Int, b: Int)]) {
         var layout = ParameterLayout()
-        let base = DiagonalBase(&layout, d)
+        let base = GaussianBase(&layout, d, options: options)
         let steps = (0..<layers).map { _ in
             (center: layout.random(d, scale: 0.1), a: layout.constant(1, 0), b: layout.constant(1, 0))
         }

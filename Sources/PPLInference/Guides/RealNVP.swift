@@ -14,8 +14,10 @@ public struct RealNVP: NormalizingFlow {
     let widths: [Int]
     let activation: Activation
     let affine: Bool
+    let options: GuideOptions
 
     init(_ options: GuideOptions, affine: Bool = true) {
+        self.options = options
         layers = options.int(.layers, default: 4)
         widths = options.widths(default: [])
         activation = Activation(options, default: .leaky_relu)
@@ -28,9 +30,9 @@ public struct RealNVP: NormalizingFlow {
         let scale: DenseLayer?
     }
 
-    func plan(_ d: Int) -> (ParameterLayout, DiagonalBase, [Coupling], Int?) {
+    func plan(_ d: Int) -> (ParameterLayout, GaussianBase, [Coupling], Int?) {
         var layout = ParameterLayout()
-        let base = DiagonalBase(&layout, d)
+        let base = GaussianBase(&layout, d, options: options)
         let w = widths.isEmpty ? [max(16, 2 * d)] : widths
         var couplings: [Coupling] = []
         for _ in 0..<layers {
