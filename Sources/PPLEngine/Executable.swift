@@ -467,7 +467,7 @@ public final class Executable {
         case .diagonal: return .diagonal(out: out[0], a: a[0], n: dims(instr.args[0])[0])
         case .diagMatrix: return .diagMatrix(out: out[0], a: a[0], n: a[0].count)
         case .fill: return .fill(out: out[0], a: a[0])
-        case .pack: return .pack(out: out[0], items: a)
+        case .pack: return .pack(out: out[0], items: keep(SlotList(a)))
         case .range: return .range(out: out[0], lo: a[0])
         case .concat: return .concat(out: out[0], a: a[0], b: a[1])
         case .reshape, .stopGradient: return .copy(out: out[0], a: a[0])
@@ -475,7 +475,7 @@ public final class Executable {
             let row: Int
             if case .matrix = program.types[instr.args[0].id].shape { row = dims(instr.args[0])[1] } else { row = 1 }
             return .at(out: out[0], x: a[0], index: a[1], row: row,
-                       cache: IndexCache(what: name, constant: fixed(instr.args[1])))
+                       cache: keep(IndexCache(what: name, constant: fixed(instr.args[1]))))
         case .at2:
             let d = dims(instr.args[0])
             let outer = program.types[instr.args[1].id].shape != .scalar && program.types[instr.args[2].id].shape != .scalar
@@ -484,7 +484,7 @@ public final class Executable {
             let row: Int
             if case .matrix = program.types[instr.args[0].id].shape { row = dims(instr.args[0])[1] } else { row = 1 }
             return .set(out: out[0], x: a[0], index: a[1], v: a[2], row: row, add: instr.op == .scatterAdd,
-                        cache: IndexCache(what: "the assigned value", constant: fixed(instr.args[1])))
+                        cache: keep(IndexCache(what: "the assigned value", constant: fixed(instr.args[1]))))
         case .set2, .scatterAdd2:
             let d = dims(instr.args[0])
             let outer = program.types[instr.args[1].id].shape != .scalar && program.types[instr.args[2].id].shape != .scalar
@@ -495,15 +495,23 @@ public final class Executable {
             let loop = Loop(lo: a[0], hi: a[1], index: slot(body.params[0]), carried: body.params.dropFirst().map(slot),
                             inits: Array(a.dropFirst(2)), yields: body.yields.map(slot), results: out)
             loop.body = try body.instrs.compactMap { try compile($0) }
-            return .loop(loop)
+            return .loop(keep(loop))
         case .cond:
             let cond = Cond(condition: a[0], results: out)
             for k in 0..<2 {
                 cond.branches[k] = try instr.regions[k].instrs.compactMap { try compile($0) }
                 cond.yields[k] = instr.regions[k].yields.map(slot)
             }
-            return .cond(cond)
+            return .cond(keep(cond))
         }
+    }
+
+    /// The objects steps refer to unmanaged, kept alive as long as the executable.
+    private var objects: [AnyObject] = []
+
+    private func keep<T: AnyObject>(_ object: T) -> Unmanaged<T> {
+        objects.append(object)
+        return .passUnretained(object)
     }
 
     /// Constants live in a small side table that is never freed before the executable.

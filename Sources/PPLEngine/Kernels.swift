@@ -5,7 +5,10 @@ import PPLIR
 
 extension Executable {
     func execute(_ steps: [Step]) {
-        for step in steps { execute(step) }
+        // By index into the buffer: a for-in loop would copy every step out of the array.
+        steps.withUnsafeBufferPointer { buffer in
+            for i in buffer.indices { execute(buffer[i]) }
+        }
     }
 
     static func arithmeticCode(_ f: BinaryFn) -> Int32? {
@@ -92,18 +95,17 @@ extension Executable {
 
     /// The checked 0-based indices of an index value that does not vary, computed once;
     /// nil for indices that vary or are out of range (checked element by element then).
-    private func indices(_ index: Slot, _ n: Int, _ cache: IndexCache) -> [Int]? {
+    private func indices(_ index: Slot, _ n: Int, _ cache: IndexCache) -> UnsafeBufferPointer<Int>? {
         guard cache.constant else { return nil }
-        if let ints = cache.indices { return ints }
-        var ints: [Int] = []
-        ints.reserveCapacity(index.count)
+        if let ints = cache.indices { return UnsafeBufferPointer(ints) }
         for k in 0..<index.count {
             let v = index.ptr[k]
             guard v >= 1, v <= Double(n), v == v.rounded() else { return nil }
-            ints.append(Int(v) - 1)
         }
+        let ints = UnsafeMutableBufferPointer<Int>.allocate(capacity: index.count)
+        for k in 0..<index.count { ints[k] = Int(index.ptr[k]) - 1 }
         cache.indices = ints
-        return ints
+        return UnsafeBufferPointer(ints)
     }
 
     // MARK: - Steps
@@ -258,7 +260,8 @@ extension Executable {
             }
         case .fill(let out, let a):
             for s in 0..<out.copies { out.base(s).update(repeating: a.base(s)[0], count: out.count) }
-        case .pack(let out, let items):
+        case .pack(let out, let list):
+            let items = list.takeUnretainedValue().slots
             for s in 0..<out.copies {
                 let o = out.base(s)
                 for (i, item) in items.enumerated() { o[i] = item.base(s)[0] }
@@ -271,17 +274,16 @@ extension Executable {
                 out.base(s).update(from: a.base(s), count: a.count)
                 (out.base(s) + a.count).update(from: b.base(s), count: b.count)
             }
-        case .at(let out, let x, let index, let row, let cache):
+        case .at(let out, let x, let index, let row, let cacheReference):
+            let cache = cacheReference.takeUnretainedValue()
             let n = x.count / max(1, row)
-            if let ints = indices(index, n, cache) {
-                ints.withUnsafeBufferPointer { ii in
-                    for s in 0..<out.copies {
-                        let o = out.base(s), src = x.base(s)
-                        if row == 1 {
-                            ppl_gather(src, ii.baseAddress!, o, ii.count)
-                        } else {
-                            for k in 0..<ii.count { (o + k * row).update(from: src + ii[k] * row, count: row) }
-                        }
+            if let ii = indices(index, n, cache) {
+                for s in 0..<out.copies {
+                    let o = out.base(s), src = x.base(s)
+                    if row == 1 {
+                        ppl_gather(src, ii.baseAddress!, o, ii.count)
+                    } else {
+                        for k in 0..<ii.count { (o + k * row).update(from: src + ii[k] * row, count: row) }
                     }
                 }
             } else {
@@ -316,16 +318,15 @@ extension Executable {
                     }
                 }
             }
-        case .set(let out, let x, let index, let v, let row, let add, let cache):
+        case .set(let out, let x, let index, let v, let row, let add, let cacheReference):
+            let cache = cacheReference.takeUnretainedValue()
             let n = x.count / max(1, row)
             let ints = indices(index, n, cache)
             for s in 0..<out.copies {
                 let o = out.base(s), val = v.base(s), idx = index.base(s)
                 if o != x.base(s) { o.update(from: x.base(s), count: x.count) }
                 if row == 1, let ints, v.count == index.count || v.count == 1 {
-                    ints.withUnsafeBufferPointer {
-                        ppl_scatter(o, $0.baseAddress!, val, v.count == 1 ? 1 : 0, add ? 0 : 1, $0.count)
-                    }
+                    ppl_scatter(o, ints.baseAddress!, val, v.count == 1 ? 1 : 0, add ? 0 : 1, ints.count)
                     continue
                 }
                 for k in 0..<index.count {
@@ -362,7 +363,8 @@ extension Executable {
         case .copy(let out, let a):
             if out.ptr == a.ptr { return }
             for s in 0..<out.copies { out.base(s).update(from: a.base(s), count: out.count) }
-        case .loop(let loop):
+        case .loop(let reference):
+            let loop = reference.takeUnretainedValue()
             for (p, i) in zip(loop.carried, loop.inits) { copy(i, into: p) }
             let lo = Int(loop.lo.ptr[0]), hi = Int(loop.hi.ptr[0])
             if lo <= hi {
@@ -373,7 +375,8 @@ extension Executable {
                 }
             }
             for (r, p) in zip(loop.results, loop.carried) { copy(p, into: r) }
-        case .cond(let cond):
+        case .cond(let reference):
+            let cond = reference.takeUnretainedValue()
             let k = cond.condition.ptr[0] != 0 ? 0 : 1
             execute(cond.branches[k])
             for (r, y) in zip(cond.results, cond.yields[k]) { copy(y, into: r) }

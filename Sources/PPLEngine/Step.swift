@@ -1,6 +1,8 @@
 import PPLIR
 
-/// One compiled instruction with its buffers resolved.
+/// One compiled instruction with its buffers resolved. Steps are plain values, so walking
+/// them costs no reference counting: the few objects some carry (loop bodies, index
+/// caches) are kept alive by the executable and referenced unmanaged.
 enum Step {
     case unary(UnaryFn, out: Slot, a: Slot)
     case polygamma(Int, out: Slot, a: Slot)
@@ -19,19 +21,24 @@ enum Step {
     case diagonal(out: Slot, a: Slot, n: Int)
     case diagMatrix(out: Slot, a: Slot, n: Int)
     case fill(out: Slot, a: Slot)
-    case pack(out: Slot, items: [Slot])
+    case pack(out: Slot, items: Unmanaged<SlotList>)
     case range(out: Slot, lo: Slot)
     case concat(out: Slot, a: Slot, b: Slot)
     /// Gather elements (row length 1) or rows of a matrix.
-    case at(out: Slot, x: Slot, index: Slot, row: Int, cache: IndexCache)
+    case at(out: Slot, x: Slot, index: Slot, row: Int, cache: Unmanaged<IndexCache>)
     case at2(out: Slot, x: Slot, i: Slot, j: Slot, rows: Int, cols: Int, outer: Bool)
-    case set(out: Slot, x: Slot, index: Slot, v: Slot, row: Int, add: Bool, cache: IndexCache)
+    case set(out: Slot, x: Slot, index: Slot, v: Slot, row: Int, add: Bool, cache: Unmanaged<IndexCache>)
     case set2(out: Slot, x: Slot, i: Slot, j: Slot, v: Slot, rows: Int, cols: Int, outer: Bool, add: Bool)
     case copy(out: Slot, a: Slot)
     /// out = Σ over the particles of a.
     case particleSum(out: Slot, a: Slot)
-    case loop(Loop)
-    case cond(Cond)
+    case loop(Unmanaged<Loop>)
+    case cond(Unmanaged<Cond>)
+}
+
+final class SlotList {
+    let slots: [Slot]
+    init(_ slots: [Slot]) { self.slots = slots }
 }
 
 /// A matrix product, with the shapes of one particle: (m×k)·(k×n), where a vector operand
@@ -77,9 +84,10 @@ final class Cond {
 final class IndexCache {
     let what: String
     let constant: Bool
-    var indices: [Int]?
+    var indices: UnsafeMutableBufferPointer<Int>?
     init(what: String, constant: Bool) {
         self.what = what
         self.constant = constant
     }
+    deinit { indices?.deallocate() }
 }
