@@ -35,7 +35,8 @@ public enum ElboPlot {
             let label = row == 0 ? pad(labels[0]) : row == height - 1 ? pad(labels[1]) : String(repeating: " ", count: gutter)
             let floor = (height - 1 - row) * 8
             out += label + (row == 0 || row == height - 1 ? " ┤" : " │")
-            out += String(levels.map { eighths[min(8, max(0, $0 - floor))] }) + "\n"
+            let bars = String(levels.map { eighths[min(8, max(0, $0 - floor))] })
+            out += String(bars.reversed().drop { $0 == " " }.reversed()) + "\n"
         }
         out += String(repeating: " ", count: gutter) + " └" + String(repeating: "─", count: columns) + "\n"
         let first = "1", last = String(values.count)

@@ -80,7 +80,12 @@ public struct ModelEditor {
         var attempts: [([UInt8], Int)] = []
         if let old = existing {
             attempts.append((Array(bytes[..<old.start]) + new + Array(bytes[old.end...]), old.start))
-            let without = Array(bytes[..<old.start]) + Array(bytes[old.end...])
+            // Moving it takes its line with it.
+            var end = old.end
+            if old.start == 0 || bytes[old.start - 1] == UInt8(ascii: "\n"), end < bytes.count, bytes[end] == UInt8(ascii: "\n") {
+                end += 1
+            }
+            let without = Array(bytes[..<old.start]) + Array(bytes[end...])
             attempts.append(ModelEditor.appending(new, to: without))
         } else {
             attempts.append(ModelEditor.appending(new, to: bytes))

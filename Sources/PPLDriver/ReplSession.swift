@@ -401,6 +401,7 @@ public final class ReplSession {
                        dataPath: dataPath, version: version)
         fitted = f
         say(FitReports.header(session, result, model: editor.path) + diagnostics(f))
+        if result.interrupted { say("interrupted: the guide keeps the state it reached; ':fit' goes on from there") }
         if result.failure != nil || !result.elbo.isFinite, status == 0 { status = 70 }
     }
 
