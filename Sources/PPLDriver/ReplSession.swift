@@ -28,18 +28,17 @@ public final class ReplSession {
         }
     }
 
-    public private(set) var editor = ModelEditor()
-    public private(set) var dataPath: String?
+    public internal(set) var editor = ModelEditor()
+    public internal(set) var dataPath: String?
     /// A guide block or a family; nil: the model's first guide block, else meanfield.
-    public private(set) var guide: String?
-    public private(set) var settings = ReplSettings()
-    private var fitted: Fitted?
-    /// Bumped by every change of the model or the data, so a fit knows it is out of date.
-    private var version = 0
-    private var cachedRuntime: (version: Int, runtime: ModelRuntime)?
+    public internal(set) var guide: String?
+    public internal(set) var settings = ReplSettings()
+    var fitted: Fitted?
+    /// The model with its data, kept while neither changes.
+    private var cachedRuntime: (text: String, data: String?, runtime: ModelRuntime)?
     /// What a script exits with: 0, or the status of the first command that failed
     /// (65 a user error, 70 a failed computation).
-    public private(set) var status: Int32 = 0
+    public internal(set) var status: Int32 = 0
     let console: Console
 
     public init(console: Console) {
@@ -58,7 +57,6 @@ public final class ReplSession {
         /// The model and data it was fitted to.
         let editor: ModelEditor
         let dataPath: String?
-        let version: Int
     }
 
     struct Failure: Error {
@@ -146,22 +144,22 @@ public final class ReplSession {
         console.color ? "\u{1B}[1;31m\(s)\u{1B}[0m" : s
     }
 
-    private func say(_ text: String) {
+    func say(_ text: String) {
         console.output(text.hasSuffix("\n") ? text : text + "\n")
     }
 
     /// A leading `~/` is the home folder.
-    private func path(_ p: String) -> String {
+    func path(_ p: String) -> String {
         (p as NSString).expandingTildeInPath
     }
 
     /// Runs `body`; if it throws, the session is as it was.
-    private func atomically(_ body: () throws -> Void) throws {
-        let saved = (editor, dataPath, guide, fitted, version)
+    func atomically(_ body: () throws -> Void) throws {
+        let saved = (editor, dataPath, guide, fitted)
         do {
             try body()
         } catch {
-            (editor, dataPath, guide, fitted, version) = saved
+            (editor, dataPath, guide, fitted) = saved
             throw error
         }
     }
@@ -213,7 +211,6 @@ public final class ReplSession {
             guide = nil
             settings = ReplSettings()
             fitted = nil
-            version += 1
             say("reset: no model, no data, the default guide and settings")
         case .help:
             try help(arguments)
@@ -244,7 +241,6 @@ public final class ReplSession {
             dataPath = nil
             guide = nil
             fitted = nil
-            version += 1
             var message = "loaded \(file)"
             if let d = data.map(path) ?? defaultDataPath(path(file)) {
                 dataPath = d
@@ -258,7 +254,6 @@ public final class ReplSession {
     private func useData(_ file: String) throws {
         try atomically {
             dataPath = file
-            version += 1
             guard editor.model != nil else {
                 say("data: \(file) (read when a model is loaded)")
                 return
@@ -268,7 +263,7 @@ public final class ReplSession {
         }
     }
 
-    /// `3 params, 5 unconstrained dimensions; guide 'mf' (meanfield)`.
+    /// `3 params, 5 unconstrained dimensions; guide mf = meanfield`.
     private func describeModel(_ rt: ModelRuntime?) -> String {
         guard let model = editor.model else { return "no model" }
         var s = "\(model.params.count) param\(model.params.count == 1 ? "" : "s")"
@@ -278,16 +273,16 @@ public final class ReplSession {
         return s
     }
 
-    /// The model with its data, computed once per version.
-    private func runtime() throws -> ModelRuntime {
-        if let c = cachedRuntime, c.version == version { return c.runtime }
+    /// The model with its data.
+    func runtime() throws -> ModelRuntime {
+        if let c = cachedRuntime, c.text == editor.text, c.data == dataPath { return c.runtime }
         guard let model = editor.model else { throw Failure(ReplSession.noModel) }
         if dataPath == nil, !model.data.isEmpty {
             throw Failure("the model needs data (\(model.data.map(\.name).joined(separator: ", "))): ':data FILE'")
         }
         let values = try dataPath.map { try DataLoader.load(path: $0, model: model) } ?? [:]
         let rt = try ModelRuntime(model: model, data: values, dataFile: dataPath ?? "the data")
-        cachedRuntime = (version, rt)
+        cachedRuntime = (editor.text, dataPath, rt)
         return rt
     }
 
@@ -298,9 +293,41 @@ public final class ReplSession {
         return o.name + " = " + o.family.rawValue + (keys.isEmpty ? "" : " { " + keys.joined(separator: ", ") + " }")
     }
 
-    private func current() throws -> Fitted {
+    func current() throws -> Fitted {
         guard let f = fitted else { throw Failure("nothing fitted yet: ':fit' first") }
         return f
+    }
+
+    private func ir(_ arguments: String) throws {
+        guard let model = editor.model else { throw Failure(ReplSession.noModel) }
+        switch arguments {
+        case "":
+            say(Reports.ir(model))
+        case "--grad":
+            let programs = DerivedPrograms(model: model)
+            do {
+                say(Printer.print(programs.unconstrained.density) + "\n" + Printer.print(try programs.gradient()))
+            } catch {
+                throw Failure("\(error)", code: 70)
+            }
+        default:
+            var s = "':ir' takes only --grad, not '\(arguments)'"
+            if let near = closest(to: arguments, in: ["--grad"]) { s += "; did you mean '\(near)'?" }
+            throw Failure(s)
+        }
+    }
+
+    private func set(_ arguments: String) throws {
+        let parts = arguments.split(separator: " ", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+        switch parts.count {
+        case 0:
+            say(settings.listing)
+        case 1:
+            say("\(parts[0]) = \(settings.value(try ReplSettings.key(parts[0])))")
+        default:
+            try settings.set(parts[0], parts[1])
+            say("\(parts[0]) = \(settings.value(try ReplSettings.key(parts[0])))")
+        }
     }
 
     // MARK: - Model text and guides
@@ -310,7 +337,6 @@ public final class ReplSession {
         let changes = try e.apply(input)
         guard !changes.isEmpty else { return }
         editor = e
-        version += 1
         func line(_ s: String) -> String {
             let lines = s.split(separator: "\n", omittingEmptySubsequences: false)
             return lines.count > 1 ? lines[0] + " …" : s
@@ -356,170 +382,6 @@ public final class ReplSession {
             var s = "guide: " + ReplSession.identity(options)
             if let f = fitted, f.identity != ReplSession.identity(options) { s += "; the next ':fit' starts it afresh" }
             say(s)
-        }
-    }
-
-    // MARK: - Fitting
-
-    private func fit(_ arguments: String) throws {
-        var steps: Int?
-        if !arguments.isEmpty {
-            guard let n = Int(arguments), n > 0 else {
-                throw Failure("':fit' takes a positive number of steps, not '\(arguments)'")
-            }
-            steps = n
-        }
-        let rt = try runtime()
-        let session = try FitSession(runtime: rt, guide: guide, overrides: settings.overrides(steps: steps))
-        let identity = ReplSession.identity(session.options)
-        var initial: [Double]?
-        var trace: [Double] = [], before = 0
-        if let f = fitted {
-            if f.identity != identity {
-                say("new guide \(identity): starting afresh")
-            } else if f.phi.count != session.elbo.parameterCount {
-                say("the unconstrained dimension changed (\(f.session.runtime.dimension) → \(rt.dimension)): the guide starts afresh")
-            } else {
-                initial = f.phi
-                trace = f.trace
-                before = f.steps
-                say("continuing from the guide's state" + (before > 0 ? " after \(before) steps" : ""))
-            }
-        }
-        let display = console.fitStarted()
-        let result: FitResult
-        do {
-            result = try session.fit(initial: initial, progress: display.progress, interrupted: console.interrupted)
-            display.finished()
-        } catch {
-            display.finished()
-            throw Failure("\(error)", code: 70)
-        }
-        let draws = try sample(session, result.phi, settings.draws)
-        let f = Fitted(session: session, identity: identity, phi: result.phi, trace: trace + result.trace,
-                       steps: before + result.steps, last: result, draws: draws, editor: editor,
-                       dataPath: dataPath, version: version)
-        fitted = f
-        say(FitReports.header(session, result, model: editor.path) + diagnostics(f))
-        if result.interrupted { say("interrupted: the guide keeps the state it reached; ':fit' goes on from there") }
-        if result.failure != nil || !result.elbo.isFinite, status == 0 { status = 70 }
-    }
-
-    private func sample(_ session: FitSession, _ phi: [Double], _ count: Int) throws -> PosteriorDraws {
-        do {
-            return try session.sample(count, phi: phi)
-        } catch {
-            throw Failure("\(error)", code: 70)
-        }
-    }
-
-    /// k̂ and log p(data) from the draws kept with the fit.
-    private func diagnostics(_ f: Fitted) -> String {
-        f.session.khat = ParetoSmoothing.khat(f.draws.logWeights)
-        f.session.logEvidence = ParetoSmoothing.logEvidence(f.draws.logWeights)
-        return FitReports.diagnostics(f.session, draws: f.draws.rows.count)
-    }
-
-    private func summary() throws {
-        let f = try current()
-        var s = "guide \(f.identity)"
-        if let r = f.last {
-            s += ", \(f.steps) steps; ELBO \(FitReports.number(r.elbo))"
-        } else {
-            s += " (restored)"
-        }
-        s += "\n"
-        if f.version != version { s += "note: the model or its data changed since this fit; ':fit' to refit\n" }
-        say(s + "\n" + FitReports.table(f.draws) + "\n" + diagnostics(f))
-    }
-
-    private func writeDraws(_ arguments: String) throws {
-        let parts = arguments.split(separator: " ", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
-        guard parts.count == 2, let n = Int(parts[0]) else {
-            throw Failure("':draws' needs a count and a file: \(ReplCommand.draws.usage)")
-        }
-        guard n >= 10 else { throw Failure("':draws' needs at least 10 draws, not \(n)") }
-        let f = try current()
-        let d = try sample(f.session, f.phi, n)
-        let file = path(parts[1])
-        try FitReports.write(FitReports.csv(d), to: file)
-        say("wrote \(d.rows.count) draws (\(d.names.count) columns) to \(file)")
-    }
-
-    private func ir(_ arguments: String) throws {
-        guard let model = editor.model else { throw Failure(ReplSession.noModel) }
-        switch arguments {
-        case "":
-            say(Reports.ir(model))
-        case "--grad":
-            let programs = DerivedPrograms(model: model)
-            do {
-                say(Printer.print(programs.unconstrained.density) + "\n" + Printer.print(try programs.gradient()))
-            } catch {
-                throw Failure("\(error)", code: 70)
-            }
-        default:
-            var s = "':ir' takes only --grad, not '\(arguments)'"
-            if let near = closest(to: arguments, in: ["--grad"]) { s += "; did you mean '\(near)'?" }
-            throw Failure(s)
-        }
-    }
-
-    private func set(_ arguments: String) throws {
-        let parts = arguments.split(separator: " ", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
-        switch parts.count {
-        case 0:
-            say(settings.listing)
-        case 1:
-            say("\(parts[0]) = \(settings.value(try ReplSettings.key(parts[0])))")
-        default:
-            try settings.set(parts[0], parts[1])
-            say("\(parts[0]) = \(settings.value(try ReplSettings.key(parts[0])))")
-        }
-    }
-
-    // MARK: - Saved fits
-
-    /// Saves the fit; a model edited in the session (or typed in it) is written beside the
-    /// saved fit as `FILE.ppl`, so the saved fit can be restored or sampled later.
-    private func save(_ file: String) throws {
-        let f = try current()
-        var model = f.editor.file ?? ""
-        var note = ""
-        if f.editor.file == nil || f.editor.edited {
-            model = (file.hasSuffix(".json") ? String(file.dropLast(5)) : file) + ".ppl"
-            try FitReports.write(f.editor.text, to: model)
-            note = " (and the model as edited in this session to \(model))"
-        }
-        var r = f.last ?? FitResult(phi: f.phi)
-        r.phi = f.phi
-        r.trace = f.trace
-        r.steps = f.steps
-        try FitReports.write(FitReports.savedFit(f.session, r, model: model, data: f.dataPath), to: file)
-        say("saved the fit to \(file)\(note)")
-    }
-
-    private func restore(_ file: String) throws {
-        let saved = try FitReports.readSaved(file)
-        let loaded = try ModelEditor.load(saved.model)
-        try atomically {
-            editor = loaded
-            dataPath = saved.data
-            guide = saved.guide
-            version += 1
-            let rt = try runtime()
-            let session = try FitSession(runtime: rt, guide: guide, overrides: settings.overrides(steps: nil))
-            guard saved.family == session.family.family.rawValue, saved.phi.count == session.elbo.parameterCount else {
-                throw Failure("'\(file)' holds a \(saved.family) guide of dimension \(saved.dimension), which does not match "
-                              + "'\(saved.model)' any more (the model or its data changed)")
-            }
-            let draws = try sample(session, saved.phi, settings.draws)
-            let f = Fitted(session: session, identity: ReplSession.identity(session.options), phi: saved.phi,
-                           trace: [], steps: 0, last: nil, draws: draws, editor: editor, dataPath: dataPath,
-                           version: version)
-            fitted = f
-            say("restored \(file): \(saved.model)" + (saved.data.map { " with data \($0)" } ?? "")
-                + ", guide \(f.identity), \(rt.dimension) unconstrained dimension\(rt.dimension == 1 ? "" : "s"); ':fit' continues from it")
         }
     }
 }

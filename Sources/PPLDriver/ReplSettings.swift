@@ -58,8 +58,8 @@ public struct ReplSettings {
             guard unset || UInt64(value) != nil else { throw bad("a non-negative integer") }
             seed = UInt64(value)
         case .draws:
-            guard let n = Int(value), n >= 10 else { throw bad("an integer of at least 10") }
-            draws = n
+            guard unset || Int(value).map({ $0 >= 10 }) == true else { throw bad("an integer of at least 10") }
+            draws = Int(value) ?? ReplSettings().draws
         case .stl:
             switch value {
             case "on", "true": stickingTheLanding = true

@@ -35,10 +35,12 @@ struct Repl: ParsableCommand {
             interrupted: { interruptRequested != 0 },
             color: Terminal.stderrColor)
         let session = ReplSession(console: console)
-        session.open(model: file, data: data)
         if isatty(0) == 1 {
+            Terminal.error("ppl repl: ':help' lists the commands; Ctrl-D or ':quit' leaves\n")
+            session.open(model: file, data: data)
             interact(session)
         } else {
+            session.open(model: file, data: data)
             script(session)
             if session.status != 0 { throw ExitCode(session.status) }
         }
@@ -52,7 +54,6 @@ struct Repl: ParsableCommand {
 
     private func interact(_ session: ReplSession) {
         let editor = LineEditor(historyFile: Repl.historyFile) { session.completions(for: $0, after: $1) }
-        Terminal.error("ppl repl: ':help' lists the commands; Ctrl-D or ':quit' leaves\n")
         var pending = ""
         while true {
             interruptRequested = 0
