@@ -12,22 +12,30 @@ extension ReplSession {
             steps = n
         }
         let rt = try runtime()
-        let session = try FitSession(runtime: rt, guide: guide, overrides: settings.overrides(steps: steps))
-        let identity = ReplSession.identity(session.options)
+        let options: GuideOptions
+        switch GuideOptions.select(guide, from: rt.model.guides) {
+        case .success(let o): options = o
+        case .failure(let e): throw Failure(e.description)
+        }
+        let identity = ReplSession.identity(options)
+        var overrides = settings.overrides(steps: steps)
         var initial: [Double]?
         var trace: [Double] = [], before = 0
         if let f = fitted {
             if f.identity != identity {
                 say("new guide \(identity): starting afresh")
-            } else if f.phi.count != session.elbo.parameterCount {
+            } else if f.session.runtime.dimension != rt.dimension {
                 say("the unconstrained dimension changed (\(f.session.runtime.dimension) → \(rt.dimension)): the guide starts afresh")
             } else {
                 initial = f.phi
                 trace = f.trace
                 before = f.steps
+                // Fresh noise for the steps that follow, not those the guide has already seen.
+                overrides.seed = (overrides.seed ?? options.seed ?? FitSettings().seed) &+ UInt64(before)
                 say("continuing from the guide's state" + (before > 0 ? " after \(before) steps" : ""))
             }
         }
+        let session = try FitSession(runtime: rt, guide: guide, overrides: overrides)
         let display = console.fitStarted()
         let result: FitResult
         do {
