@@ -28,11 +28,11 @@ public final class ReplSession {
         }
     }
 
-    public internal(set) var editor = ModelEditor()
-    public internal(set) var dataPath: String?
+    var editor = ModelEditor()
+    var dataPath: String?
     /// A guide block or a family; nil: the model's first guide block, else meanfield.
-    public internal(set) var guide: String?
-    public internal(set) var settings = ReplSettings()
+    var guide: String?
+    var settings = ReplSettings()
     var fitted: Fitted?
     /// The model with its data, kept while neither changes.
     private var cachedRuntime: (text: String, data: String?, runtime: ModelRuntime)?
@@ -336,6 +336,7 @@ public final class ReplSession {
         var e = editor
         let changes = try e.apply(input)
         guard !changes.isEmpty else { return }
+        let guidesBefore = Set(editor.model?.guides.map { ReplSession.identity(GuideOptions($0)) } ?? [])
         editor = e
         func line(_ s: String) -> String {
             let lines = s.split(separator: "\n", omittingEmptySubsequences: false)
@@ -346,6 +347,12 @@ public final class ReplSession {
             case .added(let s): say("added: \(line(s))")
             case .replaced(let old, let new): say("replaced: \(line(old))  →  \(line(new))")
             }
+        }
+        // A guide block typed in is fitted only once chosen; say how, unless it is the guide already.
+        let chosen = GuideOptions.select(guide, from: e.model?.guides ?? []).map(\.name)
+        for g in e.model?.guides ?? [] where !guidesBefore.contains(ReplSession.identity(GuideOptions(g))) {
+            if case .success(let name) = chosen, name == g.name { continue }
+            say("to fit with it: ':guide \(g.name)'")
         }
     }
 
@@ -363,6 +370,7 @@ public final class ReplSession {
         let name = String(arguments.prefix { !$0.isWhitespace && $0 != "{" })
         let keys = arguments.dropFirst(name.count).trimmingCharacters(in: .whitespaces)
         try atomically {
+            guide = name
             if !keys.isEmpty {
                 guard keys.hasPrefix("{") else {
                     throw Failure("expected '{ key = value, ... }' after the guide's name, found '\(keys)'")
@@ -378,7 +386,6 @@ public final class ReplSession {
             case .success(let o): options = o
             case .failure(let e): throw Failure(e.description)
             }
-            guide = name
             var s = "guide: " + ReplSession.identity(options)
             if let f = fitted, f.identity != ReplSession.identity(options) { s += "; the next ':fit' starts it afresh" }
             say(s)

@@ -141,6 +141,7 @@ final class ReplTests: XCTestCase {
             ":guide iaf",
             "guide iaf { layers = 1, hidden = [8] }",
             ":fit 100",
+            "guide deep = maf { layers = 1, hidden = [4] }",
         ])
         XCTAssertEqual(r.status, 65, r.stderr)
         XCTAssertTrue(r.stdout.contains("data ../shared/bench/data/eight_schools.json: 3 params, 10 unconstrained dimensions; guide mf = meanfield"), r.stdout)
@@ -154,6 +155,9 @@ final class ReplTests: XCTestCase {
         XCTAssertTrue(r.stdout.contains("guide: iaf = iaf { hidden = [4], layers = 1 }\n"), r.stdout)
         XCTAssertTrue(r.stdout.contains("replaced: guide iaf = iaf { layers = 1, hidden = [4] }  →  guide iaf { layers = 1, hidden = [8] }"), r.stdout)
         XCTAssertTrue(r.stdout.contains("new guide iaf = iaf { hidden = [8], layers = 1 }: starting afresh"), r.stdout)
+        // A guide block typed in is used once chosen; the chosen one needs no hint.
+        XCTAssertTrue(r.stdout.contains("added: guide deep = maf { layers = 1, hidden = [4] }\nto fit with it: ':guide deep'\n"), r.stdout)
+        XCTAssertFalse(r.stdout.contains("':guide iaf'"), r.stdout)
     }
 
     func testDrawsSaveAndRestore() throws {
