@@ -29,6 +29,8 @@ struct Repl: ParsableCommand {
             output: { FileHandle.standardOutput.write(Data($0.utf8)) },
             error: { FileHandle.standardError.write(Data($0.utf8)) },
             fitStarted: {
+                // Only a Ctrl-C from now on stops this fit.
+                interruptRequested = 0
                 let bar = ProgressBar(enabled: isatty(2) == 1, total: 0)
                 return (bar.update, bar.finish)
             },

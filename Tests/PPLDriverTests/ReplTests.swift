@@ -245,6 +245,31 @@ final class ReplTests: XCTestCase {
         XCTAssertTrue(runtime.stdout.contains("target += log(-1 - mu * mu)"), "the session goes on after the failure")
     }
 
+    func testCtrlCInAScriptStopsTheFitAndTheScriptGoesOn() throws {
+        let d = try dir()
+        let script = d + "/session.txt", out = d + "/out.txt"
+        try [":load models/regression.ppl", ":set samples 4000", ":fit 200000", ":set samples 8", ":fit 300", ""]
+            .joined(separator: "\n").write(toFile: script, atomically: true, encoding: .utf8)
+        FileManager.default.createFile(atPath: out, contents: nil)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: CLITests.binary)
+        p.arguments = ["repl"]
+        p.currentDirectoryURL = URL(fileURLWithPath: CLITests.root)
+        p.standardInput = try FileHandle(forReadingFrom: URL(fileURLWithPath: script))
+        p.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: out))
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        let end = Date().addingTimeInterval(30)
+        while Date() < end, !(try String(contentsOfFile: out, encoding: .utf8)).contains("samples = 4000") { usleep(20_000) }
+        usleep(300_000)
+        p.interrupt()
+        p.waitUntilExit()
+        let output = try String(contentsOfFile: out, encoding: .utf8)
+        XCTAssertEqual(p.terminationStatus, 0, output)
+        XCTAssertTrue(output.contains("steps (interrupted)"), output)
+        XCTAssertTrue(output.contains("300 steps (step cap reached)"), "the next fit runs whole: \(output)")
+    }
+
     func testModelAndDataOnTheCommandLine() throws {
         let r = try repl([":fit 100"], arguments: ["../shared/bench/models/eight_schools.ppl",
                                                    "--data", "../shared/bench/data/eight_schools.json"])
