@@ -9,7 +9,7 @@ public enum ReplCommand: String, CaseIterable, Sendable {
         switch self {
         case .load: return ":load FILE"
         case .data: return ":data FILE"
-        case .guide: return ":guide [NAME|FAMILY [{ key = value, ... }]]"
+        case .guide: return ":guide [NAME [{ k = v, ... }]]"
         case .fit: return ":fit [STEPS]"
         case .summary: return ":summary"
         case .draws: return ":draws N FILE"
@@ -28,22 +28,41 @@ public enum ReplCommand: String, CaseIterable, Sendable {
 
     public var summary: String {
         switch self {
-        case .load: return "read a model (and MODEL.data.json beside it, when it exists)"
+        case .load: return "read a model, and MODEL.data.json beside it"
         case .data: return "read the model's data (Stan-style JSON)"
-        case .guide: return "show the guide, or choose a guide block or a family; keys define a guide block"
-        case .fit: return "fit, continuing from the guide's current state (a new guide starts afresh)"
-        case .summary: return "the posterior summary of the last fit"
-        case .draws: return "write N draws from the fitted guide to a CSV file"
-        case .elbo: return "plot the ELBO trace of the fit"
-        case .khat: return "the Pareto k-hat diagnostic and the estimate of log p(data)"
-        case .ir: return "print the model's IR (--grad: the unconstrained density and its gradient)"
-        case .set: return "show the settings, or set one: " + ReplSettings.Key.allCases.map(\.rawValue).joined(separator: ", ")
-        case .save: return "save the fitted guide (for :restore, ppl sample and ppl fit --init)"
-        case .restore: return "restore a saved fit: its model, data, guide and state"
+        case .guide: return "show or choose the guide: a guide block or a family"
+        case .fit: return "fit, going on from the guide's state"
+        case .summary: return "the posterior table of the fit"
+        case .draws: return "write N draws of the fitted guide to a CSV file"
+        case .elbo: return "plot the ELBO since the guide started"
+        case .khat: return "Pareto k-hat and the estimate of log p(data)"
+        case .ir: return "the model's IR (--grad: its gradient program)"
+        case .set: return "show the settings, or set one"
+        case .save: return "save the fitted guide (as ppl fit --save does)"
+        case .restore: return "restore a saved fit: model, data, guide, state"
         case .show: return "print the current model"
-        case .reset: return "forget the model, data, guide, fit and settings"
+        case .reset: return "forget the model, data, guide, fit, settings"
         case .help: return "list the commands, or describe one"
         case .quit: return "leave (Ctrl-D also does)"
+        }
+    }
+
+    /// More for `:help COMMAND`.
+    public var details: String {
+        switch self {
+        case .guide:
+            return "NAME is a guide block of the model or a family; with keys it defines the guide block\n"
+                + "NAME (replacing one of that name) and chooses it."
+        case .fit:
+            return "STEPS: the most steps (default: the 'steps' setting, else 20000; a fit stops earlier\n"
+                + "when it has converged). A new guide, or a model whose unconstrained dimension changed,\n"
+                + "starts afresh. Ctrl-C stops the fit and keeps the state it reached."
+        case .set:
+            return "Keys: " + ReplSettings.Key.allCases.map(\.rawValue).joined(separator: ", ") + "; 'default' unsets one."
+        case .save:
+            return "A model edited in the session is written beside it as FILE.ppl."
+        default:
+            return ""
         }
     }
 
@@ -88,9 +107,10 @@ public enum ReplCommand: String, CaseIterable, Sendable {
             out += "  " + c.usage + String(repeating: " ", count: width - c.usage.count + 2) + c.summary + "\n"
         }
         out += """
-            Any other line is model text, e.g. 'param nu: real<lower=0>' or 'nu ~ gamma(2, 0.1)': it is
-            checked at once and added to the model; a statement declaring a name the model declares, or
-            a '~' with the same left-hand side, replaces it. A line with an open '{', '(' or '[' continues.
+            Any other line is model text, e.g. 'param nu: real<lower=0>' or 'nu ~ gamma(2, 0.1)',
+            checked at once and added to the model. A statement that declares a name the model
+            declares, or a '~' with the same left-hand side, replaces it. A line with an open '{',
+            '(' or '[' goes on on the next.
 
             """
         return out

@@ -230,7 +230,8 @@ public final class ReplSession {
             return
         }
         let (c, _) = try ReplCommand.parse(arguments.hasPrefix(":") ? arguments : ":" + arguments)
-        say("\(c.usage)\n  \(c.summary)")
+        let details = c.details.split(separator: "\n").map { "\n  " + $0 }.joined()
+        say("\(c.usage)\n  \(c.summary)" + details)
         if c == .set { say(settings.listing) }
     }
 

@@ -209,7 +209,7 @@ final class ReplTests: XCTestCase {
                   "show", "reset", "help", "quit"] {
             XCTAssertTrue(r.stdout.contains("\n  :\(c)"), c)
         }
-        XCTAssertTrue(r.stdout.contains(":fit [STEPS]\n  fit, continuing"), r.stdout)
+        XCTAssertTrue(r.stdout.contains(":fit [STEPS]\n  fit, going on from the guide's state\n  STEPS: the most steps"), r.stdout)
         XCTAssertTrue(r.stderr.contains("error: unknown command ':lod'; did you mean ':load'?"), r.stderr)
         XCTAssertTrue(r.stdout.contains("100 steps"), r.stdout)
     }
