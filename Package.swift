@@ -17,6 +17,7 @@ let package = Package(
         .target(name: "PPLIR"),
         .target(name: "PPLSema", dependencies: ["PPLSyntax", "PPLIR"]),
         .systemLibrary(name: "COpenBLAS", providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CEditline", providers: [.apt(["libedit-dev"])]),
         // Elementwise kernels vectorised with glibc's libmvec (see kernels.c).
         .target(
             name: "CKernels",
@@ -31,7 +32,7 @@ let package = Package(
         .executableTarget(
             name: "ppl",
             dependencies: [
-                "PPLDriver", "PPLInference",
+                "PPLDriver", "PPLInference", "CEditline",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

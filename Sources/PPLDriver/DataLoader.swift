@@ -10,6 +10,13 @@ public struct DataError: Error, CustomStringConvertible {
     public var description: String { message }
 }
 
+/// `path/model.ppl` reads `path/model.data.json` when it exists.
+public func defaultDataPath(_ model: String) -> String? {
+    let base = model.hasSuffix(".ppl") ? String(model.dropLast(4)) : model
+    let candidate = base + ".data.json"
+    return FileManager.default.fileExists(atPath: candidate) ? candidate : nil
+}
+
 /// Reads Stan-style JSON data for a model's `data` declarations and checks types, sizes
 /// and bounds. Reals may be written as numbers or as "NaN", "Inf", "-Inf".
 public enum DataLoader {

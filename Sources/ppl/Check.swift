@@ -62,10 +62,3 @@ struct Check: ParsableCommand {
         if !result.passed { throw Exit.runtimeError }
     }
 }
-
-/// `path/model.ppl` reads `path/model.data.json` when it exists.
-func defaultDataPath(_ model: String) -> String? {
-    let base = model.hasSuffix(".ppl") ? String(model.dropLast(4)) : model
-    let candidate = base + ".data.json"
-    return FileManager.default.fileExists(atPath: candidate) ? candidate : nil
-}

@@ -12,7 +12,7 @@ struct PPL: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ppl",
         abstract: "A probabilistic-programming language with variational inference.",
-        subcommands: [Fit.self, Check.self, IR.self, Sample.self]
+        subcommands: [Fit.self, Check.self, IR.self, Sample.self, Repl.self]
     )
 }
 

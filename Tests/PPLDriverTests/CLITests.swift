@@ -19,10 +19,12 @@ final class CLITests: XCTestCase {
 
     func ppl(_ args: [String]) throws -> Run { try Self.run(args) }
 
-    static func run(_ args: [String]) throws -> Run {
+    /// Runs ppl with `args`, `input` (if any) as its standard input, in `directory` (if given).
+    static func run(_ args: [String], input: String? = nil, in directory: String? = nil) throws -> Run {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: binary)
         p.arguments = args
+        if let directory { p.currentDirectoryURL = URL(fileURLWithPath: directory) }
         var env = ProcessInfo.processInfo.environment
         env["NO_COLOR"] = "1"
         p.environment = env
@@ -32,9 +34,15 @@ final class CLITests: XCTestCase {
         let errURL = dir.appendingPathComponent("ppl-err-\(UUID().uuidString)")
         FileManager.default.createFile(atPath: outURL.path, contents: nil)
         FileManager.default.createFile(atPath: errURL.path, contents: nil)
+        let inURL = dir.appendingPathComponent("ppl-in-\(UUID().uuidString)")
         defer {
             try? FileManager.default.removeItem(at: outURL)
             try? FileManager.default.removeItem(at: errURL)
+            try? FileManager.default.removeItem(at: inURL)
+        }
+        if let input {
+            try Data(input.utf8).write(to: inURL)
+            p.standardInput = try FileHandle(forReadingFrom: inURL)
         }
         p.standardOutput = try FileHandle(forWritingTo: outURL)
         p.standardError = try FileHandle(forWritingTo: errURL)

@@ -1,0 +1,144 @@
+import Foundation
+import PPLInference
+
+/// `:fit` and what reads the fitted guide: `:summary`, `:draws`, `:khat`, `:save`, `:restore`.
+extension ReplSession {
+    func fit(_ arguments: String) throws {
+        var steps: Int?
+        if !arguments.isEmpty {
+            guard let n = Int(arguments), n > 0 else {
+                throw Failure("':fit' takes a positive number of steps, not '\(arguments)'")
+            }
+            steps = n
+        }
+        let rt = try runtime()
+        let options: GuideOptions
+        switch GuideOptions.select(guide, from: rt.model.guides) {
+        case .success(let o): options = o
+        case .failure(let e): throw Failure(e.description)
+        }
+        let identity = ReplSession.identity(options)
+        var overrides = settings.overrides(steps: steps)
+        var initial: [Double]?
+        var trace: [Double] = [], before = 0
+        if let f = fitted {
+            if f.identity != identity {
+                say("new guide \(identity): starting afresh")
+            } else if f.session.runtime.dimension != rt.dimension {
+                say("the unconstrained dimension changed (\(f.session.runtime.dimension) → \(rt.dimension)): the guide starts afresh")
+            } else {
+                initial = f.phi
+                trace = f.trace
+                before = f.steps
+                // Fresh noise for the steps that follow, not those the guide has already seen.
+                overrides.seed = (overrides.seed ?? options.seed ?? FitSettings().seed) &+ UInt64(before)
+                say("continuing from the guide's state" + (before > 0 ? " after \(before) steps" : ""))
+            }
+        }
+        let session = try FitSession(runtime: rt, guide: guide, overrides: overrides)
+        let display = console.fitStarted()
+        let result: FitResult
+        do {
+            result = try session.fit(initial: initial, progress: display.progress, interrupted: console.interrupted)
+            display.finished()
+        } catch {
+            display.finished()
+            throw Failure("\(error)", code: 70)
+        }
+        let draws = try sample(session, result.phi, settings.draws)
+        let f = Fitted(session: session, identity: identity, phi: result.phi, trace: trace + result.trace,
+                       steps: before + result.steps, last: result, draws: draws, editor: editor,
+                       dataPath: dataPath)
+        fitted = f
+        say(FitReports.header(session, result, model: editor.path) + diagnostics(f))
+        if result.interrupted { say("interrupted: the guide keeps the state it reached; ':fit' goes on from there") }
+        if result.failure != nil || !result.elbo.isFinite, status == 0 { status = 70 }
+    }
+
+    private func sample(_ session: FitSession, _ phi: [Double], _ count: Int) throws -> PosteriorDraws {
+        do {
+            return try session.sample(count, phi: phi)
+        } catch {
+            throw Failure("\(error)", code: 70)
+        }
+    }
+
+    /// k̂ and log p(data) from the draws kept with the fit.
+    func diagnostics(_ f: Fitted) -> String {
+        f.session.khat = ParetoSmoothing.khat(f.draws.logWeights)
+        f.session.logEvidence = ParetoSmoothing.logEvidence(f.draws.logWeights)
+        return FitReports.diagnostics(f.session, draws: f.draws.rows.count)
+    }
+
+    func summary() throws {
+        let f = try current()
+        var s = "guide \(f.identity)"
+        if let r = f.last {
+            s += ", \(f.steps) steps; ELBO \(FitReports.number(r.elbo))"
+        } else {
+            s += " (restored)"
+        }
+        s += "\n"
+        if f.editor.text != editor.text || f.dataPath != dataPath { s += "note: the model or its data changed since this fit; ':fit' to refit\n" }
+        say(s + "\n" + FitReports.table(f.draws) + "\n" + diagnostics(f))
+    }
+
+    func writeDraws(_ arguments: String) throws {
+        let parts = arguments.split(separator: " ", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+        guard parts.count == 2, let n = Int(parts[0]) else {
+            throw Failure("':draws' needs a count and a file: \(ReplCommand.draws.usage)")
+        }
+        guard n >= 10 else { throw Failure("':draws' needs at least 10 draws, not \(n)") }
+        let f = try current()
+        let d = try sample(f.session, f.phi, n)
+        let file = path(parts[1])
+        try FitReports.write(FitReports.csv(d), to: file)
+        say("wrote \(d.rows.count) draws (\(d.names.count) columns) to \(file)")
+    }
+
+    /// Saves the fit; a model edited in the session (or typed in it) is written beside the
+    /// saved fit as `FILE.ppl`, so the saved fit can be restored or sampled later.
+    func save(_ file: String) throws {
+        let f = try current()
+        var model = f.editor.file ?? ""
+        var note = ""
+        if f.editor.file == nil || f.editor.edited {
+            let stem = file.hasSuffix(".json") ? String(file.dropLast(5)) : file
+            model = stem + ".ppl"
+            // Never over the file the model was read from.
+            if let original = f.editor.file, FitReports.absolute(original) == FitReports.absolute(model) {
+                model = stem + ".edited.ppl"
+            }
+            try FitReports.write(f.editor.text, to: model)
+            note = " (and the model as edited in this session to \(model))"
+        }
+        var r = f.last ?? FitResult(phi: f.phi)
+        r.phi = f.phi
+        r.trace = f.trace
+        r.steps = f.steps
+        try FitReports.write(FitReports.savedFit(f.session, r, model: model, data: f.dataPath), to: file)
+        say("saved the fit to \(file)\(note)")
+    }
+
+    func restore(_ file: String) throws {
+        let saved = try FitReports.readSaved(file)
+        let loaded = try ModelEditor.load(saved.model)
+        try atomically {
+            editor = loaded
+            dataPath = saved.data
+            guide = saved.guide
+            let rt = try runtime()
+            let session = try FitSession(runtime: rt, guide: guide, overrides: settings.overrides(steps: nil))
+            guard saved.family == session.family.family.rawValue, saved.phi.count == session.elbo.parameterCount else {
+                throw Failure("'\(file)' holds a \(saved.family) guide of dimension \(saved.dimension), which does not match "
+                              + "'\(saved.model)' any more (the model or its data changed)")
+            }
+            let draws = try sample(session, saved.phi, settings.draws)
+            let f = Fitted(session: session, identity: ReplSession.identity(session.options), phi: saved.phi,
+                           trace: [], steps: 0, last: nil, draws: draws, editor: editor, dataPath: dataPath)
+            fitted = f
+            say("restored \(file): \(saved.model)" + (saved.data.map { " with data \($0)" } ?? "")
+                + ", guide \(f.identity), \(rt.dimension) unconstrained dimension\(rt.dimension == 1 ? "" : "s"); ':fit' continues from it")
+        }
+    }
+}

@@ -1,0 +1,395 @@
+import Foundation
+import PPLInference
+import PPLIR
+import PPLSema
+import PPLSyntax
+
+/// One `ppl repl` session: the model being edited, its data, the chosen guide, the
+/// settings, and the guide's state after the fits so far, so that `:fit` goes on from
+/// where the last one stopped.
+public final class ReplSession {
+    /// Where results and errors go, and how a fit shows its progress and learns of Ctrl-C.
+    public struct Console {
+        public var output: (String) -> Void
+        public var error: (String) -> Void
+        /// Called as a fit starts: a progress callback (step, ELBO), and what to call when it ends.
+        public var fitStarted: () -> (progress: (Int, Double) -> Void, finished: () -> Void)
+        public var interrupted: () -> Bool
+        public var color: Bool
+
+        public init(output: @escaping (String) -> Void, error: @escaping (String) -> Void,
+                    fitStarted: @escaping () -> (progress: (Int, Double) -> Void, finished: () -> Void),
+                    interrupted: @escaping () -> Bool, color: Bool) {
+            self.output = output
+            self.error = error
+            self.fitStarted = fitStarted
+            self.interrupted = interrupted
+            self.color = color
+        }
+    }
+
+    var editor = ModelEditor()
+    var dataPath: String?
+    /// A guide block or a family; nil: the model's first guide block, else meanfield.
+    var guide: String?
+    var settings = ReplSettings()
+    var fitted: Fitted?
+    /// The model with its data, kept while neither changes.
+    private var cachedRuntime: (text: String, data: String?, runtime: ModelRuntime)?
+    /// What a script exits with: 0, or the status of the first command that failed
+    /// (65 a user error, 70 a failed computation).
+    public internal(set) var status: Int32 = 0
+    let console: Console
+
+    public init(console: Console) {
+        self.console = console
+    }
+
+    /// The guide's state: its parameters, the ELBO trace since it started, draws from it.
+    struct Fitted {
+        let session: FitSession
+        let identity: String
+        let phi: [Double]
+        let trace: [Double]
+        let steps: Int
+        let last: FitResult?
+        let draws: PosteriorDraws
+        /// The model and data it was fitted to.
+        let editor: ModelEditor
+        let dataPath: String?
+    }
+
+    struct Failure: Error {
+        let message: String
+        let code: Int32
+        init(_ message: String, code: Int32 = 65) {
+            self.message = message
+            self.code = code
+        }
+    }
+
+    static let noModel = "no model yet: ':load FILE', or type a statement such as 'param mu: real'"
+
+    // MARK: - Input
+
+    /// Runs one input, a command or model text; false when the session should end.
+    public func execute(_ input: String) -> Bool {
+        let trimmed = input.trimmingCharacters(in: .whitespacesAndNewlines)
+        if trimmed.isEmpty { return true }
+        var goOn = true
+        reporting {
+            if trimmed.hasPrefix(":") {
+                let (command, arguments) = try ReplCommand.parse(trimmed)
+                if command == .quit {
+                    goOn = false
+                } else {
+                    try run(command, arguments)
+                }
+            } else {
+                try edit(input)
+            }
+        }
+        return goOn
+    }
+
+    /// Opens the model (and data) named on the command line.
+    public func open(model: String?, data: String?) {
+        reporting {
+            if let model {
+                try load(model, data: data)
+            } else if let data {
+                dataPath = path(data)
+                say("data: \(data) (read when a model is loaded)")
+            }
+        }
+    }
+
+    /// True while `text` is not a whole statement: an open bracket, or a last line that
+    /// ends with an operator, a comma or a backslash.
+    public static func isIncomplete(_ text: String) -> Bool {
+        if text.trimmingCharacters(in: .whitespaces).hasPrefix(":") { return false }
+        let tokens = Lexer.tokenize(SourceFile(path: "<repl>", text: text + "\n"), sink: DiagnosticSink())
+        var depth = 0
+        for t in tokens {
+            switch t.kind {
+            case .symbol(.lparen), .symbol(.lbracket), .symbol(.lbrace): depth += 1
+            case .symbol(.rparen), .symbol(.rbracket), .symbol(.rbrace): depth -= 1
+            default: break
+            }
+        }
+        if depth > 0 { return true }
+        // The lexer drops the newline after a token that continues the line.
+        let last = tokens.last { $0.kind != .eof }
+        return last != nil && last?.kind != .newline
+    }
+
+    private func reporting(_ body: () throws -> Void) {
+        do {
+            try body()
+        } catch let e as FitSession.ModelErrors {
+            fail(e.text(color: console.color), code: 65)
+        } catch let e as Failure {
+            fail(label("error") + ": \(e.message)\n", code: e.code)
+        } catch {
+            fail(label("error") + ": \(error)\n", code: 65)
+        }
+    }
+
+    private func fail(_ text: String, code: Int32) {
+        console.error(text)
+        if status == 0 { status = code }
+    }
+
+    private func label(_ s: String) -> String {
+        console.color ? "\u{1B}[1;31m\(s)\u{1B}[0m" : s
+    }
+
+    func say(_ text: String) {
+        console.output(text.hasSuffix("\n") ? text : text + "\n")
+    }
+
+    /// A leading `~/` is the home folder.
+    func path(_ p: String) -> String {
+        (p as NSString).expandingTildeInPath
+    }
+
+    /// Runs `body`; if it throws, the session is as it was.
+    func atomically(_ body: () throws -> Void) throws {
+        let saved = (editor, dataPath, guide, fitted)
+        do {
+            try body()
+        } catch {
+            (editor, dataPath, guide, fitted) = saved
+            throw error
+        }
+    }
+
+    // MARK: - Commands
+
+    private func run(_ command: ReplCommand, _ arguments: String) throws {
+        let none = { (name: String) throws in
+            if !arguments.isEmpty { throw Failure("':\(name)' takes no arguments") }
+        }
+        switch command {
+        case .load:
+            try load(try argument(arguments, "FILE", command), data: nil)
+        case .data:
+            try useData(path(try argument(arguments, "FILE", command)))
+        case .guide:
+            try chooseGuide(arguments)
+        case .fit:
+            try fit(arguments)
+        case .summary:
+            try none("summary")
+            try summary()
+        case .draws:
+            try writeDraws(arguments)
+        case .elbo:
+            try none("elbo")
+            let f = try current()
+            guard !f.trace.isEmpty else { throw Failure("no ELBO trace: this guide was restored, not fitted; ':fit' first") }
+            say(ElboPlot.render(f.trace))
+        case .khat:
+            try none("khat")
+            say(diagnostics(try current()))
+        case .ir:
+            try ir(arguments)
+        case .set:
+            try set(arguments)
+        case .save:
+            try save(path(try argument(arguments, "FILE", command)))
+        case .restore:
+            try restore(path(try argument(arguments, "FILE", command)))
+        case .show:
+            try none("show")
+            guard editor.model != nil else { throw Failure(ReplSession.noModel) }
+            say(editor.text)
+        case .reset:
+            try none("reset")
+            editor = ModelEditor()
+            dataPath = nil
+            guide = nil
+            settings = ReplSettings()
+            fitted = nil
+            say("reset: no model, no data, the default guide and settings")
+        case .help:
+            try help(arguments)
+        case .quit:
+            break
+        }
+    }
+
+    private func argument(_ text: String, _ what: String, _ command: ReplCommand) throws -> String {
+        guard !text.isEmpty else { throw Failure("':\(command.rawValue)' needs a \(what): \(command.usage)") }
+        return text
+    }
+
+    private func help(_ arguments: String) throws {
+        if arguments.isEmpty {
+            say(ReplCommand.listing)
+            return
+        }
+        let (c, _) = try ReplCommand.parse(arguments.hasPrefix(":") ? arguments : ":" + arguments)
+        let details = c.details.split(separator: "\n").map { "\n  " + $0 }.joined()
+        say("\(c.usage)\n  \(c.summary)" + details)
+        if c == .set { say(settings.listing) }
+    }
+
+    private func load(_ file: String, data: String?) throws {
+        let loaded = try ModelEditor.load(path(file))
+        try atomically {
+            editor = loaded
+            dataPath = nil
+            guide = nil
+            fitted = nil
+            var message = "loaded \(file)"
+            if let d = data.map(path) ?? defaultDataPath(path(file)) {
+                dataPath = d
+                message += " with data \(d)"
+            }
+            let needsData = !(editor.model?.data.isEmpty ?? true)
+            say(message + ": " + describeModel(dataPath != nil || !needsData ? try runtime() : nil))
+        }
+    }
+
+    private func useData(_ file: String) throws {
+        try atomically {
+            dataPath = file
+            guard editor.model != nil else {
+                say("data: \(file) (read when a model is loaded)")
+                return
+            }
+            let rt = try runtime()
+            say("data \(file): " + describeModel(rt))
+        }
+    }
+
+    /// `3 params, 5 unconstrained dimensions; guide mf = meanfield`.
+    private func describeModel(_ rt: ModelRuntime?) -> String {
+        guard let model = editor.model else { return "no model" }
+        var s = "\(model.params.count) param\(model.params.count == 1 ? "" : "s")"
+        if let rt { s += ", \(rt.dimension) unconstrained dimension\(rt.dimension == 1 ? "" : "s")" }
+        if rt == nil && !model.data.isEmpty { s += " (data needed: \(model.data.map(\.name).joined(separator: ", ")))" }
+        if case .success(let o) = GuideOptions.select(guide, from: model.guides) { s += "; guide " + ReplSession.identity(o) }
+        return s
+    }
+
+    /// The model with its data.
+    func runtime() throws -> ModelRuntime {
+        if let c = cachedRuntime, c.text == editor.text, c.data == dataPath { return c.runtime }
+        guard let model = editor.model else { throw Failure(ReplSession.noModel) }
+        if dataPath == nil, !model.data.isEmpty {
+            throw Failure("the model needs data (\(model.data.map(\.name).joined(separator: ", "))): ':data FILE'")
+        }
+        let values = try dataPath.map { try DataLoader.load(path: $0, model: model) } ?? [:]
+        let rt = try ModelRuntime(model: model, data: values, dataFile: dataPath ?? "the data")
+        cachedRuntime = (editor.text, dataPath, rt)
+        return rt
+    }
+
+    /// `iaf = iaf { hidden = [32, 32], layers = 2 }`: what tells one guide from another.
+    static func identity(_ o: GuideOptions) -> String {
+        let keys = o.keys.sorted { $0.key.rawValue < $1.key.rawValue }
+            .map { "\($0.key.rawValue) = \(Reports.text($0.value))" }
+        return o.name + " = " + o.family.rawValue + (keys.isEmpty ? "" : " { " + keys.joined(separator: ", ") + " }")
+    }
+
+    func current() throws -> Fitted {
+        guard let f = fitted else { throw Failure("nothing fitted yet: ':fit' first") }
+        return f
+    }
+
+    private func ir(_ arguments: String) throws {
+        guard let model = editor.model else { throw Failure(ReplSession.noModel) }
+        switch arguments {
+        case "":
+            say(Reports.ir(model))
+        case "--grad":
+            let programs = DerivedPrograms(model: model)
+            do {
+                say(Printer.print(programs.unconstrained.density) + "\n" + Printer.print(try programs.gradient()))
+            } catch {
+                throw Failure("\(error)", code: 70)
+            }
+        default:
+            var s = "':ir' takes only --grad, not '\(arguments)'"
+            if let near = closest(to: arguments, in: ["--grad"]) { s += "; did you mean '\(near)'?" }
+            throw Failure(s)
+        }
+    }
+
+    private func set(_ arguments: String) throws {
+        let parts = arguments.split(separator: " ", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+        switch parts.count {
+        case 0:
+            say(settings.listing)
+        case 1:
+            say("\(parts[0]) = \(settings.value(try ReplSettings.key(parts[0])))")
+        default:
+            try settings.set(parts[0], parts[1])
+            say("\(parts[0]) = \(settings.value(try ReplSettings.key(parts[0])))")
+        }
+    }
+
+    // MARK: - Model text and guides
+
+    private func edit(_ input: String) throws {
+        var e = editor
+        let changes = try e.apply(input)
+        guard !changes.isEmpty else { return }
+        let guidesBefore = Set(editor.model?.guides.map { ReplSession.identity(GuideOptions($0)) } ?? [])
+        editor = e
+        func line(_ s: String) -> String {
+            let lines = s.split(separator: "\n", omittingEmptySubsequences: false)
+            return lines.count > 1 ? lines[0] + " …" : s
+        }
+        for c in changes {
+            switch c {
+            case .added(let s): say("added: \(line(s))")
+            case .replaced(let old, let new): say("replaced: \(line(old))  →  \(line(new))")
+            }
+        }
+        // A guide block typed in is fitted only once chosen; say how, unless it is the guide already.
+        let chosen = GuideOptions.select(guide, from: e.model?.guides ?? []).map(\.name)
+        for g in e.model?.guides ?? [] where !guidesBefore.contains(ReplSession.identity(GuideOptions(g))) {
+            if case .success(let name) = chosen, name == g.name { continue }
+            say("to fit with it: ':guide \(g.name)'")
+        }
+    }
+
+    private func chooseGuide(_ arguments: String) throws {
+        guard let model = editor.model else { throw Failure(ReplSession.noModel) }
+        if arguments.isEmpty {
+            var s = "guide: "
+            if case .success(let o) = GuideOptions.select(guide, from: model.guides) { s += ReplSession.identity(o) }
+            s += guide == nil ? (model.guides.isEmpty ? " (the default)" : " (the model's first guide block)") : ""
+            s += "\nguide blocks: " + (model.guides.isEmpty ? "none" : model.guides.map(\.name).joined(separator: ", "))
+            s += "\nfamilies: " + GuideFamily.allCases.map(\.rawValue).joined(separator: ", ")
+            say(s)
+            return
+        }
+        let name = String(arguments.prefix { !$0.isWhitespace && $0 != "{" })
+        let keys = arguments.dropFirst(name.count).trimmingCharacters(in: .whitespaces)
+        try atomically {
+            guide = name
+            if !keys.isEmpty {
+                guard keys.hasPrefix("{") else {
+                    throw Failure("expected '{ key = value, ... }' after the guide's name, found '\(keys)'")
+                }
+                if let block = model.guides.first(where: { $0.name == name }) {
+                    try edit("guide \(name) = \(block.family.rawValue) \(keys)")
+                } else if GuideFamily(rawValue: name) != nil {
+                    try edit("guide \(name) \(keys)")
+                }
+            }
+            let options: GuideOptions
+            switch GuideOptions.select(name, from: editor.model?.guides ?? []) {
+            case .success(let o): options = o
+            case .failure(let e): throw Failure(e.description)
+            }
+            var s = "guide: " + ReplSession.identity(options)
+            if let f = fitted, f.identity != ReplSession.identity(options) { s += "; the next ':fit' starts it afresh" }
+            say(s)
+        }
+    }
+}
