@@ -167,12 +167,21 @@ void ppl_scatter(double *y, const long *idx, const double *v, int sv, int assign
 }
 
 __attribute__((target_clones("avx512f", "avx2", "default")))
-void ppl_adam(double *phi, double *m, double *v, const double *g, long n,
+void ppl_adam(double *phi, double *m, double *v, const double *g, long n, double scale,
               double beta1, double beta2, double c1, double c2, double lr, double eps) {
   const double a = lr / c1, r = 1 / c2;
   for (long i = 0; i < n; i++) {
-    m[i] = beta1 * m[i] + (1 - beta1) * g[i];
-    v[i] = beta2 * v[i] + (1 - beta2) * g[i] * g[i];
+    const double gi = scale * g[i];
+    m[i] = beta1 * m[i] + (1 - beta1) * gi;
+    v[i] = beta2 * v[i] + (1 - beta2) * gi * gi;
     phi[i] += a * m[i] / (__builtin_sqrt(v[i] * r) + eps);
   }
+}
+
+__attribute__((target_clones("avx512f", "avx2", "default")))
+int ppl_all_finite(const double *x, long n) {
+  // x - x is 0 for finite x and NaN otherwise; the sum stays 0 only if all are finite.
+  double acc = 0;
+  for (long i = 0; i < n; i++) acc += x[i] - x[i];
+  return acc == 0;
 }

@@ -20,6 +20,9 @@ public final class Executable {
     private var slots: [Slot?]
     /// Values living in another value's buffer (see `aliases`).
     private var views: [Alias?] = []
+    /// Transposes of one-copy matrices used only as the left operand of products, which
+    /// read the matrix transposed instead: transpose → its source.
+    private var foldedTransposes: [Value: Value] = [:]
     /// Buffers holding the sum over the particles of a per-particle value used by a sum.
     private var particleSums: [Value: Slot] = [:]
     private var summedSoFar = Set<Value>()
@@ -74,6 +77,7 @@ public final class Executable {
             if alias[v.id] == nil { total += counts[v.id] * (single[v.id] ? 1 : self.batch) }
         }
         views = alias
+        foldedTransposes = Executable.foldableTransposes(program, single: single)
         // Per-particle arguments of the sums, summed into buffers of their own.
         var sums: [Value] = []
         for instr in program.body.instrs where instr.results.count == 1 && varies[instr.results[0].id] && single[instr.results[0].id] {
@@ -225,7 +229,7 @@ public final class Executable {
     }
 
     /// Values that use their first argument's buffer instead of copying it:
-    /// - views: `reshape`, `stopGradient`, and `at` of one copy with a constant contiguous
+    /// - views: `reshape`, `stopGradient`, the transpose of a vector, and `at` of one copy with a constant contiguous
     ///   range (a segment of φ); they run no step at all;
     /// - in-place updates: `set`/`scatter_add` into an argument computed on every
     ///   evaluation in the same block whose only use is this instruction and whose buffer
@@ -265,6 +269,10 @@ public final class Executable {
                 let root = alias[x.id] ?? Alias(root: x, offset: 0)
                 switch instr.op {
                 case .reshape, .stopGradient:
+                    alias[r.id] = root
+                    exclusive[r.id] = exclusive[x.id] && uses[x.id] == 1
+                case .transpose where program.types[x.id].shape.rank == 1:
+                    // A vector and its transpose have the same elements in the same order.
                     alias[r.id] = root
                     exclusive[r.id] = exclusive[x.id] && uses[x.id] == 1
                 case .at:
@@ -340,6 +348,29 @@ public final class Executable {
                 }
             }
         }
+        return candidates
+    }
+
+    /// Matrix transposes (top level, of one-copy matrices) whose every use is as the left
+    /// operand of a top-level matrix product.
+    private static func foldableTransposes(_ program: Program, single: [Bool]) -> [Value: Value] {
+        var candidates: [Value: Value] = [:]
+        for instr in program.body.instrs where instr.op == .transpose {
+            let x = instr.args[0]
+            if program.types[x.id].shape.rank == 2, single[x.id] { candidates[instr.results[0]] = x }
+        }
+        func disqualify(_ b: Block, top: Bool) {
+            for instr in b.instrs {
+                for (p, a) in instr.args.enumerated() where candidates[a] != nil {
+                    if !(top && instr.op == .matmul && p == 0 && program.types[instr.args[1].id].shape.rank >= 1) {
+                        candidates[a] = nil
+                    }
+                }
+                for r in instr.regions { disqualify(r, top: false) }
+            }
+            for y in b.yields { candidates[y] = nil }
+        }
+        disqualify(program.body, top: true)
         return candidates
     }
 
@@ -420,7 +451,7 @@ public final class Executable {
     private func compile(_ instr: Instr, args: [Slot]? = nil) throws -> Step? {
         let out = instr.results.map(slot)
         let a = args ?? instr.args.map(slot)
-        if let r = instr.results.first, views[r.id] != nil, [.reshape, .stopGradient, .at].contains(instr.op) {
+        if let r = instr.results.first, views[r.id] != nil, [.reshape, .stopGradient, .at, .transpose].contains(instr.op) {
             return nil
         }
         let name = instr.args.first.flatMap { v in program.inputs.first { $0.value == v }?.name } ?? "a value"
@@ -454,8 +485,12 @@ public final class Executable {
             case (.vector, .rowVector): (m, k, n) = (da[0], 1, db[0])
             default: throw EngineError("matmul of \(ta) and \(tb)")
             }
+            if let source = foldedTransposes[instr.args[0]] {
+                return .matmul(MatMul(out: out[0], a: slot(source), b: a[1], m: m, k: k, n: n, transposedA: true))
+            }
             return .matmul(MatMul(out: out[0], a: a[0], b: a[1], m: m, k: k, n: n))
         case .transpose:
+            if foldedTransposes[instr.results[0]] != nil { return nil }
             let d = dims(instr.args[0])
             if d.count == 2 { return .transpose(out: out[0], a: a[0], rows: d[0], cols: d[1]) }
             return .copy(out: out[0], a: a[0])

@@ -105,6 +105,7 @@ extension Executable {
         let ints = UnsafeMutableBufferPointer<Int>.allocate(capacity: index.count)
         for k in 0..<index.count { ints[k] = Int(index.ptr[k]) - 1 }
         cache.indices = ints
+        if let first = ints.first, ints.indices.allSatisfy({ ints[$0] == first + $0 }) { cache.start = first }
         return UnsafeBufferPointer(ints)
     }
 
@@ -280,7 +281,9 @@ extension Executable {
             if let ii = indices(index, n, cache) {
                 for s in 0..<out.copies {
                     let o = out.base(s), src = x.base(s)
-                    if row == 1 {
+                    if let start = cache.start {
+                        o.update(from: src + start * row, count: ii.count * row)
+                    } else if row == 1 {
                         ppl_gather(src, ii.baseAddress!, o, ii.count)
                     } else {
                         for k in 0..<ii.count { (o + k * row).update(from: src + ii[k] * row, count: row) }
@@ -325,6 +328,14 @@ extension Executable {
             for s in 0..<out.copies {
                 let o = out.base(s), val = v.base(s), idx = index.base(s)
                 if o != x.base(s) { o.update(from: x.base(s), count: x.count) }
+                if row == 1, ints != nil, let start = cache.start, v.count == index.count {
+                    if add {
+                        ppl_binary(Int32(PPL_ADD.rawValue), o + start, 0, val, 0, o + start, v.count)
+                    } else {
+                        (o + start).update(from: val, count: v.count)
+                    }
+                    continue
+                }
                 if row == 1, let ints, v.count == index.count || v.count == 1 {
                     ppl_scatter(o, ints.baseAddress!, val, v.count == 1 ? 1 : 0, add ? 0 : 1, ints.count)
                     continue
@@ -392,6 +403,25 @@ extension Executable {
     private func matmul(_ mm: MatMul) {
         let (out, a, b, m, k, n) = (mm.out, mm.a, mm.b, mm.m, mm.k, mm.n)
         let S = out.copies
+        if mm.transposedA {
+            // a holds Aᵀ (k×m, one copy).
+            if S > 1, b.copies > 1, n == 1 {
+                // out (S×m) = B (S×k) · Aᵀ
+                cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(S), Int32(m), Int32(k), 1,
+                            b.ptr, Int32(k), a.ptr, Int32(m), 0, out.ptr, Int32(m))
+                return
+            }
+            for s in 0..<S {
+                if n == 1 {
+                    cblas_dgemv(CblasRowMajor, CblasTrans, Int32(k), Int32(m), 1, a.ptr, Int32(m), b.base(s), 1, 0,
+                                out.base(s), 1)
+                } else {
+                    cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(m), Int32(n), Int32(k), 1,
+                                a.ptr, Int32(m), b.base(s), Int32(n), 0, out.base(s), Int32(n))
+                }
+            }
+            return
+        }
         if S == 1, a.copies > 1, b.copies > 1 {
             // A sum over the particles of per-particle products (see `reducible`).
             if k == 1 {

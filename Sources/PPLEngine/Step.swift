@@ -46,6 +46,9 @@ final class SlotList {
 struct MatMul {
     let out: Slot, a: Slot, b: Slot
     let m: Int, k: Int, n: Int
+    /// `a` holds the transpose of the left operand (k×m, one copy): a transpose that was
+    /// folded into the product instead of being copied.
+    var transposedA = false
 }
 
 final class Loop {
@@ -85,6 +88,9 @@ final class IndexCache {
     let what: String
     let constant: Bool
     var indices: UnsafeMutableBufferPointer<Int>?
+    /// The first index when the indices are consecutive (a segment): then gathers and
+    /// scatters are block copies and vector adds.
+    var start: Int?
     init(what: String, constant: Bool) {
         self.what = what
         self.constant = constant

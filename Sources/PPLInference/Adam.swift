@@ -12,10 +12,12 @@ public struct Adam {
         v = [Double](repeating: 0, count: count)
     }
 
-    public mutating func step(_ phi: inout [Double], gradient g: [Double], lr: Double) {
+    /// One step along `scale` × `gradient`.
+    public mutating func step(_ phi: UnsafeMutableBufferPointer<Double>, gradient g: UnsafeBufferPointer<Double>,
+                              scale: Double = 1, lr: Double) {
         t += 1
         let c1 = 1 - pow(beta1, Double(t)), c2 = 1 - pow(beta2, Double(t))
         precondition(phi.count == m.count && g.count == m.count)
-        ppl_adam(&phi, &m, &v, g, phi.count, beta1, beta2, c1, c2, lr, epsilon)
+        ppl_adam(phi.baseAddress, &m, &v, g.baseAddress, phi.count, scale, beta1, beta2, c1, c2, lr, epsilon)
     }
 }

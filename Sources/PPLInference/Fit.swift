@@ -67,13 +67,13 @@ public final class Fitter {
                     interrupted: () -> Bool = { false }) -> FitResult {
         let start = DispatchTime.now().uptimeNanoseconds
         let d = elbo.dimension, p = elbo.parameterCount, s = executable.batch
-        var phi = initial
-        var result = FitResult(phi: phi)
+        var result = FitResult(phi: initial)
         var adam = Adam(count: p)
         var rng = RNG(seed: settings.seed)
-        let eps = executable.input("eps"), phiBuffer = executable.input("phi")
+        // φ lives in the program's input buffer; Adam updates it in place.
+        let eps = executable.input("eps"), phi = executable.input("phi")
+        _ = phi.update(fromContentsOf: initial)
         let targetOutput = executable.handle("target"), gradientOutput = executable.handle("grad.phi")
-        var gradient = [Double](repeating: 0, count: p)
         var scale = 1.0, consecutiveRejections = 0
         var windowMeans: [(mean: Double, se: Double)] = []
         var quiet = 0
@@ -88,14 +88,14 @@ public final class Fitter {
                 break
             }
             for i in 0..<(s * d) { eps[i] = rng.normal() }
-            _ = phiBuffer.update(fromContentsOf: phi)
             var value = 0.0
             var finite = (try? executable.run()) != nil
+            // The sum of the particles' gradients.
+            let gradient = executable.summedOutput(gradientOutput)
             if finite {
                 for k in 0..<s { value += executable.output(targetOutput, particle: k)[0] }
-                _ = gradient.withUnsafeMutableBufferPointer { $0.update(fromContentsOf: executable.summedOutput(gradientOutput)) }
                 value /= Double(s)
-                finite = value.isFinite && gradient.allSatisfy(\.isFinite)
+                finite = value.isFinite && ppl_all_finite(gradient.baseAddress, p) != 0
             }
             guard finite else {
                 result.rejected += 1
@@ -104,7 +104,7 @@ public final class Fitter {
                 if consecutiveRejections >= 30 {
                     result.failure = "the ELBO or its gradient stayed non-finite for 30 steps even at a step size "
                         + String(format: "%.2g", settings.lr * scale) + "; stopped, keeping the best state reached"
-                    if let best { phi = best.phi }
+                    if let best { _ = phi.update(fromContentsOf: best.phi) }
                     averaged = 0
                     break
                 }
@@ -112,16 +112,12 @@ public final class Fitter {
                 continue
             }
             consecutiveRejections = 0
-            var inverse = 1 / Double(s)
-            gradient.withUnsafeMutableBufferPointer {
-                ppl_binary(Int32(PPL_MUL.rawValue), $0.baseAddress, 0, &inverse, 1, $0.baseAddress, p)
-            }
             var lr = settings.lr * scale
             if let r = refineStart {
                 let t = Double(step - r) / Double(max(1, refineLength))
                 lr *= pow(0.01, min(1, t))
             }
-            adam.step(&phi, gradient: gradient, lr: lr)
+            adam.step(phi, gradient: gradient, scale: 1 / Double(s), lr: lr)
             result.trace.append(value)
             step += 1
             progress?(step, value)
@@ -139,7 +135,7 @@ public final class Fitter {
                 let mean = w.reduce(0, +) / Double(w.count)
                 let sd = (w.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(w.count - 1)).squareRoot()
                 windowMeans.append((mean, sd / Double(w.count).squareRoot()))
-                if best == nil || mean > best!.elbo { best = (mean, phi) }
+                if best == nil || mean > best!.elbo { best = (mean, Array(phi)) }
                 if windowMeans.count >= 2 {
                     let (m1, s1) = windowMeans[windowMeans.count - 2], (m2, s2) = windowMeans[windowMeans.count - 1]
                     quiet = m2 - m1 < 2 * (s1 * s1 + s2 * s2).squareRoot() ? quiet + 1 : 0
@@ -152,8 +148,7 @@ public final class Fitter {
                 }
             }
         }
-        if averaged > 0 { phi = average.map { $0 / Double(averaged) } }
-        result.phi = phi
+        result.phi = averaged > 0 ? average.map { $0 / Double(averaged) } : Array(phi)
         result.steps = result.trace.count + result.rejected
         result.seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         return result

@@ -31,9 +31,12 @@ void ppl_gather(const double *x, const long *idx, double *y, long n);
 /// y[idx[k]] += v[k] (or = v[k] when `assign` is non-zero), 0-based; `sv` means v is one scalar.
 void ppl_scatter(double *y, const long *idx, const double *v, int sv, int assign, long n);
 
-/// One Adam step for ascent over n parameters: m and v updated, then
+/// One Adam step for ascent over n parameters along scale * g: m and v updated, then
 /// phi += lr * (m / c1) / (sqrt(v / c2) + eps), with c1, c2 the bias corrections.
-void ppl_adam(double *phi, double *m, double *v, const double *g, long n,
+void ppl_adam(double *phi, double *m, double *v, const double *g, long n, double scale,
               double beta1, double beta2, double c1, double c2, double lr, double eps);
+
+/// 1 when every element is finite.
+int ppl_all_finite(const double *x, long n);
 
 #endif
