@@ -28,13 +28,17 @@ final class ReplTests: XCTestCase {
         XCTAssertEqual(r.stderr, "")
         XCTAssertTrue(r.stdout.contains("loaded models/regression.ppl with data models/regression.data.json: "
                                         + "3 params, 5 unconstrained dimensions; guide mf = meanfield"), r.stdout)
-        XCTAssertTrue(r.stdout.contains("models/regression.ppl: guide 'mf' (meanfield), 5 unconstrained dimensions"), r.stdout)
-        XCTAssertTrue(r.stdout.contains("300 steps (step cap reached)"), r.stdout)
-        XCTAssertTrue(r.stdout.contains("guide mf = meanfield, 300 steps; ELBO "), r.stdout)
+        expect(r.stdout, contains: [
+            "models/regression.ppl: guide 'mf' (meanfield), 5 unconstrained dimensions",
+            "300 steps (step cap reached)",
+            "guide mf = meanfield, 300 steps; ELBO ",
+        ])
         for row in ["\nalpha ", "\nbeta[1] ", "\nbeta[3] ", "\nsigma "] { XCTAssertTrue(r.stdout.contains(row), row) }
         XCTAssertEqual(r.stdout.components(separatedBy: "Pareto k̂ = ").count - 1, 3, "after :fit, :summary and :khat")
-        XCTAssertTrue(r.stdout.contains("ELBO over 300 steps (each column the mean of 5 steps)"), r.stdout)
-        XCTAssertTrue(r.stdout.contains(" ┤"), r.stdout)
+        expect(r.stdout, contains: [
+            "ELBO over 300 steps (each column the mean of 5 steps)",
+            " ┤",
+        ])
         XCTAssertTrue(r.stdout.contains(" └" + String(repeating: "─", count: 60)), r.stdout)
     }
 
@@ -49,12 +53,14 @@ final class ReplTests: XCTestCase {
         XCTAssertLessThan(e[0], -150, r.stdout)
         XCTAssertGreaterThan(e[2], -140, r.stdout)
         XCTAssertGreaterThan(e[2], e[0] + 20, r.stdout)
-        XCTAssertTrue(r.stdout.contains("continuing from the guide's state after 1500 steps"), r.stdout)
-        XCTAssertTrue(r.stdout.contains("ELBO over 1560 steps"), r.stdout)
-        XCTAssertTrue(r.stdout.contains("guide: fr = fullrank; the next ':fit' starts it afresh"), r.stdout)
-        XCTAssertTrue(r.stdout.contains("new guide fr = fullrank: starting afresh"), r.stdout)
-        XCTAssertTrue(r.stdout.contains("guide 'fr' (fullrank)"), r.stdout)
-        XCTAssertTrue(r.stdout.contains("ELBO over 60 steps"), r.stdout)
+        expect(r.stdout, contains: [
+            "continuing from the guide's state after 1500 steps",
+            "ELBO over 1560 steps",
+            "guide: fr = fullrank; the next ':fit' starts it afresh",
+            "new guide fr = fullrank: starting afresh",
+            "guide 'fr' (fullrank)",
+            "ELBO over 60 steps",
+        ])
     }
 
     func testEditsReplaceAddMoveAndARejectedEditChangesNothing() throws {
@@ -70,10 +76,12 @@ final class ReplTests: XCTestCase {
             ":fit 200",
         ])
         XCTAssertEqual(r.status, 65, r.stderr)
-        XCTAssertTrue(r.stdout.contains("replaced: alpha ~ normal(0, 5)  →  alpha ~ normal(0, 10)"), r.stdout)
-        XCTAssertTrue(r.stdout.contains("added: param nu: real<lower=0>"), r.stdout)
-        XCTAssertTrue(r.stdout.contains("added: nu ~ gamma(2, 0.1)"), r.stdout)
-        XCTAssertTrue(r.stdout.contains("replaced: y ~ normal(alpha + X * beta, sigma)  →  y ~ student_t(nu, alpha + X * beta, sigma)"), r.stdout)
+        expect(r.stdout, contains: [
+            "replaced: alpha ~ normal(0, 5)  →  alpha ~ normal(0, 10)",
+            "added: param nu: real<lower=0>",
+            "added: nu ~ gamma(2, 0.1)",
+            "replaced: y ~ normal(alpha + X * beta, sigma)  →  y ~ student_t(nu, alpha + X * beta, sigma)",
+        ])
         XCTAssertTrue(r.stderr.contains("""
             <repl>:1:9: error: unknown distribution 'nromal'
              1 | alpha ~ nromal(0, 1)
@@ -124,8 +132,10 @@ final class ReplTests: XCTestCase {
             target += normal_lpdf(shift(mu) | 0,
                                   2)
             """), r.stdout)
-        XCTAssertTrue(r.stdout.contains("<session>: guide 'meanfield' (meanfield), 1 unconstrained dimension"), r.stdout)
-        XCTAssertTrue(r.stdout.contains("\nmu "), r.stdout)
+        expect(r.stdout, contains: [
+            "<session>: guide 'meanfield' (meanfield), 1 unconstrained dimension",
+            "\nmu ",
+        ])
     }
 
     func testGuidesBlocksFamiliesAndKeys() throws {
@@ -144,17 +154,23 @@ final class ReplTests: XCTestCase {
             "guide deep = maf { layers = 1, hidden = [4] }",
         ])
         XCTAssertEqual(r.status, 65, r.stderr)
-        XCTAssertTrue(r.stdout.contains("data ../shared/bench/data/eight_schools.json: 3 params, 10 unconstrained dimensions; guide mf = meanfield"), r.stdout)
-        XCTAssertTrue(r.stdout.contains("guide: mf = meanfield (the model's first guide block)\nguide blocks: mf, iaf\nfamilies: meanfield, fullrank,"), r.stdout)
+        expect(r.stdout, contains: [
+            "data ../shared/bench/data/eight_schools.json: 3 params, 10 unconstrained dimensions; guide mf = meanfield",
+            "guide: mf = meanfield (the model's first guide block)\nguide blocks: mf, iaf\nfamilies: meanfield, fullrank,",
+        ])
         XCTAssertTrue(r.stderr.contains("no guide block or guide family named 'fulrank'; did you mean 'fullrank'?"), r.stderr)
-        XCTAssertTrue(r.stdout.contains("replaced: guide iaf { layers = 2, hidden = [32, 32] }  →  guide iaf = iaf { layers = 1, hidden = [4] }"), r.stdout)
-        XCTAssertTrue(r.stdout.contains("guide: iaf = iaf { hidden = [4], layers = 1 }\n"), r.stdout)
-        XCTAssertTrue(r.stdout.contains("guide 'iaf' (iaf), 10 unconstrained dimensions\n100 steps"), r.stdout)
+        expect(r.stdout, contains: [
+            "replaced: guide iaf { layers = 2, hidden = [32, 32] }  →  guide iaf = iaf { layers = 1, hidden = [4] }",
+            "guide: iaf = iaf { hidden = [4], layers = 1 }\n",
+            "guide 'iaf' (iaf), 10 unconstrained dimensions\n100 steps",
+        ])
         // A bad key is rejected with its place, and the block stays as it was.
         XCTAssertTrue(r.stderr.contains("<repl>:1:28: error: 'layers' must be a positive integer"), r.stderr)
-        XCTAssertTrue(r.stdout.contains("guide: iaf = iaf { hidden = [4], layers = 1 }\n"), r.stdout)
-        XCTAssertTrue(r.stdout.contains("replaced: guide iaf = iaf { layers = 1, hidden = [4] }  →  guide iaf { layers = 1, hidden = [8] }"), r.stdout)
-        XCTAssertTrue(r.stdout.contains("new guide iaf = iaf { hidden = [8], layers = 1 }: starting afresh"), r.stdout)
+        expect(r.stdout, contains: [
+            "guide: iaf = iaf { hidden = [4], layers = 1 }\n",
+            "replaced: guide iaf = iaf { layers = 1, hidden = [4] }  →  guide iaf { layers = 1, hidden = [8] }",
+            "new guide iaf = iaf { hidden = [8], layers = 1 }: starting afresh",
+        ])
         // A guide block typed in is used once chosen; the chosen one needs no hint.
         XCTAssertTrue(r.stdout.contains("added: guide deep = maf { layers = 1, hidden = [4] }\nto fit with it: ':guide deep'\n"), r.stdout)
         XCTAssertFalse(r.stdout.contains("':guide iaf'"), r.stdout)
@@ -172,13 +188,17 @@ final class ReplTests: XCTestCase {
         let csv = try String(contentsOfFile: d + "/draws.csv", encoding: .utf8).split(separator: "\n")
         XCTAssertEqual(csv.count, 51)
         XCTAssertEqual(csv.first, "alpha,beta[1],beta[2],beta[3],sigma")
-        XCTAssertTrue(r.stdout.contains("saved the fit to \(d)/fit.json\n"), r.stdout)
-        XCTAssertTrue(r.stdout.contains("saved the fit to \(d)/edited.json (and the model as edited in this session to \(d)/edited.ppl)"), r.stdout)
+        expect(r.stdout, contains: [
+            "saved the fit to \(d)/fit.json\n",
+            "saved the fit to \(d)/edited.json (and the model as edited in this session to \(d)/edited.ppl)",
+        ])
         XCTAssertTrue(try String(contentsOfFile: d + "/edited.ppl", encoding: .utf8).contains("sigma ~ half_normal(1)\n"))
         XCTAssertTrue(r.stderr.contains("error: nothing fitted yet: ':fit' first"), r.stderr)
-        XCTAssertTrue(r.stdout.contains("restored \(d)/fit.json: \(CLITests.root)/models/regression.ppl with data "), r.stdout)
-        XCTAssertTrue(r.stdout.contains("guide mf = meanfield (restored)"), r.stdout)
-        XCTAssertTrue(r.stdout.contains("continuing from the guide's state\n"), r.stdout)
+        expect(r.stdout, contains: [
+            "restored \(d)/fit.json: \(CLITests.root)/models/regression.ppl with data ",
+            "guide mf = meanfield (restored)",
+            "continuing from the guide's state\n",
+        ])
         XCTAssertTrue(r.stderr.contains("error: ':draws' needs at least 10 draws, not 5"), r.stderr)
         // Both saved fits draw again outside the REPL.
         for name in ["fit", "edited"] {
@@ -274,10 +294,17 @@ final class ReplTests: XCTestCase {
         let r = try repl([":fit 100"], arguments: ["../shared/bench/models/eight_schools.ppl",
                                                    "--data", "../shared/bench/data/eight_schools.json"])
         XCTAssertEqual(r.status, 0, r.stderr)
-        XCTAssertTrue(r.stdout.contains("loaded ../shared/bench/models/eight_schools.ppl with data ../shared/bench/data/eight_schools.json: 3 params, 10 unconstrained dimensions"), r.stdout)
-        XCTAssertTrue(r.stdout.contains("100 steps"), r.stdout)
+        expect(r.stdout, contains: [
+            "loaded ../shared/bench/models/eight_schools.ppl with data ../shared/bench/data/eight_schools.json: 3 params, 10 unconstrained dimensions",
+            "100 steps",
+        ])
         let bad = try repl([":show"], arguments: ["models/nonexistent.ppl"])
         XCTAssertEqual(bad.status, 65)
         XCTAssertTrue(bad.stderr.contains("cannot read 'models/nonexistent.ppl'"), bad.stderr)
+    }
+
+    /// Every expected piece appears in the output (each reported on its own).
+    func expect(_ output: String, contains expected: [String], file: StaticString = #filePath, line: UInt = #line) {
+        for e in expected { XCTAssertTrue(output.contains(e), "missing \(e) in:\n\(output)", file: file, line: line) }
     }
 }
