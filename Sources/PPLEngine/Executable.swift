@@ -256,16 +256,31 @@ public final class Executable {
             if case .const(let x)? = definition[v]?.op { return x }
             return nil
         }
-        func assign(_ b: Block) {
+        /// `carried`: for a loop body, each carried parameter and the position of the yield
+        /// that becomes its next value.
+        func assign(_ b: Block, carried: [Value: Int] = [:]) {
             var local = Set<Value>()
             for instr in b.instrs {
-                for r in instr.regions { assign(r) }
+                for r in instr.regions {
+                    var next: [Value: Int] = [:]
+                    if instr.op == .loop { for (k, p) in r.params.enumerated() where k > 0 { next[p] = k - 1 } }
+                    assign(r, carried: next)
+                }
                 defer {
                     local.formUnion(instr.results)
                     for r in instr.results where alias[r.id] == nil { exclusive[r.id] = true }
                 }
-                guard let x = instr.args.first, let r = instr.results.first,
-                      local.contains(x) || inputs.contains(x), single[x.id] == single[r.id] else { continue }
+                guard let x = instr.args.first, let r = instr.results.first, single[x.id] == single[r.id] else { continue }
+                // A carried value updated in place and yielded as its own next value: the
+                // loop's tapes and accumulators, which would otherwise be copied whole at
+                // every iteration.
+                if [.set, .scatterAdd, .set2, .scatterAdd2].contains(instr.op), let k = carried[x], b.yields[k] == r,
+                   uses[x.id] == 1, uses[r.id] == 1 {
+                    alias[r.id] = Alias(root: x, offset: 0)
+                    exclusive[r.id] = true
+                    continue
+                }
+                guard local.contains(x) || inputs.contains(x) else { continue }
                 let root = alias[x.id] ?? Alias(root: x, offset: 0)
                 switch instr.op {
                 case .reshape, .stopGradient:

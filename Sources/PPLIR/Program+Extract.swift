@@ -11,6 +11,20 @@ extension Block {
         for y in yields where !defined.contains(y) { used.insert(y) }
         return used
     }
+
+    /// The block without the instructions its yields do not need, in nested blocks too
+    /// (instructions have no effects, so what nothing reads can go).
+    public func pruned() -> Block {
+        var needed = Set(yields)
+        var kept: [Instr] = []
+        for var instr in instrs.reversed() where instr.results.contains(where: needed.contains) {
+            instr.regions = instr.regions.map { $0.pruned() }
+            needed.formUnion(instr.args)
+            for r in instr.regions { needed.formUnion(r.freeValues) }
+            kept.append(instr)
+        }
+        return Block(params: params, instrs: kept.reversed(), yields: yields)
+    }
 }
 
 extension Program {
@@ -22,9 +36,10 @@ extension Program {
         let inputValues = Set(inputs.map(\.value))
         var needed = Set(outputs.map(\.1))
         var kept: [Instr] = []
-        for instr in instrs.reversed() {
+        for var instr in instrs.reversed() {
             guard instr.results.contains(where: needed.contains) else { continue }
             if instr.results.allSatisfy(inputValues.contains) { continue }
+            instr.regions = instr.regions.map { $0.pruned() }
             kept.append(instr)
             needed.formUnion(instr.args)
             for r in instr.regions { needed.formUnion(r.freeValues) }
