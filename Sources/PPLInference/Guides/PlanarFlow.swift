@@ -10,13 +10,8 @@ import PPLSema
 public struct PlanarFlow: NormalizingFlow {
     public let family = GuideFamily.planar
     public let prefersStickingTheLanding = false
-    let layers: Int
     let options: GuideOptions
-
-    init(_ options: GuideOptions) {
-        layers = options.int(.layers, default: 8)
-        self.options = options
-    }
+    var layers: Int { options.int(.layers, default: 8) }
 
     private func plan(_ d: Int) -> (ParameterLayout, GaussianBase, [(w: Int, u: Int, b: Int)]) {
         var layout = ParameterLayout()

@@ -9,13 +9,8 @@ import PPLSema
 public struct RadialFlow: NormalizingFlow {
     public let family = GuideFamily.radial
     public let prefersStickingTheLanding = false
-    let layers: Int
     let options: GuideOptions
-
-    init(_ options: GuideOptions) {
-        layers = options.int(.layers, default: 8)
-        self.options = options
-    }
+    var layers: Int { options.int(.layers, default: 8) }
 
     private func plan(_ d: Int) -> (ParameterLayout, GaussianBase, [(center: Int, a: Int, b: Int)]) {
         var layout = ParameterLayout()

@@ -57,8 +57,8 @@ public enum Families {
         case .maf: return MaskedAutoregressiveFlow(options)
         case .realnvp: return RealNVP(options)
         case .nice: return NICE(options)
-        case .planar: return PlanarFlow(options)
-        case .radial: return RadialFlow(options)
+        case .planar: return PlanarFlow(options: options)
+        case .radial: return RadialFlow(options: options)
         case .hvi: return nil
         }
     }
