@@ -62,6 +62,12 @@ public final class FitSession {
         return r
     }
 
+    /// Whether a saved fit's parameters are parameters of this session's guide: the same
+    /// family and as many of them.
+    public func accepts(_ saved: FitReports.Saved) -> Bool {
+        saved.family == family.family.rawValue && saved.phi.count == elbo.parameterCount
+    }
+
     /// Draws from the fitted guide, and the diagnostics computed from them.
     public func sample(_ count: Int, phi: [Double]) throws -> PosteriorDraws {
         let d = try PosteriorDraws(elbo: elbo, phi: phi, count: max(count, 10), seed: settings.seed,

@@ -129,7 +129,7 @@ extension ReplSession {
             guide = saved.guide
             let rt = try runtime()
             let session = try FitSession(runtime: rt, guide: guide, overrides: settings.overrides(steps: nil))
-            guard saved.family == session.family.family.rawValue, saved.phi.count == session.elbo.parameterCount else {
+            guard session.accepts(saved) else {
                 throw Failure("'\(file)' holds a \(saved.family) guide of dimension \(saved.dimension), which does not match "
                               + "'\(saved.model)' any more (the model or its data changed)")
             }

@@ -24,14 +24,7 @@ public struct ELBO {
         let eps = b.inputValue(.vector(Size(d)))
         let densityPhi = stickingTheLanding ? e.op(.stopGradient, phi) : phi
         let fixed = family.constants(d)
-        var constantValues: [String: Value] = [:]
-        var constantInputs: [Input] = []
-        for (name, t) in fixed.sorted(by: { $0.key < $1.key }) {
-            let type: IRType = t.shape.count == 2 ? .matrix(Size(t.shape[0]), Size(t.shape[1])) : .vector(Size(t.count))
-            let v = b.inputValue(type)
-            constantValues[name] = v
-            constantInputs.append(Input(name: name, value: v, role: .data, type: type, constraint: .none))
-        }
+        let (constantValues, constantInputs) = ELBO.constantInputs(b, fixed)
         let (z, logq) = family.sample(e, phi: phi, densityPhi: densityPhi, eps: eps, d: d, constants: constantValues)
         let theta = density.inputs.first { $0.name == "theta" }!.value
         let outs = b.inline(density.body, types: density.types, mapping: [theta: z])
@@ -49,6 +42,20 @@ public struct ELBO {
         dimension = d
         parameterCount = p
         constants = fixed
+    }
+
+    /// Data inputs, in the program `b` builds, for a family's fixed arrays: name → value, and
+    /// the inputs to declare.
+    public static func constantInputs(_ b: Builder, _ fixed: [String: Tensor]) -> (values: [String: Value], inputs: [Input]) {
+        var values: [String: Value] = [:]
+        var inputs: [Input] = []
+        for (name, t) in fixed.sorted(by: { $0.key < $1.key }) {
+            let type: IRType = t.shape.count == 2 ? .matrix(Size(t.shape[0]), Size(t.shape[1])) : .vector(Size(t.count))
+            let v = b.inputValue(type)
+            values[name] = v
+            inputs.append(Input(name: name, value: v, role: .data, type: type, constraint: .none))
+        }
+        return (values, inputs)
     }
 
     /// The family's fixed arrays, to bind with the model's data.

@@ -53,7 +53,7 @@ struct Fit: ParsableCommand {
         let initial: [Double]? = try Terminal.failing(with: Exit.userError) {
             guard let path = self.`init` else { return nil }
             let saved = try FitReports.readSaved(path)
-            guard saved.family == session.family.family.rawValue, saved.phi.count == session.elbo.parameterCount else {
+            guard session.accepts(saved) else {
                 throw FitSession.Failure("'\(path)' holds a \(saved.family) guide of dimension \(saved.dimension); "
                     + "this fit is \(session.family.family.rawValue) of dimension \(session.runtime.dimension)")
             }

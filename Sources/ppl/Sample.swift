@@ -17,7 +17,7 @@ struct Sample: ParsableCommand {
             let saved = try FitReports.readSaved(fit)
             let session = try FitSession.open(model: saved.model, data: saved.data, guide: saved.guide,
                                               overrides: FitSession.Overrides())
-            guard saved.phi.count == session.elbo.parameterCount else {
+            guard session.accepts(saved) else {
                 throw FitSession.Failure("'\(fit)' does not match '\(saved.model)' any more (the model or data changed)")
             }
             return (saved, session)

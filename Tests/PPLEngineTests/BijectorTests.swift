@@ -66,15 +66,7 @@ final class BijectorTests: XCTestCase {
                 let back = Array(unconstrain.output("theta"))
                 for (a, b) in zip(y, back) { XCTAssertEqual(a, b, accuracy: 1e-9, "\(c) round trip") }
                 // log|det J| of y -> x (the first K-1 coordinates for the simplex) by finite differences.
-                var jacobian = [[Double]](repeating: [Double](repeating: 0, count: n), count: n)
-                for j in 0..<n {
-                    let h = 1e-5
-                    var yp = y, ym = y
-                    yp[j] += h
-                    ym[j] -= h
-                    let xp = try forward(yp), xm = try forward(ym)
-                    for i in 0..<n { jacobian[i][j] = (xp[i] - xm[i]) / (2 * h) }
-                }
+                let jacobian = try numericalJacobian(forward, at: y, step: 1e-5)
                 density.input("theta").update(from: y)
                 try density.run()
                 XCTAssertEqual(density.output("target")[0], logAbsDeterminant(jacobian), accuracy: 1e-6, "\(c) log|J|")

@@ -54,15 +54,7 @@ final class FlowTests: XCTestCase {
                     }
                     _ = try draw(eps)
                     let logq = e.output("logq")[0]
-                    var jacobian = [[Double]](repeating: [Double](repeating: 0, count: d), count: d)
-                    for j in 0..<d {
-                        let h = 1e-6
-                        var up = eps, down = eps
-                        up[j] += h
-                        down[j] -= h
-                        let zu = try draw(up), zd = try draw(down)
-                        for i in 0..<d { jacobian[i][j] = (zu[i] - zd[i]) / (2 * h) }
-                    }
+                    let jacobian = try numericalJacobian(draw, at: eps, step: 1e-6)
                     let base = -0.5 * eps.reduce(0) { $0 + $1 * $1 } - 0.5 * Double(d) * log(2 * Double.pi)
                     XCTAssertEqual(logq, base - logAbsDeterminant(jacobian), accuracy: 1e-5, "\(label) d=\(d)")
                 }
@@ -82,14 +74,10 @@ final class FlowTests: XCTestCase {
                 let e = Emitter(b)
                 let p = family.parameterCount(d)
                 let phi = b.inputValue(.vector(Size(p))), eps = b.inputValue(.vector(Size(d)))
-                var inputs = [Input(name: "phi", value: phi, role: .param, type: .vector(Size(p)), constraint: .none),
+                let (constants, constantInputs) = ELBO.constantInputs(b, family.constants(d))
+                let inputs = [Input(name: "phi", value: phi, role: .param, type: .vector(Size(p)), constraint: .none),
                               Input(name: "eps", value: eps, role: .param, type: .vector(Size(d)), constraint: .none)]
-                var constants: [String: Value] = [:]
-                for (name, t) in family.constants(d).sorted(by: { $0.key < $1.key }) {
-                    let type: IRType = t.shape.count == 2 ? .matrix(Size(t.shape[0]), Size(t.shape[1])) : .vector(Size(t.count))
-                    constants[name] = b.inputValue(type)
-                    inputs.append(Input(name: name, value: constants[name]!, role: .data, type: type, constraint: .none))
-                }
+                    + constantInputs
                 let z = family.sample(e, phi: phi, densityPhi: phi, eps: eps, d: d, constants: constants).z
                 guard let back = family.inverse(e, phi: phi, z: z, d: d, constants: constants) else {
                     withoutInverse.insert(f)

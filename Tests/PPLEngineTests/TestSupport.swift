@@ -83,6 +83,19 @@ struct SeededRandom {
     mutating func normals(_ n: Int) -> [Double] { (0..<n).map { _ in rng.normal() } }
 }
 
+/// The Jacobian of f at x by central differences with step h: J[i][j] = ∂f_i/∂x_j.
+func numericalJacobian(_ f: ([Double]) throws -> [Double], at x: [Double], step h: Double) rethrows -> [[Double]] {
+    var jacobian = [[Double]](repeating: [Double](repeating: 0, count: x.count), count: x.count)
+    for j in x.indices {
+        var up = x, down = x
+        up[j] += h
+        down[j] -= h
+        let fu = try f(up), fd = try f(down)
+        for i in x.indices { jacobian[i][j] = (fu[i] - fd[i]) / (2 * h) }
+    }
+    return jacobian
+}
+
 /// log|det A| by Gaussian elimination with partial pivoting, for numerical Jacobians.
 func logAbsDeterminant(_ a: [[Double]]) -> Double {
     var m = a
