@@ -180,8 +180,14 @@ void ppl_adam(double *phi, double *m, double *v, const double *g, long n, double
 
 __attribute__((target_clones("avx512f", "avx2", "default")))
 int ppl_all_finite(const double *x, long n) {
-  // x - x is 0 for finite x and NaN otherwise; the sum stays 0 only if all are finite.
-  double acc = 0;
-  for (long i = 0; i < n; i++) acc += x[i] - x[i];
-  return acc == 0;
+  // x * 0 is 0 for finite x and NaN otherwise; the sums stay 0 only if all are finite.
+  // Eight independent accumulators: one would be a chain of dependent additions.
+  double acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  long i = 0;
+  for (; i + 8 <= n; i += 8)
+    for (int k = 0; k < 8; k++) acc[k] += x[i + k] * 0;
+  double t = 0;
+  for (; i < n; i++) t += x[i] * 0;
+  for (int k = 0; k < 8; k++) t += acc[k];
+  return t == 0;
 }

@@ -20,6 +20,8 @@ public final class Executable {
     private var slots: [Slot?]
     /// Values living in another value's buffer (see `aliases`).
     private var views: [Alias?] = []
+    /// Scatter-adds whose value was computed in place (see `destinations`): they run no step.
+    private var assembled: Set<Value> = []
     /// Transposes of one-copy matrices used only as the left operand of products, which
     /// read the matrix transposed instead: transpose → its source.
     private var foldedTransposes: [Value: Value] = [:]
@@ -63,13 +65,16 @@ public final class Executable {
         var counts = [Int](repeating: 0, count: program.types.count)
         var defined: [Value] = program.inputs.map(\.value)
         Executable.collect(program.body, &defined)
-        var alias = Executable.aliases(program, dynamic: dynamic, single: single)
+        // Whether a value is held as one copy (every value is, for one particle).
+        let oneCopy = single.map { [batch] in $0 || batch <= 1 }
+        var alias = Executable.aliases(program, dynamic: dynamic, single: oneCopy)
         for v in defined {
             guard let n = program.types[v.id].shape.count.evaluate({ env[$0] }) else {
                 throw EngineError("the size \(program.types[v.id].shape.count) cannot be computed from the data")
             }
             counts[v.id] = max(0, n)
         }
+        assembled = Executable.destinations(program, alias: &alias, dynamic: dynamic, single: oneCopy, counts: counts, sizes: env)
         var total = 0
         for v in defined {
             // A segment that does not fit is left to the gather, which reports the index.
@@ -93,14 +98,15 @@ public final class Executable {
         arena.initialize(repeating: 0, count: arenaSize)
         slots = [Slot?](repeating: nil, count: program.types.count)
         var offset = 0
-        for v in defined {
+        // Buffers first, then the values living in them (a root may be defined after them).
+        for v in defined where alias[v.id] == nil {
             let copies = single[v.id] ? 1 : self.batch
-            if let a = alias[v.id] {
-                slots[v.id] = Slot(ptr: slots[a.root.id]!.ptr + a.offset, count: counts[v.id], copies: copies)
-                continue
-            }
             slots[v.id] = Slot(ptr: arena + offset, count: counts[v.id], copies: copies)
             offset += counts[v.id] * copies
+        }
+        for v in defined {
+            guard let a = alias[v.id] else { continue }
+            slots[v.id] = Slot(ptr: slots[a.root.id]!.ptr + a.offset, count: counts[v.id], copies: single[v.id] ? 1 : self.batch)
         }
         for a in sums {
             particleSums[a] = Slot(ptr: arena + offset, count: counts[a.id], copies: 1)
@@ -307,6 +313,98 @@ public final class Executable {
         return alias
     }
 
+    /// Vectors assembled from disjoint pieces: a chain of scatter-adds at constant
+    /// positions into zeros (a gradient collected from its segments). Each piece is
+    /// computed directly in its place in the result's buffer, the zeros are written once
+    /// (no piece ever touches the rest), and the scatter-adds run no step. The pieces are
+    /// the buffers of their own top-level instructions (read through views at most),
+    /// recomputed on every evaluation; the chain is taken whole or not at all, and nothing
+    /// may update the result in place afterwards. Returns the scatter-adds to skip.
+    private static func destinations(_ program: Program, alias: inout [Alias?], dynamic: [Bool], single: [Bool],
+                                     counts: [Int], sizes: [String: Int]) -> Set<Value> {
+        let instrs = program.body.instrs
+        var definition: [Value: Instr] = [:]
+        var uses: [Value: [Instr]] = [:]
+        for instr in instrs {
+            for r in instr.results { definition[r] = instr }
+            for a in instr.args { uses[a, default: []].append(instr) }
+            for region in instr.regions {
+                for v in region.freeValues { uses[v, default: []].append(instr) }
+            }
+        }
+        let yielded = Set(program.body.yields)
+        func constant(_ v: Value) -> Double? {
+            switch definition[v]?.op {
+            case .const(let x)?: return x
+            case .size(let n)?: return n.evaluate { sizes[$0] }.map(Double.init)
+            default: return nil
+            }
+        }
+        /// The 0-based first position and length a constant index covers.
+        func segment(_ index: Value) -> (start: Int, count: Int)? {
+            if let i = constant(index) { return (Int(i) - 1, 1) }
+            guard let r = definition[index], r.op == .range, let lo = constant(r.args[0]), let hi = constant(r.args[1]),
+                  lo >= 1, hi >= lo else { return nil }
+            return (Int(lo) - 1, Int(hi - lo) + 1)
+        }
+        let updates: [Op] = [.set, .scatterAdd, .set2, .scatterAdd2]
+        let viewOps: [Op] = [.reshape, .stopGradient, .transpose, .at]
+        var skipped = Set<Value>(), assembledRoots = Set<Value>()
+        for root in instrs where root.results.count == 1 {
+            let zeros = root.results[0]
+            guard case .fill = root.op, constant(root.args[0]) == 0, case .vector = program.types[zeros.id].shape
+            else { continue }
+            let length = counts[zeros.id]
+            // Follow the chain of single-use scatter-adds.
+            var links: [Instr] = []
+            var current = zeros
+            while !yielded.contains(current), let next = uses[current], next.count == 1, next[0].op == .scatterAdd,
+                  next[0].args[0] == current {
+                links.append(next[0])
+                current = next[0].results[0]
+            }
+            guard !links.isEmpty, !(uses[current] ?? []).contains(where: { updates.contains($0.op) && $0.args[0] == current })
+            else { continue }
+            var covered = [Bool](repeating: false, count: length)
+            var placements: [(owner: Value, offset: Int)] = []
+            let ok = links.allSatisfy { link in
+                let piece = link.args[2]
+                guard let seg = segment(link.args[1]), seg.start + seg.count <= length,
+                      !covered[seg.start..<(seg.start + seg.count)].contains(true),
+                      single[piece.id] == single[zeros.id], single[link.results[0].id] == single[zeros.id] else { return false }
+                for k in seg.start..<(seg.start + seg.count) { covered[k] = true }
+                // The buffer the piece is read from: its own, or the one it is a whole view of.
+                let owner = alias[piece.id].map(\.root) ?? piece
+                guard alias[piece.id]?.offset ?? 0 == 0, let made = definition[owner], made.regions.isEmpty,
+                      dynamic[owner.id] || assembledRoots.contains(owner), single[owner.id] == single[zeros.id],
+                      counts[owner.id] == seg.count, counts[piece.id] == seg.count,
+                      !updates.contains(made.op), !viewOps.contains(made.op), !placements.contains(where: { $0.owner == owner })
+                else { return false }
+                // Whatever lives in the owner's buffer must only read it, unless the owner
+                // is itself assembled from pieces (which move with it).
+                let sharers = program.types.indices.filter { alias[$0]?.root == owner }
+                guard assembledRoots.contains(owner) || sharers.allSatisfy({ id in
+                    instrs.contains { $0.results.contains(Value(id)) && viewOps.contains($0.op) }
+                }) else { return false }
+                placements.append((owner, seg.start))
+                return true
+            }
+            guard ok else { continue }
+            for (owner, offset) in placements {
+                for id in program.types.indices where alias[id]?.root == owner {
+                    alias[id] = Alias(root: zeros, offset: offset + alias[id]!.offset)
+                }
+                alias[owner.id] = Alias(root: zeros, offset: offset)
+            }
+            for link in links {
+                alias[link.results[0].id] = Alias(root: zeros, offset: 0)
+                skipped.insert(link.results[0])
+            }
+            assembledRoots.insert(zeros)
+        }
+        return skipped
+    }
+
     /// The values that can be computed as their sum over the particles: top-level values
     /// whose every use is linear and leads only to summed outputs, and whose own operation
     /// gives the sum of the results from the sums of its linear arguments (the others not
@@ -469,6 +567,7 @@ public final class Executable {
         if let r = instr.results.first, views[r.id] != nil, [.reshape, .stopGradient, .at, .transpose].contains(instr.op) {
             return nil
         }
+        if let r = instr.results.first, assembled.contains(r) { return nil }
         let name = instr.args.first.flatMap { v in program.inputs.first { $0.value == v }?.name } ?? "a value"
         switch instr.op {
         case .const(let x):

@@ -185,10 +185,20 @@ extension Executable {
             case .sub: map2(out, a, b) { $0 - $1 }
             case .mul: map2(out, a, b) { $0 * $1 }
             case .div: map2(out, a, b) { $0 / $1 }
+            case .lt: map2(out, a, b) { $0 < $1 ? 1 : 0 }
+            case .le: map2(out, a, b) { $0 <= $1 ? 1 : 0 }
+            case .gt: map2(out, a, b) { $0 > $1 ? 1 : 0 }
+            case .ge: map2(out, a, b) { $0 >= $1 ? 1 : 0 }
             default: map2(out, a, b) { ScalarMath.apply(f, $0, $1) }
             }
         case .select(let out, let c, let a, let b):
             let n = out.count
+            if c.count == n, a.count == n, b.count == n, c.copies == out.copies, a.copies == out.copies,
+               b.copies == out.copies {
+                let o = out.ptr, cc = c.ptr, x = a.ptr, y = b.ptr
+                for i in 0..<(n * out.copies) { o[i] = cc[i] != 0 ? x[i] : y[i] }
+                return
+            }
             for s in 0..<out.copies {
                 let o = out.base(s), cc = c.base(s), x = a.base(s), y = b.base(s)
                 for i in 0..<n {
