@@ -20,8 +20,8 @@ public final class Executable {
     private var slots: [Slot?]
     /// Values living in another value's buffer (see `aliases`).
     private var views: [Alias?] = []
-    /// Scatter-adds whose value was computed in place (see `destinations`): they run no step.
-    private var assembled: Set<Value> = []
+    /// Scatter-adds into vectors assembled in place (see `destinations`).
+    private var assembly: [Value: Link] = [:]
     /// Transposes of one-copy matrices used only as the left operand of products, which
     /// read the matrix transposed instead: transpose → its source.
     private var foldedTransposes: [Value: Value] = [:]
@@ -74,7 +74,7 @@ public final class Executable {
             }
             counts[v.id] = max(0, n)
         }
-        assembled = Executable.destinations(program, alias: &alias, dynamic: dynamic, single: oneCopy, counts: counts, sizes: env)
+        assembly = Executable.destinations(program, alias: &alias, dynamic: dynamic, single: oneCopy, counts: counts, sizes: env)
         var total = 0
         for v in defined {
             // A segment that does not fit is left to the gather, which reports the index.
@@ -314,14 +314,20 @@ public final class Executable {
     }
 
     /// Vectors assembled from disjoint pieces: a chain of scatter-adds at constant
-    /// positions into zeros (a gradient collected from its segments). Each piece is
-    /// computed directly in its place in the result's buffer, the zeros are written once
-    /// (no piece ever touches the rest), and the scatter-adds run no step. The pieces are
-    /// the buffers of their own top-level instructions (read through views at most),
-    /// recomputed on every evaluation; the chain is taken whole or not at all, and nothing
-    /// may update the result in place afterwards. Returns the scatter-adds to skip.
+    /// positions into zeros (a gradient collected from its segments). Adding a piece to
+    /// zeros is writing it, so the zeros are never written again (the arena starts zeroed
+    /// and no piece touches the rest: their fill runs no step) and each link either
+    /// - `placed`: the piece is computed directly in its place in the result's buffer and
+    ///   the link runs no step. The piece must be the buffer of its own top-level
+    ///   instruction (read through views at most), recomputed on every evaluation, or a
+    ///   vector assembled the same way (which moves with it); or
+    /// - `assigned`: the piece is copied into its place.
+    /// The chain is taken whole or not at all, and nothing may update the result in place
+    /// afterwards.
+    enum Link { case zeros, placed, assigned }
+
     private static func destinations(_ program: Program, alias: inout [Alias?], dynamic: [Bool], single: [Bool],
-                                     counts: [Int], sizes: [String: Int]) -> Set<Value> {
+                                     counts: [Int], sizes: [String: Int]) -> [Value: Link] {
         let instrs = program.body.instrs
         var definition: [Value: Instr] = [:]
         var uses: [Value: [Instr]] = [:]
@@ -349,7 +355,7 @@ public final class Executable {
         }
         let updates: [Op] = [.set, .scatterAdd, .set2, .scatterAdd2]
         let viewOps: [Op] = [.reshape, .stopGradient, .transpose, .at]
-        var skipped = Set<Value>(), assembledRoots = Set<Value>()
+        var plan: [Value: Link] = [:], assembled = Set<Value>()
         for root in instrs where root.results.count == 1 {
             let zeros = root.results[0]
             guard case .fill = root.op, constant(root.args[0]) == 0, case .vector = program.types[zeros.id].shape
@@ -366,43 +372,46 @@ public final class Executable {
             guard !links.isEmpty, !(uses[current] ?? []).contains(where: { updates.contains($0.op) && $0.args[0] == current })
             else { continue }
             var covered = [Bool](repeating: false, count: length)
-            var placements: [(owner: Value, offset: Int)] = []
-            let ok = links.allSatisfy { link in
-                let piece = link.args[2]
+            var segments: [(start: Int, count: Int)] = []
+            for link in links {
                 guard let seg = segment(link.args[1]), seg.start + seg.count <= length,
-                      !covered[seg.start..<(seg.start + seg.count)].contains(true),
-                      single[piece.id] == single[zeros.id], single[link.results[0].id] == single[zeros.id] else { return false }
+                      !covered[seg.start..<(seg.start + seg.count)].contains(true), counts[link.args[2].id] == seg.count,
+                      single[link.args[2].id] == single[zeros.id], single[link.results[0].id] == single[zeros.id] else { break }
                 for k in seg.start..<(seg.start + seg.count) { covered[k] = true }
+                segments.append(seg)
+            }
+            guard segments.count == links.count else { continue }
+            var placements: [(owner: Value, offset: Int)] = []
+            for (link, seg) in zip(links, segments) {
+                alias[link.results[0].id] = Alias(root: zeros, offset: 0)
+                let piece = link.args[2]
                 // The buffer the piece is read from: its own, or the one it is a whole view of.
                 let owner = alias[piece.id].map(\.root) ?? piece
-                guard alias[piece.id]?.offset ?? 0 == 0, let made = definition[owner], made.regions.isEmpty,
-                      dynamic[owner.id] || assembledRoots.contains(owner), single[owner.id] == single[zeros.id],
-                      counts[owner.id] == seg.count, counts[piece.id] == seg.count,
-                      !updates.contains(made.op), !viewOps.contains(made.op), !placements.contains(where: { $0.owner == owner })
-                else { return false }
                 // Whatever lives in the owner's buffer must only read it, unless the owner
                 // is itself assembled from pieces (which move with it).
-                let sharers = program.types.indices.filter { alias[$0]?.root == owner }
-                guard assembledRoots.contains(owner) || sharers.allSatisfy({ id in
-                    instrs.contains { $0.results.contains(Value(id)) && viewOps.contains($0.op) }
-                }) else { return false }
-                placements.append((owner, seg.start))
-                return true
+                let placeable: Bool
+                if alias[piece.id]?.offset ?? 0 == 0, let made = definition[owner], made.regions.isEmpty,
+                   dynamic[owner.id] || assembled.contains(owner), single[owner.id] == single[zeros.id], counts[owner.id] == seg.count,
+                   !updates.contains(made.op), !viewOps.contains(made.op), !placements.contains(where: { $0.owner == owner }) {
+                    placeable = assembled.contains(owner) || program.types.indices.allSatisfy { id in
+                        alias[id]?.root != owner || instrs.contains { $0.results.contains(Value(id)) && viewOps.contains($0.op) }
+                    }
+                } else {
+                    placeable = false
+                }
+                if placeable { placements.append((owner, seg.start)) }
+                plan[link.results[0]] = placeable ? .placed : .assigned
             }
-            guard ok else { continue }
             for (owner, offset) in placements {
                 for id in program.types.indices where alias[id]?.root == owner {
                     alias[id] = Alias(root: zeros, offset: offset + alias[id]!.offset)
                 }
                 alias[owner.id] = Alias(root: zeros, offset: offset)
             }
-            for link in links {
-                alias[link.results[0].id] = Alias(root: zeros, offset: 0)
-                skipped.insert(link.results[0])
-            }
-            assembledRoots.insert(zeros)
+            assembled.insert(zeros)
+            plan[zeros] = .zeros
         }
-        return skipped
+        return plan
     }
 
     /// The values that can be computed as their sum over the particles: top-level values
@@ -567,7 +576,7 @@ public final class Executable {
         if let r = instr.results.first, views[r.id] != nil, [.reshape, .stopGradient, .at, .transpose].contains(instr.op) {
             return nil
         }
-        if let r = instr.results.first, assembled.contains(r) { return nil }
+        if let r = instr.results.first, [.zeros, .placed].contains(assembly[r]) { return nil }
         let name = instr.args.first.flatMap { v in program.inputs.first { $0.value == v }?.name } ?? "a value"
         switch instr.op {
         case .const(let x):
@@ -632,7 +641,8 @@ public final class Executable {
         case .set, .scatterAdd:
             let row: Int
             if case .matrix = program.types[instr.args[0].id].shape { row = dims(instr.args[0])[1] } else { row = 1 }
-            return .set(out: out[0], x: a[0], index: a[1], v: a[2], row: row, add: instr.op == .scatterAdd,
+            let add = instr.op == .scatterAdd && assembly[instr.results[0]] != .assigned
+            return .set(out: out[0], x: a[0], index: a[1], v: a[2], row: row, add: add,
                         cache: keep(IndexCache(what: "the assigned value", constant: fixed(instr.args[1]))))
         case .set2, .scatterAdd2:
             let d = dims(instr.args[0])

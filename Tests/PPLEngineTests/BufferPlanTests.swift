@@ -10,8 +10,9 @@ final class BufferPlanTests: XCTestCase {
     ///   one piece itself assembled from scalars; positions 7–8 are never written;
     /// - `after`: x² + 1, read after x² was placed in `assembled`;
     /// - `overlapping`: scatter-adds of 2x at 1–3 and of x³ at 2–4 (they overlap);
-    /// - `withData`: 2d at 1–2 and sin(x) at 3–5 (one piece is data, computed once, before
-    ///   the zeros).
+    /// - `withData`: 2d at 1–2, sin(x) at 3–5 and [2 d1, 3 x1] at 6–7: pieces that are data
+    ///   (computed once, before the zeros), and an assembled piece with a data element
+    ///   (written once, before the outer zeros are made).
     static func program() -> Program {
         let b = Builder()
         let e = Emitter(b)
@@ -30,9 +31,12 @@ final class BufferPlanTests: XCTestCase {
         overlapping = e.op(.scatterAdd, overlapping, e.range(Size(1), Size(3)), twice)
         overlapping = e.op(.scatterAdd, overlapping, e.range(Size(2), Size(4)), cubes)
         let scaled = e.mul(d, e.c(2))
-        var withData = e.zeros(.vector(Size(5)))
+        let mixed = e.op(.scatterAdd, e.op(.scatterAdd, e.zeros(.vector(Size(2))), e.int(1), e.op(.at, scaled, e.int(1))),
+                         e.int(2), e.mul(x1, e.c(3)))
+        var withData = e.zeros(.vector(Size(7)))
         withData = e.op(.scatterAdd, withData, e.range(Size(1), Size(2)), scaled)
         withData = e.op(.scatterAdd, withData, e.range(Size(3), Size(5)), e.un(.sin, x))
+        withData = e.op(.scatterAdd, withData, e.range(Size(6), Size(7)), mixed)
         let (instrs, types) = b.finish()
         return Program(name: "buffers",
                        inputs: [Input(name: "x", value: x, role: .param, type: .vector(Size(3)), constraint: .none),
@@ -64,7 +68,7 @@ final class BufferPlanTests: XCTestCase {
                     expect("after", sq.map { $0 + 1 })
                     let cubes = zip(sq, x).map { $0 * $1 }
                     expect("overlapping", [2 * x[0], 2 * x[1] + cubes[0], 2 * x[2] + cubes[1], cubes[2]])
-                    expect("withData", data.map { 2 * $0 } + x.map(sin))
+                    expect("withData", data.map { 2 * $0 } + x.map(sin) + [2 * data[0], 3 * x[0]])
                 }
             }
         }
