@@ -27,12 +27,16 @@ public final class FitSession {
         public init() {}
     }
 
-    public init(runtime: ModelRuntime, guide: String?, overrides: Overrides) throws {
-        self.runtime = runtime
+    public convenience init(runtime: ModelRuntime, guide: String?, overrides: Overrides) throws {
         switch GuideOptions.select(guide, from: runtime.model.guides) {
-        case .success(let o): options = o
+        case .success(let o): try self.init(runtime: runtime, options: o, overrides: overrides)
         case .failure(let e): throw Failure(e.description)
         }
+    }
+
+    public init(runtime: ModelRuntime, options: GuideOptions, overrides: Overrides) throws {
+        self.runtime = runtime
+        self.options = options
         guard let family = Families.make(options.family, options: options) else {
             throw Failure("the \(options.family.rawValue) guide family is not available yet; use meanfield or fullrank")
         }

@@ -199,6 +199,12 @@ extension Executable {
                 for i in 0..<(n * out.copies) { o[i] = cc[i] != 0 ? x[i] : y[i] }
                 return
             }
+            if c.count == n, c.copies == out.copies, a.count == 1, b.count == 1, a.copies == 1, b.copies == 1 {
+                // Between two scalars (a slope).
+                let o = out.ptr, cc = c.ptr, x = a.ptr[0], y = b.ptr[0]
+                for i in 0..<(n * out.copies) { o[i] = cc[i] != 0 ? x : y }
+                return
+            }
             for s in 0..<out.copies {
                 let o = out.base(s), cc = c.base(s), x = a.base(s), y = b.base(s)
                 for i in 0..<n {

@@ -47,7 +47,10 @@ enum Activation: String {
         case .softplus: return e.un(.log1p_exp, x)
         case .sigmoid: return e.un(.inv_logit, x)
         case .elu: return e.select(e.bin(.gt, x, e.c(0)), x, e.un(.expm1, e.bin(.fmin, x, e.c(0))))
-        case .leaky_relu: return e.select(e.bin(.gt, x, e.c(0)), x, e.mul(e.c(0.01), x))
+        case .leaky_relu:
+            // x times its slope (1 or 0.01): the slope has no derivative, so the gradient is
+            // one product too.
+            return e.mul(x, e.select(e.bin(.gt, x, e.c(0)), e.c(1), e.c(0.01)))
         }
     }
 }
