@@ -72,6 +72,9 @@ public final class Executable {
             guard let n = program.types[v.id].shape.count.evaluate({ env[$0] }) else {
                 throw EngineError("the size \(program.types[v.id].shape.count) cannot be computed from the data")
             }
+            guard n <= Int(Int32.max) / self.batch else {
+                throw EngineError("the program needs a value of \(n) elements, more than the engine holds (\(Int32.max / Int32(self.batch)))")
+            }
             counts[v.id] = max(0, n)
         }
         assembly = Executable.destinations(program, alias: &alias, dynamic: dynamic, single: oneCopy, counts: counts, sizes: env)

@@ -71,6 +71,10 @@ public enum ParetoSmoothing {
 
     /// What k̂ means, for the report.
     public static func verdict(_ k: Double) -> String {
+        if k.isNaN {
+            return "could not be estimated: too few draws, or the importance ratios are all equal (the guide matches "
+                + "the posterior up to a constant)"
+        }
         if !k.isFinite { return "could not be estimated: some importance ratios are not finite; don't trust the fit" }
         if k < 0.5 { return "good: the approximation is close to the posterior" }
         if k < 0.7 { return "usable: estimates are reliable, tails less so" }

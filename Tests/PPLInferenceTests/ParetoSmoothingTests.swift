@@ -32,5 +32,12 @@ final class ParetoSmoothingTests: XCTestCase {
         let (estimate, se) = ParetoSmoothing.logEvidence([Double](repeating: -12.5, count: 100))
         XCTAssertEqual(estimate, -12.5, accuracy: 1e-12)
         XCTAssertEqual(se, 0, accuracy: 1e-12)
+        // Equal ratios have no tail to fit: k̂ is undefined, and the report must not blame
+        // non-finite ratios.
+        let k = ParetoSmoothing.khat([Double](repeating: -12.5, count: 100))
+        XCTAssertTrue(k.isNaN)
+        XCTAssertTrue(ParetoSmoothing.verdict(k).contains("all equal"), ParetoSmoothing.verdict(k))
+        XCTAssertTrue(ParetoSmoothing.verdict(ParetoSmoothing.khat([0, .nan] + [Double](repeating: 0, count: 98)))
+            .contains("not finite"))
     }
 }
