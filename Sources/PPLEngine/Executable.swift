@@ -20,8 +20,9 @@ public final class Executable {
     private var slots: [Slot?]
     /// Values living in another value's buffer (see `aliases`).
     private var views: [Alias?] = []
-    /// Scatter-adds into vectors assembled in place (see `destinations`).
+    /// The scatter-adds of vectors assembled in place, and their zeros (see `destinations`).
     private var assembly: [Value: Link] = [:]
+    enum Link { case zeros, placed, assigned }
     /// Transposes of one-copy matrices used only as the left operand of products, which
     /// read the matrix transposed instead: transpose → its source.
     private var foldedTransposes: [Value: Value] = [:]
@@ -326,9 +327,7 @@ public final class Executable {
     ///   vector assembled the same way (which moves with it); or
     /// - `assigned`: the piece is copied into its place.
     /// The chain is taken whole or not at all, and nothing may update the result in place
-    /// afterwards.
-    enum Link { case zeros, placed, assigned }
-
+    /// afterwards. Returns what becomes of each link and of the zeros.
     private static func destinations(_ program: Program, alias: inout [Alias?], dynamic: [Bool], single: [Bool],
                                      counts: [Int], sizes: [String: Int]) -> [Value: Link] {
         let instrs = program.body.instrs
@@ -390,17 +389,15 @@ public final class Executable {
                 let piece = link.args[2]
                 // The buffer the piece is read from: its own, or the one it is a whole view of.
                 let owner = alias[piece.id].map(\.root) ?? piece
-                // Whatever lives in the owner's buffer must only read it, unless the owner
-                // is itself assembled from pieces (which move with it).
-                let placeable: Bool
+                var placeable = false
                 if alias[piece.id]?.offset ?? 0 == 0, let made = definition[owner], made.regions.isEmpty,
                    dynamic[owner.id] || assembled.contains(owner), single[owner.id] == single[zeros.id], counts[owner.id] == seg.count,
                    !updates.contains(made.op), !viewOps.contains(made.op), !placements.contains(where: { $0.owner == owner }) {
+                    // Whatever lives in the owner's buffer must only read it, unless the
+                    // owner is itself assembled from pieces (which move with it).
                     placeable = assembled.contains(owner) || program.types.indices.allSatisfy { id in
-                        alias[id]?.root != owner || instrs.contains { $0.results.contains(Value(id)) && viewOps.contains($0.op) }
+                        alias[id]?.root != owner || definition[Value(id)].map { viewOps.contains($0.op) } == true
                     }
-                } else {
-                    placeable = false
                 }
                 if placeable { placements.append((owner, seg.start)) }
                 plan[link.results[0]] = placeable ? .placed : .assigned
