@@ -48,8 +48,9 @@ public final class Executable {
         Executable.markVarying(program.body, &varies)
         self.varies = varies
         self.summed = Set(summed.compactMap { program.outputNames.firstIndex(of: $0) })
-        // Values held as one copy: those that do not vary, and the sums.
-        var single = varies.map { !$0 }
+        // Values held as one copy: those that do not vary, and the sums (every value, for
+        // one particle).
+        var single = varies.map { [batch = self.batch] in !$0 || batch == 1 }
         if self.batch > 1 {
             for r in Executable.reducible(program, varies: varies, summed: self.summed) { single[r.id] = true }
         }
@@ -66,19 +67,18 @@ public final class Executable {
         var counts = [Int](repeating: 0, count: program.types.count)
         var defined: [Value] = program.inputs.map(\.value)
         Executable.collect(program.body, &defined)
-        // Whether a value is held as one copy (every value is, for one particle).
-        let oneCopy = single.map { [batch] in $0 || batch <= 1 }
-        var alias = Executable.aliases(program, dynamic: dynamic, single: oneCopy)
+        var alias = Executable.aliases(program, dynamic: dynamic, single: single, sizes: env)
         for v in defined {
             guard let n = program.types[v.id].shape.count.evaluate({ env[$0] }) else {
                 throw EngineError("the size \(program.types[v.id].shape.count) cannot be computed from the data")
             }
             guard n <= Int(Int32.max) / self.batch else {
-                throw EngineError("the program needs a value of \(n) elements, more than the engine holds (\(Int32.max / Int32(self.batch)))")
+                throw EngineError("the program needs a value of \(n) elements for each of \(self.batch) draws, more than "
+                                  + "the engine holds (\(Int32.max) elements in all)")
             }
             counts[v.id] = max(0, n)
         }
-        assembly = Executable.destinations(program, alias: &alias, dynamic: dynamic, single: oneCopy, counts: counts, sizes: env)
+        assembly = Executable.destinations(program, alias: &alias, dynamic: dynamic, single: single, counts: counts, sizes: env)
         var total = 0
         for v in defined {
             // A segment that does not fit is left to the gather, which reports the index.
@@ -246,7 +246,7 @@ public final class Executable {
     ///   no other value sees. A gradient assembled by a chain of scatter-adds then costs
     ///   the segments, not a copy of the whole vector at every link.
     /// Block parameters (loop-carried values) are never aliased: the loop overwrites them.
-    private static func aliases(_ program: Program, dynamic: [Bool], single: [Bool]) -> [Alias?] {
+    private static func aliases(_ program: Program, dynamic: [Bool], single: [Bool], sizes: [String: Int]) -> [Alias?] {
         var uses = [Int](repeating: 0, count: program.types.count)
         var definition: [Value: Instr] = [:]
         func count(_ b: Block) {
@@ -262,10 +262,7 @@ public final class Executable {
         // Whether no value other than this one reads its buffer from now on.
         var exclusive = [Bool](repeating: false, count: program.types.count)
         let inputs = Set(program.inputs.map(\.value))
-        func constant(_ v: Value) -> Double? {
-            if case .const(let x)? = definition[v]?.op { return x }
-            return nil
-        }
+        func constant(_ v: Value) -> Double? { constantValue(v, definition, sizes) }
         /// `carried`: for a loop body, each carried parameter and the position of the yield
         /// that becomes its next value.
         func assign(_ b: Block, carried: [Value: Int] = [:]) {
@@ -317,6 +314,15 @@ public final class Executable {
         return alias
     }
 
+    /// The value of a constant or of a size computed from the data; nil for anything else.
+    private static func constantValue(_ v: Value, _ definition: [Value: Instr], _ sizes: [String: Int]) -> Double? {
+        switch definition[v]?.op {
+        case .const(let x)?: return x
+        case .size(let n)?: return n.evaluate { sizes[$0] }.map(Double.init)
+        default: return nil
+        }
+    }
+
     /// Vectors assembled from disjoint pieces: a chain of scatter-adds at constant
     /// positions into zeros (a gradient collected from its segments). Adding a piece to
     /// zeros is writing it, so the zeros are never written again (the arena starts zeroed
@@ -341,13 +347,7 @@ public final class Executable {
             }
         }
         let yielded = Set(program.body.yields)
-        func constant(_ v: Value) -> Double? {
-            switch definition[v]?.op {
-            case .const(let x)?: return x
-            case .size(let n)?: return n.evaluate { sizes[$0] }.map(Double.init)
-            default: return nil
-            }
-        }
+        func constant(_ v: Value) -> Double? { constantValue(v, definition, sizes) }
         /// The 0-based first position and length a constant index covers.
         func segment(_ index: Value) -> (start: Int, count: Int)? {
             if let i = constant(index) { return (Int(i) - 1, 1) }
@@ -357,7 +357,7 @@ public final class Executable {
         }
         let updates: [Op] = [.set, .scatterAdd, .set2, .scatterAdd2]
         let viewOps: [Op] = [.reshape, .stopGradient, .transpose, .at]
-        var plan: [Value: Link] = [:], assembled = Set<Value>()
+        var plan: [Value: Link] = [:]
         for root in instrs where root.results.count == 1 {
             let zeros = root.results[0]
             guard case .fill = root.op, constant(root.args[0]) == 0, case .vector = program.types[zeros.id].shape
@@ -391,11 +391,11 @@ public final class Executable {
                 let owner = alias[piece.id].map(\.root) ?? piece
                 var placeable = false
                 if alias[piece.id]?.offset ?? 0 == 0, let made = definition[owner], made.regions.isEmpty,
-                   dynamic[owner.id] || assembled.contains(owner), single[owner.id] == single[zeros.id], counts[owner.id] == seg.count,
+                   dynamic[owner.id] || plan[owner] == .zeros, single[owner.id] == single[zeros.id], counts[owner.id] == seg.count,
                    !updates.contains(made.op), !viewOps.contains(made.op), !placements.contains(where: { $0.owner == owner }) {
                     // Whatever lives in the owner's buffer must only read it, unless the
                     // owner is itself assembled from pieces (which move with it).
-                    placeable = assembled.contains(owner) || program.types.indices.allSatisfy { id in
+                    placeable = plan[owner] == .zeros || program.types.indices.allSatisfy { id in
                         alias[id]?.root != owner || definition[Value(id)].map { viewOps.contains($0.op) } == true
                     }
                 }
@@ -408,7 +408,6 @@ public final class Executable {
                 }
                 alias[owner.id] = Alias(root: zeros, offset: offset)
             }
-            assembled.insert(zeros)
             plan[zeros] = .zeros
         }
         return plan

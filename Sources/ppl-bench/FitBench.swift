@@ -38,6 +38,14 @@ struct FitBench: ParsableCommand {
         }.min()!
     }
 
+    /// NumPyro's IAF network (run_numpyro.py): two flows, two hidden layers of max(32, D).
+    func numpyroNetwork(_ session: FitSession) -> GuideOptions {
+        var options = GuideOptions(family: .iaf, name: "iaf")
+        let width = GuideValue.int(max(32, session.runtime.dimension))
+        options.keys = [.layers: .int(2), .hidden: .list([width, width])]
+        return options
+    }
+
     func run() throws {
         print("OpenBLAS core: \(OpenBLASSetup.coreName)")
         if !setup.numpyroAvailable {
@@ -61,11 +69,7 @@ struct FitBench: ParsableCommand {
                 let score = reference.score(draws)
                 let perStep = result.seconds / Double(max(1, result.steps)) * 1e6
                 let singleStep = try singleParticleStep(session.runtime, session.options)
-                // NumPyro's network (run_numpyro.py): two flows, two hidden layers of max(32, D).
-                var same = GuideOptions(family: .iaf, name: "iaf")
-                let width = GuideValue.int(max(32, session.runtime.dimension))
-                same.keys = [.layers: .int(2), .hidden: .list([width, width])]
-                let sameNetStep = session.family.family == .iaf ? try singleParticleStep(session.runtime, same) : nil
+                let sameNetStep = session.family.family == .iaf ? try singleParticleStep(session.runtime, numpyroNetwork(session)) : nil
                 var theirs: [String: Any]?
                 if setup.numpyroAvailable, ["meanfield", "fullrank", "iaf"].contains(session.family.family.rawValue) {
                     theirs = setup.numpyro("run_numpyro.py", [

@@ -83,6 +83,16 @@ final class FitCLITests: XCTestCase {
         XCTAssertTrue(r.stdout.contains("non-finite"), r.stdout)
     }
 
+    func testValuesTooLargeForTheEngineAreAnError() throws {
+        let d = try dir()
+        let path = d + "/big.ppl"
+        try "data N: int\nparam x: vector[N]\nx ~ normal(0, 1)\n".write(toFile: path, atomically: true, encoding: .utf8)
+        try #"{"N": 3000000000}"#.write(toFile: d + "/big.json", atomically: true, encoding: .utf8)
+        let r = try ppl(["fit", path, "--data", d + "/big.json", "--quiet"])
+        XCTAssertEqual(r.status, 70, r.stdout + r.stderr)
+        XCTAssertTrue(r.stderr.contains("more than the engine holds (2147483647 elements in all)"), r.stderr)
+    }
+
     func testModelWithoutItsDataIsAnError() throws {
         let r = try ppl(["fit", bench + "/models/linreg.ppl"])
         XCTAssertEqual(r.status, 65)
