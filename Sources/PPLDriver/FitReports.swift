@@ -33,6 +33,9 @@ public enum FitReports {
         var out = "\(model): guide '\(s.options.name)' (\(s.family.family.rawValue)), "
         out += "\(s.runtime.dimension) unconstrained dimension\(s.runtime.dimension == 1 ? "" : "s")\n"
         let state = r.interrupted ? "interrupted" : r.converged ? "converged" : "step cap reached"
+        if let b = r.base {
+            out += "base \(b.family): \(b.steps) steps (\(b.converged ? "converged" : "step cap reached")), ELBO \(number(b.elbo)); then "
+        }
         out += "\(r.steps) steps (\(state)) in \(String(format: "%.2f", r.seconds)) s, "
         out += "\(String(format: "%.0f", rate)) steps/s, \(s.settings.samples) draws per step; ELBO \(number(r.elbo))"
         if r.rejected > 0 { out += "; \(r.rejected) step\(r.rejected == 1 ? "" : "s") rejected (non-finite), step size reduced" }

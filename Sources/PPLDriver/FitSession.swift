@@ -37,10 +37,7 @@ public final class FitSession {
     public init(runtime: ModelRuntime, options: GuideOptions, overrides: Overrides) throws {
         self.runtime = runtime
         self.options = options
-        guard let family = Families.make(options.family, options: options) else {
-            throw Failure("the \(options.family.rawValue) guide family is not available yet; use meanfield or fullrank")
-        }
-        self.family = family
+        family = Families.make(options.family, options: options)
         var s = FitSettings()
         s.steps = overrides.steps ?? options.steps ?? s.steps
         s.lr = overrides.lr ?? options.lr ?? family.learningRate
@@ -59,11 +56,49 @@ public final class FitSession {
     /// Fits from `initial` (a saved fit's parameters) or the family's starting point.
     public func fit(initial: [Double]? = nil, progress: ((Int, Double) -> Void)? = nil,
                     interrupted: () -> Bool = { false }) throws -> FitResult {
-        let fitter = try Fitter(elbo: elbo, data: runtime.values, settings: settings)
-        let start = initial ?? family.initialParameters(runtime.dimension)
-        let r = fitter.run(from: start, progress: progress, interrupted: interrupted)
+        // The engine refuses programs too large for it here, before anything of that size is allocated.
+        var s = settings
+        let refining = initial == nil ? family.refines : nil
+        if refining != nil { s.warmup = 1000 }
+        let fitter = try Fitter(elbo: elbo, data: runtime.values, settings: s)
+        var start = initial ?? family.initialParameters(runtime.dimension)
+        var prelude: FitResult?
+        if let base = refining {
+            let r = try fitBase(base, progress: progress, interrupted: interrupted)
+            start = family.initialParameters(runtime.dimension, refining: r.phi)
+            prelude = r
+        }
+        var r: FitResult
+        if let prelude, prelude.interrupted || prelude.failure != nil {
+            r = FitResult(phi: start)
+            (r.interrupted, r.failure) = (prelude.interrupted, prelude.failure)
+        } else {
+            let offset = prelude?.steps ?? 0
+            r = fitter.run(from: start, progress: progress.map { report in { report(offset + $0, $1) } }, interrupted: interrupted)
+        }
+        if let prelude {
+            r.base = FitResult.BaseFit(family: family.refines!.family.rawValue, steps: prelude.steps, elbo: prelude.elbo,
+                                       converged: prelude.converged)
+            r.steps += prelude.steps
+            r.seconds += prelude.seconds
+            r.trace = prelude.trace + r.trace
+        }
         result = r
         return r
+    }
+
+    /// Fits the family `family` refines with that family's own defaults (the step cap,
+    /// samples and seed of this fit).
+    private func fitBase(_ base: VariationalFamily, progress: ((Int, Double) -> Void)?,
+                         interrupted: () -> Bool) throws -> FitResult {
+        let baseELBO = try ELBO(density: runtime.space.density, family: base, dimension: runtime.dimension,
+                                stickingTheLanding: base.prefersStickingTheLanding)
+        var s = settings
+        s.lr = base.learningRate
+        s.minimumExploration = base.minimumExploration
+        s.stickingTheLanding = base.prefersStickingTheLanding
+        let fitter = try Fitter(elbo: baseELBO, data: runtime.values, settings: s)
+        return fitter.run(from: base.initialParameters(runtime.dimension), progress: progress, interrupted: interrupted)
     }
 
     /// Whether a saved fit's parameters are parameters of this session's guide: the same

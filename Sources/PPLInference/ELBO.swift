@@ -7,6 +7,9 @@ import PPLIR
 /// reparameterisation). Its gradient with respect to φ comes from the differentiator.
 /// With sticking the landing (Roeder et al. 2017) log q's own dependence on φ is cut,
 /// leaving the path derivative, whose variance vanishes as q approaches the posterior.
+/// For a family with auxiliary variables (HVI), log q is the log density of everything it
+/// drew minus its reverse model's, so target is the augmented bound and exp(target) is still
+/// an unbiased estimate of p(data).
 public struct ELBO {
     /// Outputs `target` (log p - log q), `z`, `logp`, `logq`; inputs the model's data,
     /// `phi` (shared by the particles) and `eps` (one per particle).
@@ -14,32 +17,36 @@ public struct ELBO {
     /// The same outputs plus `grad.phi`.
     public let gradient: Program
     public let dimension: Int
+    /// Standard-normal draws per particle (the length of `eps`).
+    public let noiseCount: Int
     public let parameterCount: Int
 
     public init(density: Program, family: VariationalFamily, dimension d: Int, stickingTheLanding: Bool = true) throws {
         let b = Builder(types: density.types)
         let e = Emitter(b)
         let p = family.parameterCount(d)
+        let noise = family.noiseCount(d)
         let phi = b.inputValue(.vector(Size(p)))
-        let eps = b.inputValue(.vector(Size(d)))
+        let eps = b.inputValue(.vector(Size(noise)))
         let densityPhi = stickingTheLanding ? e.op(.stopGradient, phi) : phi
         let fixed = family.constants(d)
         let (constantValues, constantInputs) = ELBO.constantInputs(b, fixed)
-        let (z, logq) = family.sample(e, phi: phi, densityPhi: densityPhi, eps: eps, d: d, constants: constantValues)
-        let theta = density.inputs.first { $0.name == "theta" }!.value
-        let outs = b.inline(density.body, types: density.types, mapping: [theta: z])
-        let logp = outs[density.outputNames.firstIndex(of: "target")!]
+        let targetDensity = TargetDensity(density: density)
+        let (z, logq) = try family.sample(e, phi: phi, densityPhi: densityPhi, eps: eps, d: d, constants: constantValues,
+                                      target: targetDensity)
+        let logp = targetDensity.logDensity(b, at: z)
         let target = e.sub(logp, logq)
         let (instrs, types) = b.finish()
         let inputs = density.inputs.filter { $0.name != "theta" } + constantInputs + [
             Input(name: "phi", value: phi, role: .param, type: .vector(Size(p)), constraint: .none),
-            Input(name: "eps", value: eps, role: .param, type: .vector(Size(d)), constraint: .none),
+            Input(name: "eps", value: eps, role: .param, type: .vector(Size(noise)), constraint: .none),
         ]
         program = Simplify.run(Program(name: "elbo", inputs: inputs,
                                        body: Block(instrs: instrs, yields: [target, z, logp, logq]),
                                        outputNames: ["target", "z", "logp", "logq"], types: types))
         gradient = try Differentiator.gradient(program, of: "target", wrt: ["phi"])
         dimension = d
+        noiseCount = noise
         parameterCount = p
         constants = fixed
     }

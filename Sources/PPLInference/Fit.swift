@@ -16,6 +16,11 @@ public struct FitSettings: Sendable {
     public var stickingTheLanding = true
     /// Steps per window of the convergence test.
     public var window = 50
+    /// Steps over which the step size ramps up linearly to `lr`. A fit that starts from
+    /// fitted parameters needs it: Adam's first steps move every parameter by about lr
+    /// whatever its gradient's noise, which throws a converged flow off (funnel, HVI on a
+    /// fitted IAF: ELBO −0.149 → −0.172 after 4,000 steps without it).
+    public var warmup = 0
     public init() {}
 }
 
@@ -31,6 +36,19 @@ public struct FitResult: Sendable {
     public var interrupted = false
     /// Why the fit stopped early, when it did.
     public var failure: String?
+    /// For a family that refines another (HVI), the fit of that family it started from.
+    public var base: BaseFit?
+
+    public struct BaseFit: Sendable {
+        public let family: String
+        public let steps: Int
+        public let elbo: Double
+        public let converged: Bool
+
+        public init(family: String, steps: Int, elbo: Double, converged: Bool) {
+            (self.family, self.steps, self.elbo, self.converged) = (family, steps, elbo, converged)
+        }
+    }
 
     public init(phi: [Double]) { self.phi = phi }
 
@@ -66,7 +84,7 @@ public final class Fitter {
     public func run(from initial: [Double], progress: ((Int, Double) -> Void)? = nil,
                     interrupted: () -> Bool = { false }) -> FitResult {
         let start = DispatchTime.now().uptimeNanoseconds
-        let d = elbo.dimension, p = elbo.parameterCount, s = executable.batch
+        let n = elbo.noiseCount, p = elbo.parameterCount, s = executable.batch
         var result = FitResult(phi: initial)
         var adam = Adam(count: p)
         var rng = RNG(seed: settings.seed)
@@ -87,7 +105,7 @@ public final class Fitter {
                 result.interrupted = true
                 break
             }
-            for i in 0..<(s * d) { eps[i] = rng.normal() }
+            for i in 0..<(s * n) { eps[i] = rng.normal() }
             var value = 0.0
             var finite = (try? executable.run()) != nil
             // The sum of the particles' gradients.
@@ -113,6 +131,7 @@ public final class Fitter {
             }
             consecutiveRejections = 0
             var lr = settings.lr * scale
+            if settings.warmup > 0 { lr *= min(1, Double(result.trace.count + 1) / Double(settings.warmup)) }
             if let r = refineStart {
                 let t = Double(step - r) / Double(max(1, refineLength))
                 lr *= pow(0.01, min(1, t))

@@ -30,7 +30,7 @@ public struct PosteriorDraws {
         for i in 0..<elbo.parameterCount { sampler.input("phi")[i] = phi[i] }
         while rows.count < count {
             let eps = sampler.input("eps")
-            for i in 0..<(chunk * d) { eps[i] = rng.normal() }
+            for i in 0..<(chunk * elbo.noiseCount) { eps[i] = rng.normal() }
             try sampler.run()
             let theta = constrainer.input("theta")
             for k in 0..<chunk {

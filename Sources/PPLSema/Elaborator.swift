@@ -336,9 +336,9 @@ public final class Elaborator {
 
     private func validGuideValue(_ key: GuideKey, _ v: GuideValue) -> Bool {
         switch (key, v) {
-        case (.layers, .int(let n)), (.transitions, .int(let n)), (.leapfrog, .int(let n)),
-             (.steps, .int(let n)), (.samples, .int(let n)):
+        case (.layers, .int(let n)), (.transitions, .int(let n)), (.steps, .int(let n)), (.samples, .int(let n)):
             return n >= 1
+        case (.leapfrog, .int(let n)): return n >= 0
         case (.seed, .int(let n)): return n >= 0
         case (.hidden, .list(let xs)):
             return !xs.isEmpty && xs.allSatisfy { if case .int(let n) = $0 { return n >= 1 } else { return false } }

@@ -8,7 +8,7 @@ public enum GuideFamily: String, CaseIterable, Sendable {
         case .meanfield, .fullrank: return []
         case .planar, .radial: return [.layers, .base]
         case .nice, .realnvp, .maf, .iaf: return [.layers, .hidden, .activation, .base]
-        case .hvi: return [.transitions, .leapfrog, .base, .step_size]
+        case .hvi: return [.transitions, .leapfrog, .base, .step_size, .hidden]
         }
     }
 
@@ -31,7 +31,8 @@ public enum GuideKey: String, CaseIterable, Sendable {
     /// What the value must be, for the error message.
     public var expected: String {
         switch self {
-        case .layers, .transitions, .leapfrog, .steps, .samples: return "a positive integer"
+        case .layers, .transitions, .steps, .samples: return "a positive integer"
+        case .leapfrog: return "a non-negative integer"
         case .seed: return "a non-negative integer"
         case .hidden: return "a list of positive integers, e.g. [32, 32]"
         case .activation: return "one of " + GuideKey.activations.joined(separator: ", ")

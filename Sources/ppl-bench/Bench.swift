@@ -7,7 +7,7 @@ struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ppl-bench",
         abstract: "Benchmarks of ppl beside NumPyro on the same machine, in the same run.",
-        subcommands: [Grad.self, FitBench.self]
+        subcommands: [Grad.self, FitBench.self, LeapfrogBench.self]
     )
 
     static func main() {
@@ -27,8 +27,10 @@ struct BenchSetup: ParsableArguments {
     @Flag(help: "Time ppl only.")
     var noNumpyro = false
 
+    static let allModels = ["eight_schools", "funnel", "banana", "mixture", "hier_linear", "linreg", "logistic"]
+
     @Option(parsing: .upToNextOption, help: "Models to run (default: all bench models).")
-    var models: [String] = ["eight_schools", "funnel", "banana", "mixture", "hier_linear", "linreg", "logistic"]
+    var models: [String] = allModels
 
     var numpyroAvailable: Bool {
         !noNumpyro && FileManager.default.isExecutableFile(atPath: python)

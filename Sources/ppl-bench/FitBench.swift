@@ -26,14 +26,15 @@ struct FitBench: ParsableCommand {
     static let targets: [String: Double] = ["eight_schools": 2, "funnel": 2, "banana": 2, "mixture": 2]
 
     /// µs per single-particle step: the best of three `timingSteps`-step fits (a fit is
-    /// short; the best run is the one least disturbed by the rest of the machine).
+    /// short; the best run is the one least disturbed by the rest of the machine), each from
+    /// the family's own starting point (for HVI: its steps alone, not its base's fit).
     func singleParticleStep(_ runtime: ModelRuntime, _ options: GuideOptions) throws -> Double {
         var single = FitSession.Overrides()
         single.samples = 1
         single.steps = timingSteps
         let session = try FitSession(runtime: runtime, options: options, overrides: single)
         return try (0..<3).map { _ in
-            let r = try session.fit()
+            let r = try session.fit(initial: session.family.initialParameters(runtime.dimension))
             return r.seconds / Double(max(1, r.steps)) * 1e6
         }.min()!
     }
@@ -46,6 +47,32 @@ struct FitBench: ParsableCommand {
         return options
     }
 
+    /// The guides of a row each: a guide block or family by name; `hvi` twice, with 4 and 8
+    /// leapfrog steps (one transition), to compare with AutoDAIS at K = 4 and 8 (as many
+    /// gradient evaluations per step).
+    func variants(_ runtime: ModelRuntime) throws -> [(String, GuideOptions)] {
+        try guides.flatMap { guide -> [(String, GuideOptions)] in
+            let options = try GuideOptions.select(guide, from: runtime.model.guides).get()
+            guard guide == "hvi" else { return [(guide, options)] }
+            return [4, 8].map { l in
+                var o = options
+                o.keys[.leapfrog] = .int(l)
+                return ("hvi L=\(l)", o)
+            }
+        }
+    }
+
+    /// NumPyro's guide for the same family (run_numpyro.py's names), if it has one.
+    func numpyroCounterpart(_ options: GuideOptions) -> String? {
+        switch options.family {
+        case .meanfield, .fullrank, .iaf: return options.family.rawValue
+        case .hvi:
+            guard case .int(let l)? = options.keys[.leapfrog], [4, 8].contains(l) else { return nil }
+            return "dais\(l)"
+        default: return nil
+        }
+    }
+
     func run() throws {
         print("OpenBLAS core: \(OpenBLASSetup.coreName)")
         if !setup.numpyroAvailable {
@@ -54,16 +81,14 @@ struct FitBench: ParsableCommand {
         print("Default fits. µs/step: S=1 from a \(timingSteps)-step single-particle run; default is the fit "
               + "with the guide's defaults (8 particles). NumPyro: Trace_ELBO with 1 particle, lr 0.01, "
               + "\(numpyroSteps) steps, jitted-loop steady state.")
-        print(pad("model", 14) + pad("guide", 9) + pad("steps", 7) + pad("fit s", 7) + pad("µs/step", 9)
+        print(pad("model", 14) + pad("guide", 10) + pad("steps", 7) + pad("fit s", 7) + pad("µs/step", 9)
               + pad("S=1 µs", 8) + pad("NumPyro µs", 11) + pad("ratio", 7) + pad("ELBO", 11) + pad("k̂", 6)
               + pad("mean err", 9) + pad("log-sd err", 11) + pad("sd", 18) + pad("NumPyro err/sd", 22) + "notes")
         for name in setup.models {
-            let data = setup.bench + "/data/\(name).json"
-            let dataPath = FileManager.default.fileExists(atPath: data) ? data : nil
             let reference = try ReferencePosterior(path: setup.bench + "/reference/\(name).json")
-            for guide in guides {
-                let session = try FitSession.open(model: setup.bench + "/models/\(name).ppl", data: dataPath,
-                                                  guide: guide, overrides: .init())
+            let runtime = try setup.runtime(name)
+            for (guide, options) in try variants(runtime) {
+                let session = try FitSession(runtime: runtime, options: options, overrides: .init())
                 let result = try session.fit()
                 let draws = try session.sample(1000, phi: result.phi)
                 let score = reference.score(draws)
@@ -71,9 +96,9 @@ struct FitBench: ParsableCommand {
                 let singleStep = try singleParticleStep(session.runtime, session.options)
                 let sameNetStep = session.family.family == .iaf ? try singleParticleStep(session.runtime, numpyroNetwork(session)) : nil
                 var theirs: [String: Any]?
-                if setup.numpyroAvailable, ["meanfield", "fullrank", "iaf"].contains(session.family.family.rawValue) {
+                if setup.numpyroAvailable, let counterpart = numpyroCounterpart(options) {
                     theirs = setup.numpyro("run_numpyro.py", [
-                        "--model", name, "--guide", session.family.family.rawValue, "--steps", String(numpyroSteps),
+                        "--model", name, "--guide", counterpart, "--steps", String(numpyroSteps),
                         "--pyloop-steps", "10", "--elbo-particles", "200", "--num-draws", "1000",
                     ])
                 }
@@ -95,7 +120,7 @@ struct FitBench: ParsableCommand {
                     let s = [("sd_v", "v"), ("sd_z2", "z2")].compactMap { k, n in (r[k] as? Double).map { " sd(\(n)) \(fmt($0))" } }.joined()
                     return e + s
                 } ?? "-"
-                print(pad(name, 14) + pad(guide, 9) + pad(String(result.steps), 7) + pad(fmt(result.seconds), 7)
+                print(pad(name, 14) + pad(guide, 10) + pad(String(result.steps), 7) + pad(fmt(result.seconds), 7)
                       + pad(fmt(perStep), 9) + pad(fmt(singleStep), 8) + pad(theirStep.map(fmt) ?? "-", 11)
                       + pad(ratio.map(fmt) ?? "-", 7) + pad(String(format: "%.4g", result.elbo), 11)
                       + pad(fmt(session.khat), 6) + pad(score.map { fmt($0.meanError) } ?? "-", 9)

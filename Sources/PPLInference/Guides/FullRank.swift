@@ -8,7 +8,7 @@ import PPLSema
 /// exp(ω) keeps the off-diagonal parameters relative: a correlation needs the same step
 /// whether the posterior sd is 10 or 0.01, which keeps L well conditioned under Adam.
 /// log q(z) = log N(L⁻¹(z - μ) | 0, I) - Σ_i ω_i.
-public struct FullRank: VariationalFamily {
+public struct FullRank: NoiseMapFamily {
     public let family = GuideFamily.fullrank
     public let prefersStickingTheLanding = false
     public init() {}

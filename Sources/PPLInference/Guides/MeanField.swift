@@ -5,7 +5,7 @@ import PPLSema
 /// Mean-field Gaussian on the unconstrained space (Kucukelbir et al. 2017, ADVI):
 /// z = μ + σ ⊙ ε with σ = exp(ω); φ = (μ, ω), 2d parameters;
 /// log q(z) = Σ_i log N(z_i | μ_i, σ_i).
-public struct MeanField: VariationalFamily {
+public struct MeanField: NoiseMapFamily {
     public let family = GuideFamily.meanfield
     public let prefersStickingTheLanding = true
     public init() {}

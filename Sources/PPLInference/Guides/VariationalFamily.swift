@@ -13,7 +13,11 @@ public protocol VariationalFamily {
     func initialParameters(_ d: Int) -> [Double]
     /// z and log q(z). `densityPhi` is φ for log q's own dependence on the parameters:
     /// φ itself, or φ with its gradient stopped (the sticking-the-landing estimator).
-    func sample(_ e: Emitter, phi: Value, densityPhi: Value, eps: Value, d: Int, constants: [String: Value]) -> (z: Value, logq: Value)
+    /// `target`, the model's density, is read by a family whose draw moves along it (HVI).
+    /// For a family with auxiliary variables, log q is that of everything it drew minus its
+    /// reverse model's, so log p(z) − log q is still an importance log-weight.
+    func sample(_ e: Emitter, phi: Value, densityPhi: Value, eps: Value, d: Int, constants: [String: Value],
+                target: TargetDensity) throws -> (z: Value, logq: Value)
     /// ε from z: the inverse of the draw map, where the family has one in closed form or as
     /// a sequence of passes; nil for planar flows, whose inverse needs root-finding.
     func inverse(_ e: Emitter, phi: Value, z: Value, d: Int, constants: [String: Value]) -> Value?
@@ -27,6 +31,14 @@ public protocol VariationalFamily {
     var learningRate: Double { get }
     /// Steps the fit explores before its convergence test may end exploration.
     var minimumExploration: Int { get }
+    /// Standard-normal draws per particle: d for a family that bends one draw into z; more
+    /// for one that also draws auxiliary variables (HVI's momenta).
+    func noiseCount(_ d: Int) -> Int
+    /// The family this one refines (HVI its base): a fit that starts afresh fits it first,
+    /// then starts this family from `initialParameters(_:refining:)`. nil for the others.
+    var refines: VariationalFamily? { get }
+    /// φ at the start of a fit, given the fitted φ of the family this one refines.
+    func initialParameters(_ d: Int, refining fitted: [Double]) -> [Double]
 }
 
 extension VariationalFamily {
@@ -34,13 +46,28 @@ extension VariationalFamily {
     public func inverse(_ e: Emitter, phi: Value, z: Value, d: Int, constants: [String: Value]) -> Value? { nil }
     public var learningRate: Double { 0.05 }
     public var minimumExploration: Int { 500 }
+    public func noiseCount(_ d: Int) -> Int { d }
+    public var refines: VariationalFamily? { nil }
+    public func initialParameters(_ d: Int, refining fitted: [Double]) -> [Double] { initialParameters(d) }
+}
+
+/// A family whose draw is a map of its noise alone, z = T(ε; φ): every family but HVI.
+public protocol NoiseMapFamily: VariationalFamily {
+    func sample(_ e: Emitter, phi: Value, densityPhi: Value, eps: Value, d: Int, constants: [String: Value]) -> (z: Value, logq: Value)
+}
+
+extension NoiseMapFamily {
+    public func sample(_ e: Emitter, phi: Value, densityPhi: Value, eps: Value, d: Int, constants: [String: Value],
+                       target: TargetDensity) -> (z: Value, logq: Value) {
+        sample(e, phi: phi, densityPhi: densityPhi, eps: eps, d: d, constants: constants)
+    }
 }
 
 /// The flows: networks with many parameters, fitted at a smaller step size and for longer.
 /// On banana and funnel their ELBO keeps improving for ~10,000 steps at lr 0.01 by less
 /// per window than its noise, so the convergence test alone stops them early (measured:
 /// sd(z2) 1.19 after 3,000 steps vs 1.36 after 20,000 with RealNVP).
-public protocol NormalizingFlow: VariationalFamily {}
+public protocol NormalizingFlow: NoiseMapFamily {}
 
 extension NormalizingFlow {
     public var learningRate: Double { 0.01 }
@@ -49,7 +76,7 @@ extension NormalizingFlow {
 
 /// The family table: one line per family.
 public enum Families {
-    public static func make(_ f: GuideFamily, options: GuideOptions) -> VariationalFamily? {
+    public static func make(_ f: GuideFamily, options: GuideOptions) -> VariationalFamily {
         switch f {
         case .meanfield: return MeanField()
         case .fullrank: return FullRank()
@@ -59,7 +86,7 @@ public enum Families {
         case .nice: return NICE(options)
         case .planar: return PlanarFlow(options: options)
         case .radial: return RadialFlow(options: options)
-        case .hvi: return nil
+        case .hvi: return HamiltonianVI(options)
         }
     }
 }
