@@ -1,0 +1,148 @@
+import Foundation
+import PPLEngine
+import PPLIR
+
+/// The mode of a log density over the unconstrained space and its curvature there, by a
+/// damped Newton method on exact Hessians (one Hessian-vector product per coordinate, all
+/// in one batched evaluation). Newton's method is affine-invariant: predictors on scales
+/// from 1 to 10⁴, or strongly correlated coefficients, cost it nothing, where first-order
+/// methods crawl. Its stopping rule, the Newton decrement gᵀH⁻¹g / 2 (the predicted
+/// distance to the optimum, in nats), is affine-invariant too.
+public struct ModeSearch {
+    /// Largest dimension searched: the Hessian is dense (d² numbers, d³ to factor).
+    public static let largestDimension = 400
+
+    public struct Mode: Sendable {
+        public let location: [Double]
+        public let logDensity: Double
+        /// L with L Lᵀ = H, H = −∇² log p at the mode, row-major lower triangle.
+        public let curvatureFactor: [Double]
+        public let iterations: Int
+    }
+
+    public enum Outcome: Sendable {
+        case found(Mode)
+        /// Why there is no mode to start from (a density that grows without bound, a
+        /// saddle, a dimension too large).
+        case none(String)
+    }
+
+    let gradient: Executable
+    let hessian: Executable
+    let d: Int
+
+    /// `gradient` has input `theta` and outputs `target` and `grad.theta`; `hessianVector`
+    /// also input `tangent.theta` and output `hvp.theta`.
+    public init(gradient: Program, hessianVector: Program, data: [String: Tensor], dimension d: Int) throws {
+        self.d = d
+        self.gradient = try Executable(gradient, varying: ["theta"], data: data)
+        hessian = try Executable(hessianVector, varying: ["theta", "tangent.theta"], data: data, batch: max(1, d))
+    }
+
+    /// Searches from `start`.
+    public func run(from start: [Double], maxIterations: Int = 100) -> Outcome {
+        guard d <= ModeSearch.largestDimension else {
+            return .none("the dimension \(d) is above \(ModeSearch.largestDimension), where the dense curvature is not formed")
+        }
+        guard d > 0 else { return .none("the model has no parameters") }
+        var theta = start
+        guard var (f, g) = evaluate(theta), f.isFinite else {
+            return .none("the log density is not finite at the starting point")
+        }
+        for iteration in 1...maxIterations {
+            guard let h = negativeHessian(theta) else { return .none("the curvature is not finite") }
+            // Newton direction from (H + λI) δ = g, with λ raised until the system is
+            // positive definite (Levenberg–Marquardt damping, for where H is not yet).
+            var lambda = 0.0
+            var factor = ModeSearch.cholesky(h, d)
+            let scale = max(1e-300, (0..<d).map { abs(h[$0 * d + $0]) }.max() ?? 1)
+            while factor == nil {
+                lambda = lambda == 0 ? 1e-8 * scale : lambda * 10
+                guard lambda < 1e12 * scale else { return .none("no positive-definite curvature near the iterate") }
+                var damped = h
+                for i in 0..<d { damped[i * d + i] += lambda }
+                factor = ModeSearch.cholesky(damped, d)
+            }
+            let delta = ModeSearch.solve(factor!, g, d)
+            let decrement = zip(g, delta).reduce(0) { $0 + $1.0 * $1.1 }
+            if lambda == 0, decrement / 2 < 1e-9 {
+                return .found(Mode(location: theta, logDensity: f, curvatureFactor: factor!, iterations: iteration))
+            }
+            // Backtracking until the density rises enough (Armijo) and stays finite.
+            var t = 1.0
+            var accepted = false
+            for _ in 0..<60 {
+                let trial = zip(theta, delta).map { $0 + t * $1 }
+                if let (ft, gt) = evaluate(trial), ft.isFinite, ft >= f + 1e-4 * t * decrement {
+                    (theta, f, g) = (trial, ft, gt)
+                    accepted = true
+                    break
+                }
+                t *= 0.5
+            }
+            guard accepted else { return .none("the Newton steps stopped making progress") }
+        }
+        return .none("no mode within \(maxIterations) Newton iterations: the log density keeps rising")
+    }
+
+    private func evaluate(_ theta: [Double]) -> (Double, [Double])? {
+        _ = gradient.input("theta").update(fromContentsOf: theta)
+        guard (try? gradient.run()) != nil else { return nil }
+        let g = Array(gradient.output("grad.theta"))
+        guard g.allSatisfy(\.isFinite) else { return nil }
+        return (gradient.output("target")[0], g)
+    }
+
+    /// −∇² log p at θ, symmetrised, row-major: column j is the product with e_j, all d in
+    /// one batched evaluation.
+    private func negativeHessian(_ theta: [Double]) -> [Double]? {
+        let points = hessian.input("theta"), tangents = hessian.input("tangent.theta")
+        for j in 0..<d {
+            for i in 0..<d {
+                points[j * d + i] = theta[i]
+                tangents[j * d + i] = i == j ? 1 : 0
+            }
+        }
+        guard (try? hessian.run()) != nil else { return nil }
+        var h = [Double](repeating: 0, count: d * d)
+        for j in 0..<d {
+            let column = hessian.output("hvp.theta", particle: j)
+            for i in 0..<d { h[i * d + j] = -column[i] }
+        }
+        for i in 0..<d { for j in 0..<i { let s = 0.5 * (h[i * d + j] + h[j * d + i]); h[i * d + j] = s; h[j * d + i] = s } }
+        return h.allSatisfy(\.isFinite) ? h : nil
+    }
+
+    /// The lower-triangular L with L Lᵀ = A (row-major), or nil when A is not positive
+    /// definite.
+    static func cholesky(_ a: [Double], _ n: Int) -> [Double]? {
+        var l = [Double](repeating: 0, count: n * n)
+        for j in 0..<n {
+            var s = a[j * n + j]
+            for k in 0..<j { s -= l[j * n + k] * l[j * n + k] }
+            guard s > 0, s.isFinite else { return nil }
+            let pivot = s.squareRoot()
+            l[j * n + j] = pivot
+            for i in (j + 1)..<max(j + 1, n) {
+                var t = a[i * n + j]
+                for k in 0..<j { t -= l[i * n + k] * l[j * n + k] }
+                l[i * n + j] = t / pivot
+            }
+        }
+        return l
+    }
+
+    /// x with L Lᵀ x = b.
+    static func solve(_ l: [Double], _ b: [Double], _ n: Int) -> [Double] {
+        var y = b
+        for i in 0..<n {
+            for k in 0..<i { y[i] -= l[i * n + k] * y[k] }
+            y[i] /= l[i * n + i]
+        }
+        for i in stride(from: n - 1, through: 0, by: -1) {
+            for k in (i + 1)..<max(i + 1, n) { y[i] -= l[k * n + i] * y[k] }
+            y[i] /= l[i * n + i]
+        }
+        return y
+    }
+}
