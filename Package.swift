@@ -32,14 +32,14 @@ let package = Package(
         .executableTarget(
             name: "ppl",
             dependencies: [
-                "PPLDriver", "PPLInference", "CEditline",
+                "PPLDriver", "PPLInference", "PPLSema", "PPLSyntax", "CEditline",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .executableTarget(
             name: "ppl-bench",
             dependencies: [
-                "PPLDriver", "PPLEngine",
+                "PPLDriver", "PPLEngine", "PPLInference", "PPLSema", "PPLSyntax",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -47,7 +47,7 @@ let package = Package(
         .testTarget(name: "PPLIRTests", dependencies: ["PPLIR"]),
         .testTarget(name: "PPLEngineTests", dependencies: ["PPLIR", "PPLDiff", "PPLEngine", "PPLSema", "PPLDriver", "PPLInference"]),
         .testTarget(name: "PPLSemaTests", dependencies: ["PPLSyntax", "PPLIR", "PPLSema", "PPLDriver"]),
-        .testTarget(name: "PPLDriverTests", dependencies: ["PPLDriver", "ppl"]),
+        .testTarget(name: "PPLDriverTests", dependencies: ["PPLDriver", "PPLSema", "ppl"]),
         .testTarget(name: "PPLInferenceTests", dependencies: ["PPLInference", "PPLEngine", "PPLDriver"]),
     ]
 )

@@ -30,7 +30,7 @@ public enum FitReports {
 
     public static func header(_ s: FitSession, _ r: FitResult, model: String) -> String {
         let rate = r.seconds > 0 ? Double(r.steps) / r.seconds : 0
-        var out = "\(model): guide '\(s.options.name)' (\(s.family.family.rawValue)), "
+        var out = "\(model): guide '\(s.options.guide)' (\(s.family.family.rawValue)), "
         out += "\(s.runtime.dimension) unconstrained dimension\(s.runtime.dimension == 1 ? "" : "s")\n"
         let state = r.interrupted ? "interrupted" : r.converged ? "converged" : "step cap reached"
         out += "\(r.steps) steps (\(state)) in \(String(format: "%.2f", r.seconds)) s, "
@@ -66,7 +66,7 @@ public enum FitReports {
         }
         return """
             {
-              "guide": \(json(s.options.name)),
+              "guide": \(json(s.options.guide)),
               "family": \(json(s.family.family.rawValue)),
               "elbo": \(json(r.elbo)),
               "steps": \(r.steps),
@@ -104,7 +104,7 @@ public enum FitReports {
           "version": 1,
           "model": \(json(absolute(model))),
           "data": \(data.map { json(absolute($0)) } ?? "null"),
-          "guide": \(json(s.options.name)),
+          "guide": \(json(s.options.guide)),
           "family": \(json(s.family.family.rawValue)),
           "dimension": \(s.runtime.dimension),
           "seed": \(s.settings.seed),

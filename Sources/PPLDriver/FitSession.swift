@@ -2,11 +2,12 @@ import Foundation
 import PPLEngine
 import PPLInference
 import PPLSema
+import PPLSyntax
 
 /// One `ppl fit`: the model and its data, the chosen guide, the fit, draws and diagnostics.
 public final class FitSession {
     public let runtime: ModelRuntime
-    public let options: GuideOptions
+    public let options: FitOptions
     public let family: VariationalFamily
     public let settings: FitSettings
     public let elbo: ELBO
@@ -19,41 +20,24 @@ public final class FitSession {
         public init(_ d: String) { description = d }
     }
 
-    /// Flags given on the command line override the guide block's keys.
-    public struct Overrides {
-        public var steps: Int?, lr: Double?, samples: Int?, seed: UInt64?
-        /// nil: the family's default; false: the full reparameterisation gradient.
-        public var stickingTheLanding: Bool?
-        public init() {}
+    /// The guide `guide` names (as `GuideSelection` picks it) with `settings` (flags, or the
+    /// REPL's `:set`) over its guide block's keys.
+    public convenience init(runtime: ModelRuntime, guide: String?, settings: [(key: FitOptions.Key, value: GuideValue)]) throws {
+        var options = try GuideSelection.select(guide, from: runtime.model.guides).get()
+        do { try options.set(settings) } catch { throw Failure(error.description) }
+        try self.init(runtime: runtime, options: options)
     }
 
-    public convenience init(runtime: ModelRuntime, guide: String?, overrides: Overrides) throws {
-        switch GuideOptions.select(guide, from: runtime.model.guides) {
-        case .success(let o): try self.init(runtime: runtime, options: o, overrides: overrides)
-        case .failure(let e): throw Failure(e.description)
-        }
-    }
-
-    public init(runtime: ModelRuntime, options: GuideOptions, overrides: Overrides) throws {
+    public init(runtime: ModelRuntime, options: FitOptions) throws {
         self.runtime = runtime
         self.options = options
-        guard let family = Families.make(options.family, options: options) else {
-            throw Failure("the \(options.family.rawValue) guide family is not available yet; use meanfield or fullrank")
+        guard let family = Families.make(options) else {
+            throw Failure("the \(options.family.rawValue) guide family is not implemented yet")
         }
         self.family = family
-        var s = FitSettings()
-        s.steps = overrides.steps ?? options.steps ?? s.steps
-        s.lr = overrides.lr ?? options.lr ?? family.learningRate
-        s.minimumExploration = family.minimumExploration
-        s.samples = overrides.samples ?? options.samples ?? s.samples
-        s.seed = overrides.seed ?? options.seed ?? s.seed
-        s.stickingTheLanding = overrides.stickingTheLanding ?? family.prefersStickingTheLanding
-        guard s.steps > 0, s.samples > 0, s.lr > 0, s.lr.isFinite else {
-            throw Failure("steps and samples must be positive integers and lr a positive number")
-        }
-        settings = s
+        settings = FitSettings(options, family: family)
         elbo = try ELBO(density: runtime.space.density, family: family, dimension: runtime.dimension,
-                        stickingTheLanding: s.stickingTheLanding)
+                        stickingTheLanding: options.stl)
     }
 
     /// Fits from `initial` (a saved fit's parameters) or the family's starting point.
@@ -91,7 +75,8 @@ extension FitSession {
     }
 
     /// Compiles the model, loads the data and prepares the fit.
-    public static func open(model: String, data: String?, guide: String?, overrides: Overrides) throws -> FitSession {
+    public static func open(model: String, data: String?, guide: String?,
+                            settings: [(key: FitOptions.Key, value: GuideValue)] = []) throws -> FitSession {
         let c = Compilation.compile(path: model)
         guard let checked = c.model else { throw ModelErrors(compilation: c) }
         if data == nil, !checked.data.isEmpty {
@@ -100,6 +85,6 @@ extension FitSession {
         }
         let values = try data.map { try DataLoader.load(path: $0, model: checked) } ?? [:]
         let runtime = try ModelRuntime(model: checked, data: values, dataFile: data ?? "the data")
-        return try FitSession(runtime: runtime, guide: guide, overrides: overrides)
+        return try FitSession(runtime: runtime, guide: guide, settings: settings)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import PPLSema
 import PPLSyntax
 
 /// The commands of `ppl repl`, each typed as `:NAME ARGUMENTS`.
@@ -58,7 +59,8 @@ public enum ReplCommand: String, CaseIterable, Sendable {
                 + "when it has converged). A new guide, or a model whose unconstrained dimension changed,\n"
                 + "starts afresh. Ctrl-C stops the fit and keeps the state it reached."
         case .set:
-            return "Keys: " + ReplSettings.Key.allCases.map(\.rawValue).joined(separator: ", ") + "; 'default' unsets one."
+            return "Keys: " + FitOptions.Key.allCases.map(\.rawValue).joined(separator: ", ") + "; 'default' unsets one.\n"
+                + "They override the guide block's keys, as ppl fit's flags do."
         case .save:
             return "A model edited in the session is written beside it as FILE.ppl."
         default:

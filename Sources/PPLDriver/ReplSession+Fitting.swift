@@ -1,5 +1,6 @@
 import Foundation
 import PPLInference
+import PPLSema
 
 /// `:fit` and what reads the fitted guide: `:summary`, `:draws`, `:khat`, `:save`, `:restore`.
 extension ReplSession {
@@ -12,13 +13,9 @@ extension ReplSession {
             steps = n
         }
         let rt = try runtime()
-        let options: GuideOptions
-        switch GuideOptions.select(guide, from: rt.model.guides) {
-        case .success(let o): options = o
-        case .failure(let e): throw Failure(e.description)
-        }
+        var options = try guideOptions(settings: true)
+        if let steps { try options.set(.steps, .int(steps)) }
         let identity = ReplSession.identity(options)
-        var overrides = settings.overrides(steps: steps)
         var initial: [Double]?
         var trace: [Double] = [], before = 0
         if let f = fitted {
@@ -31,11 +28,11 @@ extension ReplSession {
                 trace = f.trace
                 before = f.steps
                 // Fresh noise for the steps that follow, not those the guide has already seen.
-                overrides.seed = (overrides.seed ?? options.seed ?? FitSettings().seed) &+ UInt64(before)
+                options.advanceSeed(by: before)
                 say("continuing from the guide's state" + (before > 0 ? " after \(before) steps" : ""))
             }
         }
-        let session = try FitSession(runtime: rt, guide: guide, overrides: overrides)
+        let session = try FitSession(runtime: rt, options: options)
         let display = console.fitStarted()
         let result: FitResult
         do {
@@ -45,7 +42,7 @@ extension ReplSession {
             display.finished()
             throw Failure("\(error)", code: 70)
         }
-        let draws = try sample(session, result.phi, settings.draws)
+        let draws = try sample(session, result.phi, options.draws)
         let f = Fitted(session: session, identity: identity, phi: result.phi, trace: trace + result.trace,
                        steps: before + result.steps, last: result, draws: draws, editor: editor,
                        dataPath: dataPath)
@@ -128,12 +125,12 @@ extension ReplSession {
             dataPath = saved.data
             guide = saved.guide
             let rt = try runtime()
-            let session = try FitSession(runtime: rt, guide: guide, overrides: settings.overrides(steps: nil))
+            let session = try FitSession(runtime: rt, options: try guideOptions(settings: true))
             guard session.accepts(saved) else {
                 throw Failure("'\(file)' holds a \(saved.family) guide of dimension \(saved.dimension), which does not match "
                               + "'\(saved.model)' any more (the model or its data changed)")
             }
-            let draws = try sample(session, saved.phi, settings.draws)
+            let draws = try sample(session, saved.phi, session.options.draws)
             let f = Fitted(session: session, identity: ReplSession.identity(session.options), phi: saved.phi,
                            trace: [], steps: 0, last: nil, draws: draws, editor: editor, dataPath: dataPath)
             fitted = f

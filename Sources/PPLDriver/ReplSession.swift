@@ -232,7 +232,7 @@ public final class ReplSession {
         let (c, _) = try ReplCommand.parse(arguments.hasPrefix(":") ? arguments : ":" + arguments)
         let details = c.details.split(separator: "\n").map { "\n  " + $0 }.joined()
         say("\(c.usage)\n  \(c.summary)" + details)
-        if c == .set { say(settings.listing) }
+        if c == .set { say(settings.listing(for: try guideOptions())) }
     }
 
     private func load(_ file: String, data: String?) throws {
@@ -270,7 +270,7 @@ public final class ReplSession {
         var s = "\(model.params.count) param\(model.params.count == 1 ? "" : "s")"
         if let rt { s += ", \(rt.dimension) unconstrained dimension\(rt.dimension == 1 ? "" : "s")" }
         if rt == nil && !model.data.isEmpty { s += " (data needed: \(model.data.map(\.name).joined(separator: ", ")))" }
-        if case .success(let o) = GuideOptions.select(guide, from: model.guides) { s += "; guide " + ReplSession.identity(o) }
+        if let o = try? guideOptions(settings: true) { s += "; guide " + ReplSession.identity(o) }
         return s
     }
 
@@ -287,11 +287,19 @@ public final class ReplSession {
         return rt
     }
 
-    /// `iaf = iaf { hidden = [32, 32], layers = 2 }`: what tells one guide from another.
-    static func identity(_ o: GuideOptions) -> String {
-        let keys = o.keys.sorted { $0.key.rawValue < $1.key.rawValue }
-            .map { "\($0.key.rawValue) = \(Reports.text($0.value))" }
-        return o.name + " = " + o.family.rawValue + (keys.isEmpty ? "" : " { " + keys.joined(separator: ", ") + " }")
+    /// The options of the guide a `:fit` would use: the chosen guide block or family, with
+    /// the settings it takes when `settings` is true.
+    func guideOptions(settings withSettings: Bool = false) throws -> FitOptions {
+        var options = try GuideSelection.select(guide, from: editor.model?.guides ?? []).get()
+        if withSettings { try settings.apply(to: &options) }
+        return options
+    }
+
+    /// `iaf = iaf { hidden = [32, 32], layers = 2 }`: what tells one guide from another (its
+    /// own keys; the fitting options only change how it is fitted).
+    static func identity(_ o: FitOptions) -> String {
+        let body = o.bodyText(o.given.filter { !$0.isFitting }.sorted { $0.rawValue < $1.rawValue })
+        return o.guide + " = " + o.family.rawValue + (body.isEmpty ? "" : " " + body)
     }
 
     func current() throws -> Fitted {
@@ -322,12 +330,14 @@ public final class ReplSession {
         let parts = arguments.split(separator: " ", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
         switch parts.count {
         case 0:
-            say(settings.listing)
+            say(settings.listing(for: try guideOptions()))
         case 1:
-            say("\(parts[0]) = \(settings.value(try ReplSettings.key(parts[0])))")
+            say("\(parts[0]) = \(settings.text(try ReplSettings.key(parts[0])))")
         default:
-            try settings.set(parts[0], parts[1])
-            say("\(parts[0]) = \(settings.value(try ReplSettings.key(parts[0])))")
+            var current = try guideOptions()
+            try settings.apply(to: &current)
+            try settings.set(parts[0], parts[1], for: current)
+            say("\(parts[0]) = \(settings.text(try ReplSettings.key(parts[0])))")
         }
     }
 
@@ -337,7 +347,7 @@ public final class ReplSession {
         var e = editor
         let changes = try e.apply(input)
         guard !changes.isEmpty else { return }
-        let guidesBefore = Set(editor.model?.guides.map { ReplSession.identity(GuideOptions($0)) } ?? [])
+        let guidesBefore = Set(editor.model?.guides.map { ReplSession.identity($0.options) } ?? [])
         editor = e
         func line(_ s: String) -> String {
             let lines = s.split(separator: "\n", omittingEmptySubsequences: false)
@@ -350,8 +360,8 @@ public final class ReplSession {
             }
         }
         // A guide block typed in is fitted only once chosen; say how, unless it is the guide already.
-        let chosen = GuideOptions.select(guide, from: e.model?.guides ?? []).map(\.name)
-        for g in e.model?.guides ?? [] where !guidesBefore.contains(ReplSession.identity(GuideOptions(g))) {
+        let chosen = GuideSelection.select(guide, from: e.model?.guides ?? []).map(\.guide)
+        for g in e.model?.guides ?? [] where !guidesBefore.contains(ReplSession.identity(g.options)) {
             if case .success(let name) = chosen, name == g.name { continue }
             say("to fit with it: ':guide \(g.name)'")
         }
@@ -361,7 +371,7 @@ public final class ReplSession {
         guard let model = editor.model else { throw Failure(ReplSession.noModel) }
         if arguments.isEmpty {
             var s = "guide: "
-            if case .success(let o) = GuideOptions.select(guide, from: model.guides) { s += ReplSession.identity(o) }
+            if let o = try? guideOptions(settings: true) { s += ReplSession.identity(o) }
             s += guide == nil ? (model.guides.isEmpty ? " (the default)" : " (the model's first guide block)") : ""
             s += "\nguide blocks: " + (model.guides.isEmpty ? "none" : model.guides.map(\.name).joined(separator: ", "))
             s += "\nfamilies: " + GuideFamily.allCases.map(\.rawValue).joined(separator: ", ")
@@ -382,11 +392,7 @@ public final class ReplSession {
                     try edit("guide \(name) \(keys)")
                 }
             }
-            let options: GuideOptions
-            switch GuideOptions.select(name, from: editor.model?.guides ?? []) {
-            case .success(let o): options = o
-            case .failure(let e): throw Failure(e.description)
-            }
+            let options = try guideOptions(settings: true)
             var s = "guide: " + ReplSession.identity(options)
             if let f = fitted, f.identity != ReplSession.identity(options) { s += "; the next ':fit' starts it afresh" }
             say(s)

@@ -1,29 +1,13 @@
+import PPLSema
 import PPLSyntax
 
-/// The settings a REPL session changes with `:set KEY VALUE`. Unset fitting keys fall back
-/// to the guide block's keys, then to the defaults of `ppl fit`.
+/// The options a REPL session sets with `:set KEY VALUE`: any row of the options table,
+/// over the guide block's keys, as `ppl fit`'s flags are. A setting is checked against the
+/// guide a `:fit` would use when it is made; a guide chosen later that does not take it
+/// fits without it.
 public struct ReplSettings {
-    public enum Key: String, CaseIterable, Sendable {
-        case steps, lr, samples, seed, draws, stl
-
-        var meaning: String {
-            switch self {
-            case .steps: return "the most optimisation steps of a :fit (default 20000)"
-            case .lr: return "Adam's step size while exploring (default 0.05)"
-            case .samples: return "draws of the guide per step (default 8)"
-            case .seed: return "the random seed (default 1)"
-            case .draws: return "draws for the summary and the diagnostics (default 1000)"
-            case .stl: return "sticking-the-landing gradient: on, off or default (the family's choice)"
-            }
-        }
-    }
-
-    public var steps: Int?
-    public var lr: Double?
-    public var samples: Int?
-    public var seed: UInt64?
-    public var draws = 1000
-    public var stickingTheLanding: Bool?
+    /// The options set, in the table's order: the value, and its text as the table writes it.
+    private var values: [(key: FitOptions.Key, value: GuideValue, text: String)] = []
 
     public init() {}
 
@@ -32,71 +16,54 @@ public struct ReplSettings {
     }
 
     /// The key named `name`, else an error with a suggestion.
-    public static func key(_ name: String) throws -> Key {
-        if let key = Key(rawValue: name) { return key }
+    public static func key(_ name: String) throws -> FitOptions.Key {
+        if let key = FitOptions.Key(rawValue: name) { return key }
+        let names = FitOptions.Key.allCases.map(\.rawValue)
         var s = "unknown setting '\(name)'"
-        if let near = closest(to: name, in: Key.allCases.map(\.rawValue)) { s += "; did you mean '\(near)'?" }
-        throw Invalid(description: s + " (settings: " + Key.allCases.map(\.rawValue).joined(separator: ", ") + ")")
+        if let near = closest(to: name, in: names) { s += "; did you mean '\(near)'?" }
+        throw Invalid(description: s + " (settings: " + names.joined(separator: ", ") + ")")
     }
 
-    /// Parses `value` for the key `name`; `default` unsets a fitting key.
-    public mutating func set(_ name: String, _ value: String) throws {
+    /// Sets `name` to `text` (`default` unsets it), checked against `current`, the options
+    /// of the guide a `:fit` would use now.
+    public mutating func set(_ name: String, _ text: String, for current: FitOptions) throws {
         let key = try ReplSettings.key(name)
-        let unset = value == "default"
-        func bad(_ what: String) -> Invalid { Invalid(description: "'\(value)' is not \(what) (for \(name))") }
-        switch key {
-        case .steps:
-            guard unset || Int(value).map({ $0 > 0 }) == true else { throw bad("a positive integer") }
-            steps = Int(value)
-        case .samples:
-            guard unset || Int(value).map({ $0 > 0 }) == true else { throw bad("a positive integer") }
-            samples = Int(value)
-        case .lr:
-            guard unset || Double(value).map({ $0 > 0 && $0.isFinite }) == true else { throw bad("a positive number") }
-            lr = Double(value)
-        case .seed:
-            guard unset || UInt64(value) != nil else { throw bad("a non-negative integer") }
-            seed = UInt64(value)
-        case .draws:
-            guard unset || Int(value).map({ $0 >= 10 }) == true else { throw bad("an integer of at least 10") }
-            draws = Int(value) ?? ReplSettings().draws
-        case .stl:
-            switch value {
-            case "on", "true": stickingTheLanding = true
-            case "off", "false": stickingTheLanding = false
-            case "default": stickingTheLanding = nil
-            default: throw bad("on, off or default")
-            }
+        if text == "default" {
+            values.removeAll { $0.key == key }
+            return
+        }
+        let value = GuideValue(text: text)
+        var options = current
+        do { try options.set(key, value) } catch { throw Invalid(description: error.description) }
+        values.removeAll { $0.key == key }
+        values.append((key, value, options.text(key)))
+        values.sort { FitOptions.Key.allCases.firstIndex(of: $0.key)! < FitOptions.Key.allCases.firstIndex(of: $1.key)! }
+    }
+
+    /// `options` with the settings its family takes.
+    public func apply(to options: inout FitOptions) throws {
+        for (key, value, _) in values where options.family.allKeys.contains(key) {
+            do { try options.set(key, value) } catch { throw Invalid(description: error.description) }
         }
     }
 
-    public func value(_ key: Key) -> String {
-        switch key {
-        case .steps: return steps.map(String.init) ?? "default"
-        case .lr: return lr.map { String($0) } ?? "default"
-        case .samples: return samples.map(String.init) ?? "default"
-        case .seed: return seed.map { String($0) } ?? "default"
-        case .draws: return String(draws)
-        case .stl: return stickingTheLanding.map { $0 ? "on" : "off" } ?? "default"
-        }
+    public func text(_ key: FitOptions.Key) -> String {
+        values.first { $0.key == key }?.text ?? "default"
     }
 
-    /// Every setting with its value and meaning, for `:set` alone.
-    public var listing: String {
-        Key.allCases.map { k in
-            let v = value(k)
-            return "  " + k.rawValue + String(repeating: " ", count: 9 - k.rawValue.count) + v
-                + String(repeating: " ", count: max(1, 10 - v.count)) + k.meaning + "\n"
+    /// The options of the guide of `options` with their settings, values and meanings, for
+    /// `:set` alone; `options` are the guide's without the settings.
+    public func listing(for options: FitOptions) -> String {
+        let set = Set(values.map(\.key))
+        let keys = FitOptions.Key.allCases.filter { options.family.allKeys.contains($0) || set.contains($0) }
+        let width = (keys.map(\.rawValue.count).max() ?? 0) + 2
+        return keys.map { k in
+            let v = text(k)
+            let meaning = options.family.allKeys.contains(k)
+                ? "\(k.help) (guide \(options.guide): \(options.text(k)))"
+                : "(not taken by a \(options.family.rawValue) guide)"
+            return "  " + k.rawValue + String(repeating: " ", count: width - k.rawValue.count) + v
+                + String(repeating: " ", count: max(1, 10 - v.count)) + meaning + "\n"
         }.joined()
-    }
-
-    func overrides(steps fitSteps: Int?) -> FitSession.Overrides {
-        var o = FitSession.Overrides()
-        o.steps = fitSteps ?? steps
-        o.lr = lr
-        o.samples = samples
-        o.seed = seed
-        o.stickingTheLanding = stickingTheLanding
-        return o
     }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import PPLDriver
 import PPLInference
+import PPLSema
 import PPLSyntax
 
 /// Default fits of the bench models with each guide: time per step, accuracy against the
@@ -27,11 +28,10 @@ struct FitBench: ParsableCommand {
 
     /// µs per single-particle step: the best of three `timingSteps`-step fits (a fit is
     /// short; the best run is the one least disturbed by the rest of the machine).
-    func singleParticleStep(_ runtime: ModelRuntime, _ options: GuideOptions) throws -> Double {
-        var single = FitSession.Overrides()
-        single.samples = 1
-        single.steps = timingSteps
-        let session = try FitSession(runtime: runtime, options: options, overrides: single)
+    func singleParticleStep(_ runtime: ModelRuntime, _ options: FitOptions) throws -> Double {
+        var single = options
+        try single.set([(.samples, .int(1)), (.steps, .int(timingSteps))])
+        let session = try FitSession(runtime: runtime, options: single)
         return try (0..<3).map { _ in
             let r = try session.fit()
             return r.seconds / Double(max(1, r.steps)) * 1e6
@@ -39,10 +39,10 @@ struct FitBench: ParsableCommand {
     }
 
     /// NumPyro's IAF network (run_numpyro.py): two flows, two hidden layers of max(32, D).
-    func numpyroNetwork(_ session: FitSession) -> GuideOptions {
-        var options = GuideOptions(family: .iaf, name: "iaf")
+    func numpyroNetwork(_ session: FitSession) throws -> FitOptions {
+        var options = FitOptions(guide: "iaf", family: .iaf)
         let width = GuideValue.int(max(32, session.runtime.dimension))
-        options.keys = [.layers: .int(2), .hidden: .list([width, width])]
+        try options.set([(.layers, .int(2)), (.hidden, .list([width, width]))])
         return options
     }
 
@@ -63,13 +63,13 @@ struct FitBench: ParsableCommand {
             let reference = try ReferencePosterior(path: setup.bench + "/reference/\(name).json")
             for guide in guides {
                 let session = try FitSession.open(model: setup.bench + "/models/\(name).ppl", data: dataPath,
-                                                  guide: guide, overrides: .init())
+                                                  guide: guide)
                 let result = try session.fit()
                 let draws = try session.sample(1000, phi: result.phi)
                 let score = reference.score(draws)
                 let perStep = result.seconds / Double(max(1, result.steps)) * 1e6
                 let singleStep = try singleParticleStep(session.runtime, session.options)
-                let sameNetStep = session.family.family == .iaf ? try singleParticleStep(session.runtime, numpyroNetwork(session)) : nil
+                let sameNetStep = session.family.family == .iaf ? try singleParticleStep(session.runtime, try numpyroNetwork(session)) : nil
                 var theirs: [String: Any]?
                 if setup.numpyroAvailable, ["meanfield", "fullrank", "iaf"].contains(session.family.family.rawValue) {
                     theirs = setup.numpyro("run_numpyro.py", [

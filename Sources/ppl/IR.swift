@@ -27,7 +27,7 @@ struct IR: ParsableCommand {
     func run() throws {
         if let guide {
             let session = try Terminal.failing(with: Exit.userError) {
-                try FitSession.open(model: file, data: data ?? defaultDataPath(file), guide: guide, overrides: .init())
+                try FitSession.open(model: file, data: data ?? defaultDataPath(file), guide: guide)
             }
             print(Printer.print(session.elbo.program))
             print(Printer.print(session.elbo.gradient), terminator: "")

@@ -16,14 +16,14 @@ struct Sample: ParsableCommand {
         let (saved, session) = try Terminal.failing(with: Exit.userError) {
             let saved = try FitReports.readSaved(fit)
             let session = try FitSession.open(model: saved.model, data: saved.data, guide: saved.guide,
-                                              overrides: FitSession.Overrides())
+                                              settings: output.settings)
             guard session.accepts(saved) else {
                 throw FitSession.Failure("'\(fit)' does not match '\(saved.model)' any more (the model or data changed)")
             }
             return (saved, session)
         }
         try Terminal.failing(with: Exit.runtimeError) {
-            let sampled = try session.sample(output.drawsCount, phi: saved.phi)
+            let sampled = try session.sample(session.options.draws, phi: saved.phi)
             print(FitReports.table(sampled))
             print(FitReports.diagnostics(session, draws: sampled.rows.count), terminator: "")
             if let draws = output.draws { try FitReports.write(FitReports.csv(sampled), to: draws) }

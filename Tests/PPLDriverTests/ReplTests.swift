@@ -223,7 +223,7 @@ final class ReplTests: XCTestCase {
         XCTAssertTrue(r.stdout.contains("  lr       default   Adam's step size"), r.stdout)
         XCTAssertEqual(r.stdout.components(separatedBy: "lr = 0.01\n").count - 1, 2, r.stdout)
         XCTAssertTrue(r.stderr.contains("error: unknown setting 'lrr'; did you mean 'lr'?"), r.stderr)
-        XCTAssertTrue(r.stderr.contains("error: '-1' is not a positive integer (for samples)"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("error: 'samples' must be a positive integer\n"), r.stderr)
         XCTAssertTrue(r.stdout.contains("stl = off"), r.stdout)
         for c in ["load", "data", "guide", "fit", "summary", "draws", "elbo", "khat", "ir", "set", "save", "restore",
                   "show", "reset", "help", "quit"] {
