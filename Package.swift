@@ -47,7 +47,7 @@ let package = Package(
         .testTarget(name: "PPLIRTests", dependencies: ["PPLIR"]),
         .testTarget(name: "PPLEngineTests", dependencies: ["PPLIR", "PPLDiff", "PPLEngine", "PPLSema", "PPLDriver", "PPLInference"]),
         .testTarget(name: "PPLSemaTests", dependencies: ["PPLSyntax", "PPLIR", "PPLSema", "PPLDriver"]),
-        .testTarget(name: "PPLDriverTests", dependencies: ["PPLDriver", "PPLSema", "ppl"]),
+        .testTarget(name: "PPLDriverTests", dependencies: ["PPLDriver", "PPLSema", "PPLSyntax", "ppl"]),
         .testTarget(name: "PPLInferenceTests", dependencies: ["PPLInference", "PPLEngine", "PPLDriver"]),
     ]
 )

@@ -3,7 +3,7 @@ import PPLSema
 import PPLSyntax
 
 /// The front end as one call: read the model, load the standard library, parse, check
-/// and lower. Shared by the CLI subcommands and (later) the REPL.
+/// and lower. Shared by the CLI subcommands and the REPL.
 public struct Compilation {
     public let path: String
     public let model: CheckedModel?
@@ -55,6 +55,12 @@ public struct Compilation {
             return a.offset < b.offset
         }.map(\.element)
         return Compilation(path: file.path, model: sink.hasErrors ? nil : model, diagnostics: sorted, readError: nil)
+    }
+
+    /// The checked model, or its errors.
+    public func checked() throws(PPLError) -> CheckedModel {
+        guard let model else { throw .model(self) }
+        return model
     }
 
     public func renderDiagnostics(color: Bool) -> String {

@@ -121,21 +121,21 @@ public enum FitReports {
     }
 
     /// Writes a file atomically: a temporary file beside it, then a rename, so a reader
-    /// never sees half a file and a failed write leaves the old one.
-    public static func write(_ text: String, to path: String) throws {
+    /// never sees half a file and a failed write leaves the old one. A file that cannot be
+    /// written is the user's error, as one that cannot be read is.
+    public static func write(_ text: String, to path: String) throws(PPLError) {
         let url = URL(fileURLWithPath: path)
         let temp = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(getpid()).tmp")
         do {
             try Data(text.utf8).write(to: temp)
-            if rename(temp.path, url.path) != 0 {
-                throw FitSession.Failure("cannot write '\(path)': \(String(cString: strerror(errno)))")
-            }
-        } catch let e as FitSession.Failure {
-            try? FileManager.default.removeItem(at: temp)
-            throw e
         } catch {
             try? FileManager.default.removeItem(at: temp)
-            throw FitSession.Failure("cannot write '\(path)': \(error.localizedDescription)")
+            throw .user("cannot write '\(path)': \(error.localizedDescription)")
+        }
+        if rename(temp.path, url.path) != 0 {
+            let reason = String(cString: strerror(errno))
+            try? FileManager.default.removeItem(at: temp)
+            throw .user("cannot write '\(path)': \(reason)")
         }
     }
 
@@ -149,27 +149,27 @@ public enum FitReports {
         public let phi: [Double]
     }
 
-    public static func readSaved(_ path: String) throws -> Saved {
+    public static func readSaved(_ path: String) throws(PPLError) -> Saved {
         guard let bytes = FileManager.default.contents(atPath: path) else {
-            throw FitSession.Failure("cannot read the saved fit '\(path)'")
+            throw PPLError.user("cannot read the saved fit '\(path)'")
         }
         let value: JSONValue
         do { value = try JSONReader.parse([UInt8](bytes)) } catch {
-            throw FitSession.Failure("\(path): invalid JSON at \(error)")
+            throw PPLError.user("\(path): invalid JSON at \(error)")
         }
-        guard case .object(let fields) = value else { throw FitSession.Failure("\(path) is not a saved fit") }
+        guard case .object(let fields) = value else { throw PPLError.user("\(path) is not a saved fit") }
         let f = Dictionary(fields, uniquingKeysWith: { a, _ in a })
         guard case .string("ppl-fit")? = f["format"], case .string(let model)? = f["model"],
               case .string(let guide)? = f["guide"], case .string(let family)? = f["family"],
               case .int(let dimension)? = f["dimension"], case .array(let items)? = f["phi"] else {
-            throw FitSession.Failure("\(path) is not a saved fit (written by ppl fit --save)")
+            throw PPLError.user("\(path) is not a saved fit (written by ppl fit --save)")
         }
         var phi: [Double] = []
         for item in items {
             switch item {
             case .int(let i): phi.append(Double(i))
             case .real(let x): phi.append(x)
-            default: throw FitSession.Failure("\(path): 'phi' must hold numbers")
+            default: throw PPLError.user("\(path): 'phi' must hold numbers")
             }
         }
         var data: String?

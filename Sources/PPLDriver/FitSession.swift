@@ -15,35 +15,32 @@ public final class FitSession {
     public var khat = Double.nan
     public var logEvidence = (estimate: Double.nan, standardError: Double.nan)
 
-    public struct Failure: Error, CustomStringConvertible {
-        public let description: String
-        public init(_ d: String) { description = d }
-    }
-
     /// The guide `guide` names (as `GuideSelection` picks it) with `settings` (flags, or the
     /// REPL's `:set`) over its guide block's keys.
-    public convenience init(runtime: ModelRuntime, guide: String?, settings: [(key: FitOptions.Key, value: GuideValue)]) throws {
+    public convenience init(runtime: ModelRuntime, guide: String?,
+                            settings: [(key: FitOptions.Key, value: GuideValue)]) throws(PPLError) {
         var options = try GuideSelection.select(guide, from: runtime.model.guides).get()
-        do { try options.set(settings) } catch { throw Failure(error.description) }
+        try PPLError.during(.user) { try options.set(settings) }
         try self.init(runtime: runtime, options: options)
     }
 
-    public init(runtime: ModelRuntime, options: FitOptions) throws {
+    public init(runtime: ModelRuntime, options: FitOptions) throws(PPLError) {
         self.runtime = runtime
         self.options = options
         guard let family = Families.make(options) else {
-            throw Failure("the \(options.family.rawValue) guide family is not implemented yet")
+            throw .user("the \(options.family.rawValue) guide family is not implemented yet")
         }
         self.family = family
         settings = FitSettings(options, family: family)
-        elbo = try ELBO(density: runtime.space.density, family: family, dimension: runtime.dimension,
-                        stickingTheLanding: options.stl)
+        elbo = try PPLError.during(.computation) {
+            try ELBO(density: runtime.space.density, family: family, dimension: runtime.dimension, stickingTheLanding: options.stl)
+        }
     }
 
     /// Fits from `initial` (a saved fit's parameters) or the family's starting point.
     public func fit(initial: [Double]? = nil, progress: ((Int, Double) -> Void)? = nil,
-                    interrupted: () -> Bool = { false }) throws -> FitResult {
-        let fitter = try Fitter(elbo: elbo, data: runtime.values, settings: settings)
+                    interrupted: () -> Bool = { false }) throws(PPLError) -> FitResult {
+        let fitter = try PPLError.during(.computation) { try Fitter(elbo: elbo, data: runtime.values, settings: settings) }
         let start = initial ?? family.initialParameters(runtime.dimension)
         let r = fitter.run(from: start, progress: progress, interrupted: interrupted)
         result = r
@@ -57,34 +54,19 @@ public final class FitSession {
     }
 
     /// Draws from the fitted guide, and the diagnostics computed from them.
-    public func sample(_ count: Int, phi: [Double]) throws -> PosteriorDraws {
-        let d = try PosteriorDraws(elbo: elbo, phi: phi, count: max(count, 10), seed: settings.seed,
-                                   constrain: runtime.space.constrain, derived: runtime.model.derived,
-                                   data: runtime.values)
+    public func sample(_ count: Int, phi: [Double]) throws(PPLError) -> PosteriorDraws {
+        let d = try PPLError.during(.computation) {
+            try PosteriorDraws(elbo: elbo, phi: phi, count: max(count, 10), seed: settings.seed,
+                               constrain: runtime.space.constrain, derived: runtime.model.derived, data: runtime.values)
+        }
         khat = ParetoSmoothing.khat(d.logWeights)
         logEvidence = ParetoSmoothing.logEvidence(d.logWeights)
         return d
     }
-}
-
-extension FitSession {
-    /// The errors of a model that does not check, rendered on demand.
-    public struct ModelErrors: Error {
-        public let compilation: Compilation
-        public func text(color: Bool) -> String { compilation.renderDiagnostics(color: color) }
-    }
 
     /// Compiles the model, loads the data and prepares the fit.
     public static func open(model: String, data: String?, guide: String?,
-                            settings: [(key: FitOptions.Key, value: GuideValue)] = []) throws -> FitSession {
-        let c = Compilation.compile(path: model)
-        guard let checked = c.model else { throw ModelErrors(compilation: c) }
-        if data == nil, !checked.data.isEmpty {
-            throw Failure("the model needs data (\(checked.data.map(\.name).joined(separator: ", "))): "
-                          + "pass --data FILE or put it in \(model.hasSuffix(".ppl") ? String(model.dropLast(4)) : model).data.json")
-        }
-        let values = try data.map { try DataLoader.load(path: $0, model: checked) } ?? [:]
-        let runtime = try ModelRuntime(model: checked, data: values, dataFile: data ?? "the data")
-        return try FitSession(runtime: runtime, guide: guide, settings: settings)
+                            settings: [(key: FitOptions.Key, value: GuideValue)] = []) throws(PPLError) -> FitSession {
+        try FitSession(runtime: try ModelRuntime(modelPath: model, dataPath: data), guide: guide, settings: settings)
     }
 }

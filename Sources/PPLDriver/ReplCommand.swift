@@ -82,23 +82,16 @@ public enum ReplCommand: String, CaseIterable, Sendable {
         }
     }
 
-    public struct Unknown: Error, CustomStringConvertible {
-        public let name: String
-        public var description: String {
-            var s = "unknown command ':\(name)'"
-            if let near = closest(to: name, in: ReplCommand.allCases.map(\.rawValue)) { s += "; did you mean ':\(near)'?" }
-            return s + " (:help lists the commands)"
-        }
-    }
-
     /// Splits `:name args` into the command and its argument text.
-    public static func parse(_ line: String) throws -> (ReplCommand, String) {
+    public static func parse(_ line: String) throws(PPLError) -> (ReplCommand, String) {
         let body = line.drop { $0 == ":" }
         let name = String(body.prefix { !$0.isWhitespace })
         let rest = body.dropFirst(name.count).trimmingCharacters(in: .whitespaces)
         if let c = ReplCommand(rawValue: name) { return (c, rest) }
         if name == "q" || name == "exit" { return (.quit, rest) }
-        throw Unknown(name: name)
+        var s = "unknown command ':\(name)'"
+        if let near = closest(to: name, in: ReplCommand.allCases.map(\.rawValue)) { s += "; did you mean ':\(near)'?" }
+        throw .user(s + " (:help lists the commands)")
     }
 
     /// `:help` as text.

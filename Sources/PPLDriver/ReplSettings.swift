@@ -11,22 +11,18 @@ public struct ReplSettings {
 
     public init() {}
 
-    public struct Invalid: Error, CustomStringConvertible {
-        public let description: String
-    }
-
     /// The key named `name`, else an error with a suggestion.
-    public static func key(_ name: String) throws -> FitOptions.Key {
+    public static func key(_ name: String) throws(PPLError) -> FitOptions.Key {
         if let key = FitOptions.Key(rawValue: name) { return key }
         let names = FitOptions.Key.allCases.map(\.rawValue)
         var s = "unknown setting '\(name)'"
         if let near = closest(to: name, in: names) { s += "; did you mean '\(near)'?" }
-        throw Invalid(description: s + " (settings: " + names.joined(separator: ", ") + ")")
+        throw .user(s + " (settings: " + names.joined(separator: ", ") + ")")
     }
 
     /// Sets `name` to `text` (`default` unsets it), checked against `current`, the options
     /// of the guide a `:fit` would use now.
-    public mutating func set(_ name: String, _ text: String, for current: FitOptions) throws {
+    public mutating func set(_ name: String, _ text: String, for current: FitOptions) throws(PPLError) {
         let key = try ReplSettings.key(name)
         if text == "default" {
             values.removeAll { $0.key == key }
@@ -34,16 +30,16 @@ public struct ReplSettings {
         }
         let value = GuideValue(text: text)
         var options = current
-        do { try options.set(key, value) } catch { throw Invalid(description: error.description) }
+        do { try options.set(key, value) } catch { throw .user(error.description) }
         values.removeAll { $0.key == key }
         values.append((key, value, options.text(key)))
         values.sort { FitOptions.Key.allCases.firstIndex(of: $0.key)! < FitOptions.Key.allCases.firstIndex(of: $1.key)! }
     }
 
     /// `options` with the settings its family takes.
-    public func apply(to options: inout FitOptions) throws {
+    public func apply(to options: inout FitOptions) throws(PPLError) {
         for (key, value, _) in values where options.family.allKeys.contains(key) {
-            do { try options.set(key, value) } catch { throw Invalid(description: error.description) }
+            do { try options.set(key, value) } catch { throw .user(error.description) }
         }
     }
 

@@ -58,8 +58,7 @@ struct FitBench: ParsableCommand {
               + pad("S=1 µs", 8) + pad("NumPyro µs", 11) + pad("ratio", 7) + pad("ELBO", 11) + pad("k̂", 6)
               + pad("mean err", 9) + pad("log-sd err", 11) + pad("sd", 18) + pad("NumPyro err/sd", 22) + "notes")
         for name in setup.models {
-            let data = setup.bench + "/data/\(name).json"
-            let dataPath = FileManager.default.fileExists(atPath: data) ? data : nil
+            let dataPath = setup.dataPath(name)
             let reference = try ReferencePosterior(path: setup.bench + "/reference/\(name).json")
             for guide in guides {
                 let session = try FitSession.open(model: setup.bench + "/models/\(name).ppl", data: dataPath,

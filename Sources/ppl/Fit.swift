@@ -36,14 +36,14 @@ struct Fit: ParsableCommand {
 
     func run() throws {
         let dataPath = data ?? defaultDataPath(file)
-        let session = try Terminal.failing(with: Exit.userError) {
+        let session = try Terminal.run { () throws(PPLError) in
             try FitSession.open(model: file, data: dataPath, guide: guide, settings: options.settings + output.settings)
         }
-        let initial: [Double]? = try Terminal.failing(with: Exit.userError) {
+        let initial: [Double]? = try Terminal.run { () throws(PPLError) in
             guard let path = self.`init` else { return nil }
             let saved = try FitReports.readSaved(path)
             guard session.accepts(saved) else {
-                throw FitSession.Failure("'\(path)' holds a \(saved.family) guide of dimension \(saved.dimension); "
+                throw .user("'\(path)' holds a \(saved.family) guide of dimension \(saved.dimension); "
                     + "this fit is \(session.family.family.rawValue) of dimension \(session.runtime.dimension)")
             }
             return saved.phi
@@ -52,7 +52,7 @@ struct Fit: ParsableCommand {
         signal(SIGINT) { _ in interruptRequested = 1 }
         defer { signal(SIGINT, SIG_DFL) }
         defer { bar.finish() }
-        let (result, sampled) = try Terminal.failing(with: Exit.runtimeError) {
+        let (result, sampled) = try Terminal.run { () throws(PPLError) in
             let result = try session.fit(initial: initial, progress: bar.update, interrupted: { interruptRequested != 0 })
             bar.finish()
             return (result, try session.sample(session.options.draws, phi: result.phi))
@@ -60,12 +60,12 @@ struct Fit: ParsableCommand {
         print(FitReports.header(session, result, model: file))
         print(FitReports.table(sampled))
         print(FitReports.diagnostics(session, draws: sampled.rows.count), terminator: "")
-        try Terminal.failing(with: Exit.runtimeError) {
+        try Terminal.run { () throws(PPLError) in
             if let draws = output.draws { try FitReports.write(FitReports.csv(sampled), to: draws) }
             if let path = output.summaryJSON { try FitReports.write(FitReports.summaryJSON(session, result, sampled), to: path) }
             if let save { try FitReports.write(FitReports.savedFit(session, result, model: file, data: dataPath), to: save) }
         }
-        if result.failure != nil || !result.elbo.isFinite { throw Exit.runtimeError }
+        if result.failure != nil || !result.elbo.isFinite { throw Terminal.failed(.computation) }
     }
 }
 

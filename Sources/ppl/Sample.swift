@@ -13,16 +13,16 @@ struct Sample: ParsableCommand {
     @OptionGroup var output: DrawOutput
 
     func run() throws {
-        let (saved, session) = try Terminal.failing(with: Exit.userError) {
+        let (saved, session) = try Terminal.run { () throws(PPLError) in
             let saved = try FitReports.readSaved(fit)
             let session = try FitSession.open(model: saved.model, data: saved.data, guide: saved.guide,
                                               settings: output.settings)
             guard session.accepts(saved) else {
-                throw FitSession.Failure("'\(fit)' does not match '\(saved.model)' any more (the model or data changed)")
+                throw .user("'\(fit)' does not match '\(saved.model)' any more (the model or data changed)")
             }
             return (saved, session)
         }
-        try Terminal.failing(with: Exit.runtimeError) {
+        try Terminal.run { () throws(PPLError) in
             let sampled = try session.sample(session.options.draws, phi: saved.phi)
             print(FitReports.table(sampled))
             print(FitReports.diagnostics(session, draws: sampled.rows.count), terminator: "")

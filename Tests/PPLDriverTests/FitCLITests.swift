@@ -93,6 +93,14 @@ final class FitCLITests: XCTestCase {
         XCTAssertTrue(r.stderr.contains("more than the engine holds (2147483647 elements in all)"), r.stderr)
     }
 
+    /// An output file that cannot be written is the user's error, as an unreadable input is.
+    func testAnUnwritableOutputIsAUserError() throws {
+        let r = try ppl(["fit", bench + "/models/eight_schools.ppl", "--data", bench + "/data/eight_schools.json",
+                         "--steps", "100", "--draws", "/nonexistent/folder/draws.csv"])
+        XCTAssertEqual(r.status, 65, r.stderr)
+        XCTAssertTrue(r.stderr.hasPrefix("ppl: error: cannot write '/nonexistent/folder/draws.csv'"), r.stderr)
+    }
+
     func testModelWithoutItsDataIsAnError() throws {
         let r = try ppl(["fit", bench + "/models/linreg.ppl"])
         XCTAssertEqual(r.status, 65)

@@ -14,10 +14,8 @@ final class ModelEditorTests: XCTestCase {
         do {
             _ = try e.apply(line)
             return ""
-        } catch let m as FitSession.ModelErrors {
-            return m.text(color: false)
         } catch {
-            return "\(error)"
+            return error.text(color: false)
         }
     }
 
