@@ -4,7 +4,7 @@ import PPLSyntax
 
 /// The front end as one call: read the model, load the standard library, parse, check
 /// and lower. Shared by the CLI subcommands and the REPL.
-public struct Compilation {
+public struct Compilation: Sendable {
     public let path: String
     public let model: CheckedModel?
     public let diagnostics: [Diagnostic]
