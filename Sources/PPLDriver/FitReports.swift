@@ -21,7 +21,8 @@ public enum FitReports {
         return out
     }
 
-    static func number(_ x: Double) -> String {
+    /// A number for a table: four significant digits, exponent form when very large or small.
+    public static func number(_ x: Double) -> String {
         if !x.isFinite { return x.isNaN ? "nan" : (x > 0 ? "inf" : "-inf") }
         let a = abs(x)
         if a != 0 && (a >= 1e5 || a < 1e-3) { return String(format: "%.3e", x) }
@@ -116,7 +117,8 @@ public enum FitReports {
         """
     }
 
-    static func absolute(_ path: String) -> String {
+    /// The path made absolute and standard, as saved fits record models and data.
+    public static func absolute(_ path: String) -> String {
         URL(fileURLWithPath: path).standardizedFileURL.path
     }
 

@@ -37,6 +37,11 @@ public struct PPLError: Error, CustomStringConvertible {
         c.readError.map { PPLError(.user, $0) } ?? PPLError(.user, "the model does not check", compilation: c)
     }
 
+    /// Located errors found outside a compilation (an edit typed in the REPL).
+    public static func located(_ diagnostics: [Diagnostic]) -> PPLError {
+        model(Compilation(path: "<repl>", model: nil, diagnostics: diagnostics, readError: nil))
+    }
+
     /// `error` with its own kind where it has one, else `kind`: the kind of what was being
     /// done when it failed (loading data, fitting, ...).
     public init(_ error: any Error, otherwise kind: Kind) {

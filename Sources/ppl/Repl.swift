@@ -1,7 +1,7 @@
 import ArgumentParser
 import CEditline
 import Foundation
-import PPLDriver
+import PPLRepl
 
 struct Repl: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,10 +1,11 @@
+import CLITestSupport
 import Foundation
 import XCTest
 
 /// `ppl fit` and `ppl sample` as a user runs them: outputs, files, errors and exit codes.
 final class FitCLITests: XCTestCase {
-    var bench: String { CLITests.bench }
-    func ppl(_ args: [String]) throws -> CLITests.Run { try CLITests.run(args) }
+    var bench: String { CLI.bench }
+    func ppl(_ args: [String]) throws -> CLI.Run { try CLI.run(args) }
 
     func dir() throws -> String {
         let d = FileManager.default.temporaryDirectory.appendingPathComponent("ppl-fit-\(getpid())-\(UUID().uuidString)").path

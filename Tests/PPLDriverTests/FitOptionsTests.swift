@@ -1,3 +1,4 @@
+import CLITestSupport
 import Foundation
 import PPLSema
 import XCTest
@@ -64,26 +65,26 @@ final class FitOptionsTests: XCTestCase {
 
     /// Fits with `key = value` (none: nil) given in one place; returns the run.
     enum Place: CaseIterable { case flag, block, set }
-    func fit(_ key: FitOptions.Key, _ value: String?, family: GuideFamily, in place: Place) throws -> CLITests.Run {
+    func fit(_ key: FitOptions.Key, _ value: String?, family: GuideFamily, in place: Place) throws -> CLI.Run {
         let steps = pin(key)
         switch place {
         case .flag:
             let m = try model(family, [])
-            return try CLITests.run(["fit", m, "--guide", "g", "--quiet"] + (steps.map { ["--steps", $0] } ?? [])
+            return try CLI.run(["fit", m, "--guide", "g", "--quiet"] + (steps.map { ["--steps", $0] } ?? [])
                                     + (value.map { [flag(key, $0)] } ?? []))
         case .block:
             let m = try model(family, (value.map { ["\(key.rawValue) = \($0)"] } ?? []) + (steps.map { ["steps = \($0)"] } ?? []))
-            return try CLITests.run(["fit", m, "--guide", "g", "--quiet"])
+            return try CLI.run(["fit", m, "--guide", "g", "--quiet"])
         case .set:
             let m = try model(family, [])
             let lines = [":guide g"] + (value.map { [":set \(key.rawValue) \($0)"] } ?? []) + [":fit" + (steps.map { " \($0)" } ?? "")]
-            return try CLITests.run(["repl", m], input: lines.joined(separator: "\n") + "\n")
+            return try CLI.run(["repl", m], input: lines.joined(separator: "\n") + "\n")
         }
     }
 
     /// What a fit reports that depends on its settings: the header without its timing, k̂
     /// and log p(data), each to four digits.
-    func fingerprint(_ r: CLITests.Run) -> String {
+    func fingerprint(_ r: CLI.Run) -> String {
         r.stdout.split(separator: "\n").compactMap { line -> String? in
             if line.contains(" steps (") { return line.replacingOccurrences(of: #" in [0-9.]+ s, [0-9]+ steps/s"#, with: "", options: .regularExpression) }
             if line.hasPrefix("Pareto k̂") || line.hasPrefix("log p(data)") { return String(line) }
@@ -128,12 +129,12 @@ final class FitOptionsTests: XCTestCase {
     func testTheKeysOfAFamilyNotImplementedAreAcceptedEverywhere() throws {
         for key in FitOptions.Key.allCases {
             for c in Self.cases[key] ?? [] where c.family == .hvi {
-                let check = try CLITests.run(["check", try model(.hvi, ["\(key.rawValue) = \(c.value)"])])
+                let check = try CLI.run(["check", try model(.hvi, ["\(key.rawValue) = \(c.value)"])])
                 XCTAssertEqual(check.status, 0, "\(key): \(check.stderr)")
-                let flag = try CLITests.run(["fit", try model(.hvi, []), "--guide", "g", self.flag(key, c.value)])
+                let flag = try CLI.run(["fit", try model(.hvi, []), "--guide", "g", self.flag(key, c.value)])
                 XCTAssertEqual(flag.status, 65)
                 XCTAssertEqual(flag.stderr, "ppl: error: the hvi guide family is not implemented yet\n", "\(key)")
-                let set = try CLITests.run(["repl", try model(.hvi, [])], input: ":guide g\n:set \(key.rawValue) \(c.value)\n")
+                let set = try CLI.run(["repl", try model(.hvi, [])], input: ":guide g\n:set \(key.rawValue) \(c.value)\n")
                 XCTAssertEqual(set.status, 0, "\(key): \(set.stderr)")
                 XCTAssertTrue(set.stdout.contains("\(key.rawValue) = \(c.value)\n"), "\(key): \(set.stdout)")
             }
@@ -146,7 +147,7 @@ final class FitOptionsTests: XCTestCase {
         for key in FitOptions.Key.allCases {
             for c in Self.cases[key] ?? [] {
                 let label = "\(key) = \(c.invalid) on \(c.family)"
-                let check = try CLITests.run(["check", try model(c.family, ["\(key.rawValue) = \(c.invalid)"])])
+                let check = try CLI.run(["check", try model(c.family, ["\(key.rawValue) = \(c.invalid)"])])
                 XCTAssertEqual(check.status, 65, label)
                 guard let located = check.stderr.split(separator: "\n").first(where: { $0.contains(": error: ") }),
                       let range = located.range(of: ": error: ") else {
@@ -157,11 +158,11 @@ final class FitOptionsTests: XCTestCase {
                 XCTAssertTrue(message.hasPrefix("'\(key.rawValue)'"), "\(label): \(message)")
                 // An on/off flag takes no value to get wrong.
                 if key != .stl {
-                    let flag = try CLITests.run(["fit", try model(c.family, []), "--guide", "g", self.flag(key, c.invalid)])
+                    let flag = try CLI.run(["fit", try model(c.family, []), "--guide", "g", self.flag(key, c.invalid)])
                     XCTAssertEqual(flag.status, 65, label)
                     XCTAssertTrue(flag.stderr.hasPrefix("ppl: error: \(message)"), "\(label): \(flag.stderr) vs \(message)")
                 }
-                let set = try CLITests.run(["repl", try model(c.family, [])], input: ":guide g\n:set \(key.rawValue) \(c.invalid)\n")
+                let set = try CLI.run(["repl", try model(c.family, [])], input: ":guide g\n:set \(key.rawValue) \(c.invalid)\n")
                 XCTAssertEqual(set.status, 65, label)
                 XCTAssertTrue(set.stderr.hasPrefix("error: \(message)"), "\(label): \(set.stderr) vs \(message)")
             }
@@ -171,9 +172,9 @@ final class FitOptionsTests: XCTestCase {
     /// `ppl fit --help` and the README describe every row as the table does.
     func testTheHelpAndTheReadmeListEveryOption() throws {
         func words(_ s: String) -> String { s.split(whereSeparator: \.isWhitespace).joined(separator: " ") }
-        let help = try CLITests.run(["fit", "--help"])
+        let help = try CLI.run(["fit", "--help"])
         XCTAssertEqual(help.status, 0)
-        let readme = try String(contentsOfFile: CLITests.root + "/README.md", encoding: .utf8)
+        let readme = try String(contentsOfFile: CLI.root + "/README.md", encoding: .utf8)
         for key in FitOptions.Key.allCases {
             let usage = key == .stl ? "--stl/--no-stl" : "--\(key.flag) <\(key.valueName)>"
             XCTAssertTrue(help.stdout.contains(usage), "\(usage) in \(help.stdout)")

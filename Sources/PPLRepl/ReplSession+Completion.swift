@@ -1,4 +1,5 @@
 import Foundation
+import PPLDriver
 import PPLSema
 
 extension ReplSession {

@@ -1,3 +1,4 @@
+import PPLDriver
 import PPLSema
 import PPLSyntax
 
@@ -50,7 +51,7 @@ public struct ModelEditor {
         let typed = SourceFile(path: "<repl>", text: input)
         let sink = DiagnosticSink()
         let program = Parser.parse(typed, sink: sink)
-        if sink.hasErrors { throw ModelEditor.rejection(sink.diagnostics) }
+        if sink.hasErrors { throw PPLError.located(sink.diagnostics) }
         var next = self
         var changes: [Change] = []
         for item in program.items {
@@ -108,11 +109,7 @@ public struct ModelEditor {
                 }
             }
         }
-        throw ModelEditor.rejection(firstErrors ?? [])
-    }
-
-    private static func rejection(_ diagnostics: [Diagnostic]) -> PPLError {
-        .model(Compilation(path: "<repl>", model: nil, diagnostics: diagnostics, readError: nil))
+        throw PPLError.located(firstErrors ?? [])
     }
 
     /// `text` with `statement` on a line of its own at the end, and the statement's offset.

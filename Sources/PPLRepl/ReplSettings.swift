@@ -1,3 +1,4 @@
+import PPLDriver
 import PPLSema
 import PPLSyntax
 

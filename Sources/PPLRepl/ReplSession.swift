@@ -1,6 +1,7 @@
 import Foundation
-import PPLInference
+import PPLDriver
 import PPLIR
+import PPLInference
 import PPLSema
 import PPLSyntax
 
