@@ -53,6 +53,6 @@ let package = Package(
         .target(name: "CLITestSupport", path: "Tests/CLITestSupport"),
         .testTarget(name: "PPLDriverTests", dependencies: ["PPLDriver", "PPLSema", "PPLSyntax", "CLITestSupport", "ppl"]),
         .testTarget(name: "PPLReplTests", dependencies: ["PPLRepl", "PPLDriver", "CLITestSupport", "ppl"]),
-        .testTarget(name: "PPLInferenceTests", dependencies: ["PPLInference", "PPLEngine", "PPLDriver"]),
+        .testTarget(name: "PPLInferenceTests", dependencies: ["PPLInference", "PPLEngine", "PPLDriver", "ppl-bench"]),
     ]
 )

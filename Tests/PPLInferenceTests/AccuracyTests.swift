@@ -1,6 +1,7 @@
 import Foundation
 import PPLDriver
 import PPLInference
+@testable import ppl_bench
 import XCTest
 
 /// Default fits of the bench models against the NUTS reference posteriors
