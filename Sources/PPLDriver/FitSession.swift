@@ -11,7 +11,6 @@ public final class FitSession {
     public let family: VariationalFamily
     public let settings: FitSettings
     public let elbo: ELBO
-    public var result: FitResult?
     public var khat = Double.nan
     public var logEvidence = (estimate: Double.nan, standardError: Double.nan)
 
@@ -42,9 +41,7 @@ public final class FitSession {
                     interrupted: () -> Bool = { false }) throws(PPLError) -> FitResult {
         let fitter = try PPLError.during(.computation) { try Fitter(elbo: elbo, data: runtime.values, settings: settings) }
         let start = initial ?? family.initialParameters(runtime.dimension)
-        let r = fitter.run(from: start, progress: progress, interrupted: interrupted)
-        result = r
-        return r
+        return fitter.run(from: start, progress: progress, interrupted: interrupted)
     }
 
     /// Whether a saved fit's parameters are parameters of this session's guide: the same

@@ -56,8 +56,9 @@ public enum ReplCommand: String, CaseIterable, Sendable {
             return "NAME is a guide block of the model or a family; with keys it defines the guide block\n"
                 + "NAME (replacing one of that name) and chooses it."
         case .fit:
-            return "STEPS: the most steps (default: the 'steps' setting, else 20000; a fit stops earlier\n"
-                + "when it has converged). A new guide, or a model whose unconstrained dimension changed,\n"
+            return "STEPS: the most steps (default: the 'steps' setting, else the guide block's, else "
+                + "\(FitOptions.Key.steps.defaultText);\na fit stops earlier when it has converged). A new guide, "
+                + "or a model whose unconstrained\ndimension changed, "
                 + "starts afresh. Ctrl-C stops the fit and keeps the state it reached."
         case .set:
             return "Keys: " + FitOptions.Key.allCases.map(\.rawValue).joined(separator: ", ") + "; 'default' unsets one.\n"
