@@ -51,7 +51,7 @@ let package = Package(
         .testTarget(name: "PPLSemaTests", dependencies: ["PPLSyntax", "PPLIR", "PPLSema", "PPLDriver"]),
         // Runs the ppl binary as a user would, for the CLI's and the REPL's tests.
         .target(name: "CLITestSupport", path: "Tests/CLITestSupport"),
-        .testTarget(name: "PPLDriverTests", dependencies: ["PPLDriver", "PPLSema", "PPLSyntax", "CLITestSupport", "ppl"]),
+        .testTarget(name: "PPLDriverTests", dependencies: ["PPLDriver", "PPLInference", "PPLSema", "PPLSyntax", "CLITestSupport", "ppl"]),
         .testTarget(name: "PPLReplTests", dependencies: ["PPLRepl", "PPLDriver", "CLITestSupport", "ppl"]),
         .testTarget(name: "PPLInferenceTests", dependencies: ["PPLInference", "PPLEngine", "PPLDriver", "ppl-bench"]),
     ]
