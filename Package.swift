@@ -29,17 +29,19 @@ let package = Package(
         .target(name: "PPLEngine", dependencies: ["PPLIR", "COpenBLAS", "CKernels"]),
         .target(name: "PPLInference", dependencies: ["PPLSyntax", "PPLIR", "PPLSema", "PPLDiff", "PPLEngine", "CKernels"]),
         .target(name: "PPLDriver", dependencies: ["PPLSyntax", "PPLIR", "PPLSema", "PPLDiff", "PPLEngine", "PPLInference", "COpenBLAS"]),
+        // The interactive session: model editing, completion, settings, the ELBO plot.
+        .target(name: "PPLRepl", dependencies: ["PPLSyntax", "PPLIR", "PPLSema", "PPLInference", "PPLDriver"]),
         .executableTarget(
             name: "ppl",
             dependencies: [
-                "PPLDriver", "PPLInference", "CEditline",
+                "PPLDriver", "PPLRepl", "PPLInference", "PPLSema", "PPLSyntax", "CEditline",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .executableTarget(
             name: "ppl-bench",
             dependencies: [
-                "PPLDriver", "PPLEngine",
+                "PPLDriver", "PPLEngine", "PPLInference", "PPLSema", "PPLSyntax",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -47,7 +49,10 @@ let package = Package(
         .testTarget(name: "PPLIRTests", dependencies: ["PPLIR"]),
         .testTarget(name: "PPLEngineTests", dependencies: ["PPLIR", "PPLDiff", "PPLEngine", "PPLSema", "PPLDriver", "PPLInference"]),
         .testTarget(name: "PPLSemaTests", dependencies: ["PPLSyntax", "PPLIR", "PPLSema", "PPLDriver"]),
-        .testTarget(name: "PPLDriverTests", dependencies: ["PPLDriver", "ppl"]),
-        .testTarget(name: "PPLInferenceTests", dependencies: ["PPLInference", "PPLEngine", "PPLDriver"]),
+        // Runs the ppl binary as a user would, for the CLI's and the REPL's tests.
+        .target(name: "CLITestSupport", path: "Tests/CLITestSupport"),
+        .testTarget(name: "PPLDriverTests", dependencies: ["PPLDriver", "PPLInference", "PPLSema", "PPLSyntax", "CLITestSupport", "ppl"]),
+        .testTarget(name: "PPLReplTests", dependencies: ["PPLRepl", "PPLDriver", "CLITestSupport", "ppl"]),
+        .testTarget(name: "PPLInferenceTests", dependencies: ["PPLInference", "PPLEngine", "PPLDriver", "ppl-bench"]),
     ]
 )

@@ -3,8 +3,8 @@ import PPLSema
 import PPLSyntax
 
 /// The front end as one call: read the model, load the standard library, parse, check
-/// and lower. Shared by the CLI subcommands and (later) the REPL.
-public struct Compilation {
+/// and lower. Shared by the CLI subcommands and the REPL.
+public struct Compilation: Sendable {
     public let path: String
     public let model: CheckedModel?
     public let diagnostics: [Diagnostic]
@@ -55,6 +55,12 @@ public struct Compilation {
             return a.offset < b.offset
         }.map(\.element)
         return Compilation(path: file.path, model: sink.hasErrors ? nil : model, diagnostics: sorted, readError: nil)
+    }
+
+    /// The checked model, or its errors.
+    public func checked() throws(PPLError) -> CheckedModel {
+        guard let model else { throw .model(self) }
+        return model
     }
 
     public func renderDiagnostics(color: Bool) -> String {

@@ -3,13 +3,6 @@ import PPLEngine
 import PPLIR
 import PPLSema
 
-/// A problem with a data file: names the file or the variable and the index.
-public struct DataError: Error, CustomStringConvertible {
-    public let message: String
-    public init(message: String) { self.message = message }
-    public var description: String { message }
-}
-
 /// `path/model.ppl` reads `path/model.data.json` when it exists.
 public func defaultDataPath(_ model: String) -> String? {
     let base = model.hasSuffix(".ppl") ? String(model.dropLast(4)) : model
@@ -18,20 +11,21 @@ public func defaultDataPath(_ model: String) -> String? {
 }
 
 /// Reads Stan-style JSON data for a model's `data` declarations and checks types, sizes
-/// and bounds. Reals may be written as numbers or as "NaN", "Inf", "-Inf".
-public enum DataLoader {
-    public static func load(path: String, model: CheckedModel) throws -> [String: Tensor] {
+/// and bounds (`ModelRuntime` is the entry). Reals may be written as numbers or as "NaN",
+/// "Inf", "-Inf". Every error is the user's, naming the file or the variable and the index.
+enum DataLoader {
+    static func load(path: String, model: CheckedModel) throws -> [String: Tensor] {
         guard let contents = FileManager.default.contents(atPath: path) else {
-            throw DataError(message: "cannot read the data file '\(path)'")
+            throw PPLError.user("cannot read the data file '\(path)'")
         }
         let json: JSONValue
         do {
             json = try JSONReader.parse([UInt8](contents))
         } catch let f as JSONReader.Failure {
-            throw DataError(message: "\(path): invalid JSON at \(f)")
+            throw PPLError.user("\(path): invalid JSON at \(f)")
         }
         guard case .object(let fields) = json else {
-            throw DataError(message: "\(path): the data must be a JSON object with one key per data variable")
+            throw PPLError.user("\(path): the data must be a JSON object with one key per data variable")
         }
         return try tensors(Dictionary(fields, uniquingKeysWith: { a, _ in a }), model: model, file: path)
     }
@@ -41,11 +35,11 @@ public enum DataLoader {
         var ints: [String: Int] = [:]
         for d in model.data {
             guard let v = fields[d.name] else {
-                throw DataError(message: "\(file): missing data '\(d.name)' (\(d.typeText))")
+                throw PPLError.user("\(file): missing data '\(d.name)' (\(d.typeText))")
             }
             func size(_ s: Size) throws -> Int {
                 guard let n = s.evaluate({ ints[$0] }) else {
-                    throw DataError(message: "\(file): the size \(s) of '\(d.name)' is not known from the data")
+                    throw PPLError.user("\(file): the size \(s) of '\(d.name)' is not known from the data")
                 }
                 return n
             }
@@ -75,10 +69,10 @@ public enum DataLoader {
 
     private static func array(_ v: JSONValue, _ n: Int, _ d: Declaration, _ name: String, _ file: String) throws -> [JSONValue] {
         guard case .array(let items) = v else {
-            throw DataError(message: "\(file): '\(name)' must be an array (\(d.typeText))")
+            throw PPLError.user("\(file): '\(name)' must be an array (\(d.typeText))")
         }
         guard items.count == n else {
-            throw DataError(message: "\(file): '\(name)' has \(items.count) elements, but its type \(d.typeText) needs \(n)")
+            throw PPLError.user("\(file): '\(name)' has \(items.count) elements, but its type \(d.typeText) needs \(n)")
         }
         return items
     }
@@ -88,7 +82,7 @@ public enum DataLoader {
         case .int(let i): return Double(i)
         case .real(let x):
             if d.type.elem == .int {
-                throw DataError(message: "\(file): '\(name)' is \(x), but '\(d.name)' is \(d.typeText): an integer is needed")
+                throw PPLError.user("\(file): '\(name)' is \(x), but '\(d.name)' is \(d.typeText): an integer is needed")
             }
             return x
         case .string(let s) where d.type.elem == .real:
@@ -98,10 +92,10 @@ public enum DataLoader {
             case "-Inf", "-inf", "-Infinity": return -.infinity
             default: break
             }
-            throw DataError(message: "\(file): '\(name)' is the string \"\(s)\", not a number")
+            throw PPLError.user("\(file): '\(name)' is the string \"\(s)\", not a number")
         default:
             let what = d.type.isScalar ? "a number" : "a number in \(d.typeText)"
-            throw DataError(message: "\(file): '\(name)' must be \(what)")
+            throw PPLError.user("\(file): '\(name)' must be \(what)")
         }
     }
 
@@ -109,23 +103,23 @@ public enum DataLoader {
         switch d.constraint {
         case .simplex:
             for (i, x) in t.values.enumerated() where x < 0 {
-                throw DataError(message: "\(file): '\(d.name)[\(i + 1)]' is \(x), but a simplex is non-negative")
+                throw PPLError.user("\(file): '\(d.name)[\(i + 1)]' is \(x), but a simplex is non-negative")
             }
             let s = t.values.reduce(0, +)
-            if abs(s - 1) > 1e-8 { throw DataError(message: "\(file): '\(d.name)' sums to \(s), but a simplex sums to 1") }
+            if abs(s - 1) > 1e-8 { throw PPLError.user("\(file): '\(d.name)' sums to \(s), but a simplex sums to 1") }
         case .ordered, .positiveOrdered:
             for i in 1..<max(1, t.count) where !(t.values[i] > t.values[i - 1]) {
-                throw DataError(message: "\(file): '\(d.name)' is not strictly increasing at element \(i + 1)")
+                throw PPLError.user("\(file): '\(d.name)' is not strictly increasing at element \(i + 1)")
             }
             if d.constraint == .positiveOrdered, let first = t.values.first, !(first > 0) {
-                throw DataError(message: "\(file): '\(d.name)[1]' is \(first), but positive_ordered values are positive")
+                throw PPLError.user("\(file): '\(d.name)[1]' is \(first), but positive_ordered values are positive")
             }
         default: break
         }
     }
 
     /// Checks the bounds of every data variable; bounds may use transformed data.
-    public static func checkBounds(_ data: [String: Tensor], model: CheckedModel, file: String) throws {
+    static func checkBounds(_ data: [String: Tensor], model: CheckedModel, file: String) throws {
         for d in model.data {
             guard let t = data[d.name] else { continue }
             func value(_ b: BoundValue) -> Double? {
@@ -145,10 +139,10 @@ public enum DataLoader {
             for (k, x) in t.values.enumerated() {
                 let name = t.shape.isEmpty ? d.name : cols > 0 ? "\(d.name)[\(k / cols + 1),\(k % cols + 1)]" : "\(d.name)[\(k + 1)]"
                 if let l = lower, let lv = value(l), !(x >= lv) {
-                    throw DataError(message: "\(file): '\(name)' is \(format(x)), below the lower bound \(format(lv)) of \(d.typeText)")
+                    throw PPLError.user("\(file): '\(name)' is \(format(x)), below the lower bound \(format(lv)) of \(d.typeText)")
                 }
                 if let u = upper, let uv = value(u), !(x <= uv) {
-                    throw DataError(message: "\(file): '\(name)' is \(format(x)), above the upper bound \(format(uv)) of \(d.typeText)")
+                    throw PPLError.user("\(file): '\(name)' is \(format(x)), above the upper bound \(format(uv)) of \(d.typeText)")
                 }
             }
         }

@@ -12,11 +12,11 @@ public struct DerivedPrograms {
         unconstrained = UnconstrainedDensity(logDensity: model.logDensity)
     }
 
-    public func gradient() throws -> Program {
-        try Differentiator.gradient(unconstrained.density, wrt: ["theta"])
+    public func gradient() throws(PPLError) -> Program {
+        try PPLError.during(.computation) { try Differentiator.gradient(unconstrained.density, wrt: ["theta"]) }
     }
 
-    public func hessianVector() throws -> Program {
-        try Differentiator.hessianVectorProduct(unconstrained.density, wrt: ["theta"])
+    public func hessianVector() throws(PPLError) -> Program {
+        try PPLError.during(.computation) { try Differentiator.hessianVectorProduct(unconstrained.density, wrt: ["theta"]) }
     }
 }

@@ -21,7 +21,8 @@ public enum FitReports {
         return out
     }
 
-    static func number(_ x: Double) -> String {
+    /// A number for a table: four significant digits, exponent form when very large or small.
+    public static func number(_ x: Double) -> String {
         if !x.isFinite { return x.isNaN ? "nan" : (x > 0 ? "inf" : "-inf") }
         let a = abs(x)
         if a != 0 && (a >= 1e5 || a < 1e-3) { return String(format: "%.3e", x) }
@@ -30,7 +31,7 @@ public enum FitReports {
 
     public static func header(_ s: FitSession, _ r: FitResult, model: String) -> String {
         let rate = r.seconds > 0 ? Double(r.steps) / r.seconds : 0
-        var out = "\(model): guide '\(s.options.name)' (\(s.family.family.rawValue)), "
+        var out = "\(model): guide '\(s.options.guide)' (\(s.family.family.rawValue)), "
         out += "\(s.runtime.dimension) unconstrained dimension\(s.runtime.dimension == 1 ? "" : "s")\n"
         let state = r.interrupted ? "interrupted" : r.converged ? "converged" : "step cap reached"
         if let b = r.base {
@@ -69,7 +70,7 @@ public enum FitReports {
         }
         return """
             {
-              "guide": \(json(s.options.name)),
+              "guide": \(json(s.options.guide)),
               "family": \(json(s.family.family.rawValue)),
               "elbo": \(json(r.elbo)),
               "steps": \(r.steps),
@@ -107,7 +108,7 @@ public enum FitReports {
           "version": 1,
           "model": \(json(absolute(model))),
           "data": \(data.map { json(absolute($0)) } ?? "null"),
-          "guide": \(json(s.options.name)),
+          "guide": \(json(s.options.guide)),
           "family": \(json(s.family.family.rawValue)),
           "dimension": \(s.runtime.dimension),
           "seed": \(s.settings.seed),
@@ -119,26 +120,27 @@ public enum FitReports {
         """
     }
 
-    static func absolute(_ path: String) -> String {
+    /// The path made absolute and standard, as saved fits record models and data.
+    public static func absolute(_ path: String) -> String {
         URL(fileURLWithPath: path).standardizedFileURL.path
     }
 
     /// Writes a file atomically: a temporary file beside it, then a rename, so a reader
-    /// never sees half a file and a failed write leaves the old one.
-    public static func write(_ text: String, to path: String) throws {
+    /// never sees half a file and a failed write leaves the old one. A file that cannot be
+    /// written is the user's error, as one that cannot be read is.
+    public static func write(_ text: String, to path: String) throws(PPLError) {
         let url = URL(fileURLWithPath: path)
         let temp = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(getpid()).tmp")
         do {
             try Data(text.utf8).write(to: temp)
-            if rename(temp.path, url.path) != 0 {
-                throw FitSession.Failure("cannot write '\(path)': \(String(cString: strerror(errno)))")
-            }
-        } catch let e as FitSession.Failure {
-            try? FileManager.default.removeItem(at: temp)
-            throw e
         } catch {
             try? FileManager.default.removeItem(at: temp)
-            throw FitSession.Failure("cannot write '\(path)': \(error.localizedDescription)")
+            throw .user("cannot write '\(path)': \(error.localizedDescription)")
+        }
+        if rename(temp.path, url.path) != 0 {
+            let reason = String(cString: strerror(errno))
+            try? FileManager.default.removeItem(at: temp)
+            throw .user("cannot write '\(path)': \(reason)")
         }
     }
 
@@ -152,27 +154,27 @@ public enum FitReports {
         public let phi: [Double]
     }
 
-    public static func readSaved(_ path: String) throws -> Saved {
+    public static func readSaved(_ path: String) throws(PPLError) -> Saved {
         guard let bytes = FileManager.default.contents(atPath: path) else {
-            throw FitSession.Failure("cannot read the saved fit '\(path)'")
+            throw PPLError.user("cannot read the saved fit '\(path)'")
         }
         let value: JSONValue
         do { value = try JSONReader.parse([UInt8](bytes)) } catch {
-            throw FitSession.Failure("\(path): invalid JSON at \(error)")
+            throw PPLError.user("\(path): invalid JSON at \(error)")
         }
-        guard case .object(let fields) = value else { throw FitSession.Failure("\(path) is not a saved fit") }
+        guard case .object(let fields) = value else { throw PPLError.user("\(path) is not a saved fit") }
         let f = Dictionary(fields, uniquingKeysWith: { a, _ in a })
         guard case .string("ppl-fit")? = f["format"], case .string(let model)? = f["model"],
               case .string(let guide)? = f["guide"], case .string(let family)? = f["family"],
               case .int(let dimension)? = f["dimension"], case .array(let items)? = f["phi"] else {
-            throw FitSession.Failure("\(path) is not a saved fit (written by ppl fit --save)")
+            throw PPLError.user("\(path) is not a saved fit (written by ppl fit --save)")
         }
         var phi: [Double] = []
         for item in items {
             switch item {
             case .int(let i): phi.append(Double(i))
             case .real(let x): phi.append(x)
-            default: throw FitSession.Failure("\(path): 'phi' must hold numbers")
+            default: throw PPLError.user("\(path): 'phi' must hold numbers")
             }
         }
         var data: String?

@@ -17,54 +17,59 @@ public struct GradientCheck {
         gradientError <= GradientCheck.gradientTolerance && hessianVectorError <= GradientCheck.hessianVectorTolerance
     }
 
-    public init(runtime: ModelRuntime, points: Int = 10, seed: UInt64 = 1) throws {
+    /// A failure to compile or run the programs is a failed computation.
+    public init(runtime: ModelRuntime, points: Int = 10, seed: UInt64 = 1) throws(PPLError) {
         self.points = points
-        let d = runtime.dimension
-        let scales = GradientCheck.scales
-        let perPoint = 4 * scales.count
-        let density = try runtime.executable(runtime.space.density, batch: perPoint * max(1, d))
-        let gradientProgram = try runtime.gradientProgram()
-        let gradient = try runtime.executable(gradientProgram)
-        let hvp = try runtime.executable(try runtime.hessianVectorProgram())
-        let gradientBatch = try runtime.executable(gradientProgram, batch: perPoint)
-        var rng = RNG(seed: seed)
-        for _ in 0..<points {
-            let theta = (0..<d).map { _ in rng.normal() }
-            let direction = (0..<d).map { _ in rng.normal() }
-            // Symbolic gradient and H·v.
-            gradient.input("theta").update(from: theta)
-            try gradient.run()
-            let g = Array(gradient.output("grad.theta"))
-            hvp.input("theta").update(from: theta)
-            hvp.input("tangent.theta").update(from: direction)
-            try hvp.run()
-            let hv = Array(hvp.output("hvp.theta"))
-            // Finite differences of the density: every perturbation of every coordinate in one batch.
-            let buffer = density.input("theta")
-            for i in 0..<d {
+        do {
+            let d = runtime.dimension
+            let scales = GradientCheck.scales
+            let perPoint = 4 * scales.count
+            let density = try runtime.executable(runtime.space.density, batch: perPoint * max(1, d))
+            let gradientProgram = try runtime.gradientProgram()
+            let gradient = try runtime.executable(gradientProgram)
+            let hvp = try runtime.executable(try runtime.hessianVectorProgram())
+            let gradientBatch = try runtime.executable(gradientProgram, batch: perPoint)
+            var rng = RNG(seed: seed)
+            for _ in 0..<points {
+                let theta = (0..<d).map { _ in rng.normal() }
+                let direction = (0..<d).map { _ in rng.normal() }
+                // Symbolic gradient and H·v.
+                gradient.input("theta").update(from: theta)
+                try gradient.run()
+                let g = Array(gradient.output("grad.theta"))
+                hvp.input("theta").update(from: theta)
+                hvp.input("tangent.theta").update(from: direction)
+                try hvp.run()
+                let hv = Array(hvp.output("hvp.theta"))
+                // Finite differences of the density: every perturbation of every coordinate in one batch.
+                let buffer = density.input("theta")
+                for i in 0..<d {
+                    for (k, m) in GradientCheck.offsets(scales).enumerated() {
+                        let row = (perPoint * i + k) * d
+                        for j in 0..<d { buffer[row + j] = theta[j] }
+                        buffer[row + i] += m * max(1, abs(theta[i]))
+                    }
+                }
+                try density.run()
+                for i in 0..<d {
+                    let f = (0..<perPoint).map { density.output("target", particle: perPoint * i + $0)[0] }
+                    let fd = GradientCheck.derivative(f, scales.map { $0 * max(1, abs(theta[i])) })
+                    gradientError = max(gradientError, error(g[i], fd))
+                }
+                // Finite differences of the gradient along the direction.
+                let gb = gradientBatch.input("theta")
                 for (k, m) in GradientCheck.offsets(scales).enumerated() {
-                    let row = (perPoint * i + k) * d
-                    for j in 0..<d { buffer[row + j] = theta[j] }
-                    buffer[row + i] += m * max(1, abs(theta[i]))
+                    for j in 0..<d { gb[k * d + j] = theta[j] + m * direction[j] }
+                }
+                try gradientBatch.run()
+                let gs = (0..<perPoint).map { Array(gradientBatch.output("grad.theta", particle: $0)) }
+                for i in 0..<d {
+                    let fd = GradientCheck.derivative(gs.map { $0[i] }, scales)
+                    hessianVectorError = max(hessianVectorError, error(hv[i], fd))
                 }
             }
-            try density.run()
-            for i in 0..<d {
-                let f = (0..<perPoint).map { density.output("target", particle: perPoint * i + $0)[0] }
-                let fd = GradientCheck.derivative(f, scales.map { $0 * max(1, abs(theta[i])) })
-                gradientError = max(gradientError, error(g[i], fd))
-            }
-            // Finite differences of the gradient along the direction.
-            let gb = gradientBatch.input("theta")
-            for (k, m) in GradientCheck.offsets(scales).enumerated() {
-                for j in 0..<d { gb[k * d + j] = theta[j] + m * direction[j] }
-            }
-            try gradientBatch.run()
-            let gs = (0..<perPoint).map { Array(gradientBatch.output("grad.theta", particle: $0)) }
-            for i in 0..<d {
-                let fd = GradientCheck.derivative(gs.map { $0[i] }, scales)
-                hessianVectorError = max(hessianVectorError, error(hv[i], fd))
-            }
+        } catch {
+            throw PPLError(error, otherwise: .computation)
         }
     }
 

@@ -1,6 +1,7 @@
 import PPLEngine
 import PPLIR
 import PPLSema
+import PPLSyntax
 
 /// A checked model with its data: transformed data computed, bounds checked, and the
 /// programs over the unconstrained space ready to compile.
@@ -12,31 +13,48 @@ public final class ModelRuntime {
     public var space: UnconstrainedDensity { programs.unconstrained }
     public let dimension: Int
 
-    public init(model: CheckedModel, data: [String: Tensor], dataFile: String = "the data") throws {
-        self.model = model
-        var values = data
-        let td = try Executable(model.transformedData, varying: [], data: data)
-        for name in model.transformedData.outputNames {
-            values[name] = Tensor(vector: Array(td.output(name)))
+    /// The one way from a model and its data file to a runtime: reads and checks the data,
+    /// computes the transformed data and checks the bounds. A model that declares data
+    /// needs a file; `hint` says how to give one.
+    public init(model: CheckedModel, dataPath: String?, hint: String) throws(PPLError) {
+        if dataPath == nil, !model.data.isEmpty {
+            throw .user("the model needs data (\(model.data.map(\.name).joined(separator: ", "))): \(hint)")
         }
-        try DataLoader.checkBounds(values, model: model, file: dataFile)
-        self.values = values
+        self.model = model
+        let file = dataPath ?? "the data"
+        values = try PPLError.during(.user) {
+            var values = try dataPath.map { try DataLoader.load(path: $0, model: model) } ?? [:]
+            let td = try Executable(model.transformedData, varying: [], data: values)
+            for name in model.transformedData.outputNames {
+                values[name] = Tensor(vector: Array(td.output(name)))
+            }
+            try DataLoader.checkBounds(values, model: model, file: file)
+            return values
+        }
         programs = DerivedPrograms(model: model)
         var ints: [String: Int] = [:]
         for (k, v) in values where v.count == 1 { ints[k] = Int(exactly: v.values[0]) }
         let size = programs.unconstrained.dimension
+        // Every size is a data int or a transformed one, all checked by now.
         guard let d = size.evaluate({ ints[$0] }) else {
-            throw DataError(message: "the unconstrained dimension \(size) is not known from the data")
+            throw PPLError(InternalError("the unconstrained dimension \(size) is not known from the data"), otherwise: .internal)
         }
         dimension = d
     }
 
-    public func gradientProgram() throws -> Program { try programs.gradient() }
-    public func hessianVectorProgram() throws -> Program { try programs.hessianVector() }
+    /// Compiles the model file at `path` and loads the data file.
+    public convenience init(modelPath path: String, dataPath: String?) throws(PPLError) {
+        let model = try Compilation.compile(path: path).checked()
+        let stem = path.hasSuffix(".ppl") ? String(path.dropLast(4)) : path
+        try self.init(model: model, dataPath: dataPath, hint: "pass --data FILE or put it in \(stem).data.json")
+    }
+
+    public func gradientProgram() throws(PPLError) -> Program { try programs.gradient() }
+    public func hessianVectorProgram() throws(PPLError) -> Program { try programs.hessianVector() }
 
     /// Compiles a program over θ (and, for Hessian-vector products, its tangent).
-    public func executable(_ p: Program, batch: Int = 1) throws -> Executable {
+    public func executable(_ p: Program, batch: Int = 1) throws(PPLError) -> Executable {
         let varying = Set(p.inputs.filter { $0.role == .param }.map(\.name))
-        return try Executable(p, varying: varying, data: values, batch: batch)
+        return try PPLError.during(.computation) { try Executable(p, varying: varying, data: values, batch: batch) }
     }
 }

@@ -32,20 +32,11 @@ public enum Reports {
         } else {
             out += "guides:\n"
             for g in m.guides {
-                let opts = g.options.map { "\($0.key.rawValue) = \(text($0.value))" }.joined(separator: ", ")
-                out += "  \(g.name) = \(g.family.rawValue)" + (opts.isEmpty ? "" : " { \(opts) }") + "\n"
+                let body = g.options.bodyText(g.options.given)
+                out += "  \(g.name) = \(g.family.rawValue)" + (body.isEmpty ? "" : " " + body) + "\n"
             }
         }
         return out
-    }
-
-    static func text(_ v: GuideValue) -> String {
-        switch v {
-        case .int(let n): return String(n)
-        case .real(let x): return String(x)
-        case .name(let s): return s
-        case .list(let xs): return "[" + xs.map(text).joined(separator: ", ") + "]"
-        }
     }
 
     /// The three programs of a model as text.
@@ -67,9 +58,14 @@ public enum Reports {
         for (name, d) in distributions.sorted(by: { $0.key < $1.key }) {
             out += "  \(d.signature)    (\(name)_\(d.discrete ? "lpmf" : "lpdf"))\n"
         }
-        out += "guide families:\n"
+        out += "guide families, with their keys' defaults:\n"
         for f in GuideFamily.allCases {
-            out += "  \(f.rawValue): " + f.allKeys.map(\.rawValue).joined(separator: ", ") + "\n"
+            let defaults = FitOptions(guide: f.rawValue, family: f)
+            out += "  \(f.rawValue): " + f.allKeys.map { "\($0.rawValue) = \(defaults.text($0))" }.joined(separator: ", ") + "\n"
+        }
+        out += "fit options (guide-block keys, ppl fit flags, :set in ppl repl):\n"
+        for k in FitOptions.Key.allCases {
+            out += "  \(k.rawValue) (--\(k.flag)): \(k.help); \(k.expectedText); default \(k.defaultText)\n"
         }
         return out
     }

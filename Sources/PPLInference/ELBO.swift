@@ -21,7 +21,7 @@ public struct ELBO {
     public let noiseCount: Int
     public let parameterCount: Int
 
-    public init(density: Program, family: VariationalFamily, dimension d: Int, stickingTheLanding: Bool = true) throws {
+    public init(density: Program, family: VariationalFamily, dimension d: Int, stickingTheLanding: Bool) throws {
         let b = Builder(types: density.types)
         let e = Emitter(b)
         let p = family.parameterCount(d)

@@ -2,26 +2,35 @@ import CKernels
 import Foundation
 import PPLEngine
 import PPLIR
+import PPLSema
 
+/// The settings of one fit: its options (`FitOptions`, the one table) and its family's
+/// minimum exploration.
 public struct FitSettings: Sendable {
     /// The most optimisation steps.
-    public var steps = 20_000
+    public let steps: Int
     /// Adam's step size while exploring; the refinement phase decays it 100-fold.
-    public var lr = 0.05
+    public let lr: Double
     /// Steps explored before the convergence test may end exploration.
-    public var minimumExploration = 500
+    public let minimumExploration: Int
     /// Particles (draws of ε) per step.
-    public var samples = 8
-    public var seed: UInt64 = 1
-    public var stickingTheLanding = true
+    public let samples: Int
+    public let seed: UInt64
     /// Steps per window of the convergence test.
-    public var window = 50
+    public let window = 50
     /// Steps over which the step size ramps up linearly to `lr`. A fit that starts from
     /// fitted parameters needs it: Adam's first steps move every parameter by about lr
     /// whatever its gradient's noise, which throws a converged flow off (funnel, HVI on a
     /// fitted IAF: ELBO −0.149 → −0.172 after 4,000 steps without it).
     public var warmup = 0
-    public init() {}
+
+    public init(_ options: FitOptions, family: VariationalFamily) {
+        steps = options.steps
+        lr = options.lr
+        minimumExploration = family.minimumExploration
+        samples = options.samples
+        seed = options.seed
+    }
 }
 
 public struct FitResult: Sendable {

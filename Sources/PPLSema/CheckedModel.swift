@@ -31,12 +31,12 @@ public struct Declaration: Sendable {
     }
 }
 
-/// A checked `guide` block.
+/// A checked `guide` block: its options, typed.
 public struct GuideSpec: Sendable {
-    public let name: String
-    public let family: GuideFamily
-    public let options: [(key: GuideKey, value: GuideValue)]
+    public let options: FitOptions
     public let span: SourceSpan
+    public var name: String { options.guide }
+    public var family: GuideFamily { options.family }
 }
 
 /// A distribution known to the checker: from `stdlib/` or a user `dist` block.

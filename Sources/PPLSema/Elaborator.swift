@@ -304,54 +304,24 @@ public final class Elaborator {
             sink.report(d)
             return
         }
-        var options: [(GuideKey, GuideValue)] = []
+        var options = FitOptions(guide: g.name.name, family: family)
         for entry in g.entries {
-            guard let key = GuideKey(rawValue: entry.key.name), family.allKeys.contains(key) else {
-                let allowed = family.allKeys.map(\.rawValue)
-                let help = closest(to: entry.key.name, in: allowed).map { "did you mean '\($0)'?" }
-                    ?? "\(family.rawValue) takes " + allowed.joined(separator: ", ")
-                let known = GuideKey(rawValue: entry.key.name) != nil
-                sink.error(known ? "'\(entry.key.name)' does not apply to a \(family.rawValue) guide"
-                                 : "unknown guide key '\(entry.key.name)'", at: entry.key.span, help: help)
+            guard let key = FitOptions.Key(rawValue: entry.key.name) else {
+                let e = FitOptions.Invalid.key(entry.key.name, family: family)
+                sink.error(e.message, at: entry.key.span, help: e.help)
                 continue
             }
-            if options.contains(where: { $0.0 == key }) {
+            if options.given.contains(key) {
                 sink.error("guide key '\(key.rawValue)' is given twice", at: entry.key.span)
                 continue
             }
-            if key == .base, case .name(let b) = entry.value, !family.bases.map(\.rawValue).contains(b) {
-                let allowed = family.bases.map(\.rawValue)
-                sink.error("'base' of guide '\(g.name.name)' (\(family.rawValue)) must be one of " + allowed.joined(separator: ", "), at: entry.valueSpan,
-                           help: closest(to: b, in: allowed).map { "did you mean '\($0)'?" })
-                continue
+            do {
+                try options.set(key, entry.value)
+            } catch {
+                sink.error(error.message, at: error.aboutKey ? entry.key.span : entry.valueSpan, help: error.help)
             }
-            if !validGuideValue(key, entry.value) {
-                sink.error("'\(key.rawValue)' must be \(key.expected)", at: entry.valueSpan)
-                continue
-            }
-            options.append((key, entry.value))
         }
-        guides.append(GuideSpec(name: g.name.name, family: family, options: options.map { (key: $0.0, value: $0.1) }, span: g.name.span))
-    }
-
-    private func validGuideValue(_ key: GuideKey, _ v: GuideValue) -> Bool {
-        switch (key, v) {
-        case (.layers, .int(let n)), (.transitions, .int(let n)), (.steps, .int(let n)), (.samples, .int(let n)):
-            return n >= 1
-        case (.leapfrog, .int(let n)): return n >= 0
-        case (.seed, .int(let n)): return n >= 0
-        case (.hidden, .list(let xs)):
-            return !xs.isEmpty && xs.allSatisfy { if case .int(let n) = $0 { return n >= 1 } else { return false } }
-        case (.layers, .real(let x)), (.transitions, .real(let x)), (.leapfrog, .real(let x)),
-             (.steps, .real(let x)), (.samples, .real(let x)):
-            // `steps = 1e4` is an integer written as a real.
-            return x >= 1 && x == x.rounded() && x < 1e12
-        case (.activation, .name(let s)): return GuideKey.activations.contains(s)
-        case (.base, .name): return true
-        case (.lr, .int(let n)), (.step_size, .int(let n)): return n > 0
-        case (.lr, .real(let x)), (.step_size, .real(let x)): return x > 0
-        default: return false
-        }
+        guides.append(GuideSpec(options: options, span: g.name.span))
     }
 
     // MARK: - Imports

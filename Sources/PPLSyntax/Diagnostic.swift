@@ -47,7 +47,7 @@ public final class DiagnosticSink {
 public struct InternalError: Error, CustomStringConvertible, Sendable {
     public let message: String
     public init(_ message: String) { self.message = message }
-    public var description: String {
-        "internal error: \(message)\nThis is a bug in ppl; please report it with the model that triggered it."
-    }
+    /// What an internal error asks of the user.
+    public static let request = "This is a bug in ppl; please report it with the model that triggered it."
+    public var description: String { "internal error: \(message)\n\(InternalError.request)" }
 }

@@ -401,13 +401,14 @@ public struct Parser {
         return Stmt(.guide(decl), span: decl.span)
     }
 
-    /// guide_value = [ "-" ] int_literal | [ "-" ] real_literal | identifier | "[" [ guide_value { "," guide_value } ] "]" ;
+    /// guide_value = [ "-" ] int_literal | [ "-" ] real_literal | identifier | "on" | "[" [ guide_value { "," guide_value } ] "]" ;
     private mutating func guideValue() throws -> GuideValue {
         let negative = accept(.minus)
         switch kind {
         case .intLiteral(let v): _ = advance(); return .int(negative ? -v : v)
         case .realLiteral(let v): _ = advance(); return .real(negative ? -v : v)
         case .identifier(let s) where !negative: _ = advance(); return .name(s)
+        case .keyword(.on) where !negative: _ = advance(); return .name(Keyword.on.rawValue)
         case .symbol(.lbracket) where !negative:
             _ = advance()
             var items: [GuideValue] = []

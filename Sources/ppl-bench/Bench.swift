@@ -37,12 +37,14 @@ struct BenchSetup: ParsableArguments {
             && FileManager.default.fileExists(atPath: bench + "/anchors/grad_numpyro.py")
     }
 
+    /// A bench model with its data, if it has any.
     func runtime(_ name: String) throws -> ModelRuntime {
-        let c = Compilation.compile(path: bench + "/models/\(name).ppl")
-        guard let model = c.model else { throw ValidationError(c.renderDiagnostics(color: false)) }
+        try ModelRuntime(modelPath: bench + "/models/\(name).ppl", dataPath: dataPath(name))
+    }
+
+    func dataPath(_ name: String) -> String? {
         let data = bench + "/data/\(name).json"
-        let values = FileManager.default.fileExists(atPath: data) ? try DataLoader.load(path: data, model: model) : [:]
-        return try ModelRuntime(model: model, data: values)
+        return FileManager.default.fileExists(atPath: data) ? data : nil
     }
 
     /// Runs a NumPyro anchor script and returns its one JSON line.

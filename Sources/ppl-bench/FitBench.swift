@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import PPLDriver
 import PPLInference
+import PPLSema
 import PPLSyntax
 
 /// Default fits of the bench models with each guide: time per step, accuracy against the
@@ -28,11 +29,10 @@ struct FitBench: ParsableCommand {
     /// µs per single-particle step: the best of three `timingSteps`-step fits (a fit is
     /// short; the best run is the one least disturbed by the rest of the machine), each from
     /// the family's own starting point (for HVI: its steps alone, not its base's fit).
-    func singleParticleStep(_ runtime: ModelRuntime, _ options: GuideOptions) throws -> Double {
-        var single = FitSession.Overrides()
-        single.samples = 1
-        single.steps = timingSteps
-        let session = try FitSession(runtime: runtime, options: options, overrides: single)
+    func singleParticleStep(_ runtime: ModelRuntime, _ options: FitOptions) throws -> Double {
+        var single = options
+        try single.set([(.samples, .int(1)), (.steps, .int(timingSteps))])
+        let session = try FitSession(runtime: runtime, options: single)
         return try (0..<3).map { _ in
             let r = try session.fit(initial: session.family.initialParameters(runtime.dimension))
             return r.seconds / Double(max(1, r.steps)) * 1e6
@@ -40,35 +40,33 @@ struct FitBench: ParsableCommand {
     }
 
     /// NumPyro's IAF network (run_numpyro.py): two flows, two hidden layers of max(32, D).
-    func numpyroNetwork(_ session: FitSession) -> GuideOptions {
-        var options = GuideOptions(family: .iaf, name: "iaf")
+    func numpyroNetwork(_ session: FitSession) throws -> FitOptions {
+        var options = FitOptions(guide: "iaf", family: .iaf)
         let width = GuideValue.int(max(32, session.runtime.dimension))
-        options.keys = [.layers: .int(2), .hidden: .list([width, width])]
+        try options.set([(.layers, .int(2)), (.hidden, .list([width, width]))])
         return options
     }
 
     /// The guides of a row each: a guide block or family by name; `hvi` twice, with 4 and 8
     /// leapfrog steps (one transition), to compare with AutoDAIS at K = 4 and 8 (as many
     /// gradient evaluations per step).
-    func variants(_ runtime: ModelRuntime) throws -> [(String, GuideOptions)] {
-        try guides.flatMap { guide -> [(String, GuideOptions)] in
-            let options = try GuideOptions.select(guide, from: runtime.model.guides).get()
+    func variants(_ runtime: ModelRuntime) throws -> [(String, FitOptions)] {
+        try guides.flatMap { guide -> [(String, FitOptions)] in
+            let options = try GuideSelection.select(guide, from: runtime.model.guides).get()
             guard guide == "hvi" else { return [(guide, options)] }
-            return [4, 8].map { l in
+            return try [4, 8].map { l in
                 var o = options
-                o.keys[.leapfrog] = .int(l)
+                try o.set(.leapfrog, .int(l))
                 return ("hvi L=\(l)", o)
             }
         }
     }
 
     /// NumPyro's guide for the same family (run_numpyro.py's names), if it has one.
-    func numpyroCounterpart(_ options: GuideOptions) -> String? {
+    func numpyroCounterpart(_ options: FitOptions) -> String? {
         switch options.family {
         case .meanfield, .fullrank, .iaf: return options.family.rawValue
-        case .hvi:
-            guard case .int(let l)? = options.keys[.leapfrog], [4, 8].contains(l) else { return nil }
-            return "dais\(l)"
+        case .hvi: return options.transitions == 1 && [4, 8].contains(options.leapfrog) ? "dais\(options.leapfrog)" : nil
         default: return nil
         }
     }
@@ -88,13 +86,13 @@ struct FitBench: ParsableCommand {
             let reference = try ReferencePosterior(path: setup.bench + "/reference/\(name).json")
             let runtime = try setup.runtime(name)
             for (guide, options) in try variants(runtime) {
-                let session = try FitSession(runtime: runtime, options: options, overrides: .init())
+                let session = try FitSession(runtime: runtime, options: options)
                 let result = try session.fit()
                 let draws = try session.sample(1000, phi: result.phi)
                 let score = reference.score(draws)
                 let perStep = result.seconds / Double(max(1, result.steps)) * 1e6
                 let singleStep = try singleParticleStep(session.runtime, session.options)
-                let sameNetStep = session.family.family == .iaf ? try singleParticleStep(session.runtime, numpyroNetwork(session)) : nil
+                let sameNetStep = session.family.family == .iaf ? try singleParticleStep(session.runtime, try numpyroNetwork(session)) : nil
                 var theirs: [String: Any]?
                 if setup.numpyroAvailable, let counterpart = numpyroCounterpart(options) {
                     theirs = setup.numpyro("run_numpyro.py", [

@@ -27,15 +27,15 @@ struct LeapfrogBench: ParsableCommand {
     func run() throws {
         let models = setup.models == BenchSetup.allModels ? ["funnel", "banana", "eight_schools", "hier_linear"] : setup.models
         print("HVI, one transition on a fitted \(base) base; −L̂ and −log p̂ from \(draws) draws (± their standard errors).")
-        print(pad("model", 14) + pad("L", 3) + pad("−L̂", 18) + pad("−log p̂", 18) + pad("k̂", 7) + pad("mean err", 9)
-              + pad("log-sd err", 11) + pad("sd", 13) + pad("steps", 7) + pad("µs/step", 9) + "seconds")
+        print(pad("model", 14) + pad("L", 3) + pad("−L̂", 20) + pad("−log p̂", 20) + pad("k̂", 7) + pad("mean err", 9)
+              + pad("log-sd err", 11) + pad("sd", 13) + pad("steps", 12) + pad("µs/step", 9) + "seconds")
         for name in models {
             let runtime = try setup.runtime(name)
             let reference = try ReferencePosterior(path: setup.bench + "/reference/\(name).json")
             for l in leapfrog {
-                var options = GuideOptions(family: .hvi, name: "hvi")
-                options.keys = [.transitions: .int(1), .leapfrog: .int(l), .base: .name(base)]
-                let session = try FitSession(runtime: runtime, options: options, overrides: .init())
+                var options = FitOptions(guide: "hvi", family: .hvi)
+                try options.set([(.transitions, .int(1)), (.leapfrog, .int(l)), (.base, .name(base))])
+                let session = try FitSession(runtime: runtime, options: options)
                 let result = try session.fit()
                 let sampled = try session.sample(draws, phi: result.phi)
                 let w = sampled.logWeights
@@ -44,11 +44,11 @@ struct LeapfrogBench: ParsableCommand {
                 let score = reference.score(sampled)
                 let sd = score.map { s in ["v", "z2"].compactMap { k in s.sd[k].map { "sd(\(k)) \(fmt($0))" } }.joined() } ?? ""
                 let hviSteps = result.steps - (result.base?.steps ?? 0)
-                print(pad(name, 14) + pad(String(l), 3) + pad("\(fmt(-mean)) ± \(fmt(se))", 18)
-                      + pad("\(fmt(-session.logEvidence.estimate)) ± \(fmt(session.logEvidence.standardError))", 18)
+                print(pad(name, 14) + pad(String(l), 3) + pad(String(format: "%.4f ± %.4f", -mean, se), 20)
+                      + pad(String(format: "%.4f ± %.4f", -session.logEvidence.estimate, session.logEvidence.standardError), 20)
                       + pad(fmt(session.khat), 7) + pad(score.map { fmt($0.meanError) } ?? "-", 9)
                       + pad(score.map { fmt($0.logSDError) } ?? "-", 11) + pad(sd, 13)
-                      + pad("\(result.base?.steps ?? 0)+\(hviSteps)", 7)
+                      + pad("\(result.base?.steps ?? 0)+\(hviSteps)", 12)
                       + pad(fmt(result.seconds / Double(max(1, result.steps)) * 1e6), 9) + fmt(result.seconds))
             }
         }

@@ -25,40 +25,24 @@ struct Check: ParsableCommand {
             return
         }
         guard let file else { throw ValidationError("give a model file, or --list") }
-        let c = Compilation.compile(path: file)
-        guard let model = c.model else {
-            Terminal.error(c.renderDiagnostics(color: Terminal.stderrColor))
-            throw Exit.userError
-        }
+        let model = try Terminal.run { () throws(PPLError) in try Compilation.compile(path: file).checked() }
         if list {
             print(Reports.list(model.distributions), terminator: "")
             return
         }
-        var runtime: ModelRuntime?
         let dataPath = data ?? defaultDataPath(file)
-        do {
-            let values = try dataPath.map { try DataLoader.load(path: $0, model: model) } ?? [:]
-            if dataPath != nil || model.data.isEmpty {
-                runtime = try ModelRuntime(model: model, data: values, dataFile: dataPath ?? "the data")
-            }
-        } catch {
-            Terminal.error("ppl: error: \(error)\n")
-            throw Exit.userError
+        // Without data the dimension is a formula of the sizes, unless the model has none.
+        let runtime = try Terminal.run { () throws(PPLError) -> ModelRuntime? in
+            guard dataPath != nil || model.data.isEmpty else { return nil }
+            return try ModelRuntime(model: model, dataPath: dataPath, hint: "pass --data FILE")
         }
         print(Reports.checkSummary(model, dimension: runtime?.dimension), terminator: "")
         guard gradients else { return }
-        guard let runtime else {
-            Terminal.error("ppl: error: --gradients needs the model's data: pass --data FILE\n")
-            throw Exit.userError
-        }
-        let result: GradientCheck
-        do {
-            result = try GradientCheck(runtime: runtime)
-        } catch {
-            Terminal.error("ppl: error: \(error)\n")
-            throw Exit.runtimeError
+        let result = try Terminal.run { () throws(PPLError) in
+            guard let runtime else { throw .user("--gradients needs the model's data: pass --data FILE") }
+            return try GradientCheck(runtime: runtime)
         }
         print(Reports.gradientCheck(result), terminator: "")
-        if !result.passed { throw Exit.runtimeError }
+        if !result.passed { throw Terminal.failed(.computation) }
     }
 }

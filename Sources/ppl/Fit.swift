@@ -2,6 +2,8 @@ import ArgumentParser
 import Foundation
 import PPLDriver
 import PPLInference
+import PPLSema
+import PPLSyntax
 
 /// Set by SIGINT during a fit: the fit stops at the end of the step and reports.
 nonisolated(unsafe) var interruptRequested: sig_atomic_t = 0
@@ -19,20 +21,7 @@ struct Fit: ParsableCommand {
     @Option(help: "A guide block of the model, or a family: meanfield, fullrank, ...")
     var guide: String?
 
-    @Option(help: "The most optimisation steps (default 20000; the fit stops earlier when converged).")
-    var steps: Int?
-
-    @Option(help: "Adam's step size while exploring (default 0.05; 0.01 for the flows).")
-    var lr: Double?
-
-    @Option(help: "Draws of the guide per step (default 8).")
-    var samples: Int?
-
-    @Option(help: "Random seed (default 1): the same seed gives the same numbers.")
-    var seed: UInt64?
-
-    @Flag(name: .customLong("no-stl"), help: "Use the full reparameterisation gradient instead of sticking the landing (the default for meanfield; fullrank always uses the full gradient).")
-    var noSTL = false
+    @OptionGroup(title: "Fit options (they override the guide block's keys)") var options: FitFlags
 
     @OptionGroup var output: DrawOutput
 
@@ -47,14 +36,14 @@ struct Fit: ParsableCommand {
 
     func run() throws {
         let dataPath = data ?? defaultDataPath(file)
-        let session = try Terminal.failing(with: Exit.userError) {
-            try FitSession.open(model: file, data: dataPath, guide: guide, overrides: overrides)
+        let session = try Terminal.run { () throws(PPLError) in
+            try FitSession.open(model: file, data: dataPath, guide: guide, settings: options.settings + output.settings)
         }
-        let initial: [Double]? = try Terminal.failing(with: Exit.userError) {
+        let initial: [Double]? = try Terminal.run { () throws(PPLError) in
             guard let path = self.`init` else { return nil }
             let saved = try FitReports.readSaved(path)
             guard session.accepts(saved) else {
-                throw FitSession.Failure("'\(path)' holds a \(saved.family) guide of dimension \(saved.dimension); "
+                throw .user("'\(path)' holds a \(saved.family) guide of dimension \(saved.dimension); "
                     + "this fit is \(session.family.family.rawValue) of dimension \(session.runtime.dimension)")
             }
             return saved.phi
@@ -63,43 +52,38 @@ struct Fit: ParsableCommand {
         signal(SIGINT) { _ in interruptRequested = 1 }
         defer { signal(SIGINT, SIG_DFL) }
         defer { bar.finish() }
-        let (result, sampled) = try Terminal.failing(with: Exit.runtimeError) {
+        let (result, sampled) = try Terminal.run { () throws(PPLError) in
             let result = try session.fit(initial: initial, progress: bar.update, interrupted: { interruptRequested != 0 })
             bar.finish()
-            return (result, try session.sample(output.drawsCount, phi: result.phi))
+            return (result, try session.sample(session.options.draws, phi: result.phi))
         }
         print(FitReports.header(session, result, model: file))
         print(FitReports.table(sampled))
         print(FitReports.diagnostics(session, draws: sampled.rows.count), terminator: "")
-        try Terminal.failing(with: Exit.runtimeError) {
+        try Terminal.run { () throws(PPLError) in
             if let draws = output.draws { try FitReports.write(FitReports.csv(sampled), to: draws) }
             if let path = output.summaryJSON { try FitReports.write(FitReports.summaryJSON(session, result, sampled), to: path) }
             if let save { try FitReports.write(FitReports.savedFit(session, result, model: file, data: dataPath), to: save) }
         }
-        if result.failure != nil || !result.elbo.isFinite { throw Exit.runtimeError }
-    }
-
-    var overrides: FitSession.Overrides {
-        var o = FitSession.Overrides()
-        o.steps = steps
-        o.lr = lr
-        o.samples = samples
-        o.seed = seed
-        o.stickingTheLanding = noSTL ? false : nil
-        return o
+        if result.failure != nil || !result.elbo.isFinite { throw Terminal.failed(.computation) }
     }
 }
 
 /// Where the draws and the summary go, for `fit` and `sample`.
 struct DrawOutput: ParsableArguments {
-    @Option(name: .customLong("draws-n"), help: "Guide draws for the summary and the diagnostics (default 1000).")
-    var drawsCount = 1000
+    @Option(name: .customLong(FitOptions.Key.draws.flag), help: FitOptions.Key.draws.argumentHelp)
+    var drawsCount: String?
 
     @Option(help: "Write the draws to this CSV file.")
     var draws: String?
 
     @Option(name: .customLong("summary-json"), help: "Write the summary as JSON to this file.")
     var summaryJSON: String?
+
+    /// `--draws-n`, as a setting over the guide block's `draws`.
+    var settings: [(key: FitOptions.Key, value: GuideValue)] {
+        drawsCount.map { [(.draws, GuideValue(text: $0))] } ?? []
+    }
 }
 
 /// A one-line progress bar on stderr: step, ELBO, steps per second.

@@ -26,23 +26,19 @@ struct IR: ParsableCommand {
 
     func run() throws {
         if let guide {
-            let session = try Terminal.failing(with: Exit.userError) {
-                try FitSession.open(model: file, data: data ?? defaultDataPath(file), guide: guide, overrides: .init())
+            let session = try Terminal.run { () throws(PPLError) in
+                try FitSession.open(model: file, data: data ?? defaultDataPath(file), guide: guide)
             }
             print(Printer.print(session.elbo.program))
             print(Printer.print(session.elbo.gradient), terminator: "")
             return
         }
-        let c = Compilation.compile(path: file)
-        guard let model = c.model else {
-            Terminal.error(c.renderDiagnostics(color: Terminal.stderrColor))
-            throw Exit.userError
-        }
+        let model = try Terminal.run { () throws(PPLError) in try Compilation.compile(path: file).checked() }
         if !grad && !hvp {
             print(Reports.ir(model), terminator: "")
             return
         }
-        do {
+        try Terminal.run { () throws(PPLError) in
             let programs = DerivedPrograms(model: model)
             if grad {
                 print(Printer.print(programs.unconstrained.density))
@@ -52,9 +48,6 @@ struct IR: ParsableCommand {
                 if grad { print() }
                 print(Printer.print(try programs.hessianVector()), terminator: "")
             }
-        } catch {
-            Terminal.error("ppl: error: \(error)\n")
-            throw Exit.runtimeError
         }
     }
 }

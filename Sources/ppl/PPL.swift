@@ -16,13 +16,6 @@ struct PPL: ParsableCommand {
     )
 }
 
-/// Exit codes: 0 success, 65 a user error (the model or its data), 70 a failure while
-/// computing (a check that did not pass, a program the engine cannot run).
-enum Exit {
-    static let userError = ExitCode(65)
-    static let runtimeError = ExitCode(70)
-}
-
 enum Terminal {
     /// Colour only on a terminal and when NO_COLOR is unset.
     static var stderrColor: Bool {
@@ -34,15 +27,17 @@ enum Terminal {
     }
 
     /// Runs `body`; a failure is printed (a model's located errors, or `ppl: error: ...`)
-    /// and the command exits with `code`.
-    static func failing<T>(with code: ExitCode, _ body: () throws -> T) throws -> T {
+    /// and the command exits with the status of its kind (`PPLError.Kind.exitCode`).
+    static func run<T>(_ body: () throws(PPLError) -> T) throws -> T {
         do {
             return try body()
-        } catch let e as FitSession.ModelErrors {
-            error(e.text(color: stderrColor))
         } catch {
-            Terminal.error("ppl: error: \(error)\n")
+            Terminal.error(error.text(prefix: "ppl: ", color: stderrColor))
+            throw ExitCode(error.kind.exitCode)
         }
-        throw code
     }
+
+    /// The exit of a command whose result (not an error) says it failed: a fit that did not
+    /// recover, a gradient check that did not pass.
+    static func failed(_ kind: PPLError.Kind) -> ExitCode { ExitCode(kind.exitCode) }
 }

@@ -1,7 +1,7 @@
 import ArgumentParser
 import CEditline
 import Foundation
-import PPLDriver
+import PPLRepl
 
 struct Repl: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -13,7 +13,8 @@ struct Repl: ParsableCommand {
             prompt it clears the line. Ctrl-D or :quit leaves. The history is kept in $PPL_HISTORY, \
             else ~/.ppl_history. With standard input not a terminal (ppl repl < session.txt) the \
             commands are read line by line without prompts, and the exit status is that of the \
-            first command that failed (65 a user error, 70 a failed computation), else 0.
+            first command that failed (65 a user error, 70 a failed computation, 71 an internal \
+            error), else 0.
             """)
 
     @Argument(help: "A model file (.ppl) to load.")

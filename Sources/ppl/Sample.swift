@@ -13,17 +13,17 @@ struct Sample: ParsableCommand {
     @OptionGroup var output: DrawOutput
 
     func run() throws {
-        let (saved, session) = try Terminal.failing(with: Exit.userError) {
+        let (saved, session) = try Terminal.run { () throws(PPLError) in
             let saved = try FitReports.readSaved(fit)
             let session = try FitSession.open(model: saved.model, data: saved.data, guide: saved.guide,
-                                              overrides: FitSession.Overrides())
+                                              settings: output.settings)
             guard session.accepts(saved) else {
-                throw FitSession.Failure("'\(fit)' does not match '\(saved.model)' any more (the model or data changed)")
+                throw .user("'\(fit)' does not match '\(saved.model)' any more (the model or data changed)")
             }
             return (saved, session)
         }
-        try Terminal.failing(with: Exit.runtimeError) {
-            let sampled = try session.sample(output.drawsCount, phi: saved.phi)
+        try Terminal.run { () throws(PPLError) in
+            let sampled = try session.sample(session.options.draws, phi: saved.phi)
             print(FitReports.table(sampled))
             print(FitReports.diagnostics(session, draws: sampled.rows.count), terminator: "")
             if let draws = output.draws { try FitReports.write(FitReports.csv(sampled), to: draws) }

@@ -1,56 +1,10 @@
+import CLITestSupport
 import Foundation
 import XCTest
 
 /// Runs the `ppl` binary as a user would and checks output and exit codes.
 final class CLITests: XCTestCase {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().standardizedFileURL.path
-    static let bench = root + "/../shared/bench"
-
-    static var binary: String {
-        let candidates = [
-            URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("ppl").path,
-            root + "/.build/debug/ppl",
-        ]
-        return candidates.first { FileManager.default.isExecutableFile(atPath: $0) } ?? candidates[1]
-    }
-
-    struct Run { let status: Int32; let stdout: String; let stderr: String }
-
-    func ppl(_ args: [String]) throws -> Run { try Self.run(args) }
-
-    /// Runs ppl with `args`, `input` (if any) as its standard input, in `directory` (if given).
-    static func run(_ args: [String], input: String? = nil, in directory: String? = nil) throws -> Run {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: binary)
-        p.arguments = args
-        if let directory { p.currentDirectoryURL = URL(fileURLWithPath: directory) }
-        var env = ProcessInfo.processInfo.environment
-        env["NO_COLOR"] = "1"
-        p.environment = env
-        // Files, not pipes: a pipe left unread while the other fills would deadlock.
-        let dir = FileManager.default.temporaryDirectory
-        let outURL = dir.appendingPathComponent("ppl-out-\(UUID().uuidString)")
-        let errURL = dir.appendingPathComponent("ppl-err-\(UUID().uuidString)")
-        FileManager.default.createFile(atPath: outURL.path, contents: nil)
-        FileManager.default.createFile(atPath: errURL.path, contents: nil)
-        let inURL = dir.appendingPathComponent("ppl-in-\(UUID().uuidString)")
-        defer {
-            try? FileManager.default.removeItem(at: outURL)
-            try? FileManager.default.removeItem(at: errURL)
-            try? FileManager.default.removeItem(at: inURL)
-        }
-        if let input {
-            try Data(input.utf8).write(to: inURL)
-            p.standardInput = try FileHandle(forReadingFrom: inURL)
-        }
-        p.standardOutput = try FileHandle(forWritingTo: outURL)
-        p.standardError = try FileHandle(forWritingTo: errURL)
-        try p.run()
-        p.waitUntilExit()
-        let o = try Data(contentsOf: outURL), e = try Data(contentsOf: errURL)
-        return Run(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
-    }
+    func ppl(_ args: [String]) throws -> CLI.Run { try CLI.run(args) }
 
     func temp(_ name: String, _ bytes: [UInt8]) throws -> String {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ppl-cli-\(getpid())")
@@ -61,7 +15,7 @@ final class CLITests: XCTestCase {
     }
 
     func testCheckPrintsOkAndSummary() throws {
-        let r = try ppl(["check", Self.bench + "/models/eight_schools.ppl", "--data", Self.bench + "/data/eight_schools.json"])
+        let r = try ppl(["check", CLI.bench + "/models/eight_schools.ppl", "--data", CLI.bench + "/data/eight_schools.json"])
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertTrue(r.stdout.hasPrefix("ok\n"))
         XCTAssertTrue(r.stdout.contains("tau    real<lower=0>"), r.stdout)
@@ -70,14 +24,14 @@ final class CLITests: XCTestCase {
     }
 
     func testCheckWithoutDataGivesTheDimensionAsAFormula() throws {
-        let r = try ppl(["check", Self.bench + "/models/hier_linear.ppl"])
+        let r = try ppl(["check", CLI.bench + "/models/hier_linear.ppl"])
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertTrue(r.stdout.contains("unconstrained dimension: 2*J + 5"), r.stdout)
     }
 
     func testEveryBenchModelChecks() throws {
         for m in ["banana", "eight_schools", "funnel", "hier_linear", "linreg", "logistic", "mixture"] {
-            let r = try ppl(["check", Self.bench + "/models/\(m).ppl"])
+            let r = try ppl(["check", CLI.bench + "/models/\(m).ppl"])
             XCTAssertEqual(r.status, 0, "\(m): \(r.stderr)")
         }
     }
@@ -150,7 +104,7 @@ final class CLITests: XCTestCase {
     }
 
     func testIRPrintsThreePrograms() throws {
-        let r = try ppl(["ir", Self.bench + "/models/eight_schools.ppl"])
+        let r = try ppl(["ir", CLI.bench + "/models/eight_schools.ppl"])
         XCTAssertEqual(r.status, 0, r.stderr)
         for p in ["program transformed_data", "program log_density", "program derived"] {
             XCTAssertTrue(r.stdout.contains(p), p)
@@ -161,10 +115,10 @@ final class CLITests: XCTestCase {
     /// `ppl ir FILE --guide G` prints the guide's ELBO program and its gradient: the same
     /// text as the golden file of that family; an unknown guide is a user error.
     func testIRWithAGuidePrintsTheELBOAndItsGradient() throws {
-        let model = Self.root + "/Tests/Golden/guides/iaf.ppl"
+        let model = CLI.root + "/Tests/Golden/guides/iaf.ppl"
         let r = try ppl(["ir", model, "--guide", "g"])
         XCTAssertEqual(r.status, 0, r.stderr)
-        XCTAssertEqual(r.stdout, try String(contentsOfFile: Self.root + "/Tests/Golden/guides/iaf.ir", encoding: .utf8))
+        XCTAssertEqual(r.stdout, try String(contentsOfFile: CLI.root + "/Tests/Golden/guides/iaf.ir", encoding: .utf8))
         XCTAssertTrue(r.stdout.contains("program elbo"))
         XCTAssertTrue(r.stdout.contains("grad.phi = "))
         let bad = try ppl(["ir", model, "--guide", "iafx"])

@@ -1,10 +1,11 @@
+import CLITestSupport
 import Foundation
 import XCTest
 
 /// `ppl fit` and `ppl sample` as a user runs them: outputs, files, errors and exit codes.
 final class FitCLITests: XCTestCase {
-    var bench: String { CLITests.bench }
-    func ppl(_ args: [String]) throws -> CLITests.Run { try CLITests.run(args) }
+    var bench: String { CLI.bench }
+    func ppl(_ args: [String]) throws -> CLI.Run { try CLI.run(args) }
 
     func dir() throws -> String {
         let d = FileManager.default.temporaryDirectory.appendingPathComponent("ppl-fit-\(getpid())-\(UUID().uuidString)").path
@@ -91,6 +92,14 @@ final class FitCLITests: XCTestCase {
         let r = try ppl(["fit", path, "--data", d + "/big.json", "--quiet"])
         XCTAssertEqual(r.status, 70, r.stdout + r.stderr)
         XCTAssertTrue(r.stderr.contains("more than the engine holds (2147483647 elements in all)"), r.stderr)
+    }
+
+    /// An output file that cannot be written is the user's error, as an unreadable input is.
+    func testAnUnwritableOutputIsAUserError() throws {
+        let r = try ppl(["fit", bench + "/models/eight_schools.ppl", "--data", bench + "/data/eight_schools.json",
+                         "--steps", "100", "--draws", "/nonexistent/folder/draws.csv"])
+        XCTAssertEqual(r.status, 65, r.stderr)
+        XCTAssertTrue(r.stderr.hasPrefix("ppl: error: cannot write '/nonexistent/folder/draws.csv'"), r.stderr)
     }
 
     func testModelWithoutItsDataIsAnError() throws {

@@ -21,15 +21,15 @@ final class FlowTests: XCTestCase {
 
     /// Every family with its defaults, and every family that takes a base again on a
     /// full-rank one.
-    static var variants: [(family: GuideFamily, label: String, guide: VariationalFamily)] {
+    static func variants() throws -> [(family: GuideFamily, label: String, guide: VariationalFamily)] {
         var out: [(GuideFamily, String, VariationalFamily)] = []
         for f in GuideFamily.allCases {
-            let family = Families.make(f, options: GuideOptions(family: f, name: f.rawValue))
+            let family = Families.make(FitOptions(guide: f.rawValue, family: f))
             out.append((f, f.rawValue, family))
             if f.keys.contains(.base) {
-                var o = GuideOptions(family: f, name: f.rawValue)
-                o.keys[.base] = .name("fullrank")
-                out.append((f, f.rawValue + " on a full-rank base", Families.make(f, options: o)))
+                var o = FitOptions(guide: f.rawValue, family: f)
+                try o.set(.base, .name("fullrank"))
+                out.append((f, f.rawValue + " on a full-rank base", Families.make(o)))
             }
         }
         return out
@@ -39,7 +39,7 @@ final class FlowTests: XCTestCase {
     /// checked through its importance weights instead, in HamiltonianVITests.)
     func testLogDensityOfEveryFamilyMatchesTheJacobianOfItsDrawMap() throws {
         var checked: [GuideFamily] = []
-        for (f, label, family) in Self.variants where family.noiseCount(1) == 1 {
+        for (f, label, family) in try Self.variants() where family.noiseCount(1) == 1 {
             for d in [1, 3] {
                 let elbo = try ELBO(density: Self.emptyDensity(d), family: family, dimension: d, stickingTheLanding: false)
                 let e = try Executable(elbo.program, varying: ["eps"], shared: ["phi"], data: elbo.constants)
@@ -71,7 +71,7 @@ final class FlowTests: XCTestCase {
     /// also depends on its momenta) have none.
     func testInverseOfEveryFamilyRoundTrips() throws {
         var withoutInverse = Set<GuideFamily>()
-        for (f, label, family) in Self.variants {
+        for (f, label, family) in try Self.variants() {
             for d in [1, 3] {
                 let b = Builder()
                 let e = Emitter(b)
@@ -112,9 +112,7 @@ final class FlowTests: XCTestCase {
         let model = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("../shared/bench/models/banana.ppl").standardizedFileURL.path
         func kl(_ guide: String) throws -> Double {
-            var o = FitSession.Overrides()
-            o.steps = 10_000
-            let session = try FitSession.open(model: model, data: nil, guide: guide, overrides: o)
+            let session = try FitSession.open(model: model, data: nil, guide: guide, settings: [(.steps, .int(10_000))])
             let result = try session.fit()
             XCTAssertNil(result.failure, guide)
             let draws = try session.sample(2000, phi: result.phi)
@@ -124,7 +122,7 @@ final class FlowTests: XCTestCase {
         XCTAssertGreaterThan(meanField, 0.4, "mean-field cannot represent banana")
         var flows = 0
         for f in GuideFamily.allCases {
-            guard Families.make(f, options: GuideOptions(family: f, name: f.rawValue)) is NormalizingFlow else { continue }
+            guard Families.make(FitOptions(guide: f.rawValue, family: f)) is NormalizingFlow else { continue }
             let flow = try kl(f.rawValue)
             XCTAssertLessThan(flow, meanField / 2, "\(f): KL \(flow) vs mean-field \(meanField)")
             XCTAssertGreaterThan(flow, -0.05, "\(f): a KL estimate cannot be far below 0")
@@ -138,7 +136,7 @@ final class FlowTests: XCTestCase {
     /// particles' own gradients, for every family.
     func testGradientSummedOverParticlesEqualsTheSumOfParticleGradients() throws {
         for f in GuideFamily.allCases {
-            let family = Families.make(f, options: GuideOptions(family: f, name: f.rawValue))
+            let family = Families.make(FitOptions(guide: f.rawValue, family: f))
             let d = 3, batch = 5
             let model = try XCTUnwrap(Compilation.compile(file: .init(path: "t.ppl", text: """
                 param x: vector[3]
@@ -147,7 +145,7 @@ final class FlowTests: XCTestCase {
                 x[3] ~ normal(0, exp(x[1] / 2))
                 """)).model)
             let density = UnconstrainedDensity(logDensity: model.logDensity).density
-            let elbo = try ELBO(density: density, family: family, dimension: d, stickingTheLanding: family.prefersStickingTheLanding)
+            let elbo = try ELBO(density: density, family: family, dimension: d, stickingTheLanding: FitOptions(guide: f.rawValue, family: f).stl)
             let perParticle = try Executable(elbo.gradient, varying: ["eps"], shared: ["phi"], data: elbo.constants, batch: batch)
             let summed = try Executable(elbo.gradient, varying: ["eps"], shared: ["phi"], data: elbo.constants, batch: batch,
                                         summed: ["grad.phi"])

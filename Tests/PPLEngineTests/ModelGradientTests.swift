@@ -9,18 +9,11 @@ final class ModelGradientTests: XCTestCase {
         .deletingLastPathComponent().standardizedFileURL.path
     static let bench = URL(fileURLWithPath: root + "/../shared/bench").standardizedFileURL.path
 
-    static func runtime(model path: String, data: String?) throws -> ModelRuntime {
-        let c = Compilation.compile(path: path)
-        guard let model = c.model else { throw DataError(message: c.renderDiagnostics(color: false)) }
-        let values = try data.map { try DataLoader.load(path: $0, model: model) } ?? [:]
-        return try ModelRuntime(model: model, data: values)
-    }
-
     func testBenchModelGradientsAndHessianVectorProducts() throws {
         for name in ["banana", "eight_schools", "funnel", "hier_linear", "linreg", "logistic", "mixture"] {
             let data = Self.bench + "/data/\(name).json"
-            let runtime = try Self.runtime(model: Self.bench + "/models/\(name).ppl",
-                                           data: FileManager.default.fileExists(atPath: data) ? data : nil)
+            let runtime = try ModelRuntime(modelPath: Self.bench + "/models/\(name).ppl",
+                                           dataPath: FileManager.default.fileExists(atPath: data) ? data : nil)
             let check = try GradientCheck(runtime: runtime, points: 3, seed: 42)
             XCTAssertLessThan(check.gradientError, GradientCheck.gradientTolerance, name)
             XCTAssertLessThan(check.hessianVectorError, GradientCheck.hessianVectorTolerance, name)
@@ -32,7 +25,7 @@ final class ModelGradientTests: XCTestCase {
         let dir = Self.root + "/models"
         for file in try FileManager.default.contentsOfDirectory(atPath: dir).filter({ $0.hasSuffix(".ppl") }).sorted() {
             let base = dir + "/" + String(file.dropLast(4))
-            let runtime = try Self.runtime(model: base + ".ppl", data: base + ".data.json")
+            let runtime = try ModelRuntime(modelPath: base + ".ppl", dataPath: base + ".data.json")
             let check = try GradientCheck(runtime: runtime, points: 2, seed: 7)
             XCTAssertLessThan(check.gradientError, GradientCheck.gradientTolerance, file)
             XCTAssertLessThan(check.hessianVectorError, GradientCheck.hessianVectorTolerance, file)

@@ -1,6 +1,7 @@
 import Foundation
 import PPLDriver
 import PPLInference
+@testable import ppl_bench
 import XCTest
 
 /// Default fits of the bench models against the NUTS reference posteriors
@@ -14,7 +15,7 @@ final class AccuracyTests: XCTestCase {
         let data = bench + "/data/\(model).json"
         let session = try FitSession.open(model: bench + "/models/\(model).ppl",
                                           data: FileManager.default.fileExists(atPath: data) ? data : nil,
-                                          guide: guide, overrides: FitSession.Overrides())
+                                          guide: guide)
         let result = try session.fit()
         let draws = try session.sample(1000, phi: result.phi)
         let reference = try ReferencePosterior(path: bench + "/reference/\(model).json")
@@ -46,7 +47,7 @@ final class AccuracyTests: XCTestCase {
     func testSameSeedSameNumbers() throws {
         func run() throws -> [Double] {
             let s = try FitSession.open(model: Self.bench + "/models/eight_schools.ppl", data: Self.bench + "/data/eight_schools.json",
-                                        guide: nil, overrides: FitSession.Overrides())
+                                        guide: nil)
             let r = try s.fit()
             return r.phi + (try s.sample(200, phi: r.phi)).rows.flatMap { $0 }
         }

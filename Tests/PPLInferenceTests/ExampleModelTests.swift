@@ -12,9 +12,8 @@ final class ExampleModelTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(models.count, 8)
         for file in models {
             let base = dir + "/" + String(file.dropLast(4))
-            var o = FitSession.Overrides()
-            o.steps = 3000
-            let session = try FitSession.open(model: base + ".ppl", data: base + ".data.json", guide: nil, overrides: o)
+            let session = try FitSession.open(model: base + ".ppl", data: base + ".data.json", guide: nil,
+                                              settings: [(.steps, .int(3000))])
             let result = try session.fit()
             XCTAssertNil(result.failure, file)
             XCTAssertTrue(result.elbo.isFinite, file)

@@ -9,11 +9,10 @@ import XCTest
 /// Hamiltonian VI: the augmented bound is a valid importance weight, and the trajectories
 /// tighten it.
 final class HamiltonianVITests: XCTestCase {
-    static func session(_ source: String, guide: String = "g", steps: Int? = nil) throws -> FitSession {
+    static func session(_ source: String, steps: Int? = nil) throws -> FitSession {
         let checked = try XCTUnwrap(Compilation.compile(file: .init(path: "t.ppl", text: source)).model)
-        var o = FitSession.Overrides()
-        o.steps = steps
-        return try FitSession(runtime: ModelRuntime(model: checked, data: [:]), guide: guide, overrides: o)
+        return try FitSession(runtime: ModelRuntime(model: checked, dataPath: nil, hint: ""), guide: "g",
+                              settings: steps.map { [(.steps, .int($0))] } ?? [])
     }
 
     /// exp(L̂) is an unbiased estimate of p(data) for any parameters: the map from the base

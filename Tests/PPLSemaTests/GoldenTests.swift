@@ -76,11 +76,11 @@ final class GoldenTests: XCTestCase {
             guard FileManager.default.fileExists(atPath: model) else {
                 XCTAssertThrowsError(try FitSession.open(model: Self.root + "/models/regression.ppl",
                                                          data: Self.root + "/models/regression.data.json",
-                                                         guide: family.rawValue, overrides: .init()),
+                                                         guide: family.rawValue),
                                      "\(family.rawValue) can be fitted but has no golden guide model")
                 continue
             }
-            let session = try FitSession.open(model: model, data: nil, guide: "g", overrides: .init())
+            let session = try FitSession.open(model: model, data: nil, guide: "g")
             XCTAssertEqual(session.family.family, family)
             for p in [session.elbo.program, session.elbo.gradient] {
                 XCTAssertEqual(Verifier.verify(p), [], "\(family.rawValue): \(p.name) does not verify")

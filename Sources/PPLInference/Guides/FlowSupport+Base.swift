@@ -11,8 +11,8 @@ struct GaussianBase {
     let mean: Int, scale: Int
     let fullRank: Bool
 
-    init(_ layout: inout ParameterLayout, _ d: Int, options: GuideOptions) {
-        if case .name(let family)? = options.keys[.base] { fullRank = family == GuideFamily.fullrank.rawValue } else { fullRank = false }
+    init(_ layout: inout ParameterLayout, _ d: Int, options: FitOptions) {
+        fullRank = options.base == .fullrank
         mean = layout.constant(d, 0)
         scale = fullRank ? layout.values(FullRank().initialParameters(d).suffix(d * d)) : layout.constant(d, log(0.1))
     }

@@ -32,14 +32,8 @@ struct ParameterLayout {
     }
 }
 
-/// The hidden-layer activations a guide block may name (`activation = relu`).
-enum Activation: String {
-    case tanh, relu, elu, softplus, sigmoid, leaky_relu
-
-    init(_ options: GuideOptions, default d: Activation) {
-        if case .name(let n)? = options.keys[.activation], let a = Activation(rawValue: n) { self = a } else { self = d }
-    }
-
+/// What each activation a guide block may name computes.
+extension Activation {
     func apply(_ e: Emitter, _ x: Value) -> Value {
         switch self {
         case .tanh: return e.un(.tanh, x)
@@ -52,23 +46,6 @@ enum Activation: String {
             // one product too.
             return e.mul(x, e.select(e.bin(.gt, x, e.c(0)), e.c(1), e.c(0.01)))
         }
-    }
-}
-
-extension GuideOptions {
-    func int(_ key: GuideKey, default d: Int) -> Int {
-        switch keys[key] {
-        case .int(let n)?: return n
-        case .real(let x)?: return Int(x)
-        default: return d
-        }
-    }
-
-    func widths(default d: [Int]) -> [Int] {
-        if case .list(let xs)? = keys[.hidden] {
-            return xs.compactMap { if case .int(let n) = $0 { return n } else { return nil } }
-        }
-        return d
     }
 }
 

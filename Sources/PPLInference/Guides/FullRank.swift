@@ -10,7 +10,6 @@ import PPLSema
 /// log q(z) = log N(L⁻¹(z - μ) | 0, I) - Σ_i ω_i.
 public struct FullRank: NoiseMapFamily {
     public let family = GuideFamily.fullrank
-    public let prefersStickingTheLanding = false
     public init() {}
 
     public func parameterCount(_ d: Int) -> Int { d + d * d }

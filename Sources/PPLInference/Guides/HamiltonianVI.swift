@@ -31,31 +31,22 @@ import PPLSema
 /// plain Hamiltonian bound and its network learns corrections.
 public struct HamiltonianVI: VariationalFamily {
     public let family = GuideFamily.hvi
-    public let prefersStickingTheLanding = false
-    public let learningRate = 0.003
     public var minimumExploration: Int { 5_000 }
 
     let base: VariationalFamily
     let transitions: Int
     let leapfrog: Int
-    let widths: [Int]
+    /// The reverse model's hidden widths (`hiddenWidths`).
+    let options: FitOptions
     /// Every step size at the start of a fit (`step_size`).
     let startingStep: Double
 
-    init(_ options: GuideOptions) {
-        var baseOptions = GuideOptions(family: .iaf, name: "base")
-        if case .name(let n)? = options.keys[.base], let f = GuideFamily(rawValue: n), f != .hvi {
-            baseOptions = GuideOptions(family: f, name: n)
-        }
-        base = Families.make(baseOptions.family, options: baseOptions)
-        transitions = options.int(.transitions, default: 1)
-        leapfrog = options.int(.leapfrog, default: 4)
-        widths = options.widths(default: [])
-        switch options.keys[.step_size] {
-        case .real(let h)?: startingStep = h
-        case .int(let h)?: startingStep = Double(h)
-        default: startingStep = 0.01
-        }
+    init(_ options: FitOptions) {
+        base = Families.make(FitOptions(family: options.base, under: options))
+        transitions = options.transitions
+        leapfrog = options.leapfrog
+        startingStep = options.stepSize
+        self.options = options
     }
 
     /// Where each part of φ lives.
@@ -104,8 +95,6 @@ public struct HamiltonianVI: VariationalFamily {
         }
     }
 
-    private func hidden(_ d: Int) -> [Int] { widths.isEmpty ? [max(16, 2 * d)] : widths }
-
     func plan(_ d: Int) -> Plan {
         var p = Plan()
         p.baseCount = base.parameterCount(d)
@@ -113,7 +102,7 @@ public struct HamiltonianVI: VariationalFamily {
         p.kappa = p.layout.constant(d, 0)
         for _ in 0..<transitions {
             p.steps.append(p.layout.constant(d, log(startingStep)))
-            p.reverse.append(ReverseModel(&p.layout, d: d, widths: hidden(d)))
+            p.reverse.append(ReverseModel(&p.layout, d: d, widths: options.hiddenWidths(d)))
         }
         return p
     }

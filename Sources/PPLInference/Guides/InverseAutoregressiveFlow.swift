@@ -15,10 +15,9 @@ import PPLSema
 /// starts close to the identity.
 public struct InverseAutoregressiveFlow: NormalizingFlow {
     public let family = GuideFamily.iaf
-    public let prefersStickingTheLanding = false
     let setup: AutoregressiveLayers
 
-    init(_ options: GuideOptions) { setup = AutoregressiveLayers(options, scaleBias: 3) }
+    init(_ options: FitOptions) { setup = AutoregressiveLayers(options, scaleBias: 3) }
 
     public func parameterCount(_ d: Int) -> Int { setup.plan(d).0.count }
     public func initialParameters(_ d: Int) -> [Double] { setup.plan(d).0.initial }
@@ -54,33 +53,29 @@ public struct InverseAutoregressiveFlow: NormalizingFlow {
 /// masks as constants.
 struct AutoregressiveLayers {
     let layers: Int
-    let widths: [Int]
     let activation: Activation
     /// Starting bias of the scale head: +3 for IAF's gate (σ ≈ 0.95), 0 for MAF's log-scale.
     let scaleBias: Double
 
-    let options: GuideOptions
+    let options: FitOptions
 
-    init(_ options: GuideOptions, scaleBias: Double) {
+    init(_ options: FitOptions, scaleBias: Double) {
         self.options = options
-        layers = options.int(.layers, default: 2)
-        widths = options.widths(default: [])
-        activation = Activation(options, default: .leaky_relu)
+        layers = options.layers
+        activation = options.activation
         self.scaleBias = scaleBias
     }
-
-    private func hidden(_ d: Int) -> [Int] { widths.isEmpty ? [max(16, 2 * d)] : widths }
 
     func plan(_ d: Int) -> (ParameterLayout, GaussianBase, [MADENetwork]) {
         var layout = ParameterLayout()
         let base = GaussianBase(&layout, d, options: options)
         let nets = (0..<layers).map {
-            MADENetwork(&layout, d: d, widths: hidden(d), layer: $0, activation: activation, scaleBias: scaleBias)
+            MADENetwork(&layout, d: d, widths: options.hiddenWidths(d), layer: $0, activation: activation, scaleBias: scaleBias)
         }
         return (layout, base, nets)
     }
 
     func constants(_ d: Int) -> [String: Tensor] {
-        (0..<layers).reduce(into: [:]) { $0.merge(MADENetwork.constants(d, widths: hidden(d), layer: $1)) { a, _ in a } }
+        (0..<layers).reduce(into: [:]) { $0.merge(MADENetwork.constants(d, widths: options.hiddenWidths(d), layer: $1)) { a, _ in a } }
     }
 }

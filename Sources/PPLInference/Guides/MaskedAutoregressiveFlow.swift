@@ -11,10 +11,9 @@ import PPLSema
 /// bounded; log|det J| = Σ α.
 public struct MaskedAutoregressiveFlow: NormalizingFlow {
     public let family = GuideFamily.maf
-    public let prefersStickingTheLanding = false
     let setup: AutoregressiveLayers
 
-    init(_ options: GuideOptions) { setup = AutoregressiveLayers(options, scaleBias: 0) }
+    init(_ options: FitOptions) { setup = AutoregressiveLayers(options, scaleBias: 0) }
 
     public func parameterCount(_ d: Int) -> Int { setup.plan(d).0.count }
     public func initialParameters(_ d: Int) -> [Double] { setup.plan(d).0.initial }

@@ -7,7 +7,6 @@ import PPLSema
 /// log q(z) = Σ_i log N(z_i | μ_i, σ_i).
 public struct MeanField: NoiseMapFamily {
     public let family = GuideFamily.meanfield
-    public let prefersStickingTheLanding = true
     public init() {}
 
     public func parameterCount(_ d: Int) -> Int { 2 * d }

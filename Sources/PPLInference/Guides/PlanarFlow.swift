@@ -9,9 +9,8 @@ import PPLSema
 /// (the identity).
 public struct PlanarFlow: NormalizingFlow {
     public let family = GuideFamily.planar
-    public let prefersStickingTheLanding = false
-    let options: GuideOptions
-    var layers: Int { options.int(.layers, default: 8) }
+    let options: FitOptions
+    var layers: Int { options.layers }
 
     private func plan(_ d: Int) -> (ParameterLayout, GaussianBase, [(w: Int, u: Int, b: Int)]) {
         var layout = ParameterLayout()

@@ -8,9 +8,8 @@ import PPLSema
 /// log|det J| = (d - 1) log(1 + β h) + log(1 + β h - β r / (α + r)²). β starts at 0.
 public struct RadialFlow: NormalizingFlow {
     public let family = GuideFamily.radial
-    public let prefersStickingTheLanding = false
-    let options: GuideOptions
-    var layers: Int { options.int(.layers, default: 8) }
+    let options: FitOptions
+    var layers: Int { options.layers }
 
     private func plan(_ d: Int) -> (ParameterLayout, GaussianBase, [(center: Int, a: Int, b: Int)]) {
         var layout = ParameterLayout()

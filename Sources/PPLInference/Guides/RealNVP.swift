@@ -9,18 +9,15 @@ import PPLSema
 /// Output layers start at zero, so the flow starts as the identity.
 public struct RealNVP: NormalizingFlow {
     public let family = GuideFamily.realnvp
-    public let prefersStickingTheLanding = false
     let layers: Int
-    let widths: [Int]
     let activation: Activation
     let affine: Bool
-    let options: GuideOptions
+    let options: FitOptions
 
-    init(_ options: GuideOptions, affine: Bool = true) {
+    init(_ options: FitOptions, affine: Bool = true) {
         self.options = options
-        layers = options.int(.layers, default: 4)
-        widths = options.widths(default: [])
-        activation = Activation(options, default: .leaky_relu)
+        layers = options.layers
+        activation = options.activation
         self.affine = affine
     }
 
@@ -33,7 +30,7 @@ public struct RealNVP: NormalizingFlow {
     func plan(_ d: Int) -> (ParameterLayout, GaussianBase, [Coupling], Int?) {
         var layout = ParameterLayout()
         let base = GaussianBase(&layout, d, options: options)
-        let w = widths.isEmpty ? [max(16, 2 * d)] : widths
+        let w = options.hiddenWidths(d)
         var couplings: [Coupling] = []
         for _ in 0..<layers {
             var fanIn = d
@@ -110,15 +107,9 @@ public struct RealNVP: NormalizingFlow {
 /// volume-preserving, with a final diagonal scaling layer z ⊙ exp(s), log|det J| = Σ s.
 public struct NICE: NormalizingFlow {
     public let family = GuideFamily.nice
-    public let prefersStickingTheLanding = false
     let coupling: RealNVP
 
-    init(_ options: GuideOptions) { coupling = RealNVP(options, affine: false) }
-
-    /// Smaller than the other flows': every change of volume but the last layer's comes
-    /// from unbounded shifts, and at 0.01 they diverged on hier_linear (d = 105; ELBO
-    /// -2e270) where 0.003 converges (k̂ 0.68) and still fits banana (sd(z2) 1.46).
-    public var learningRate: Double { 0.003 }
+    init(_ options: FitOptions) { coupling = RealNVP(options, affine: false) }
 
     public func parameterCount(_ d: Int) -> Int { coupling.parameterCount(d) }
     public func initialParameters(_ d: Int) -> [Double] { coupling.initialParameters(d) }

@@ -23,12 +23,6 @@ public protocol VariationalFamily {
     func inverse(_ e: Emitter, phi: Value, z: Value, d: Int, constants: [String: Value]) -> Value?
     /// Fixed arrays the family's IR reads (masks of autoregressive networks): name → value.
     func constants(_ d: Int) -> [String: Tensor]
-    /// Whether the sticking-the-landing estimator is the better default: it removes the
-    /// score term's noise, but its path term needs ∇_z log q, which for a dense factor L is
-    /// a solve with L and explodes when L is ill-conditioned (seen in 105 dimensions).
-    var prefersStickingTheLanding: Bool { get }
-    /// Adam's step size while exploring, unless the guide block or command line sets `lr`.
-    var learningRate: Double { get }
     /// Steps the fit explores before its convergence test may end exploration.
     var minimumExploration: Int { get }
     /// Standard-normal draws per particle: d for a family that bends one draw into z; more
@@ -44,7 +38,6 @@ public protocol VariationalFamily {
 extension VariationalFamily {
     public func constants(_ d: Int) -> [String: Tensor] { [:] }
     public func inverse(_ e: Emitter, phi: Value, z: Value, d: Int, constants: [String: Value]) -> Value? { nil }
-    public var learningRate: Double { 0.05 }
     public var minimumExploration: Int { 500 }
     public func noiseCount(_ d: Int) -> Int { d }
     public var refines: VariationalFamily? { nil }
@@ -63,21 +56,21 @@ extension NoiseMapFamily {
     }
 }
 
-/// The flows: networks with many parameters, fitted at a smaller step size and for longer.
-/// On banana and funnel their ELBO keeps improving for ~10,000 steps at lr 0.01 by less
-/// per window than its noise, so the convergence test alone stops them early (measured:
-/// sd(z2) 1.19 after 3,000 steps vs 1.36 after 20,000 with RealNVP).
+/// The flows: networks with many parameters, fitted at a smaller step size (the options
+/// table's `lr`) and for longer. On banana and funnel their ELBO keeps improving for
+/// ~10,000 steps at lr 0.01 by less per window than its noise, so the convergence test
+/// alone stops them early (measured: sd(z2) 1.19 after 3,000 steps vs 1.36 after 20,000
+/// with RealNVP).
 public protocol NormalizingFlow: NoiseMapFamily {}
 
 extension NormalizingFlow {
-    public var learningRate: Double { 0.01 }
     public var minimumExploration: Int { 10_000 }
 }
 
 /// The family table: one line per family.
 public enum Families {
-    public static func make(_ f: GuideFamily, options: GuideOptions) -> VariationalFamily {
-        switch f {
+    public static func make(_ options: FitOptions) -> VariationalFamily {
+        switch options.family {
         case .meanfield: return MeanField()
         case .fullrank: return FullRank()
         case .iaf: return InverseAutoregressiveFlow(options)

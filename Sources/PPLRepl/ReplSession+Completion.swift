@@ -1,4 +1,5 @@
 import Foundation
+import PPLDriver
 import PPLSema
 
 extension ReplSession {
@@ -24,7 +25,8 @@ extension ReplSession {
             let blocks = editor.model?.guides.map(\.name) ?? []
             return Array(Set(blocks + GuideFamily.allCases.map(\.rawValue))).sorted().filter { $0.hasPrefix(word) }
         case .setting where position == 1:
-            return ReplSettings.Key.allCases.map(\.rawValue).filter { $0.hasPrefix(word) }
+            let family = (try? guideOptions())?.family ?? .meanfield
+            return FitOptions.Key.allCases.filter { family.allKeys.contains($0) }.map(\.rawValue).filter { $0.hasPrefix(word) }
         case .command where position == 1:
             return ReplCommand.allCases.map(\.rawValue).filter { $0.hasPrefix(word) }
         case .flag where position == 1:

@@ -1,3 +1,4 @@
+import CLITestSupport
 import Foundation
 import XCTest
 
@@ -5,8 +6,8 @@ import XCTest
 /// command, model edits, errors and exit codes.
 final class ReplTests: XCTestCase {
     /// Runs a session from the package's root, so scripts name models as a user would.
-    func repl(_ lines: [String], arguments: [String] = []) throws -> CLITests.Run {
-        try CLITests.run(["repl"] + arguments, input: lines.joined(separator: "\n") + "\n", in: CLITests.root)
+    func repl(_ lines: [String], arguments: [String] = []) throws -> CLI.Run {
+        try CLI.run(["repl"] + arguments, input: lines.joined(separator: "\n") + "\n", in: CLI.root)
     }
 
     func dir() throws -> String {
@@ -195,14 +196,14 @@ final class ReplTests: XCTestCase {
         XCTAssertTrue(try String(contentsOfFile: d + "/edited.ppl", encoding: .utf8).contains("sigma ~ half_normal(1)\n"))
         XCTAssertTrue(r.stderr.contains("error: nothing fitted yet: ':fit' first"), r.stderr)
         expect(r.stdout, contains: [
-            "restored \(d)/fit.json: \(CLITests.root)/models/regression.ppl with data ",
+            "restored \(d)/fit.json: \(CLI.root)/models/regression.ppl with data ",
             "guide mf = meanfield (restored)",
             "continuing from the guide's state\n",
         ])
         XCTAssertTrue(r.stderr.contains("error: ':draws' needs at least 10 draws, not 5"), r.stderr)
         // Both saved fits draw again outside the REPL.
         for name in ["fit", "edited"] {
-            let s = try CLITests.run(["sample", "\(d)/\(name).json", "--draws-n", "20"])
+            let s = try CLI.run(["sample", "\(d)/\(name).json", "--draws-n", "20"])
             XCTAssertEqual(s.status, 0, s.stderr)
             XCTAssertTrue(s.stdout.contains("\nsigma "), s.stdout)
         }
@@ -223,7 +224,7 @@ final class ReplTests: XCTestCase {
         XCTAssertTrue(r.stdout.contains("  lr       default   Adam's step size"), r.stdout)
         XCTAssertEqual(r.stdout.components(separatedBy: "lr = 0.01\n").count - 1, 2, r.stdout)
         XCTAssertTrue(r.stderr.contains("error: unknown setting 'lrr'; did you mean 'lr'?"), r.stderr)
-        XCTAssertTrue(r.stderr.contains("error: '-1' is not a positive integer (for samples)"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("error: 'samples' must be a positive integer\n"), r.stderr)
         XCTAssertTrue(r.stdout.contains("stl = off"), r.stdout)
         for c in ["load", "data", "guide", "fit", "summary", "draws", "elbo", "khat", "ir", "set", "save", "restore",
                   "show", "reset", "help", "quit"] {
@@ -272,9 +273,9 @@ final class ReplTests: XCTestCase {
             .joined(separator: "\n").write(toFile: script, atomically: true, encoding: .utf8)
         FileManager.default.createFile(atPath: out, contents: nil)
         let p = Process()
-        p.executableURL = URL(fileURLWithPath: CLITests.binary)
+        p.executableURL = URL(fileURLWithPath: CLI.binary)
         p.arguments = ["repl"]
-        p.currentDirectoryURL = URL(fileURLWithPath: CLITests.root)
+        p.currentDirectoryURL = URL(fileURLWithPath: CLI.root)
         p.standardInput = try FileHandle(forReadingFrom: URL(fileURLWithPath: script))
         p.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: out))
         p.standardError = FileHandle.nullDevice

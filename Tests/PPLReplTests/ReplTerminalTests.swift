@@ -1,3 +1,4 @@
+import CLITestSupport
 import Foundation
 import XCTest
 
@@ -49,8 +50,8 @@ final class ReplTerminalTests: XCTestCase {
 
     /// Starts `ppl repl ARGS` in a 120×40 terminal, in the package's root, with its own history file.
     func start(_ name: String, history: String, _ arguments: String = "") throws {
-        let command = "env PPL_HISTORY='\(history)' NO_COLOR=1 '\(CLITests.binary)' repl \(arguments)"
-        let r = try tmux(["new-session", "-d", "-s", name, "-x", "120", "-y", "40", "-c", CLITests.root, command])
+        let command = "env PPL_HISTORY='\(history)' NO_COLOR=1 '\(CLI.binary)' repl \(arguments)"
+        let r = try tmux(["new-session", "-d", "-s", name, "-x", "120", "-y", "40", "-c", CLI.root, command])
         XCTAssertEqual(r.status, 0)
         // capture-pane drops trailing blanks: an empty prompt shows as "ppl>".
         try waitFor(name, "ppl>")

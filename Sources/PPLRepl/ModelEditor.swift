@@ -1,3 +1,4 @@
+import PPLDriver
 import PPLSema
 import PPLSyntax
 
@@ -24,12 +25,12 @@ public struct ModelEditor {
     public init() {}
 
     /// Reads and checks a model file.
-    public static func load(_ path: String) throws -> ModelEditor {
+    public static func load(_ path: String) throws(PPLError) -> ModelEditor {
         guard let source = FileSourceLoader.read(path) else {
-            throw FitSession.Failure("cannot read '\(path)'")
+            throw PPLError.user("cannot read '\(path)'")
         }
         let c = Compilation.compile(file: source)
-        guard let model = c.model else { throw FitSession.ModelErrors(compilation: c) }
+        guard let model = c.model else { throw PPLError.model(c) }
         var editor = ModelEditor()
         editor.path = path
         editor.file = path
@@ -46,11 +47,11 @@ public struct ModelEditor {
 
     /// Applies the statements of `input` in order, all or nothing. A rejected edit throws
     /// the model's errors, located in the typed text (`<repl>`) where they lie there.
-    public mutating func apply(_ input: String) throws -> [Change] {
+    public mutating func apply(_ input: String) throws(PPLError) -> [Change] {
         let typed = SourceFile(path: "<repl>", text: input)
         let sink = DiagnosticSink()
         let program = Parser.parse(typed, sink: sink)
-        if sink.hasErrors { throw ModelEditor.rejection(sink.diagnostics) }
+        if sink.hasErrors { throw PPLError.located(sink.diagnostics) }
         var next = self
         var changes: [Change] = []
         for item in program.items {
@@ -70,7 +71,7 @@ public struct ModelEditor {
         case value(String), function(String), distribution(String), guide(String), sampled(String), imported(String)
     }
 
-    private mutating func apply(_ item: Stmt, from typed: SourceFile) throws -> Change {
+    private mutating func apply(_ item: Stmt, from typed: SourceFile) throws(PPLError) -> Change {
         let new = Array(typed.bytes[item.span.start..<item.span.end])
         let newText = String(decoding: new, as: UTF8.self)
         let key = ModelEditor.key(of: item, in: typed)
@@ -101,18 +102,14 @@ public struct ModelEditor {
                 guard let old = existing else { return .added(newText) }
                 return .replaced(old: String(decoding: bytes[old.start..<old.end], as: UTF8.self), new: newText)
             }
-            if let e = c.readError { throw FitSession.Failure(e) }
+            if let e = c.readError { throw PPLError.user(e) }
             if firstErrors == nil {
                 firstErrors = c.diagnostics.map {
                     ModelEditor.relocate($0, from: file, range: offset..<offset + new.count, to: typed, at: item.span.start)
                 }
             }
         }
-        throw ModelEditor.rejection(firstErrors ?? [])
-    }
-
-    private static func rejection(_ diagnostics: [Diagnostic]) -> FitSession.ModelErrors {
-        FitSession.ModelErrors(compilation: Compilation(path: "<repl>", model: nil, diagnostics: diagnostics, readError: nil))
+        throw PPLError.located(firstErrors ?? [])
     }
 
     /// `text` with `statement` on a line of its own at the end, and the statement's offset.

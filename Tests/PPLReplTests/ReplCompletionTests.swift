@@ -1,4 +1,5 @@
-import PPLDriver
+import CLITestSupport
+import PPLRepl
 import XCTest
 
 /// What Tab offers in `ppl repl`, by position on the line.
@@ -7,7 +8,7 @@ final class ReplCompletionTests: XCTestCase {
         let console = ReplSession.Console(output: { _ in }, error: { _ in }, fitStarted: { ({ _, _ in }, {}) },
                                           interrupted: { false }, color: false)
         let s = ReplSession(console: console)
-        s.open(model: CLITests.root + "/models/regression.ppl", data: nil)
+        s.open(model: CLI.root + "/models/regression.ppl", data: nil)
         return s
     }
 
@@ -29,7 +30,7 @@ final class ReplCompletionTests: XCTestCase {
 
     func testFilePaths() {
         let s = session()
-        let root = CLITests.root
+        let root = CLI.root
         XCTAssertEqual(s.completions(for: root + "/models/regr", after: ":load "),
                        [root + "/models/regression.data.json", root + "/models/regression.ppl"])
         XCTAssertEqual(s.completions(for: root + "/mod", after: ":draws 100 "), [root + "/models/"])

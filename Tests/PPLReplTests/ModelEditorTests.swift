@@ -1,4 +1,5 @@
-import PPLDriver
+import CLITestSupport
+import PPLRepl
 import XCTest
 
 /// Editing a model a statement at a time: what replaces what, where it goes, and that an
@@ -14,10 +15,8 @@ final class ModelEditorTests: XCTestCase {
         do {
             _ = try e.apply(line)
             return ""
-        } catch let m as FitSession.ModelErrors {
-            return m.text(color: false)
         } catch {
-            return "\(error)"
+            return error.text(color: false)
         }
     }
 
@@ -79,7 +78,7 @@ final class ModelEditorTests: XCTestCase {
     }
 
     func testLoadingKeepsTheFileAndCommentsAsTheyAre() throws {
-        let root = CLITests.root
+        let root = CLI.root
         var e = try ModelEditor.load(root + "/models/regression.ppl")
         XCTAssertEqual(e.text, try String(contentsOfFile: root + "/models/regression.ppl", encoding: .utf8))
         XCTAssertFalse(e.edited)

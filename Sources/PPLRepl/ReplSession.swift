@@ -1,6 +1,7 @@
 import Foundation
-import PPLInference
+import PPLDriver
 import PPLIR
+import PPLInference
 import PPLSema
 import PPLSyntax
 
@@ -37,7 +38,7 @@ public final class ReplSession {
     /// The model with its data, kept while neither changes.
     private var cachedRuntime: (text: String, data: String?, runtime: ModelRuntime)?
     /// What a script exits with: 0, or the status of the first command that failed
-    /// (65 a user error, 70 a failed computation).
+    /// (`PPLError.Kind.exitCode`).
     public internal(set) var status: Int32 = 0
     let console: Console
 
@@ -59,15 +60,6 @@ public final class ReplSession {
         let dataPath: String?
     }
 
-    struct Failure: Error {
-        let message: String
-        let code: Int32
-        init(_ message: String, code: Int32 = 65) {
-            self.message = message
-            self.code = code
-        }
-    }
-
     static let noModel = "no model yet: ':load FILE', or type a statement such as 'param mu: real'"
 
     // MARK: - Input
@@ -77,7 +69,7 @@ public final class ReplSession {
         let trimmed = input.trimmingCharacters(in: .whitespacesAndNewlines)
         if trimmed.isEmpty { return true }
         var goOn = true
-        reporting {
+        reporting { () throws(PPLError) in
             if trimmed.hasPrefix(":") {
                 let (command, arguments) = try ReplCommand.parse(trimmed)
                 if command == .quit {
@@ -94,7 +86,7 @@ public final class ReplSession {
 
     /// Opens the model (and data) named on the command line.
     public func open(model: String?, data: String?) {
-        reporting {
+        reporting { () throws(PPLError) in
             if let model {
                 try load(model, data: data)
             } else if let data {
@@ -123,25 +115,14 @@ public final class ReplSession {
         return last != nil && last?.kind != .newline
     }
 
-    private func reporting(_ body: () throws -> Void) {
+    /// Runs `body`; a failure is printed and, the first time, sets the exit status.
+    private func reporting(_ body: () throws(PPLError) -> Void) {
         do {
             try body()
-        } catch let e as FitSession.ModelErrors {
-            fail(e.text(color: console.color), code: 65)
-        } catch let e as Failure {
-            fail(label("error") + ": \(e.message)\n", code: e.code)
         } catch {
-            fail(label("error") + ": \(error)\n", code: 65)
+            console.error(error.text(color: console.color))
+            if status == 0 { status = error.kind.exitCode }
         }
-    }
-
-    private func fail(_ text: String, code: Int32) {
-        console.error(text)
-        if status == 0 { status = code }
-    }
-
-    private func label(_ s: String) -> String {
-        console.color ? "\u{1B}[1;31m\(s)\u{1B}[0m" : s
     }
 
     func say(_ text: String) {
@@ -154,7 +135,7 @@ public final class ReplSession {
     }
 
     /// Runs `body`; if it throws, the session is as it was.
-    func atomically(_ body: () throws -> Void) throws {
+    func atomically(_ body: () throws(PPLError) -> Void) throws(PPLError) {
         let saved = (editor, dataPath, guide, fitted)
         do {
             try body()
@@ -166,9 +147,9 @@ public final class ReplSession {
 
     // MARK: - Commands
 
-    private func run(_ command: ReplCommand, _ arguments: String) throws {
-        let none = { (name: String) throws in
-            if !arguments.isEmpty { throw Failure("':\(name)' takes no arguments") }
+    private func run(_ command: ReplCommand, _ arguments: String) throws(PPLError) {
+        let none = { (name: String) throws(PPLError) in
+            if !arguments.isEmpty { throw PPLError.user("':\(name)' takes no arguments") }
         }
         switch command {
         case .load:
@@ -187,7 +168,7 @@ public final class ReplSession {
         case .elbo:
             try none("elbo")
             let f = try current()
-            guard !f.trace.isEmpty else { throw Failure("no ELBO trace: this guide was restored, not fitted; ':fit' first") }
+            guard !f.trace.isEmpty else { throw PPLError.user("no ELBO trace: this guide was restored, not fitted; ':fit' first") }
             say(ElboPlot.render(f.trace))
         case .khat:
             try none("khat")
@@ -202,7 +183,7 @@ public final class ReplSession {
             try restore(path(try argument(arguments, "FILE", command)))
         case .show:
             try none("show")
-            guard editor.model != nil else { throw Failure(ReplSession.noModel) }
+            guard editor.model != nil else { throw PPLError.user(ReplSession.noModel) }
             say(editor.text)
         case .reset:
             try none("reset")
@@ -219,12 +200,12 @@ public final class ReplSession {
         }
     }
 
-    private func argument(_ text: String, _ what: String, _ command: ReplCommand) throws -> String {
-        guard !text.isEmpty else { throw Failure("':\(command.rawValue)' needs a \(what): \(command.usage)") }
+    private func argument(_ text: String, _ what: String, _ command: ReplCommand) throws(PPLError) -> String {
+        guard !text.isEmpty else { throw PPLError.user("':\(command.rawValue)' needs a \(what): \(command.usage)") }
         return text
     }
 
-    private func help(_ arguments: String) throws {
+    private func help(_ arguments: String) throws(PPLError) {
         if arguments.isEmpty {
             say(ReplCommand.listing)
             return
@@ -232,12 +213,12 @@ public final class ReplSession {
         let (c, _) = try ReplCommand.parse(arguments.hasPrefix(":") ? arguments : ":" + arguments)
         let details = c.details.split(separator: "\n").map { "\n  " + $0 }.joined()
         say("\(c.usage)\n  \(c.summary)" + details)
-        if c == .set { say(settings.listing) }
+        if c == .set { say(settings.listing(for: try guideOptions())) }
     }
 
-    private func load(_ file: String, data: String?) throws {
+    private func load(_ file: String, data: String?) throws(PPLError) {
         let loaded = try ModelEditor.load(path(file))
-        try atomically {
+        try atomically { () throws(PPLError) in
             editor = loaded
             dataPath = nil
             guide = nil
@@ -252,8 +233,8 @@ public final class ReplSession {
         }
     }
 
-    private func useData(_ file: String) throws {
-        try atomically {
+    private func useData(_ file: String) throws(PPLError) {
+        try atomically { () throws(PPLError) in
             dataPath = file
             guard editor.model != nil else {
                 say("data: \(file) (read when a model is loaded)")
@@ -270,74 +251,76 @@ public final class ReplSession {
         var s = "\(model.params.count) param\(model.params.count == 1 ? "" : "s")"
         if let rt { s += ", \(rt.dimension) unconstrained dimension\(rt.dimension == 1 ? "" : "s")" }
         if rt == nil && !model.data.isEmpty { s += " (data needed: \(model.data.map(\.name).joined(separator: ", ")))" }
-        if case .success(let o) = GuideOptions.select(guide, from: model.guides) { s += "; guide " + ReplSession.identity(o) }
+        if let o = try? guideOptions(settings: true) { s += "; guide " + ReplSession.identity(o) }
         return s
     }
 
     /// The model with its data.
-    func runtime() throws -> ModelRuntime {
+    func runtime() throws(PPLError) -> ModelRuntime {
         if let c = cachedRuntime, c.text == editor.text, c.data == dataPath { return c.runtime }
-        guard let model = editor.model else { throw Failure(ReplSession.noModel) }
-        if dataPath == nil, !model.data.isEmpty {
-            throw Failure("the model needs data (\(model.data.map(\.name).joined(separator: ", "))): ':data FILE'")
-        }
-        let values = try dataPath.map { try DataLoader.load(path: $0, model: model) } ?? [:]
-        let rt = try ModelRuntime(model: model, data: values, dataFile: dataPath ?? "the data")
+        guard let model = editor.model else { throw PPLError.user(ReplSession.noModel) }
+        let rt = try ModelRuntime(model: model, dataPath: dataPath, hint: "':data FILE'")
         cachedRuntime = (editor.text, dataPath, rt)
         return rt
     }
 
-    /// `iaf = iaf { hidden = [32, 32], layers = 2 }`: what tells one guide from another.
-    static func identity(_ o: GuideOptions) -> String {
-        let keys = o.keys.sorted { $0.key.rawValue < $1.key.rawValue }
-            .map { "\($0.key.rawValue) = \(Reports.text($0.value))" }
-        return o.name + " = " + o.family.rawValue + (keys.isEmpty ? "" : " { " + keys.joined(separator: ", ") + " }")
+    /// The options of the guide a `:fit` would use: the chosen guide block or family, with
+    /// the settings it takes when `settings` is true.
+    func guideOptions(settings withSettings: Bool = false) throws(PPLError) -> FitOptions {
+        var options = try GuideSelection.select(guide, from: editor.model?.guides ?? []).get()
+        if withSettings { try settings.apply(to: &options) }
+        return options
     }
 
-    func current() throws -> Fitted {
-        guard let f = fitted else { throw Failure("nothing fitted yet: ':fit' first") }
+    /// `iaf = iaf { hidden = [32, 32], layers = 2 }`: what tells one guide from another (its
+    /// own keys; the fitting options only change how it is fitted).
+    static func identity(_ o: FitOptions) -> String {
+        let body = o.bodyText(o.given.filter { !$0.isFitting }.sorted { $0.rawValue < $1.rawValue })
+        return o.guide + " = " + o.family.rawValue + (body.isEmpty ? "" : " " + body)
+    }
+
+    func current() throws(PPLError) -> Fitted {
+        guard let f = fitted else { throw PPLError.user("nothing fitted yet: ':fit' first") }
         return f
     }
 
-    private func ir(_ arguments: String) throws {
-        guard let model = editor.model else { throw Failure(ReplSession.noModel) }
+    private func ir(_ arguments: String) throws(PPLError) {
+        guard let model = editor.model else { throw PPLError.user(ReplSession.noModel) }
         switch arguments {
         case "":
             say(Reports.ir(model))
         case "--grad":
             let programs = DerivedPrograms(model: model)
-            do {
-                say(Printer.print(programs.unconstrained.density) + "\n" + Printer.print(try programs.gradient()))
-            } catch {
-                throw Failure("\(error)", code: 70)
-            }
+            say(Printer.print(programs.unconstrained.density) + "\n" + Printer.print(try programs.gradient()))
         default:
             var s = "':ir' takes only --grad, not '\(arguments)'"
             if let near = closest(to: arguments, in: ["--grad"]) { s += "; did you mean '\(near)'?" }
-            throw Failure(s)
+            throw PPLError.user(s)
         }
     }
 
-    private func set(_ arguments: String) throws {
+    private func set(_ arguments: String) throws(PPLError) {
         let parts = arguments.split(separator: " ", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
         switch parts.count {
         case 0:
-            say(settings.listing)
+            say(settings.listing(for: try guideOptions()))
         case 1:
-            say("\(parts[0]) = \(settings.value(try ReplSettings.key(parts[0])))")
+            say("\(parts[0]) = \(settings.text(try ReplSettings.key(parts[0])))")
         default:
-            try settings.set(parts[0], parts[1])
-            say("\(parts[0]) = \(settings.value(try ReplSettings.key(parts[0])))")
+            var current = try guideOptions()
+            try settings.apply(to: &current)
+            try settings.set(parts[0], parts[1], for: current)
+            say("\(parts[0]) = \(settings.text(try ReplSettings.key(parts[0])))")
         }
     }
 
     // MARK: - Model text and guides
 
-    private func edit(_ input: String) throws {
+    private func edit(_ input: String) throws(PPLError) {
         var e = editor
         let changes = try e.apply(input)
         guard !changes.isEmpty else { return }
-        let guidesBefore = Set(editor.model?.guides.map { ReplSession.identity(GuideOptions($0)) } ?? [])
+        let guidesBefore = Set(editor.model?.guides.map { ReplSession.identity($0.options) } ?? [])
         editor = e
         func line(_ s: String) -> String {
             let lines = s.split(separator: "\n", omittingEmptySubsequences: false)
@@ -350,18 +333,18 @@ public final class ReplSession {
             }
         }
         // A guide block typed in is fitted only once chosen; say how, unless it is the guide already.
-        let chosen = GuideOptions.select(guide, from: e.model?.guides ?? []).map(\.name)
-        for g in e.model?.guides ?? [] where !guidesBefore.contains(ReplSession.identity(GuideOptions(g))) {
+        let chosen = GuideSelection.select(guide, from: e.model?.guides ?? []).map(\.guide)
+        for g in e.model?.guides ?? [] where !guidesBefore.contains(ReplSession.identity(g.options)) {
             if case .success(let name) = chosen, name == g.name { continue }
             say("to fit with it: ':guide \(g.name)'")
         }
     }
 
-    private func chooseGuide(_ arguments: String) throws {
-        guard let model = editor.model else { throw Failure(ReplSession.noModel) }
+    private func chooseGuide(_ arguments: String) throws(PPLError) {
+        guard let model = editor.model else { throw PPLError.user(ReplSession.noModel) }
         if arguments.isEmpty {
             var s = "guide: "
-            if case .success(let o) = GuideOptions.select(guide, from: model.guides) { s += ReplSession.identity(o) }
+            if let o = try? guideOptions(settings: true) { s += ReplSession.identity(o) }
             s += guide == nil ? (model.guides.isEmpty ? " (the default)" : " (the model's first guide block)") : ""
             s += "\nguide blocks: " + (model.guides.isEmpty ? "none" : model.guides.map(\.name).joined(separator: ", "))
             s += "\nfamilies: " + GuideFamily.allCases.map(\.rawValue).joined(separator: ", ")
@@ -370,11 +353,11 @@ public final class ReplSession {
         }
         let name = String(arguments.prefix { !$0.isWhitespace && $0 != "{" })
         let keys = arguments.dropFirst(name.count).trimmingCharacters(in: .whitespaces)
-        try atomically {
+        try atomically { () throws(PPLError) in
             guide = name
             if !keys.isEmpty {
                 guard keys.hasPrefix("{") else {
-                    throw Failure("expected '{ key = value, ... }' after the guide's name, found '\(keys)'")
+                    throw PPLError.user("expected '{ key = value, ... }' after the guide's name, found '\(keys)'")
                 }
                 if let block = model.guides.first(where: { $0.name == name }) {
                     try edit("guide \(name) = \(block.family.rawValue) \(keys)")
@@ -382,11 +365,7 @@ public final class ReplSession {
                     try edit("guide \(name) \(keys)")
                 }
             }
-            let options: GuideOptions
-            switch GuideOptions.select(name, from: editor.model?.guides ?? []) {
-            case .success(let o): options = o
-            case .failure(let e): throw Failure(e.description)
-            }
+            let options = try guideOptions(settings: true)
             var s = "guide: " + ReplSession.identity(options)
             if let f = fitted, f.identity != ReplSession.identity(options) { s += "; the next ':fit' starts it afresh" }
             say(s)

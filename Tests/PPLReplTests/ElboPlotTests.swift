@@ -1,4 +1,4 @@
-import PPLDriver
+import PPLRepl
 import XCTest
 
 final class ElboPlotTests: XCTestCase {

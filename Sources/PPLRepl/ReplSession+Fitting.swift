@@ -1,24 +1,22 @@
 import Foundation
+import PPLDriver
 import PPLInference
+import PPLSema
 
 /// `:fit` and what reads the fitted guide: `:summary`, `:draws`, `:khat`, `:save`, `:restore`.
 extension ReplSession {
-    func fit(_ arguments: String) throws {
+    func fit(_ arguments: String) throws(PPLError) {
         var steps: Int?
         if !arguments.isEmpty {
             guard let n = Int(arguments), n > 0 else {
-                throw Failure("':fit' takes a positive number of steps, not '\(arguments)'")
+                throw PPLError.user("':fit' takes a positive number of steps, not '\(arguments)'")
             }
             steps = n
         }
         let rt = try runtime()
-        let options: GuideOptions
-        switch GuideOptions.select(guide, from: rt.model.guides) {
-        case .success(let o): options = o
-        case .failure(let e): throw Failure(e.description)
-        }
+        var options = try guideOptions(settings: true)
+        if let steps { try PPLError.during(.user) { try options.set(.steps, .int(steps)) } }
         let identity = ReplSession.identity(options)
-        var overrides = settings.overrides(steps: steps)
         var initial: [Double]?
         var trace: [Double] = [], before = 0
         if let f = fitted {
@@ -31,11 +29,11 @@ extension ReplSession {
                 trace = f.trace
                 before = f.steps
                 // Fresh noise for the steps that follow, not those the guide has already seen.
-                overrides.seed = (overrides.seed ?? options.seed ?? FitSettings().seed) &+ UInt64(before)
+                options.advanceSeed(by: before)
                 say("continuing from the guide's state" + (before > 0 ? " after \(before) steps" : ""))
             }
         }
-        let session = try FitSession(runtime: rt, guide: guide, overrides: overrides)
+        let session = try FitSession(runtime: rt, options: options)
         let display = console.fitStarted()
         let result: FitResult
         do {
@@ -43,24 +41,16 @@ extension ReplSession {
             display.finished()
         } catch {
             display.finished()
-            throw Failure("\(error)", code: 70)
+            throw error
         }
-        let draws = try sample(session, result.phi, settings.draws)
+        let draws = try session.sample(options.draws, phi: result.phi)
         let f = Fitted(session: session, identity: identity, phi: result.phi, trace: trace + result.trace,
                        steps: before + result.steps, last: result, draws: draws, editor: editor,
                        dataPath: dataPath)
         fitted = f
         say(FitReports.header(session, result, model: editor.path) + diagnostics(f))
         if result.interrupted { say("interrupted: the guide keeps the state it reached; ':fit' goes on from there") }
-        if result.failure != nil || !result.elbo.isFinite, status == 0 { status = 70 }
-    }
-
-    private func sample(_ session: FitSession, _ phi: [Double], _ count: Int) throws -> PosteriorDraws {
-        do {
-            return try session.sample(count, phi: phi)
-        } catch {
-            throw Failure("\(error)", code: 70)
-        }
+        if result.failure != nil || !result.elbo.isFinite, status == 0 { status = PPLError.Kind.computation.exitCode }
     }
 
     /// k̂ and log p(data) from the draws kept with the fit.
@@ -70,7 +60,7 @@ extension ReplSession {
         return FitReports.diagnostics(f.session, draws: f.draws.rows.count)
     }
 
-    func summary() throws {
+    func summary() throws(PPLError) {
         let f = try current()
         var s = "guide \(f.identity)"
         if let r = f.last {
@@ -83,14 +73,14 @@ extension ReplSession {
         say(s + "\n" + FitReports.table(f.draws) + "\n" + diagnostics(f))
     }
 
-    func writeDraws(_ arguments: String) throws {
+    func writeDraws(_ arguments: String) throws(PPLError) {
         let parts = arguments.split(separator: " ", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
         guard parts.count == 2, let n = Int(parts[0]) else {
-            throw Failure("':draws' needs a count and a file: \(ReplCommand.draws.usage)")
+            throw PPLError.user("':draws' needs a count and a file: \(ReplCommand.draws.usage)")
         }
-        guard n >= 10 else { throw Failure("':draws' needs at least 10 draws, not \(n)") }
+        guard n >= 10 else { throw PPLError.user("':draws' needs at least 10 draws, not \(n)") }
         let f = try current()
-        let d = try sample(f.session, f.phi, n)
+        let d = try f.session.sample(n, phi: f.phi)
         let file = path(parts[1])
         try FitReports.write(FitReports.csv(d), to: file)
         say("wrote \(d.rows.count) draws (\(d.names.count) columns) to \(file)")
@@ -98,7 +88,7 @@ extension ReplSession {
 
     /// Saves the fit; a model edited in the session (or typed in it) is written beside the
     /// saved fit as `FILE.ppl`, so the saved fit can be restored or sampled later.
-    func save(_ file: String) throws {
+    func save(_ file: String) throws(PPLError) {
         let f = try current()
         var model = f.editor.file ?? ""
         var note = ""
@@ -120,20 +110,20 @@ extension ReplSession {
         say("saved the fit to \(file)\(note)")
     }
 
-    func restore(_ file: String) throws {
+    func restore(_ file: String) throws(PPLError) {
         let saved = try FitReports.readSaved(file)
         let loaded = try ModelEditor.load(saved.model)
-        try atomically {
+        try atomically { () throws(PPLError) in
             editor = loaded
             dataPath = saved.data
             guide = saved.guide
             let rt = try runtime()
-            let session = try FitSession(runtime: rt, guide: guide, overrides: settings.overrides(steps: nil))
+            let session = try FitSession(runtime: rt, options: try guideOptions(settings: true))
             guard session.accepts(saved) else {
-                throw Failure("'\(file)' holds a \(saved.family) guide of dimension \(saved.dimension), which does not match "
+                throw PPLError.user("'\(file)' holds a \(saved.family) guide of dimension \(saved.dimension), which does not match "
                               + "'\(saved.model)' any more (the model or its data changed)")
             }
-            let draws = try sample(session, saved.phi, settings.draws)
+            let draws = try session.sample(session.options.draws, phi: saved.phi)
             let f = Fitted(session: session, identity: ReplSession.identity(session.options), phi: saved.phi,
                            trace: [], steps: 0, last: nil, draws: draws, editor: editor, dataPath: dataPath)
             fitted = f

@@ -6,21 +6,21 @@ import PPLInference
 /// so the two can be compared: over the latent components, the mean of
 /// |mean_q - mean_ref| / sd_ref and of |log(sd_q / sd_ref)|; analytic values are used where
 /// the file has them (funnel, banana).
-public struct ReferencePosterior {
-    public let latent: Set<String>
-    public let components: [String: (mean: Double, sd: Double)]
+struct ReferencePosterior {
+    let latent: Set<String>
+    let components: [String: (mean: Double, sd: Double)]
 
-    public struct Score: Sendable {
-        public let meanError: Double, logSDError: Double
+    struct Score: Sendable {
+        let meanError: Double, logSDError: Double
         /// The fitted sd of each latent component.
-        public let sd: [String: Double]
+        let sd: [String: Double]
     }
 
-    public struct Failure: Error, CustomStringConvertible {
-        public let description: String
+    struct Failure: Error, CustomStringConvertible {
+        let description: String
     }
 
-    public init(path: String) throws {
+    init(path: String) throws {
         guard let data = FileManager.default.contents(atPath: path),
               let root = try JSONSerialization.jsonObject(with: data) as? [String: Any],
               let latent = root["latent_sites"] as? [String],
@@ -39,7 +39,7 @@ public struct ReferencePosterior {
     }
 
     /// Scores draws against the reference; nil when no latent component matches.
-    public func score(_ draws: PosteriorDraws) -> Score? {
+    func score(_ draws: PosteriorDraws) -> Score? {
         var meanErrors: [Double] = [], sdErrors: [Double] = []
         var sd: [String: Double] = [:]
         for (name, s) in zip(draws.names, draws.summaries()) {

@@ -1,4 +1,6 @@
 import Foundation
+import PPLDriver
+import PPLSema
 import PPLSyntax
 
 /// The commands of `ppl repl`, each typed as `:NAME ARGUMENTS`.
@@ -54,11 +56,13 @@ public enum ReplCommand: String, CaseIterable, Sendable {
             return "NAME is a guide block of the model or a family; with keys it defines the guide block\n"
                 + "NAME (replacing one of that name) and chooses it."
         case .fit:
-            return "STEPS: the most steps (default: the 'steps' setting, else 20000; a fit stops earlier\n"
-                + "when it has converged). A new guide, or a model whose unconstrained dimension changed,\n"
+            return "STEPS: the most steps (default: the 'steps' setting, else the guide block's, else "
+                + "\(FitOptions.Key.steps.defaultText);\na fit stops earlier when it has converged). A new guide, "
+                + "or a model whose unconstrained\ndimension changed, "
                 + "starts afresh. Ctrl-C stops the fit and keeps the state it reached."
         case .set:
-            return "Keys: " + ReplSettings.Key.allCases.map(\.rawValue).joined(separator: ", ") + "; 'default' unsets one."
+            return "Keys: " + FitOptions.Key.allCases.map(\.rawValue).joined(separator: ", ") + "; 'default' unsets one.\n"
+                + "They override the guide block's keys, as ppl fit's flags do."
         case .save:
             return "A model edited in the session is written beside it as FILE.ppl."
         default:
@@ -80,23 +84,16 @@ public enum ReplCommand: String, CaseIterable, Sendable {
         }
     }
 
-    public struct Unknown: Error, CustomStringConvertible {
-        public let name: String
-        public var description: String {
-            var s = "unknown command ':\(name)'"
-            if let near = closest(to: name, in: ReplCommand.allCases.map(\.rawValue)) { s += "; did you mean ':\(near)'?" }
-            return s + " (:help lists the commands)"
-        }
-    }
-
     /// Splits `:name args` into the command and its argument text.
-    public static func parse(_ line: String) throws -> (ReplCommand, String) {
+    public static func parse(_ line: String) throws(PPLError) -> (ReplCommand, String) {
         let body = line.drop { $0 == ":" }
         let name = String(body.prefix { !$0.isWhitespace })
         let rest = body.dropFirst(name.count).trimmingCharacters(in: .whitespaces)
         if let c = ReplCommand(rawValue: name) { return (c, rest) }
         if name == "q" || name == "exit" { return (.quit, rest) }
-        throw Unknown(name: name)
+        var s = "unknown command ':\(name)'"
+        if let near = closest(to: name, in: ReplCommand.allCases.map(\.rawValue)) { s += "; did you mean ':\(near)'?" }
+        throw .user(s + " (:help lists the commands)")
     }
 
     /// `:help` as text.

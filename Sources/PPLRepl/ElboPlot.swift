@@ -1,3 +1,5 @@
+import PPLDriver
+
 /// The ELBO trace of a fit as a bar chart for the terminal, one column per group of steps
 /// (their mean), bars in eighths of a character cell.
 ///

@@ -1,0 +1,365 @@
+import PPLSyntax
+
+/// The options of one fit, typed: the guide, and the value of every option — the table's
+/// default for the guide's family unless a guide block, a flag or `:set` gave one.
+///
+/// This file is the one table of options. `Key` has a row per option: its name (a guide
+/// block's key and the REPL's `:set` key), its flag, the values it takes and one line of
+/// help; the defaults are the initial values of the fields below, per family where they
+/// differ; `GuideFamily.keys` says which family takes which of its own keys. The type
+/// checker, `ppl fit`'s flags and the REPL's `:set` all go through `set(_:_:)`, so they
+/// take the same values and give the same messages.
+public struct FitOptions: Sendable, Equatable {
+    /// The guide block's name, or the family's for a family used without a block.
+    public let guide: String
+    public let family: GuideFamily
+
+    public private(set) var steps = 20_000
+    public private(set) var lr: Double
+    public private(set) var samples = 8
+    public private(set) var seed: UInt64 = 1
+    public private(set) var stl: Bool
+    public private(set) var draws = 1000
+    public private(set) var layers = 2
+    /// The widths of the hidden layers of a flow's conditioner networks (HVI's reverse
+    /// model's); empty (it cannot be given so): one layer of max(16, 2d) for dimension d
+    /// (`hiddenWidths`).
+    public private(set) var hidden: [Int] = []
+    public private(set) var activation = Activation.leaky_relu
+    /// What a flow bends (meanfield), or what HVI's dynamics start from (iaf).
+    public private(set) var base: GuideFamily
+    public private(set) var transitions = 1
+    public private(set) var leapfrog = 4
+    public private(set) var stepSize = 0.01
+    /// The options set explicitly, in the order given: a guide block's keys, then flags or `:set`.
+    public private(set) var given: [Key] = []
+
+    /// Every option at its default for `family`.
+    public init(guide: String, family: GuideFamily) {
+        self.guide = guide
+        self.family = family
+        switch family {
+        case .meanfield, .fullrank: lr = 0.05
+        // HVI starts from a fitted base, which a larger step throws off (funnel, iaf base:
+        // ELBO -5.4 at 0.01 where 0.003 reaches -0.09).
+        case .hvi: lr = 0.003
+        // Networks with many parameters: a smaller step, explored for longer (the family's
+        // minimum exploration).
+        case .planar, .radial, .realnvp, .maf, .iaf: lr = 0.01
+        // Every change of volume but NICE's last layer's comes from unbounded shifts: at 0.01
+        // they diverged on hier_linear (d = 105; ELBO -2e270), where 0.003 converges (k̂ 0.68)
+        // and still fits banana (sd(z2) 1.46).
+        case .nice: lr = 0.003
+        }
+        // Sticking the landing (Roeder et al. 2017) removes the score term's noise, but its
+        // path term needs ∇_z log q, which for a dense factor L is a solve with L and explodes
+        // when L is ill-conditioned (seen in 105 dimensions): mean-field only.
+        stl = family == .meanfield
+        // HVI's dynamics run in its base's latent space, which a flow makes close to a
+        // standard normal even where a Gaussian cannot (a funnel's neck).
+        base = family == .hvi ? .iaf : .meanfield
+        switch family {
+        case .nice, .realnvp: layers = 4
+        case .planar, .radial: layers = 8
+        case .meanfield, .fullrank, .iaf, .maf, .hvi: break
+        }
+    }
+
+    /// The options of a guide of `family` whose fit another guide runs first (HVI's base):
+    /// the family's own defaults, with `other`'s steps, samples and seed.
+    public init(family: GuideFamily, under other: FitOptions) {
+        self.init(guide: family.rawValue, family: family)
+        (steps, samples, seed) = (other.steps, other.samples, other.seed)
+    }
+
+    /// The hidden widths for dimension d: as given, else one layer of max(16, 2d).
+    public func hiddenWidths(_ d: Int) -> [Int] { hidden.isEmpty ? [max(16, 2 * d)] : hidden }
+
+    /// Sets `key` from a guide block's value (a flag's or `:set`'s text is read as one by
+    /// `GuideValue(text:)`); a later value replaces an earlier one.
+    public mutating func set(_ key: Key, _ value: GuideValue) throws(Invalid) {
+        guard family.allKeys.contains(key) else { throw Invalid.key(key.rawValue, family: family) }
+        try key.row.set(value, in: &self)
+        given.removeAll { $0 == key }
+        given.append(key)
+    }
+
+    /// Sets each of `settings` in turn.
+    public mutating func set(_ settings: [(key: Key, value: GuideValue)]) throws(Invalid) {
+        for (key, value) in settings { try set(key, value) }
+    }
+
+    /// A continued fit draws fresh noise: the seed moved on by the steps already taken.
+    public mutating func advanceSeed(by steps: Int) { seed = seed &+ UInt64(steps) }
+
+    /// The value of `key` as a guide block would write it: `0.01`, `[32, 32]`, `on`.
+    public func text(_ key: Key) -> String { key.row.text(in: self) }
+
+    /// `{ layers = 2, hidden = [32, 32] }`: `keys` as a guide block's body; empty for none.
+    public func bodyText(_ keys: [Key]) -> String {
+        keys.isEmpty ? "" : "{ " + keys.map { "\($0.rawValue) = \(text($0))" }.joined(separator: ", ") + " }"
+    }
+}
+
+extension FitOptions {
+    /// The options, one row each.
+    public enum Key: String, CaseIterable, Sendable {
+        case steps, lr, samples, seed, stl, draws
+        case layers, hidden, activation, base
+        case transitions, leapfrog, step_size
+
+        /// The options every guide takes; the others are the families' own (`GuideFamily.keys`).
+        public static let fitting: [Key] = [.steps, .lr, .samples, .seed, .stl, .draws]
+
+        var row: any OptionRow {
+            switch self {
+            case .steps: Row(self, \.steps, .count(atLeast: 1), "the most optimisation steps; a fit stops earlier when it has converged")
+            case .lr: Row(self, \.lr, .positive, "Adam's step size while exploring; the refinement decays it 100-fold")
+            case .samples: Row(self, \.samples, .count(atLeast: 1), "draws of the guide per step")
+            case .seed: Row(self, \.seed, .seed, "the random seed: the same seed gives the same numbers")
+            case .stl: Row(self, \.stl, .onOff, "the sticking-the-landing gradient (off: the full reparameterisation gradient)")
+            case .draws: Row(self, \.draws, .count(atLeast: 10), "draws of the fitted guide for the summary and the diagnostics")
+            case .layers: Row(self, \.layers, .count(atLeast: 1), "the layers of a flow")
+            case .hidden: Row(self, \.hidden, .widths, "the widths of the hidden layers of a flow's conditioner networks (hvi: of its reverse model)")
+            case .activation: Row(self, \.activation, .activation, "the activation of a flow's conditioner networks")
+            case .base: Row(self, \.base, .base, "the Gaussian a flow bends (hvi: the guide of its first draw)")
+            case .transitions: Row(self, \.transitions, .count(atLeast: 1), "hvi's transitions: a fresh momentum, then leapfrog steps")
+            case .leapfrog: Row(self, \.leapfrog, .count(atLeast: 0), "hvi's leapfrog steps per transition (0: the base alone)")
+            case .step_size: Row(self, \.stepSize, .positive, "hvi's leapfrog step sizes at the start of the fit, which learns them")
+            }
+        }
+
+        public var help: String { row.help }
+
+        /// The flag of `ppl fit`: the name with `-` for `_`; `--draws-n` for draws, since
+        /// `--draws FILE` writes them.
+        public var flag: String {
+            self == .draws ? "draws-n" : String(rawValue.map { $0 == "_" ? "-" : $0 })
+        }
+
+        /// What the flag's value is called in the usage: `n`, `x`, `widths`, ...
+        public var valueName: String { row.valueName }
+
+        /// What a value must be, for a guide of `family`: "a positive integer".
+        public func expected(for family: GuideFamily) -> String { row.expected(family) }
+
+        public var isFitting: Bool { Key.fitting.contains(self) }
+
+        /// The default of every family that takes the option: `20000`, or per family where
+        /// they differ (`8 for planar, radial; 4 for nice, realnvp; 2 for maf, iaf`).
+        public var defaultText: String {
+            perFamily { FitOptions(guide: $0.rawValue, family: $0).text(self) }
+        }
+
+        /// What a value must be, per family where it differs.
+        public var expectedText: String { perFamily(expected) }
+
+        /// `text` of every family that takes the option, said once where they agree.
+        private func perFamily(_ text: (GuideFamily) -> String) -> String {
+            var groups: [(text: String, families: [GuideFamily])] = []
+            for f in GuideFamily.allCases where f.allKeys.contains(self) {
+                let t = text(f)
+                if let i = groups.firstIndex(where: { $0.text == t }) { groups[i].families.append(f) } else { groups.append((t, [f])) }
+            }
+            if groups.count == 1 { return groups[0].text }
+            return groups.map { "\($0.text) for " + $0.families.map(\.rawValue).joined(separator: ", ") }.joined(separator: "; ")
+        }
+    }
+
+    /// An option that cannot be set as asked; the text is the same from a guide block, a
+    /// flag and `:set`.
+    public struct Invalid: Error, CustomStringConvertible, Sendable {
+        public let message: String
+        public let help: String?
+        /// The key is the problem (unknown, or not taken by the guide's family), not its value.
+        public let aboutKey: Bool
+
+        /// The message with its help, on one line.
+        public var description: String { message + (help.map { "; " + $0 } ?? "") }
+
+        /// `name` is not a key, or not one of the family's.
+        public static func key(_ name: String, family: GuideFamily) -> Invalid {
+            let allowed = family.allKeys.map(\.rawValue)
+            let help = closest(to: name, in: allowed).map { "did you mean '\($0)'?" }
+                ?? "\(family.rawValue) takes " + allowed.joined(separator: ", ")
+            let known = Key(rawValue: name) != nil
+            return Invalid(message: known ? "'\(name)' does not apply to a \(family.rawValue) guide" : "unknown guide key '\(name)'",
+                           help: help, aboutKey: true)
+        }
+
+        static func value(_ key: Key, _ value: GuideValue, in options: FitOptions) -> Invalid {
+            let expected = key.expected(for: options.family)
+            guard key == .base else { return Invalid(message: "'\(key.rawValue)' must be \(expected)", help: nil, aboutKey: false) }
+            var help: String?
+            if case .name(let b) = value { help = closest(to: b, in: options.family.bases.map(\.rawValue)).map { "did you mean '\($0)'?" } }
+            return Invalid(message: "'base' of guide '\(options.guide)' (\(options.family.rawValue)) must be \(expected)",
+                           help: help, aboutKey: false)
+        }
+    }
+}
+
+/// A row of the table with the field's type erased, so the rows can be listed.
+protocol OptionRow {
+    var help: String { get }
+    var valueName: String { get }
+    func expected(_ family: GuideFamily) -> String
+    func set(_ value: GuideValue, in options: inout FitOptions) throws(FitOptions.Invalid)
+    func text(in options: FitOptions) -> String
+}
+
+extension FitOptions {
+    /// An option's field, the values it takes and its help.
+    struct Row<Value>: OptionRow {
+        let key: Key
+        let field: WritableKeyPath<FitOptions, Value>
+        let kind: ValueKind<Value>
+        let help: String
+
+        init(_ key: Key, _ field: WritableKeyPath<FitOptions, Value>, _ kind: ValueKind<Value>, _ help: String) {
+            self.key = key
+            self.field = field
+            self.kind = kind
+            self.help = help
+        }
+
+        var valueName: String { kind.valueName }
+        func expected(_ family: GuideFamily) -> String { kind.expected(family) }
+
+        func set(_ value: GuideValue, in options: inout FitOptions) throws(Invalid) {
+            guard let v = kind.read(value, options.family) else { throw Invalid.value(key, value, in: options) }
+            options[keyPath: field] = v
+        }
+
+        func text(in options: FitOptions) -> String { kind.text(options[keyPath: field]) }
+    }
+
+    /// The values an option takes: how a guide block's value is read as one (nil: not one
+    /// of them), what they are in words, and how one is written back.
+    struct ValueKind<Value> {
+        let expected: (GuideFamily) -> String
+        let valueName: String
+        let read: (GuideValue, GuideFamily) -> Value?
+        let text: (Value) -> String
+    }
+}
+
+extension FitOptions.ValueKind where Value == Int {
+    /// A whole number of at least `minimum`; `steps = 1e4` is one written as a real.
+    static func count(atLeast minimum: Int) -> Self {
+        Self(expected: { _ in minimum == 1 ? "a positive integer" : minimum == 0 ? "a non-negative integer" : "an integer of at least \(minimum)" },
+             valueName: "n",
+             read: { v, _ in
+                 switch v {
+                 case .int(let n): return n >= minimum ? n : nil
+                 case .real(let x): return x >= Double(minimum) && x == x.rounded() && x < 1e12 ? Int(x) : nil
+                 case .name, .list: return nil
+                 }
+             },
+             text: { String($0) })
+    }
+}
+
+extension FitOptions.ValueKind where Value == UInt64 {
+    static var seed: Self {
+        Self(expected: { _ in "a non-negative integer" }, valueName: "n",
+             read: { v, _ in
+                 switch v {
+                 case .int(let n): return n >= 0 ? UInt64(n) : nil
+                 case .real(let x): return x >= 0 && x == x.rounded() && x < 0x1p64 ? UInt64(x) : nil
+                 case .name, .list: return nil
+                 }
+             },
+             text: { String($0) })
+    }
+}
+
+extension FitOptions.ValueKind where Value == Double {
+    static var positive: Self {
+        Self(expected: { _ in "a positive number" }, valueName: "x",
+             read: { v, _ in
+                 switch v {
+                 case .int(let n): return n > 0 ? Double(n) : nil
+                 case .real(let x): return x > 0 && x.isFinite ? x : nil
+                 case .name, .list: return nil
+                 }
+             },
+             text: { String($0) })
+    }
+}
+
+extension FitOptions.ValueKind where Value == Bool {
+    static var onOff: Self {
+        Self(expected: { _ in "on or off" }, valueName: "on|off",
+             read: { v, _ in
+                 guard case .name(let s) = v else { return nil }
+                 return ["on": true, "true": true, "off": false, "false": false][s]
+             },
+             text: { $0 ? "on" : "off" })
+    }
+}
+
+extension FitOptions.ValueKind where Value == [Int] {
+    /// `[32, 32]`; a single width is one layer.
+    static var widths: Self {
+        Self(expected: { _ in "a list of positive integers, e.g. [32, 32]" }, valueName: "widths",
+             read: { v, _ in
+                 switch v {
+                 case .int(let n): return n >= 1 ? [n] : nil
+                 case .list(let xs) where !xs.isEmpty:
+                     let widths = xs.compactMap { x -> Int? in if case .int(let n) = x, n >= 1 { return n } else { return nil } }
+                     return widths.count == xs.count ? widths : nil
+                 case .list, .real, .name: return nil
+                 }
+             },
+             text: { $0.isEmpty ? "[max(16, 2d)]" : "[" + $0.map(String.init).joined(separator: ", ") + "]" })
+    }
+}
+
+extension FitOptions.ValueKind where Value == Activation {
+    static var activation: Self {
+        Self(expected: { _ in "one of " + Activation.allCases.map(\.rawValue).joined(separator: ", ") }, valueName: "name",
+             read: { v, _ in if case .name(let s) = v { return Activation(rawValue: s) } else { return nil } },
+             text: { $0.rawValue })
+    }
+}
+
+extension FitOptions.ValueKind where Value == GuideFamily {
+    /// One of the families the guide's family may build on (`GuideFamily.bases`).
+    static var base: Self {
+        Self(expected: { "one of " + $0.bases.map(\.rawValue).joined(separator: ", ") }, valueName: "family",
+             read: { v, family in
+                 guard case .name(let s) = v, let f = GuideFamily(rawValue: s), family.bases.contains(f) else { return nil }
+                 return f
+             },
+             text: { $0.rawValue })
+    }
+}
+
+extension GuideValue {
+    /// A value typed after a flag or `:set`, read as a guide block's: a number, a name, or a
+    /// list `[32, 32]` (on the command line the brackets may be left out: `32,32`).
+    public init(text: String) {
+        let t = GuideValue.trimmed(Substring(text))
+        let bracketed = t.count >= 2 && t.hasPrefix("[") && t.hasSuffix("]")
+        guard bracketed || t.contains(",") else {
+            self = GuideValue.scalar(t)
+            return
+        }
+        let inner = bracketed ? t.dropFirst().dropLast() : t
+        let items = inner.split(separator: ",", omittingEmptySubsequences: false).map { GuideValue.trimmed($0) }
+        self = .list(items == [""] ? [] : items.map(GuideValue.scalar))
+    }
+
+    private static func scalar(_ s: Substring) -> GuideValue {
+        if let n = Int(s) { return .int(n) }
+        if let x = Double(s) { return .real(x) }
+        return .name(String(s))
+    }
+
+    private static func trimmed(_ text: Substring) -> Substring {
+        var s = text
+        while s.first == " " || s.first == "\t" { s.removeFirst() }
+        while s.last == " " || s.last == "\t" { s.removeLast() }
+        return s
+    }
+}

@@ -1,0 +1,41 @@
+import ArgumentParser
+import PPLSema
+import PPLSyntax
+
+/// The options table (`FitOptions.Key`) as `ppl fit`'s flags, one per row but `draws`
+/// (`--draws-n`, with the outputs in `DrawOutput`): each flag's name and help are the
+/// table's, and its value is read as a guide block's would be, so the two take the same
+/// values and give the same messages. A test checks that every row has its flag.
+struct FitFlags: ParsableArguments {
+    @Option(name: .customLong(Key.steps.flag), help: Key.steps.argumentHelp) var steps: String?
+    @Option(name: .customLong(Key.lr.flag), help: Key.lr.argumentHelp) var lr: String?
+    @Option(name: .customLong(Key.samples.flag), help: Key.samples.argumentHelp) var samples: String?
+    @Option(name: .customLong(Key.seed.flag), help: Key.seed.argumentHelp) var seed: String?
+    @Flag(name: .customLong(Key.stl.flag), inversion: .prefixedNo, help: Key.stl.argumentHelp) var stl: Bool?
+    @Option(name: .customLong(Key.layers.flag), help: Key.layers.argumentHelp) var layers: String?
+    @Option(name: .customLong(Key.hidden.flag), help: Key.hidden.argumentHelp) var hidden: String?
+    @Option(name: .customLong(Key.activation.flag), help: Key.activation.argumentHelp) var activation: String?
+    @Option(name: .customLong(Key.base.flag), help: Key.base.argumentHelp) var base: String?
+    @Option(name: .customLong(Key.transitions.flag), help: Key.transitions.argumentHelp) var transitions: String?
+    @Option(name: .customLong(Key.leapfrog.flag), help: Key.leapfrog.argumentHelp) var leapfrog: String?
+    @Option(name: .customLong(Key.step_size.flag), help: Key.step_size.argumentHelp) var stepSize: String?
+
+    typealias Key = FitOptions.Key
+
+    /// The flags given, as settings over the guide block's keys.
+    var settings: [(key: Key, value: GuideValue)] {
+        let given: [(Key, String?)] = [
+            (.steps, steps), (.lr, lr), (.samples, samples), (.seed, seed), (.stl, stl.map { $0 ? "on" : "off" }),
+            (.layers, layers), (.hidden, hidden), (.activation, activation), (.base, base),
+            (.transitions, transitions), (.leapfrog, leapfrog), (.step_size, stepSize),
+        ]
+        return given.compactMap { key, text in text.map { (key, GuideValue(text: $0)) } }
+    }
+}
+
+extension FitOptions.Key {
+    /// The row's help and defaults, for `--help`.
+    var argumentHelp: ArgumentHelp {
+        ArgumentHelp(help.prefix(1).uppercased() + help.dropFirst() + " (default \(defaultText)).", valueName: valueName)
+    }
+}

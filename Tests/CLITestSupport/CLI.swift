@@ -1,0 +1,58 @@
+import Foundation
+
+/// Runs the `ppl` binary as a user would: arguments, standard input, working folder; its
+/// output and exit status.
+public enum CLI {
+    /// The package's root folder.
+    public static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().standardizedFileURL.path
+    public static let bench = root + "/../shared/bench"
+
+    /// The `ppl` built beside the test bundle, else in `.build/debug`.
+    public static var binary: String {
+        let candidates = [
+            URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("ppl").path,
+            root + "/.build/debug/ppl",
+        ]
+        return candidates.first { FileManager.default.isExecutableFile(atPath: $0) } ?? candidates[1]
+    }
+
+    public struct Run {
+        public let status: Int32
+        public let stdout: String
+        public let stderr: String
+    }
+
+    /// Runs ppl with `args`, `input` (if any) as its standard input, in `directory` (if given).
+    public static func run(_ args: [String], input: String? = nil, in directory: String? = nil) throws -> Run {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: binary)
+        p.arguments = args
+        if let directory { p.currentDirectoryURL = URL(fileURLWithPath: directory) }
+        var env = ProcessInfo.processInfo.environment
+        env["NO_COLOR"] = "1"
+        p.environment = env
+        // Files, not pipes: a pipe left unread while the other fills would deadlock.
+        let dir = FileManager.default.temporaryDirectory
+        let outURL = dir.appendingPathComponent("ppl-out-\(UUID().uuidString)")
+        let errURL = dir.appendingPathComponent("ppl-err-\(UUID().uuidString)")
+        FileManager.default.createFile(atPath: outURL.path, contents: nil)
+        FileManager.default.createFile(atPath: errURL.path, contents: nil)
+        let inURL = dir.appendingPathComponent("ppl-in-\(UUID().uuidString)")
+        defer {
+            try? FileManager.default.removeItem(at: outURL)
+            try? FileManager.default.removeItem(at: errURL)
+            try? FileManager.default.removeItem(at: inURL)
+        }
+        if let input {
+            try Data(input.utf8).write(to: inURL)
+            p.standardInput = try FileHandle(forReadingFrom: inURL)
+        }
+        p.standardOutput = try FileHandle(forWritingTo: outURL)
+        p.standardError = try FileHandle(forWritingTo: errURL)
+        try p.run()
+        p.waitUntilExit()
+        let o = try Data(contentsOf: outURL), e = try Data(contentsOf: errURL)
+        return Run(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+    }
+}

@@ -1,0 +1,171 @@
+import CLITestSupport
+import Foundation
+import PPLInference
+import PPLSema
+import XCTest
+
+/// The options table (`FitOptions.Key`) through its three doors: `ppl fit`'s flags, a guide
+/// block's keys and `:set` in a piped REPL session. For every row: a value given in each
+/// place fits to the same numbers, the table's default given explicitly fits as no value
+/// does, and an out-of-range value gets the same message everywhere.
+final class FitOptionsTests: XCTestCase {
+    /// A value to set, one the option rejects, and the default written out where the
+    /// table's text is not a value (`hidden`'s depends on the dimension, here 2).
+    struct Case {
+        let family: GuideFamily
+        let value: String
+        let invalid: String
+        var explicitDefault: String?
+    }
+
+    static let cases: [FitOptions.Key: [Case]] = [
+        .steps: [Case(family: .meanfield, value: "150", invalid: "0")],
+        .lr: [Case(family: .meanfield, value: "0.02", invalid: "0"), Case(family: .iaf, value: "0.02", invalid: "-1")],
+        .samples: [Case(family: .meanfield, value: "3", invalid: "0")],
+        .seed: [Case(family: .meanfield, value: "7", invalid: "-1")],
+        .stl: [Case(family: .meanfield, value: "off", invalid: "maybe"), Case(family: .fullrank, value: "on", invalid: "2")],
+        .draws: [Case(family: .meanfield, value: "50", invalid: "5")],
+        .layers: [Case(family: .iaf, value: "1", invalid: "0"), Case(family: .planar, value: "3", invalid: "1.5")],
+        .hidden: [Case(family: .iaf, value: "[8, 8]", invalid: "[8, 0]", explicitDefault: "[16]")],
+        .activation: [Case(family: .realnvp, value: "tanh", invalid: "swish")],
+        .base: [Case(family: .iaf, value: "fullrank", invalid: "fulrank")],
+        .transitions: [Case(family: .hvi, value: "3", invalid: "0")],
+        .leapfrog: [Case(family: .hvi, value: "3", invalid: "-1")],
+        .step_size: [Case(family: .hvi, value: "0.2", invalid: "0")],
+    ]
+
+    var directory = ""
+
+    override func setUpWithError() throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("ppl-options-\(getpid())-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    }
+
+    /// A two-dimensional model whose guide `g` is of `family` with `keys` in its block.
+    func model(_ family: GuideFamily, _ keys: [String]) throws -> String {
+        let path = directory + "/m\(UUID().uuidString.prefix(8)).ppl"
+        let block = keys.isEmpty ? "" : " { " + keys.joined(separator: ", ") + " }"
+        try """
+            param a: real
+            param b: real<lower=0>
+            a ~ normal(0, 1)
+            b ~ exponential(1)
+            guide g = \(family.rawValue)\(block)
+
+            """.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    /// `--flag=value`, or `--stl` / `--no-stl`.
+    func flag(_ key: FitOptions.Key, _ value: String) -> String {
+        key == .stl ? (value == "on" ? "--stl" : "--no-stl") : "--\(key.flag)=\(value)"
+    }
+
+    /// The steps every fit but those of `steps` itself is held to, given in the same place.
+    func pin(_ key: FitOptions.Key) -> String? { key == .steps ? nil : "300" }
+
+    /// Fits with `key = value` (none: nil) given in one place; returns the run.
+    enum Place: CaseIterable { case flag, block, set }
+    func fit(_ key: FitOptions.Key, _ value: String?, family: GuideFamily, in place: Place) throws -> CLI.Run {
+        let steps = pin(key)
+        switch place {
+        case .flag:
+            let m = try model(family, [])
+            return try CLI.run(["fit", m, "--guide", "g", "--quiet"] + (steps.map { ["--steps", $0] } ?? [])
+                                    + (value.map { [flag(key, $0)] } ?? []))
+        case .block:
+            let m = try model(family, (value.map { ["\(key.rawValue) = \($0)"] } ?? []) + (steps.map { ["steps = \($0)"] } ?? []))
+            return try CLI.run(["fit", m, "--guide", "g", "--quiet"])
+        case .set:
+            let m = try model(family, [])
+            let lines = [":guide g"] + (value.map { [":set \(key.rawValue) \($0)"] } ?? []) + [":fit" + (steps.map { " \($0)" } ?? "")]
+            return try CLI.run(["repl", m], input: lines.joined(separator: "\n") + "\n")
+        }
+    }
+
+    /// What a fit reports that depends on its settings: the header without its timing, k̂
+    /// and log p(data), each to four digits.
+    func fingerprint(_ r: CLI.Run) -> String {
+        r.stdout.split(separator: "\n").compactMap { line -> String? in
+            if line.contains(" steps (") { return line.replacingOccurrences(of: #" in [0-9.]+ s, [0-9]+ steps/s"#, with: "", options: .regularExpression) }
+            if line.hasPrefix("Pareto k̂") || line.hasPrefix("log p(data)") { return String(line) }
+            return nil
+        }.joined(separator: "\n")
+    }
+
+    func testEveryOptionHasCases() {
+        XCTAssertEqual(Set(Self.cases.keys), Set(FitOptions.Key.allCases), "a row of the options table without a case here")
+        for (key, cases) in Self.cases {
+            for c in cases { XCTAssertTrue(c.family.allKeys.contains(key), "\(key) on \(c.family)") }
+        }
+    }
+
+    /// A value and the explicit default, in each place, fit to the same numbers; the value
+    /// changes them.
+    func testEveryOptionMeansTheSameInEveryPlaceWithTheSameDefault() throws {
+        for key in FitOptions.Key.allCases {
+            for c in Self.cases[key] ?? [] {
+                let label = "\(key) on \(c.family)"
+                let none = try fit(key, nil, family: c.family, in: .flag)
+                XCTAssertEqual(none.status, 0, "\(label): \(none.stderr)")
+                let reference = fingerprint(none)
+                XCTAssertTrue(reference.contains("Pareto k̂"), "\(label): \(none.stdout)")
+                let explicitDefault = c.explicitDefault ?? FitOptions(guide: "g", family: c.family).text(key)
+                var given: String?
+                for place in Place.allCases {
+                    let d = try fit(key, explicitDefault, family: c.family, in: place)
+                    XCTAssertEqual(d.status, 0, "\(label) = \(explicitDefault) in \(place): \(d.stderr)")
+                    XCTAssertEqual(fingerprint(d), reference, "\(label): the default \(explicitDefault) in \(place)")
+                    let v = try fit(key, c.value, family: c.family, in: place)
+                    XCTAssertEqual(v.status, 0, "\(label) = \(c.value) in \(place): \(v.stderr)")
+                    let f = fingerprint(v)
+                    XCTAssertNotEqual(f, reference, "\(label) = \(c.value) in \(place) changes nothing")
+                    if let given { XCTAssertEqual(f, given, "\(label) = \(c.value) in \(place)") } else { given = f }
+                }
+            }
+        }
+    }
+
+    /// An out-of-range value: the guide block's located message, word for word from the flag
+    /// and from `:set`; all three exit 65.
+    func testAnOutOfRangeValueGetsTheSameMessageEverywhere() throws {
+        for key in FitOptions.Key.allCases {
+            for c in Self.cases[key] ?? [] {
+                let label = "\(key) = \(c.invalid) on \(c.family)"
+                let check = try CLI.run(["check", try model(c.family, ["\(key.rawValue) = \(c.invalid)"])])
+                XCTAssertEqual(check.status, 65, label)
+                guard let located = check.stderr.split(separator: "\n").first(where: { $0.contains(": error: ") }),
+                      let range = located.range(of: ": error: ") else {
+                    XCTFail("\(label): no error in \(check.stderr)")
+                    continue
+                }
+                let message = String(located[range.upperBound...])
+                XCTAssertTrue(message.hasPrefix("'\(key.rawValue)'"), "\(label): \(message)")
+                // An on/off flag takes no value to get wrong.
+                if key != .stl {
+                    let flag = try CLI.run(["fit", try model(c.family, []), "--guide", "g", self.flag(key, c.invalid)])
+                    XCTAssertEqual(flag.status, 65, label)
+                    XCTAssertTrue(flag.stderr.hasPrefix("ppl: error: \(message)"), "\(label): \(flag.stderr) vs \(message)")
+                }
+                let set = try CLI.run(["repl", try model(c.family, [])], input: ":guide g\n:set \(key.rawValue) \(c.invalid)\n")
+                XCTAssertEqual(set.status, 65, label)
+                XCTAssertTrue(set.stderr.hasPrefix("error: \(message)"), "\(label): \(set.stderr) vs \(message)")
+            }
+        }
+    }
+
+    /// `ppl fit --help` and the README describe every row as the table does.
+    func testTheHelpAndTheReadmeListEveryOption() throws {
+        func words(_ s: String) -> String { s.split(whereSeparator: \.isWhitespace).joined(separator: " ") }
+        let help = try CLI.run(["fit", "--help"])
+        XCTAssertEqual(help.status, 0)
+        let readme = try String(contentsOfFile: CLI.root + "/README.md", encoding: .utf8)
+        for key in FitOptions.Key.allCases {
+            let usage = key == .stl ? "--stl/--no-stl" : "--\(key.flag) <\(key.valueName)>"
+            XCTAssertTrue(help.stdout.contains(usage), "\(usage) in \(help.stdout)")
+            XCTAssertTrue(words(help.stdout).lowercased().contains(words("\(key.help) (default \(key.defaultText)).").lowercased()),
+                          "\(key) in \(help.stdout)")
+            XCTAssertTrue(readme.contains("`--\(key.flag)"), "README lacks --\(key.flag)")
+        }
+    }
+}
