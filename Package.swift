@@ -45,7 +45,7 @@ let package = Package(
         ),
         .testTarget(name: "PPLSyntaxTests", dependencies: ["PPLSyntax"]),
         .testTarget(name: "PPLIRTests", dependencies: ["PPLIR"]),
-        .testTarget(name: "PPLEngineTests", dependencies: ["PPLIR", "PPLDiff", "PPLEngine", "PPLSema", "PPLDriver", "PPLInference"]),
+        .testTarget(name: "PPLEngineTests", dependencies: ["PPLSyntax", "PPLIR", "PPLDiff", "PPLEngine", "PPLSema", "PPLDriver", "PPLInference"]),
         .testTarget(name: "PPLSemaTests", dependencies: ["PPLSyntax", "PPLIR", "PPLSema", "PPLDriver"]),
         .testTarget(name: "PPLDriverTests", dependencies: ["PPLDriver", "ppl"]),
         .testTarget(name: "PPLInferenceTests", dependencies: ["PPLInference", "PPLEngine", "PPLDriver"]),
