@@ -17,18 +17,7 @@ extension Elaborator {
         let args = argExprs.map(expr)
         if args.contains(where: \.isError) { return errorValue() }
         if let def = fns[n] { return inlineFn(def, args, argSpans: argExprs.map(\.span), span: span) }
-        if let b = Builtins.byName[n] {
-            switch b.impl {
-            case .unary(let f):
-                guard args.count == 1 else { return arityError(n, expected: "1 argument", got: args.count, span) }
-                return elementwise(.unary(f), args, span: span, opName: n)
-            case .binary(let f):
-                guard args.count == 2 else { return arityError(n, expected: "2 arguments", got: args.count, span) }
-                return elementwise(.binary(f), args, span: span, opName: n)
-            case .special(let s):
-                return special(s, args, argSpans: argExprs.map(\.span), span: span)
-            }
-        }
+        if let overloads = Builtins.byName[n] { return builtin(overloads, args, argSpans: argExprs.map(\.span), span: span) }
         if dists[n] != nil {
             let discrete = dists[n]!.discrete
             sink.error("'\(n)' is a distribution, not a function", at: name.span,
@@ -41,8 +30,9 @@ extension Elaborator {
         return errorValue()
     }
 
-    private func arityError(_ name: String, expected: String, got: Int, _ span: SourceSpan) -> TV {
-        sink.error("'\(name)' takes \(expected), got \(got)", at: span)
+    func arityError(_ name: String, expected: [Int], got: Int, _ span: SourceSpan) -> TV {
+        let counts = expected.map(String.init).joined(separator: " or ")
+        sink.error("'\(name)' takes \(counts) argument\(expected == [1] ? "" : "s"), got \(got)", at: span)
         return errorValue()
     }
 
@@ -224,7 +214,7 @@ extension Elaborator {
         let name = def.name.name
         if broken.contains(name) { return errorValue() }
         guard args.count == def.params.count else {
-            return arityError(name, expected: "\(def.params.count) argument\(def.params.count == 1 ? "" : "s")", got: args.count, span)
+            return arityError(name, expected: [def.params.count], got: args.count, span)
         }
         for (k, (p, a)) in zip(def.params, args).enumerated() {
             if !accepts(p.type, a.type, vectorised: false) {
@@ -347,127 +337,113 @@ extension Elaborator {
         return TV(value: v, type: tv.type.with(elem: .real), dep: tv.dep)
     }
 
-    // MARK: - Builtins with their own lowering
+    // MARK: - Builtins
 
-    func special(_ s: SpecialFn, _ args: [TV], argSpans: [SourceSpan], span: SourceSpan) -> TV {
-        let name = s.rawValue
-        func want(_ n: Int) -> Bool {
-            if args.count == n { return true }
-            sink.error("'\(name)' takes \(n) argument\(n == 1 ? "" : "s"), got \(args.count)", at: span)
-            return false
+    /// A builtin call checked against its row of the table: the signature with as many
+    /// arguments, each argument of its kind, vectors of one length where the row says so;
+    /// then lowered. Every error about a builtin call is made here.
+    func builtin(_ overloads: [Builtin], _ args: [TV], argSpans: [SourceSpan], span: SourceSpan) -> TV {
+        let name = overloads[0].name
+        guard let b = overloads.first(where: { $0.params.count == args.count }) else {
+            return arityError(name, expected: overloads.map(\.params.count).sorted(), got: args.count, span)
         }
+        var sizes: [Size] = []
+        for (k, (p, a)) in zip(b.params, args).enumerated() {
+            guard p.kind.accepts(a.type) else {
+                let phrase = "\(p.kind.phrase), not \(a.type)"
+                if let verb = p.verb {
+                    sink.error("'\(name)' \(verb) \(phrase)", at: argSpans[k])
+                } else if b.params.count == 1 {
+                    sink.error("'\(name)' takes \(phrase)", at: argSpans[k])
+                } else {
+                    sink.error("argument \(k + 1) of '\(name)' must be \(phrase)", at: argSpans[k])
+                }
+                return errorValue()
+            }
+            if p.kind == .size {
+                guard let s = a.size, a.dep <= .data else {
+                    sink.error("the size given to '\(name)' must be built from int data and literals", at: argSpans[k])
+                    return errorValue()
+                }
+                sizes.append(s)
+            }
+        }
+        let types = args.map(\.type.description)
+        if b.equalLengths, let first = args.first {
+            for a in args.dropFirst() {
+                switch compareSizes(first.type.shape.count, a.type.shape.count) {
+                case .equal: continue
+                case .unknown: try? builder.assume(first.type.shape.count, equals: a.type.shape.count)
+                case .different:
+                    sink.error("cannot take \(name) of \(types.joined(separator: " and ")): sizes \(first.type.shape.count) and \(a.type.shape.count) differ",
+                               at: span)
+                    return errorValue()
+                }
+            }
+        }
+        do {
+            switch b.impl {
+            case .unary(let f): return try apply(.unary(f), args)
+            case .binary(let f): return try apply(.binary(f), args)
+            case .special(let s): return try special(s, args, sizes: sizes)
+            }
+        } catch {
+            sink.error("'\(name)' cannot take \(types.joined(separator: " and ")): \(error.message)", at: span)
+            return errorValue()
+        }
+    }
+
+    /// The lowering of the builtins that are not one elementwise op; their arguments have
+    /// the kinds their rows say (`sizes` are those of the `size` arguments).
+    private func special(_ s: SpecialFn, _ args: [TV], sizes: [Size]) throws(ShapeError) -> TV {
         func constant(_ x: Double) -> TV { TV(value: builder.constant(x), type: .real, dep: .literal, constant: x) }
-        func emit(_ op: Op, _ vs: [TV]) -> TV { elementwise(op, vs, span: span, opName: name) }
-        func reduce(_ op: Op, _ x: TV) -> TV {
-            if x.type.isScalar, op == .sum || op == .logSumExp || op == .minElement || op == .maxElement { return x }
-            let v = Emitter(builder).op(op, x.value)
-            return TV(value: v, type: builder.type(of: v), dep: x.dep)
+        func op(_ o: Op, _ vs: TV...) throws(ShapeError) -> TV { try apply(o, vs) }
+        /// A reduction: a scalar is its own sum, log-sum-exp, minimum and maximum.
+        func reduce(_ o: Op, _ x: TV) throws(ShapeError) -> TV {
+            x.type.isScalar ? x : try op(o, x)
         }
         func count(_ x: TV) -> TV {
             let n = x.type.shape.count
             return TV(value: builder.append(.size(n), [], type: .int), type: .int, dep: .literal, size: n)
         }
-        func requireVector(_ x: TV, _ i: Int) -> Bool {
-            if x.type.shape.rank == 1, x.type.elem == .real || name == "size" { return true }
-            sink.error("'\(name)' takes a vector, not \(x.type)", at: argSpans[i])
-            return false
-        }
-        func sizeArg(_ i: Int) -> Size? {
-            let t = args[i]
-            guard t.type == .int else {
-                sink.error("argument \(i + 1) of '\(name)' must be an int size, not \(t.type)", at: argSpans[i])
-                return nil
-            }
-            guard let s = t.size, t.dep <= .data else {
-                sink.error("the size given to '\(name)' must be built from int data and literals", at: argSpans[i])
-                return nil
-            }
-            return s
-        }
+        func mean(_ x: TV) throws(ShapeError) -> TV { try op(.binary(.div), toReal(try reduce(.sum, x)), count(x)) }
+        func fill(_ x: TV, _ t: IRType) -> TV { TV(value: builder.append(.fill, [x.value], type: t), type: t, dep: x.dep) }
         switch s {
-        case .pi: return want(0) ? constant(Double.pi) : errorValue()
-        case .e: return want(0) ? constant(2.718281828459045) : errorValue()
-        case .sqrt2: return want(0) ? constant(2.0.squareRoot()) : errorValue()
-        case .negative_infinity: return want(0) ? constant(-.infinity) : errorValue()
-        case .positive_infinity: return want(0) ? constant(.infinity) : errorValue()
-        case .not_a_number: return want(0) ? constant(.nan) : errorValue()
-        case .pow: return want(2) ? emit(.binary(.pow), args) : errorValue()
-        case .inv_sqrt:
-            guard want(1) else { return errorValue() }
-            return emit(.unary(.inv), [emit(.unary(.sqrt), args)])
-        case .sum: return want(1) ? reduce(.sum, args[0]) : errorValue()
-        case .log_sum_exp:
-            if args.count == 2 { return emit(.binary(.log_sum_exp), args) }
-            return want(1) ? reduce(.logSumExp, args[0]) : errorValue()
-        case .min, .max:
-            if args.count == 2 { return emit(.binary(s == .min ? .fmin : .fmax), args) }
-            return want(1) ? reduce(s == .min ? .minElement : .maxElement, args[0]) : errorValue()
-        case .mean:
-            guard want(1) else { return errorValue() }
-            if args[0].type.isScalar { return args[0] }
-            return emit(.binary(.div), [reduce(.sum, args[0]), count(args[0])])
+        case .pi: return constant(Double.pi)
+        case .e: return constant(2.718281828459045)
+        case .sqrt2: return constant(2.0.squareRoot())
+        case .negative_infinity: return constant(-.infinity)
+        case .positive_infinity: return constant(.infinity)
+        case .not_a_number: return constant(.nan)
+        case .inv_sqrt: return try op(.unary(.inv), try op(.unary(.sqrt), args[0]))
+        case .sum: return try reduce(.sum, args[0])
+        case .log_sum_exp: return try reduce(.logSumExp, args[0])
+        case .min: return try reduce(.minElement, args[0])
+        case .max: return try reduce(.maxElement, args[0])
+        case .mean: return args[0].type.isScalar ? toReal(args[0]) : try mean(args[0])
         case .variance, .sd:
-            guard want(1) else { return errorValue() }
-            if args[0].type.isScalar {
-                sink.error("'\(name)' takes a container, not a scalar", at: argSpans[0])
-                return errorValue()
-            }
             let x = args[0]
-            let mean = emit(.binary(.div), [reduce(.sum, x), count(x)])
-            let dev = emit(.unary(.square), [emit(.binary(.sub), [x, mean])])
-            let n1 = emit(.binary(.sub), [count(x), TV(value: builder.constant(1, .int), type: .int, dep: .literal)])
-            let variance = emit(.binary(.div), [reduce(.sum, dev), n1])
-            return s == .sd ? emit(.unary(.sqrt), [variance]) : variance
-        case .dot_product:
-            guard want(2), requireVector(args[0], 0), requireVector(args[1], 1) else { return errorValue() }
-            do {
-                let v = try builder.emit(.dot, [args[0].value, args[1].value])
-                return TV(value: v, type: .real, dep: max(args[0].dep, args[1].dep))
-            } catch {
-                sink.error("cannot take dot_product of \(args[0].type) and \(args[1].type): \(error.message)", at: span)
-                return errorValue()
-            }
-        case .dot_self:
-            guard want(1), requireVector(args[0], 0) else { return errorValue() }
-            return TV(value: try! builder.emit(.dot, [args[0].value, args[0].value]), type: .real, dep: args[0].dep)
+            let dev = try op(.unary(.square), try op(.binary(.sub), x, try mean(x)))
+            let n1 = try op(.binary(.sub), count(x), TV(value: builder.constant(1, .int), type: .int, dep: .literal))
+            let variance = try op(.binary(.div), try reduce(.sum, dev), n1)
+            return s == .sd ? try op(.unary(.sqrt), variance) : variance
+        case .dot_product: return try op(.dot, args[0], args[1])
+        case .dot_self: return try op(.dot, args[0], args[0])
         case .log_mix:
-            if args.count == 3 {
-                let theta = args[0]
-                let a = emit(.binary(.add), [emit(.unary(.log), [theta]), args[1]])
-                let b = emit(.binary(.add), [emit(.unary(.log1m), [theta]), args[2]])
-                return emit(.binary(.log_sum_exp), [a, b])
-            }
-            guard want(2), requireVector(args[0], 0), requireVector(args[1], 1) else { return errorValue() }
-            return reduce(.logSumExp, emit(.binary(.add), [emit(.unary(.log), [args[0]]), args[1]]))
+            let a = try op(.binary(.add), try op(.unary(.log), args[0]), args[1])
+            let b = try op(.binary(.add), try op(.unary(.log1m), args[0]), args[2])
+            return try op(.binary(.log_sum_exp), a, b)
+        case .log_mix_vectors:
+            return try reduce(.logSumExp, try op(.binary(.add), try op(.unary(.log), args[0]), args[1]))
         case .softmax, .log_softmax:
-            guard want(1), requireVector(args[0], 0) else { return errorValue() }
-            let lse = reduce(.logSumExp, args[0])
-            let shifted = emit(.binary(.sub), [args[0], lse])
-            return s == .softmax ? emit(.unary(.exp), [shifted]) : shifted
-        case .cumulative_sum:
-            guard want(1), requireVector(args[0], 0) else { return errorValue() }
-            return reduce(.cumulativeSum, args[0])
-        case .rep_vector, .rep_row_vector:
-            guard want(2), let n = sizeArg(1) else { return errorValue() }
-            guard args[0].type.isScalar else {
-                sink.error("'\(name)' repeats a scalar, not \(args[0].type)", at: argSpans[0])
-                return errorValue()
-            }
-            let t = s == .rep_vector ? IRType.vector(n) : IRType.rowVector(n)
-            return TV(value: builder.append(.fill, [args[0].value], type: t), type: t, dep: args[0].dep)
-        case .rep_matrix:
-            guard want(3), let r = sizeArg(1), let c = sizeArg(2) else { return errorValue() }
-            guard args[0].type.isScalar else {
-                sink.error("'rep_matrix' repeats a scalar, not \(args[0].type)", at: argSpans[0])
-                return errorValue()
-            }
-            let t = IRType.matrix(r, c)
-            return TV(value: builder.append(.fill, [args[0].value], type: t), type: t, dep: args[0].dep)
-        case .size, .num_elements:
-            guard want(1) else { return errorValue() }
-            return count(args[0])
+            let shifted = try op(.binary(.sub), args[0], try reduce(.logSumExp, args[0]))
+            return s == .softmax ? try op(.unary(.exp), shifted) : shifted
+        case .cumulative_sum: return try op(.cumulativeSum, args[0])
+        case .rep_vector: return fill(args[0], .vector(sizes[0]))
+        case .rep_row_vector: return fill(args[0], .rowVector(sizes[0]))
+        case .rep_matrix: return fill(args[0], .matrix(sizes[0], sizes[1]))
+        case .size: return count(args[0])
         case .rows, .cols:
-            guard want(1) else { return errorValue() }
             let n: Size
             switch args[0].type.shape {
             case .scalar: n = Size(1)
@@ -476,48 +452,17 @@ extension Elaborator {
             case .matrix(let r, let c): n = s == .rows ? r : c
             }
             return TV(value: builder.append(.size(n), [], type: .int), type: .int, dep: .literal, size: n)
-        case .diagonal, .diag_matrix, .to_vector, .to_row_vector:
-            guard want(1) else { return errorValue() }
-            let x = args[0]
-            let op: Op
-            switch s {
-            case .diagonal: op = .diagonal
-            case .diag_matrix: op = .diagMatrix
-            case .to_vector:
-                if case .vector = x.type.shape {
-                    if x.type.elem == .real { return x }
-                    let zero = TV(value: builder.constant(0), type: .real, dep: .literal)
-                    return emit(.binary(.add), [x, zero])
-                }
-                guard case .rowVector = x.type.shape else {
-                    sink.error("'to_vector' takes a vector, row_vector or int[], not \(x.type)", at: argSpans[0])
-                    return errorValue()
-                }
-                op = .transpose
-            default:
-                if case .rowVector = x.type.shape { return x }
-                guard case .vector = x.type.shape else {
-                    sink.error("'to_row_vector' takes a vector or row_vector, not \(x.type)", at: argSpans[0])
-                    return errorValue()
-                }
-                op = .transpose
+        case .diagonal: return try op(.diagonal, args[0])
+        case .diag_matrix: return try op(.diagMatrix, args[0])
+        case .mdivide_left_tri_low: return try op(.triSolveLower, args[0], args[1])
+        case .to_vector:
+            switch args[0].type.shape {
+            case .rowVector: return try op(.transpose, args[0])
+            default: return toReal(args[0])
             }
-            do {
-                let v = try builder.emit(op, [x.value])
-                return TV(value: v, type: builder.type(of: v), dep: x.dep)
-            } catch {
-                sink.error("'\(name)' cannot take \(x.type): \(error.message)", at: span)
-                return errorValue()
-            }
-        case .mdivide_left_tri_low:
-            guard want(2) else { return errorValue() }
-            do {
-                let v = try builder.emit(.triSolveLower, [args[0].value, args[1].value])
-                return TV(value: v, type: builder.type(of: v), dep: max(args[0].dep, args[1].dep))
-            } catch {
-                sink.error("'mdivide_left_tri_low' cannot take \(args[0].type) and \(args[1].type): \(error.message)", at: span)
-                return errorValue()
-            }
+        case .to_row_vector:
+            if case .rowVector = args[0].type.shape { return args[0] }
+            return try op(.transpose, args[0])
         }
     }
 }

@@ -93,14 +93,19 @@ extension Elaborator {
 
     // MARK: - Elementwise ops
 
-    /// An elementwise op with scalar broadcasting.
+    /// An op on checked values (elementwise ops on literals folded); what its shape rules
+    /// reject is thrown for the caller to report.
+    func apply(_ op: Op, _ args: [TV]) throws(ShapeError) -> TV {
+        if let folded = fold(op, args) { return folded }
+        let v = try builder.emit(op, args.map(\.value))
+        return TV(value: v, type: builder.type(of: v), dep: args.map(\.dep).max() ?? .literal)
+    }
+
+    /// An elementwise operator with scalar broadcasting.
     func elementwise(_ op: Op, _ args: [TV], span: SourceSpan, opName: String) -> TV {
         if args.contains(where: \.isError) { return errorValue() }
-        let dep = args.map(\.dep).max() ?? .literal
-        if let folded = fold(op, args) { return folded }
         do {
-            let v = try builder.emit(op, args.map(\.value))
-            return TV(value: v, type: builder.type(of: v), dep: dep)
+            return try apply(op, args)
         } catch {
             let types = args.map(\.type.description)
             let what = args.count == 1 ? "'\(opName)' to \(types[0])"
