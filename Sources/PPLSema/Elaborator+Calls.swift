@@ -223,7 +223,9 @@ extension Elaborator {
                 return errorValue()
             }
         }
-        return inline(name: name, params: def.params.map(\.name), args: args, body: def.body, span: span)
+        let r = inline(name: name, params: def.params.map(\.name), args: args, body: def.body, span: span)
+        // A function declared to return reals returns reals, even from an int expression.
+        return def.result.base == .int ? r : toReal(r)
     }
 
     /// The body of a function or distribution with its arguments bound; an error in it is

@@ -113,7 +113,10 @@ extension Elaborator {
                 sink.error("cannot assign \(rhs.type) to '\(name.name)' of type \(cur.type)\(err)", at: value.span)
                 return
             }
-            local.current = TV(value: rhs.value, type: cur.type, dep: dep)
+            // An int assigned to a real is a real (as in Stan): the value carried on, through a
+            // loop or a branch, has the declared type and keeps its derivative.
+            let v = cur.type.elem == .real ? toReal(rhs) : rhs
+            local.current = TV(value: v.value, type: cur.type, dep: dep)
             return
         }
         var args: [Value] = [cur.value]

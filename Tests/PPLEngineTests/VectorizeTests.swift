@@ -48,6 +48,7 @@ final class VectorizeTests: XCTestCase {
         "a ~ std_normal()\nfor i in 1:N { for j in 1:K { B[i, j] ~ normal(a[j], s) } }",
         "let h: vector[N]\nfor n in 1:N { h[n] = exp(y[n]) * s }\ntarget += sum(h)",
         "let h: row_vector[N]\nfor n in 1:N { h[n] = r[n] + s }\nlet w = 2 * h",
+        "let acc: real\nacc = 0\nfor n in 1:N { acc = acc + y[n] * s }\ntarget += acc",
     ]
 
     /// Loops that must stay loops: a carried dependence, a written value read back, a
