@@ -397,11 +397,20 @@ public final class Elaborator {
             (body, types) = Vectorize.run(body, types: types, sizes: namedSizes, assumptions: &assumptions)
         }
         let outputs = body.yields
-        tdataOutputs = zip(tdataOutputs, outputs.dropFirst()).map { ($0.0, $1) }
         derivedOutputs = zip(derivedOutputs, outputs.dropFirst(1 + tdataOutputs.count)).map { ($0.0, $1) }
+        tdataOutputs = zip(tdataOutputs, outputs.dropFirst()).map { ($0.0, $1) }
         let instrs = body.instrs
         let dataInputs = inputs.filter { $0.role == .data }
         let paramInputs = inputs.filter { $0.role == .param }
+        // A data-only value computed by a loop that also computes from the params (a local
+        // filled in a loop that adds to the log density) cannot be transformed data: the
+        // programs that need it compute it.
+        var fromParams = Set(paramInputs.map(\.value))
+        for instr in instrs where instr.args.contains(where: fromParams.contains)
+            || instr.regions.contains(where: { !$0.freeValues.isDisjoint(with: fromParams) }) {
+            fromParams.formUnion(instr.results)
+        }
+        tdataOutputs.removeAll { fromParams.contains($0.1) }
         // Results of multi-result region ops are recomputed rather than passed in, so
         // no value is both an input and the result of an instruction that is kept.
         var seen = Set(dataInputs.map(\.value))
