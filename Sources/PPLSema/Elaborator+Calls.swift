@@ -301,7 +301,8 @@ extension Elaborator {
             values[i] = v
         }
         // for i in 1:length { lp += logpdf(x[i] | ...) }, with the body's own additions to
-        // the log density carried beside.
+        // the log density carried beside. The bounds are the loop's own (not the block's
+        // shared constants): once vectorised, nothing else uses them.
         let lo = builder.append(.const(1), [], type: .int)
         let hi = builder.append(.size(length!), [], type: .int)
         let loop = builder.beginBlock(params: [.int, .real, .real])
