@@ -47,7 +47,7 @@ let package = Package(
         ),
         .testTarget(name: "PPLSyntaxTests", dependencies: ["PPLSyntax"]),
         .testTarget(name: "PPLIRTests", dependencies: ["PPLIR"]),
-        .testTarget(name: "PPLEngineTests", dependencies: ["PPLIR", "PPLDiff", "PPLEngine", "PPLSema", "PPLDriver", "PPLInference"]),
+        .testTarget(name: "PPLEngineTests", dependencies: ["PPLSyntax", "PPLIR", "PPLDiff", "PPLEngine", "PPLSema", "PPLDriver", "PPLInference"]),
         .testTarget(name: "PPLSemaTests", dependencies: ["PPLSyntax", "PPLIR", "PPLSema", "PPLDriver"]),
         // Runs the ppl binary as a user would, for the CLI's and the REPL's tests.
         .target(name: "CLITestSupport", path: "Tests/CLITestSupport"),

@@ -15,18 +15,19 @@ public struct Compilation: Sendable {
     /// The standard library, read once per process.
     static let libraries: [SourceFile] = Stdlib.files().compactMap(FileSourceLoader.read)
 
-    public static func compile(path: String) -> Compilation {
+    /// With `vectorize` false every loop stays a loop (to compare the two).
+    public static func compile(path: String, vectorize: Bool = true) -> Compilation {
         guard let file = FileSourceLoader.read(path) else {
             return Compilation(path: path, model: nil, diagnostics: [], readError: "cannot read '\(path)'")
         }
-        return compile(file: file)
+        return compile(file: file, vectorize: vectorize)
     }
 
-    public static func compile(file: SourceFile) -> Compilation {
-        LargeStack.run { compileOnThisThread(file: file) }
+    public static func compile(file: SourceFile, vectorize: Bool = true) -> Compilation {
+        LargeStack.run { compileOnThisThread(file: file, vectorize: vectorize) }
     }
 
-    private static func compileOnThisThread(file: SourceFile) -> Compilation {
+    private static func compileOnThisThread(file: SourceFile, vectorize: Bool) -> Compilation {
         let sink = DiagnosticSink()
         let elaborator = Elaborator(sink: sink, loader: FileSourceLoader())
         let libraries = Compilation.libraries
@@ -42,7 +43,7 @@ public struct Compilation: Sendable {
                                          at: SourceSpan(file: file, start: 0, end: 0),
                                          help: "declare at least one 'param' and its prior"))
         } else if !program.items.isEmpty {
-            model = elaborator.elaborate(program)
+            model = elaborator.elaborate(program, vectorize: vectorize)
         }
         // Errors in source order: files as first met, then by position.
         var order: [String: Int] = [:]

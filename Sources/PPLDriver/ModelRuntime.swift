@@ -16,14 +16,20 @@ public final class ModelRuntime {
     /// The one way from a model and its data file to a runtime: reads and checks the data,
     /// computes the transformed data and checks the bounds. A model that declares data
     /// needs a file; `hint` says how to give one.
-    public init(model: CheckedModel, dataPath: String?, hint: String) throws(PPLError) {
+    public convenience init(model: CheckedModel, dataPath: String?, hint: String) throws(PPLError) {
         if dataPath == nil, !model.data.isEmpty {
             throw .user("the model needs data (\(model.data.map(\.name).joined(separator: ", "))): \(hint)")
         }
+        let data = try PPLError.during(.user) { try dataPath.map { try DataLoader.load(path: $0, model: model) } ?? [:] }
+        try self.init(model: model, data: data, file: dataPath ?? "the data")
+    }
+
+    /// A runtime from data already read (`file` names them in messages): the transformed
+    /// data computed and the bounds checked.
+    public init(model: CheckedModel, data: [String: Tensor], file: String = "the data") throws(PPLError) {
         self.model = model
-        let file = dataPath ?? "the data"
         values = try PPLError.during(.user) {
-            var values = try dataPath.map { try DataLoader.load(path: $0, model: model) } ?? [:]
+            var values = data
             let td = try Executable(model.transformedData, varying: [], data: values)
             for name in model.transformedData.outputNames {
                 values[name] = Tensor(vector: Array(td.output(name)))

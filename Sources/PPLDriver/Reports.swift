@@ -39,13 +39,14 @@ public enum Reports {
         return out
     }
 
-    /// The three programs of a model as text.
+    /// The three programs of a model as text; the log density simplified, as it is run
+    /// (inside the ELBO or a gradient program, which are simplified whole).
     public static func ir(_ m: CheckedModel) -> String {
         var out = ""
         for a in m.assumptions { out += "assume \(a.lhs) == \(a.rhs)\n" }
         if !m.assumptions.isEmpty { out += "\n" }
         out += Printer.print(m.transformedData) + "\n"
-        out += Printer.print(m.logDensity) + "\n"
+        out += Printer.print(Simplify.run(m.logDensity)) + "\n"
         out += Printer.print(m.derived)
         return out
     }

@@ -67,7 +67,8 @@ public final class Builder {
         return Block(params: params, instrs: instrs, yields: yields)
     }
 
-    /// Drops a block opened by `beginBlock` (a lowering attempt that was abandoned).
+    /// Drops a block opened by `beginBlock` (a body checked and thrown away, or one whose
+    /// lowering failed).
     public func abandonBlock() {
         blocks.removeLast()
         constants.removeLast()
@@ -80,7 +81,9 @@ public final class Builder {
         return rs
     }
 
-    func appendToCurrent(_ instrs: [Instr]) {
+    /// Appends instructions made elsewhere, keeping their values (a pass rebuilding a
+    /// program, a program continued).
+    public func appendInstrs(_ instrs: [Instr]) {
         blocks[blocks.count - 1].append(contentsOf: instrs)
     }
 
@@ -88,12 +91,5 @@ public final class Builder {
     public func finish() -> (instrs: [Instr], types: [IRType]) {
         precondition(blocks.count == 1, "unbalanced blocks")
         return (blocks[0], types)
-    }
-}
-
-extension Builder {
-    /// Appends instructions built in a block that was closed (a vectorised loop body).
-    public func appendInstrs(_ instrs: [Instr]) {
-        appendToCurrent(instrs)
     }
 }

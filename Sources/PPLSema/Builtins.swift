@@ -1,102 +1,256 @@
 import PPLIR
 
+/// What an argument of a builtin may be. The checker tests it before lowering, and its
+/// `phrase` names it in the error.
+public enum ArgKind: Sendable {
+    /// Anything: a scalar or a container, int or real (elementwise functions broadcast,
+    /// reductions take a scalar as it is). What the lowered op cannot take, it reports.
+    case any
+    /// A scalar, int or real.
+    case scalar
+    /// A vector, row_vector, matrix or int[]: not a scalar.
+    case container
+    /// A vector or row_vector of reals.
+    case vector
+    /// A vector, row_vector or int[].
+    case oneDimensional
+    /// A matrix.
+    case matrix
+    /// An int built from int data and literals: the size of the result.
+    case size
+
+    public var phrase: String {
+        switch self {
+        case .any: return "any value"
+        case .scalar: return "a scalar"
+        case .container: return "a container"
+        case .vector: return "a vector or row_vector"
+        case .oneDimensional: return "a vector, row_vector or int[]"
+        case .matrix: return "a matrix"
+        case .size: return "an int size"
+        }
+    }
+
+    /// The type written in a signature (`x: vector`); none for `any`.
+    var written: String? {
+        switch self {
+        case .any: return nil
+        case .scalar: return "scalar"
+        case .container: return "container"
+        case .vector: return "vector"
+        case .oneDimensional: return "vector | int[]"
+        case .matrix: return "matrix"
+        case .size: return "int"
+        }
+    }
+
+    func accepts(_ t: IRType) -> Bool {
+        switch self {
+        case .any: return true
+        case .scalar: return t.isScalar
+        case .container: return !t.isScalar
+        case .vector: return t.shape.rank == 1 && t.elem == .real
+        case .oneDimensional: return t.shape.rank == 1
+        case .matrix: if case .matrix = t.shape { return true } else { return false }
+        case .size: return t == .int
+        }
+    }
+}
+
+/// An argument of a builtin: its name in the signature and its kind. `verb` replaces
+/// "takes" in the error (`'rep_vector' repeats a scalar, not vector[N]`).
+public struct BuiltinParam: Sendable {
+    public let name: String
+    public let kind: ArgKind
+    public let verb: String?
+
+    public init(_ name: String, _ kind: ArgKind = .any, verb: String? = nil) {
+        self.name = name
+        self.kind = kind
+        self.verb = verb
+    }
+}
+
+/// The type of a builtin's result, given its arguments.
+public enum ResultRule: Sendable {
+    /// The arguments' broadcast shape, elementwise (real, or int where the op keeps ints).
+    case elementwise
+    /// A real scalar.
+    case real
+    /// A scalar of the argument's element type (the sum of ints is an int).
+    case scalar
+    /// An int.
+    case int
+    /// The type of argument k.
+    case sameAs(Int)
+    /// A vector, row_vector or matrix whose sizes are given by the size arguments
+    /// (by position), or by the argument where none is given.
+    case vector(size: Int?)
+    case rowVector(size: Int?)
+    case matrix(rows: Int?, cols: Int?)
+
+    func written(_ params: [BuiltinParam]) -> String {
+        func n(_ k: Int?) -> String { k.map { "[\(params[$0].name)]" } ?? "" }
+        switch self {
+        case .elementwise: return "elementwise"
+        case .real: return "-> real"
+        case .scalar: return "-> scalar"
+        case .int: return "-> int"
+        case .sameAs(let k): return "-> the type of \(params[k].name)"
+        case .vector(let k): return "-> vector" + n(k)
+        case .rowVector(let k): return "-> row_vector" + n(k)
+        case .matrix(let r, let c):
+            if let r, let c { return "-> matrix[\(params[r].name), \(params[c].name)]" }
+            return "-> matrix"
+        }
+    }
+}
+
 /// How a builtin is lowered to IR.
 public enum BuiltinImpl: Sendable {
     /// Elementwise on scalars, vectors and matrices.
     case unary(UnaryFn)
     /// Elementwise with scalar broadcasting.
     case binary(BinaryFn)
-    /// Lowered by `Elaborator.lowerSpecial`, which switches over every case.
+    /// Lowered by `Elaborator.special`, which switches over every case.
     case special(SpecialFn)
 }
 
 public enum SpecialFn: String, Sendable {
-    case sum, mean, sd, variance, dot_product, dot_self, log_sum_exp, log_mix, softmax, log_softmax
-    case cumulative_sum, rep_vector, rep_row_vector, rep_matrix, size, rows, cols, num_elements
+    case sum, mean, sd, variance, dot_product, dot_self, log_sum_exp, log_mix, log_mix_vectors, softmax, log_softmax
+    case cumulative_sum, rep_vector, rep_row_vector, rep_matrix, size, rows, cols
     case min, max, pi, e, sqrt2, negative_infinity, positive_infinity, not_a_number
-    case diagonal, diag_matrix, mdivide_left_tri_low, to_vector, to_row_vector, pow, inv_sqrt
+    case diagonal, diag_matrix, mdivide_left_tri_low, to_vector, to_row_vector, inv_sqrt
 }
 
-/// One builtin function: its name, how it lowers, and its signatures for `ppl check --list`.
+/// One signature of a builtin function: its typed arguments, its result, how it lowers, and
+/// what it computes (for `ppl check --list`).
 public struct Builtin: Sendable {
     public let name: String
+    public let params: [BuiltinParam]
+    public let result: ResultRule
     public let impl: BuiltinImpl
-    public let signature: String
+    /// Vector arguments must have one length (checked with the data where the sizes are
+    /// symbols).
+    public let equalLengths: Bool
+    public let doc: String?
+
+    init(_ name: String, _ params: [BuiltinParam], _ result: ResultRule, _ impl: BuiltinImpl,
+         equalLengths: Bool = false, _ doc: String? = nil) {
+        self.name = name
+        self.params = params
+        self.result = result
+        self.impl = impl
+        self.equalLengths = equalLengths
+        self.doc = doc
+    }
+
+    /// `rep_vector(x: scalar, n: int) -> vector[n]`, with what it computes.
+    public var signature: String {
+        let ps = params.map { p in p.kind.written.map { "\(p.name): \($0)" } ?? p.name }
+        return "\(name)(\(ps.joined(separator: ", "))) \(result.written(params))" + (doc.map { ": " + $0 } ?? "")
+    }
 }
 
-/// The one table of builtin functions read by the checker, the lowering and `ppl check --list`.
-/// Distributions are written in the language (`stdlib/*.ppl`); `dist` blocks there become the
-/// distribution table.
+/// The one table of builtin functions, one signature per line, read by the checker (arity,
+/// argument kinds, lowering) and by `ppl check --list`. A name with several signatures
+/// (`log_sum_exp(x)`, `log_sum_exp(a, b)`) is chosen by its number of arguments.
+/// Distributions are written in the language (`stdlib/*.ppl`); `dist` blocks there become
+/// the distribution table.
 public enum Builtins {
+    private static let x = BuiltinParam("x")
+    private static func unary(_ name: String, _ f: UnaryFn, _ doc: String? = nil) -> Builtin {
+        Builtin(name, [x], .elementwise, .unary(f), doc)
+    }
+    private static func binary(_ name: String, _ f: BinaryFn, _ doc: String? = nil, names: (String, String) = ("a", "b")) -> Builtin {
+        Builtin(name, [BuiltinParam(names.0), BuiltinParam(names.1)], .elementwise, .binary(f), doc)
+    }
+    private static func constant(_ name: String, _ s: SpecialFn, _ doc: String?) -> Builtin {
+        Builtin(name, [], .real, .special(s), doc)
+    }
+
     public static let table: [Builtin] = [
-        Builtin(name: "exp", impl: .unary(.exp), signature: "exp(x) elementwise"),
-        Builtin(name: "log", impl: .unary(.log), signature: "log(x) elementwise"),
-        Builtin(name: "log1p", impl: .unary(.log1p), signature: "log1p(x) = log(1 + x), elementwise"),
-        Builtin(name: "expm1", impl: .unary(.expm1), signature: "expm1(x) = exp(x) - 1, elementwise"),
-        Builtin(name: "log1m", impl: .unary(.log1m), signature: "log1m(x) = log(1 - x), elementwise"),
-        Builtin(name: "sqrt", impl: .unary(.sqrt), signature: "sqrt(x) elementwise"),
-        Builtin(name: "square", impl: .unary(.square), signature: "square(x) elementwise"),
-        Builtin(name: "inv", impl: .unary(.inv), signature: "inv(x) = 1 / x, elementwise"),
-        Builtin(name: "inv_sqrt", impl: .special(.inv_sqrt), signature: "inv_sqrt(x) = 1 / sqrt(x), elementwise"),
-        Builtin(name: "inv_logit", impl: .unary(.inv_logit), signature: "inv_logit(x) = 1 / (1 + exp(-x)), elementwise"),
-        Builtin(name: "logit", impl: .unary(.logit), signature: "logit(p) = log(p / (1 - p)), elementwise"),
-        Builtin(name: "log_inv_logit", impl: .unary(.log_inv_logit), signature: "log_inv_logit(x) elementwise"),
-        Builtin(name: "log1m_inv_logit", impl: .unary(.log1m_inv_logit), signature: "log1m_inv_logit(x) elementwise"),
-        Builtin(name: "log1p_exp", impl: .unary(.log1p_exp), signature: "log1p_exp(x) = log(1 + exp(x)), elementwise"),
-        Builtin(name: "log1m_exp", impl: .unary(.log1m_exp), signature: "log1m_exp(x) = log(1 - exp(x)), elementwise"),
-        Builtin(name: "lgamma", impl: .unary(.lgamma), signature: "lgamma(x) elementwise"),
-        Builtin(name: "digamma", impl: .unary(.digamma), signature: "digamma(x) elementwise"),
-        Builtin(name: "trigamma", impl: .unary(.trigamma), signature: "trigamma(x) elementwise"),
-        Builtin(name: "sin", impl: .unary(.sin), signature: "sin(x) elementwise"),
-        Builtin(name: "cos", impl: .unary(.cos), signature: "cos(x) elementwise"),
-        Builtin(name: "tan", impl: .unary(.tan), signature: "tan(x) elementwise"),
-        Builtin(name: "tanh", impl: .unary(.tanh), signature: "tanh(x) elementwise"),
-        Builtin(name: "abs", impl: .unary(.abs), signature: "abs(x) elementwise"),
-        Builtin(name: "fabs", impl: .unary(.abs), signature: "fabs(x) elementwise (Stan's name for abs)"),
-        Builtin(name: "sign", impl: .unary(.sign), signature: "sign(x) elementwise"),
-        Builtin(name: "floor", impl: .unary(.floor), signature: "floor(x) elementwise"),
-        Builtin(name: "ceil", impl: .unary(.ceil), signature: "ceil(x) elementwise"),
-        Builtin(name: "erf", impl: .unary(.erf), signature: "erf(x) elementwise"),
-        Builtin(name: "erfc", impl: .unary(.erfc), signature: "erfc(x) elementwise"),
-        Builtin(name: "Phi", impl: .unary(.Phi), signature: "Phi(x), the standard normal CDF, elementwise"),
-        Builtin(name: "fmin", impl: .binary(.fmin), signature: "fmin(a, b) elementwise"),
-        Builtin(name: "fmax", impl: .binary(.fmax), signature: "fmax(a, b) elementwise"),
-        Builtin(name: "pow", impl: .special(.pow), signature: "pow(a, b) = a ^ b, elementwise"),
-        Builtin(name: "lbeta", impl: .binary(.lbeta), signature: "lbeta(a, b) = log Beta(a, b), elementwise"),
-        Builtin(name: "lchoose", impl: .binary(.lchoose), signature: "lchoose(n, k) = log binomial coefficient, elementwise"),
-        Builtin(name: "log_diff_exp", impl: .binary(.log_diff_exp), signature: "log_diff_exp(a, b) = log(exp(a) - exp(b))"),
-        Builtin(name: "log_sum_exp", impl: .special(.log_sum_exp), signature: "log_sum_exp(x) over a container; log_sum_exp(a, b) elementwise"),
-        Builtin(name: "log_mix", impl: .special(.log_mix), signature: "log_mix(theta, lp1, lp2); log_mix(theta: vector, lps: vector)"),
-        Builtin(name: "sum", impl: .special(.sum), signature: "sum(x) over all elements"),
-        Builtin(name: "mean", impl: .special(.mean), signature: "mean(x) over all elements"),
-        Builtin(name: "sd", impl: .special(.sd), signature: "sd(x), sample standard deviation"),
-        Builtin(name: "variance", impl: .special(.variance), signature: "variance(x), sample variance"),
-        Builtin(name: "min", impl: .special(.min), signature: "min(x) over a container; min(a, b) elementwise"),
-        Builtin(name: "max", impl: .special(.max), signature: "max(x) over a container; max(a, b) elementwise"),
-        Builtin(name: "dot_product", impl: .special(.dot_product), signature: "dot_product(a, b) for vectors"),
-        Builtin(name: "dot_self", impl: .special(.dot_self), signature: "dot_self(x) = dot_product(x, x)"),
-        Builtin(name: "softmax", impl: .special(.softmax), signature: "softmax(x: vector) -> vector"),
-        Builtin(name: "log_softmax", impl: .special(.log_softmax), signature: "log_softmax(x: vector) -> vector"),
-        Builtin(name: "cumulative_sum", impl: .special(.cumulative_sum), signature: "cumulative_sum(x: vector) -> vector"),
-        Builtin(name: "rep_vector", impl: .special(.rep_vector), signature: "rep_vector(x: real, n: int) -> vector[n]"),
-        Builtin(name: "rep_row_vector", impl: .special(.rep_row_vector), signature: "rep_row_vector(x: real, n: int) -> row_vector[n]"),
-        Builtin(name: "rep_matrix", impl: .special(.rep_matrix), signature: "rep_matrix(x: real, r: int, c: int) -> matrix[r, c]"),
-        Builtin(name: "size", impl: .special(.size), signature: "size(x) -> int, the number of elements of a vector or array"),
-        Builtin(name: "num_elements", impl: .special(.num_elements), signature: "num_elements(x) -> int"),
-        Builtin(name: "rows", impl: .special(.rows), signature: "rows(x) -> int"),
-        Builtin(name: "cols", impl: .special(.cols), signature: "cols(x) -> int"),
-        Builtin(name: "diagonal", impl: .special(.diagonal), signature: "diagonal(M: matrix) -> vector"),
-        Builtin(name: "diag_matrix", impl: .special(.diag_matrix), signature: "diag_matrix(v: vector) -> matrix"),
-        Builtin(name: "mdivide_left_tri_low", impl: .special(.mdivide_left_tri_low), signature: "mdivide_left_tri_low(L: matrix, b) = L \\ b for lower-triangular L"),
-        Builtin(name: "to_vector", impl: .special(.to_vector), signature: "to_vector(x: row_vector | vector | int[]) -> vector"),
-        Builtin(name: "to_row_vector", impl: .special(.to_row_vector), signature: "to_row_vector(x: vector | row_vector) -> row_vector"),
-        Builtin(name: "pi", impl: .special(.pi), signature: "pi() = 3.14159..."),
-        Builtin(name: "e", impl: .special(.e), signature: "e() = 2.71828..."),
-        Builtin(name: "sqrt2", impl: .special(.sqrt2), signature: "sqrt2() = 1.41421..."),
-        Builtin(name: "negative_infinity", impl: .special(.negative_infinity), signature: "negative_infinity()"),
-        Builtin(name: "positive_infinity", impl: .special(.positive_infinity), signature: "positive_infinity()"),
-        Builtin(name: "not_a_number", impl: .special(.not_a_number), signature: "not_a_number()"),
+        unary("exp", .exp),
+        unary("log", .log),
+        unary("log1p", .log1p, "log(1 + x)"),
+        unary("expm1", .expm1, "exp(x) - 1"),
+        unary("log1m", .log1m, "log(1 - x)"),
+        unary("sqrt", .sqrt),
+        unary("square", .square),
+        unary("inv", .inv, "1 / x"),
+        Builtin("inv_sqrt", [x], .elementwise, .special(.inv_sqrt), "1 / sqrt(x)"),
+        unary("inv_logit", .inv_logit, "1 / (1 + exp(-x))"),
+        unary("logit", .logit, "log(x / (1 - x))"),
+        unary("log_inv_logit", .log_inv_logit),
+        unary("log1m_inv_logit", .log1m_inv_logit),
+        unary("log1p_exp", .log1p_exp, "log(1 + exp(x))"),
+        unary("log1m_exp", .log1m_exp, "log(1 - exp(x))"),
+        unary("lgamma", .lgamma),
+        unary("digamma", .digamma),
+        unary("trigamma", .trigamma),
+        unary("sin", .sin),
+        unary("cos", .cos),
+        unary("tan", .tan),
+        unary("tanh", .tanh),
+        unary("abs", .abs),
+        unary("fabs", .abs, "Stan's name for abs"),
+        unary("sign", .sign),
+        unary("floor", .floor),
+        unary("ceil", .ceil),
+        unary("erf", .erf),
+        unary("erfc", .erfc),
+        unary("Phi", .Phi, "the standard normal CDF"),
+        binary("fmin", .fmin),
+        binary("fmax", .fmax),
+        binary("pow", .pow, "a ^ b"),
+        binary("lbeta", .lbeta, "log Beta(a, b)"),
+        binary("lchoose", .lchoose, "log of the binomial coefficient n choose k", names: ("n", "k")),
+        binary("log_diff_exp", .log_diff_exp, "log(exp(a) - exp(b))"),
+        Builtin("log_sum_exp", [x], .real, .special(.log_sum_exp), "log(sum(exp(x))) over all elements"),
+        binary("log_sum_exp", .log_sum_exp, "log(exp(a) + exp(b))"),
+        Builtin("log_mix", [BuiltinParam("theta"), BuiltinParam("lp1"), BuiltinParam("lp2")], .elementwise, .special(.log_mix),
+                "log(theta exp(lp1) + (1 - theta) exp(lp2))"),
+        Builtin("log_mix", [BuiltinParam("theta", .vector), BuiltinParam("lps", .vector)], .real, .special(.log_mix_vectors),
+                equalLengths: true, "log(sum(theta .* exp(lps)))"),
+        Builtin("sum", [x], .scalar, .special(.sum), "the sum of all elements"),
+        Builtin("mean", [x], .real, .special(.mean), "the mean of all elements"),
+        Builtin("sd", [BuiltinParam("x", .container)], .real, .special(.sd), "the sample standard deviation"),
+        Builtin("variance", [BuiltinParam("x", .container)], .real, .special(.variance), "the sample variance"),
+        Builtin("min", [x], .scalar, .special(.min), "the smallest element"),
+        binary("min", .fmin),
+        Builtin("max", [x], .scalar, .special(.max), "the largest element"),
+        binary("max", .fmax),
+        Builtin("dot_product", [BuiltinParam("a", .vector), BuiltinParam("b", .vector)], .real, .special(.dot_product),
+                equalLengths: true),
+        Builtin("dot_self", [BuiltinParam("x", .vector)], .real, .special(.dot_self), "dot_product(x, x)"),
+        Builtin("softmax", [BuiltinParam("x", .vector)], .sameAs(0), .special(.softmax)),
+        Builtin("log_softmax", [BuiltinParam("x", .vector)], .sameAs(0), .special(.log_softmax)),
+        Builtin("cumulative_sum", [BuiltinParam("x", .vector)], .sameAs(0), .special(.cumulative_sum)),
+        Builtin("rep_vector", [BuiltinParam("x", .scalar, verb: "repeats"), BuiltinParam("n", .size)], .vector(size: 1),
+                .special(.rep_vector)),
+        Builtin("rep_row_vector", [BuiltinParam("x", .scalar, verb: "repeats"), BuiltinParam("n", .size)], .rowVector(size: 1),
+                .special(.rep_row_vector)),
+        Builtin("rep_matrix", [BuiltinParam("x", .scalar, verb: "repeats"), BuiltinParam("r", .size), BuiltinParam("c", .size)],
+                .matrix(rows: 1, cols: 2), .special(.rep_matrix)),
+        Builtin("size", [x], .int, .special(.size), "the number of elements"),
+        Builtin("num_elements", [x], .int, .special(.size), "the number of elements"),
+        Builtin("rows", [x], .int, .special(.rows)),
+        Builtin("cols", [x], .int, .special(.cols)),
+        Builtin("diagonal", [BuiltinParam("M")], .vector(size: nil), .special(.diagonal), "the diagonal of a square matrix"),
+        Builtin("diag_matrix", [BuiltinParam("v", .vector)], .matrix(rows: nil, cols: nil), .special(.diag_matrix),
+                "the square matrix with diagonal v"),
+        Builtin("mdivide_left_tri_low", [BuiltinParam("L", .matrix), BuiltinParam("b")], .sameAs(1), .special(.mdivide_left_tri_low),
+                "L \\ b for lower-triangular L, b a vector or matrix"),
+        Builtin("to_vector", [BuiltinParam("x", .oneDimensional)], .vector(size: nil), .special(.to_vector)),
+        Builtin("to_row_vector", [BuiltinParam("x", .vector)], .rowVector(size: nil), .special(.to_row_vector)),
+        constant("pi", .pi, "3.14159..."),
+        constant("e", .e, "2.71828..."),
+        constant("sqrt2", .sqrt2, "1.41421..."),
+        constant("negative_infinity", .negative_infinity, nil),
+        constant("positive_infinity", .positive_infinity, nil),
+        constant("not_a_number", .not_a_number, nil),
     ]
 
-    public static let byName: [String: Builtin] = Dictionary(table.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+    /// The signatures of each name.
+    public static let byName: [String: [Builtin]] = Dictionary(grouping: table, by: \.name)
 }

@@ -4,32 +4,20 @@ import PPLSyntax
 extension Elaborator {
     // MARK: - Calls
 
-    func call(_ name: Identifier, _ argExprs: [Expr], conditional: Bool, span: SourceSpan) throws -> TV {
+    func call(_ name: Identifier, _ argExprs: [Expr], conditional: Bool, span: SourceSpan) -> TV {
         let n = name.name
         for suffix in ["_lpdf", "_lpmf", "_lupdf", "_lupmf"] where n.hasSuffix(suffix) && n.count > suffix.count {
             let base = Identifier(String(n.dropLast(suffix.count)), span: name.span)
-            return try densityCall(base, suffix: suffix, argExprs, conditional: conditional, span: span)
+            return densityCall(base, suffix: suffix, argExprs, conditional: conditional, span: span)
         }
         if conditional {
             sink.error("'|' is only used in '_lpdf' and '_lpmf' calls", at: span)
             return errorValue()
         }
-        var args: [TV] = []
-        for a in argExprs { args.append(try expr(a)) }
+        let args = argExprs.map(expr)
         if args.contains(where: \.isError) { return errorValue() }
-        if let def = fns[n] { return try inlineFn(def, args, argSpans: argExprs.map(\.span), span: span) }
-        if let b = Builtins.byName[n] {
-            switch b.impl {
-            case .unary(let f):
-                guard args.count == 1 else { return arityError(n, expected: "1 argument", got: args.count, span) }
-                return try elementwise(.unary(f), args, span: span, opName: n)
-            case .binary(let f):
-                guard args.count == 2 else { return arityError(n, expected: "2 arguments", got: args.count, span) }
-                return try elementwise(.binary(f), args, span: span, opName: n)
-            case .special(let s):
-                return try special(s, args, argSpans: argExprs.map(\.span), span: span)
-            }
-        }
+        if let def = fns[n] { return inlineFn(def, args, argSpans: argExprs.map(\.span), span: span) }
+        if let overloads = Builtins.byName[n] { return builtin(overloads, args, argSpans: argExprs.map(\.span), span: span) }
         if dists[n] != nil {
             let discrete = dists[n]!.discrete
             sink.error("'\(n)' is a distribution, not a function", at: name.span,
@@ -42,13 +30,14 @@ extension Elaborator {
         return errorValue()
     }
 
-    private func arityError(_ name: String, expected: String, got: Int, _ span: SourceSpan) -> TV {
-        sink.error("'\(name)' takes \(expected), got \(got)", at: span)
+    func arityError(_ name: String, expected: [Int], got: Int, _ span: SourceSpan) -> TV {
+        let counts = expected.map(String.init).joined(separator: " or ")
+        sink.error("'\(name)' takes \(counts) argument\(expected == [1] ? "" : "s"), got \(got)", at: span)
         return errorValue()
     }
 
     /// `d_lpdf(x | args)`: the log density of a distribution as a value.
-    private func densityCall(_ distName: Identifier, suffix: String, _ argExprs: [Expr], conditional: Bool, span: SourceSpan) throws -> TV {
+    private func densityCall(_ distName: Identifier, suffix: String, _ argExprs: [Expr], conditional: Bool, span: SourceSpan) -> TV {
         guard let info = lookupDist(distName) else { return errorValue() }
         let wanted = info.discrete ? "_lpmf" : "_lpdf"
         if suffix.hasSuffix("pmf") != info.discrete {
@@ -63,10 +52,9 @@ extension Elaborator {
             sink.error("separate the variate with '|': '\(distName.name)\(suffix)(x | ...)'", at: span)
             return errorValue()
         }
-        var values: [TV] = []
-        for a in argExprs { values.append(try expr(a)) }
+        let values = argExprs.map(expr)
         if values.contains(where: \.isError) { return errorValue() }
-        return try distLogDensity(info, variate: values[0], variateSpan: argExprs[0].span, args: Array(values.dropFirst()),
+        return distLogDensity(info, variate: values[0], variateSpan: argExprs[0].span, args: Array(values.dropFirst()),
                                   argSpans: argExprs.dropFirst().map(\.span), callSpan: span)
     }
 
@@ -172,10 +160,10 @@ extension Elaborator {
         _ = builder.beginBlock(params: [])
         let savedTerms = targetTerms, savedAssumptions = builder.assumptions
         defer { builder.assumptions = savedAssumptions }
-        let r = try? withFunctionScope(name: name, params: params.map(\.0), args: args) { try self.functionBody(body, name: name, at: nameSpan) }
+        let r = withFunctionScope(name: name, params: params.map(\.0), args: args) { self.functionBody(body, name: name, at: nameSpan) }
         targetTerms = savedTerms
         builder.abandonBlock()
-        if let r, !r.isError, let result, let bodySpan = bodyResultSpan(body) {
+        if !r.isError, let result, let bodySpan = bodyResultSpan(body) {
             if !accepts(result, r.type, vectorised: false) {
                 sink.error("'\(name)' is declared to return \(typeName(result)) but returns \(kindName(r.type))", at: bodySpan)
             }
@@ -192,7 +180,7 @@ extension Elaborator {
     }
 
     /// Runs `f` with only the function's parameters in scope (bodies cannot see model variables).
-    private func withFunctionScope(name: String, params: [Identifier], args: [TV], _ f: () throws -> TV) throws -> TV {
+    private func withFunctionScope(name: String, params: [Identifier], args: [TV], _ f: () -> TV) -> TV {
         let savedScopes = scopes, savedInBody = inFunctionBody
         scopes = [[:]]
         inFunctionBody = true
@@ -203,30 +191,30 @@ extension Elaborator {
             callStack.removeLast()
         }
         for (p, a) in zip(params, args) { bind(p, .value(a, span: p.span)) }
-        return try f()
+        return f()
     }
 
     /// `= expr`, or a block whose last statement is `return expr`.
-    private func functionBody(_ body: Body, name: String, at callSpanForBody: SourceSpan) throws -> TV {
+    private func functionBody(_ body: Body, name: String, at callSpanForBody: SourceSpan) -> TV {
         switch body {
-        case .expr(let e): return try expr(e)
+        case .expr(let e): return expr(e)
         case .block(let stmts):
             guard case .return_(let e)? = stmts.last?.kind else {
                 sink.error("the body of '\(name)' must end with 'return EXPR'", at: stmts.last?.span ?? callSpanForBody)
                 return errorValue()
             }
-            try statements(Array(stmts.dropLast()))
-            return try expr(e)
+            statements(Array(stmts.dropLast()))
+            return expr(e)
         }
     }
 
     // MARK: - Inlining
 
-    func inlineFn(_ def: FnDef, _ args: [TV], argSpans: [SourceSpan], span: SourceSpan) throws -> TV {
+    func inlineFn(_ def: FnDef, _ args: [TV], argSpans: [SourceSpan], span: SourceSpan) -> TV {
         let name = def.name.name
         if broken.contains(name) { return errorValue() }
         guard args.count == def.params.count else {
-            return arityError(name, expected: "\(def.params.count) argument\(def.params.count == 1 ? "" : "s")", got: args.count, span)
+            return arityError(name, expected: [def.params.count], got: args.count, span)
         }
         for (k, (p, a)) in zip(def.params, args).enumerated() {
             if !accepts(p.type, a.type, vectorised: false) {
@@ -235,35 +223,32 @@ extension Elaborator {
                 return errorValue()
             }
         }
-        return try inline(name: name, params: def.params.map(\.name), args: args, body: def.body, span: span)
+        let r = inline(name: name, params: def.params.map(\.name), args: args, body: def.body, span: span)
+        // A function declared to return reals returns reals, even from an int expression.
+        return def.result.base == .int ? r : toReal(r)
     }
 
-    private func inline(name: String, params: [Identifier], args: [TV], body: Body, span: SourceSpan) throws -> TV {
+    /// The body of a function or distribution with its arguments bound; an error in it is
+    /// reported as an error of this call.
+    private func inline(name: String, params: [Identifier], args: [TV], body: Body, span: SourceSpan) -> TV {
         if callStack.contains(name) {
             sink.error("'\(name)' calls itself; recursive functions are not supported", at: span)
             return errorValue()
         }
-        let savedSink = sink
-        let inner = DiagnosticSink()
-        sink = inner
-        defer { sink = savedSink }
-        let r = try withFunctionScope(name: name, params: params, args: args) { try self.functionBody(body, name: name, at: span) }
-        if let first = inner.diagnostics.first {
-            var d = Diagnostic.error("in this call of '\(name)': \(first.message)", at: span)
-            if first.span.file != nil { d.notes = [Diagnostic(.note, "the error is here", at: first.span)] }
-            savedSink.report(d)
-            return errorValue()
+        let (r, failed) = sink.call(name, at: span) {
+            withFunctionScope(name: name, params: params, args: args) { self.functionBody(body, name: name, at: span) }
         }
-        return r
+        return failed ? errorValue() : r
     }
 
     /// The log density of a distribution at `variate`, summed over elements as in Stan.
     ///
     /// A logpdf is written for one element. Where a parameter declared `real` or `int`
-    /// (or the variate of a scalar distribution) receives a vector, the body is lowered
-    /// once over all elements, as a vectorised loop body is, and the result is summed.
+    /// (or the variate of a scalar distribution) receives a vector, the body is lowered in
+    /// a loop over the elements whose log densities are summed (which `Vectorize` turns
+    /// into vector operations when the body allows).
     func distLogDensity(_ info: DistInfo, variate: TV, variateSpan: SourceSpan, args: [TV], argSpans: [SourceSpan],
-                        callSpan: SourceSpan) throws -> TV {
+                        callSpan: SourceSpan) -> TV {
         let def = info.def
         let name = def.name.name
         if broken.contains(name) { return errorValue() }
@@ -287,197 +272,181 @@ extension Elaborator {
         let sigs = [def.support] + def.params.map(\.type)
         var values = [variate] + args
         let spans = [variateSpan] + argSpans
+        let params = [def.variate] + def.params.map(\.name)
         // Arguments where a scalar is declared and a vector is given: these run element-wise.
         let elementwise = values.indices.filter { i in
             sigs[i].isArray == false && (sigs[i].base == .real || sigs[i].base == .int) && values[i].type.shape.rank == 1
         }
-        let batchable = !elementwise.isEmpty && !values.contains(where: { $0.type.shape.rank == 2 })
-        var batchedHere = false
-        let savedBatch = batch
-        if batchable {
-            if batch != nil { throw CannotVectorize() }
-            var length: Size?
-            var first = 0
-            for i in elementwise {
-                var v = values[i]
-                if case .rowVector = v.type.shape { v.value = try! builder.emit(.transpose, [v.value]) }
-                let n = v.type.shape.count
-                if let l = length {
-                    if compareSizes(l, n) == .different {
-                        sink.error("arguments of '\(name)' have different sizes: '\(sourceText(spans[first]))' has \(l) elements, '\(sourceText(spans[i]))' has \(n)",
-                                   at: spans[i])
-                        return errorValue()
-                    }
-                    try? builder.assume(l, equals: n)
-                } else {
-                    length = n
-                    first = i
+        guard !elementwise.isEmpty, !values.contains(where: { $0.type.shape.rank == 2 }) else {
+            let r = inline(name: name, params: params, args: values, body: def.body, span: callSpan)
+            return r.isError ? r : summed(r)
+        }
+        var length: Size?
+        var first = 0
+        for i in elementwise {
+            var v = values[i]
+            if case .rowVector = v.type.shape { v.value = Emitter(builder).transpose(v.value) }
+            let n = v.type.shape.count
+            if let l = length {
+                if compareSizes(l, n) == .different {
+                    sink.error("arguments of '\(name)' have different sizes: '\(sourceText(spans[first]))' has \(l) elements, '\(sourceText(spans[i]))' has \(n)",
+                               at: spans[i])
+                    return errorValue()
                 }
-                values[i] = TV(value: v.value, type: IRType(v.type.elem, .scalar), dep: v.dep, batched: true)
+                try? builder.assume(l, equals: n)
+            } else {
+                length = n
+                first = i
             }
-            batch = (builder.inputValue(.int), Size(0), length!, name)
-            batchedHere = true
+            values[i] = v
         }
-        defer { batch = savedBatch }
-        let r = try inline(name: name, params: [def.variate] + def.params.map(\.name), args: values, body: def.body, span: callSpan)
-        batch = savedBatch
-        if r.isError { return r }
-        if batchedHere && !r.batched && r.type.isScalar {
-            // The same amount for every element.
-            let n = builder.append(.size(batchLength(values)), [], type: .int)
-            return TV(value: try! builder.emit(.binary(.mul), [r.value, n]), type: .real, dep: r.dep)
+        // for i in 1:length { lp += logpdf(x[i] | ...) }, with the body's own additions to
+        // the log density carried beside. The bounds are the loop's own (not the block's
+        // shared constants): once vectorised, nothing else uses them.
+        let lo = builder.append(.const(1), [], type: .int)
+        let hi = builder.append(.size(length!), [], type: .int)
+        let loop = builder.beginBlock(params: [.int, .real, .real])
+        for i in elementwise {
+            let x = Emitter(builder).op(.at, values[i].value, loop[0])
+            values[i] = TV(value: x, type: builder.type(of: x), dep: values[i].dep)
         }
-        if (r.batched && !batchedHere) || (r.type.isScalar && !r.batched) { return toReal(r) }
-        return TV(value: try! builder.emit(.sum, [r.value]), type: .real, dep: r.dep)
+        let savedTerms = targetTerms
+        targetTerms = []
+        let r = inline(name: name, params: params, args: values, body: def.body, span: callSpan)
+        let bodyTerms = targetTerms
+        targetTerms = savedTerms
+        if r.isError {
+            builder.abandonBlock()
+            return r
+        }
+        let results = closeLoop(loop, lo: lo, hi: hi, sums: [[summed(r)], bodyTerms], sharedZero: false, yields: [], initial: [])
+        if let increment = results.sums[1] { targetTerms.append(increment) }
+        return results.sums[0]!
     }
 
-    private func batchLength(_ values: [TV]) -> Size {
-        for v in values where v.batched {
-            if case .vector(let n) = builder.type(of: v.value).shape { return n }
-        }
-        return Size(1)
+    /// A log density as one real: the sum of a container's elements.
+    private func summed(_ r: TV) -> TV {
+        let x = toReal(r)
+        return x.type.isScalar ? x : TV(value: Emitter(builder).sum(x.value), type: .real, dep: x.dep)
     }
 
     /// An int value as a real (`n + 0.0`), where a real is declared or expected.
     func toReal(_ tv: TV) -> TV {
         if tv.type.elem == .real || tv.isError { return tv }
-        if let c = tv.constant, !tv.batched {
+        if let c = tv.constant {
             return TV(value: builder.constant(c), type: tv.type.with(elem: .real), dep: tv.dep, constant: c)
         }
-        let v = try! builder.emit(.binary(.add), [tv.value, builder.constant(0)])
-        return TV(value: v, type: tv.type.with(elem: .real), dep: tv.dep, batched: tv.batched)
+        let v = Emitter(builder).add(tv.value, builder.constant(0))
+        return TV(value: v, type: tv.type.with(elem: .real), dep: tv.dep)
     }
 
-    // MARK: - Builtins with their own lowering
+    // MARK: - Builtins
 
-    func special(_ s: SpecialFn, _ args: [TV], argSpans: [SourceSpan], span: SourceSpan) throws -> TV {
-        let name = s.rawValue
-        func want(_ n: Int) -> Bool {
-            if args.count == n { return true }
-            sink.error("'\(name)' takes \(n) argument\(n == 1 ? "" : "s"), got \(args.count)", at: span)
-            return false
+    /// A builtin call checked against its row of the table: the signature with as many
+    /// arguments, each argument of its kind, vectors of one length where the row says so;
+    /// then lowered. Every error about a builtin call is made here.
+    func builtin(_ overloads: [Builtin], _ args: [TV], argSpans: [SourceSpan], span: SourceSpan) -> TV {
+        let name = overloads[0].name
+        guard let b = overloads.first(where: { $0.params.count == args.count }) else {
+            return arityError(name, expected: overloads.map(\.params.count).sorted(), got: args.count, span)
         }
-        func constant(_ x: Double) -> TV { TV(value: builder.constant(x), type: .real, dep: .literal, constant: x) }
-        func emit(_ op: Op, _ vs: [TV]) throws -> TV { try elementwise(op, vs, span: span, opName: name) }
-        func reduce(_ op: Op, _ x: TV) throws -> TV {
-            if x.batched || x.type.isScalar {
-                if op == .sum || op == .logSumExp || op == .minElement || op == .maxElement { return x }
+        var sizes: [Size] = []
+        for (k, (p, a)) in zip(b.params, args).enumerated() {
+            guard p.kind.accepts(a.type) else {
+                let phrase = "\(p.kind.phrase), not \(a.type)"
+                if let verb = p.verb {
+                    sink.error("'\(name)' \(verb) \(phrase)", at: argSpans[k])
+                } else if b.params.count == 1 {
+                    sink.error("'\(name)' takes \(phrase)", at: argSpans[k])
+                } else {
+                    sink.error("argument \(k + 1) of '\(name)' must be \(phrase)", at: argSpans[k])
+                }
+                return errorValue()
             }
-            if x.batched { throw CannotVectorize() }
-            let v = try! builder.emit(op, [x.value])
-            return TV(value: v, type: builder.type(of: v), dep: x.dep)
+            if p.kind == .size {
+                guard let s = a.size, a.dep <= .data else {
+                    sink.error("the size given to '\(name)' must be built from int data and literals", at: argSpans[k])
+                    return errorValue()
+                }
+                sizes.append(s)
+            }
+        }
+        let types = args.map(\.type.description)
+        if b.equalLengths, let first = args.first {
+            for a in args.dropFirst() {
+                switch compareSizes(first.type.shape.count, a.type.shape.count) {
+                case .equal: continue
+                case .unknown: try? builder.assume(first.type.shape.count, equals: a.type.shape.count)
+                case .different:
+                    sink.error("cannot take \(name) of \(types.joined(separator: " and ")): sizes \(first.type.shape.count) and \(a.type.shape.count) differ",
+                               at: span)
+                    return errorValue()
+                }
+            }
+        }
+        do {
+            switch b.impl {
+            case .unary(let f): return try apply(.unary(f), args)
+            case .binary(let f): return try apply(.binary(f), args)
+            case .special(let s): return try special(s, args, sizes: sizes)
+            }
+        } catch {
+            sink.error("'\(name)' cannot take \(types.joined(separator: " and ")): \(error.message)", at: span)
+            return errorValue()
+        }
+    }
+
+    /// The lowering of the builtins that are not one elementwise op; their arguments have
+    /// the kinds their rows say (`sizes` are those of the `size` arguments).
+    private func special(_ s: SpecialFn, _ args: [TV], sizes: [Size]) throws(ShapeError) -> TV {
+        func constant(_ x: Double) -> TV { TV(value: builder.constant(x), type: .real, dep: .literal, constant: x) }
+        func op(_ o: Op, _ vs: TV...) throws(ShapeError) -> TV { try apply(o, vs) }
+        /// A reduction: a scalar is its own sum, log-sum-exp, minimum and maximum.
+        func reduce(_ o: Op, _ x: TV) throws(ShapeError) -> TV {
+            x.type.isScalar ? x : try op(o, x)
         }
         func count(_ x: TV) -> TV {
             let n = x.type.shape.count
             return TV(value: builder.append(.size(n), [], type: .int), type: .int, dep: .literal, size: n)
         }
-        func requireVector(_ x: TV, _ i: Int) -> Bool {
-            if x.type.shape.rank == 1, x.type.elem == .real || name == "size" { return true }
-            sink.error("'\(name)' takes a vector, not \(x.type)", at: argSpans[i])
-            return false
-        }
-        func sizeArg(_ i: Int) -> Size? {
-            let t = args[i]
-            guard t.type == .int, !t.batched else {
-                sink.error("argument \(i + 1) of '\(name)' must be an int size, not \(t.type)", at: argSpans[i])
-                return nil
-            }
-            guard let s = t.size, t.dep <= .data else {
-                sink.error("the size given to '\(name)' must be built from int data and literals", at: argSpans[i])
-                return nil
-            }
-            return s
-        }
-        if args.contains(where: \.batched) {
-            switch s {
-            case .sum, .log_sum_exp, .min, .max, .pow, .inv_sqrt, .log_mix: break
-            default: throw CannotVectorize()
-            }
-        }
+        func mean(_ x: TV) throws(ShapeError) -> TV { try op(.binary(.div), toReal(try reduce(.sum, x)), count(x)) }
+        func fill(_ x: TV, _ t: IRType) -> TV { TV(value: builder.append(.fill, [x.value], type: t), type: t, dep: x.dep) }
         switch s {
-        case .pi: return want(0) ? constant(Double.pi) : errorValue()
-        case .e: return want(0) ? constant(2.718281828459045) : errorValue()
-        case .sqrt2: return want(0) ? constant(2.0.squareRoot()) : errorValue()
-        case .negative_infinity: return want(0) ? constant(-.infinity) : errorValue()
-        case .positive_infinity: return want(0) ? constant(.infinity) : errorValue()
-        case .not_a_number: return want(0) ? constant(.nan) : errorValue()
-        case .pow: return want(2) ? try emit(.binary(.pow), args) : errorValue()
-        case .inv_sqrt:
-            guard want(1) else { return errorValue() }
-            return try emit(.unary(.inv), [try emit(.unary(.sqrt), args)])
-        case .sum: return want(1) ? try reduce(.sum, args[0]) : errorValue()
-        case .log_sum_exp:
-            if args.count == 2 { return try emit(.binary(.log_sum_exp), args) }
-            return want(1) ? try reduce(.logSumExp, args[0]) : errorValue()
-        case .min, .max:
-            if args.count == 2 { return try emit(.binary(s == .min ? .fmin : .fmax), args) }
-            return want(1) ? try reduce(s == .min ? .minElement : .maxElement, args[0]) : errorValue()
-        case .mean:
-            guard want(1) else { return errorValue() }
-            if args[0].type.isScalar { return args[0] }
-            return try emit(.binary(.div), [try reduce(.sum, args[0]), count(args[0])])
+        case .pi: return constant(Double.pi)
+        case .e: return constant(2.718281828459045)
+        case .sqrt2: return constant(2.0.squareRoot())
+        case .negative_infinity: return constant(-.infinity)
+        case .positive_infinity: return constant(.infinity)
+        case .not_a_number: return constant(.nan)
+        case .inv_sqrt: return try op(.unary(.inv), try op(.unary(.sqrt), args[0]))
+        case .sum: return try reduce(.sum, args[0])
+        case .log_sum_exp: return try reduce(.logSumExp, args[0])
+        case .min: return try reduce(.minElement, args[0])
+        case .max: return try reduce(.maxElement, args[0])
+        case .mean: return args[0].type.isScalar ? toReal(args[0]) : try mean(args[0])
         case .variance, .sd:
-            guard want(1) else { return errorValue() }
-            if args[0].type.isScalar {
-                sink.error("'\(name)' takes a container, not a scalar", at: argSpans[0])
-                return errorValue()
-            }
             let x = args[0]
-            let mean = try emit(.binary(.div), [try reduce(.sum, x), count(x)])
-            let dev = try emit(.unary(.square), [try emit(.binary(.sub), [x, mean])])
-            let n1 = try emit(.binary(.sub), [count(x), TV(value: builder.constant(1, .int), type: .int, dep: .literal)])
-            let variance = try emit(.binary(.div), [try reduce(.sum, dev), n1])
-            return s == .sd ? try emit(.unary(.sqrt), [variance]) : variance
-        case .dot_product:
-            guard want(2), requireVector(args[0], 0), requireVector(args[1], 1) else { return errorValue() }
-            do {
-                let v = try builder.emit(.dot, [args[0].value, args[1].value])
-                return TV(value: v, type: .real, dep: max(args[0].dep, args[1].dep))
-            } catch {
-                sink.error("cannot take dot_product of \(args[0].type) and \(args[1].type): \(error.message)", at: span)
-                return errorValue()
-            }
-        case .dot_self:
-            guard want(1), requireVector(args[0], 0) else { return errorValue() }
-            return TV(value: try! builder.emit(.dot, [args[0].value, args[0].value]), type: .real, dep: args[0].dep)
+            let dev = try op(.unary(.square), try op(.binary(.sub), x, try mean(x)))
+            let n1 = try op(.binary(.sub), count(x), TV(value: builder.constant(1, .int), type: .int, dep: .literal))
+            let variance = try op(.binary(.div), try reduce(.sum, dev), n1)
+            return s == .sd ? try op(.unary(.sqrt), variance) : variance
+        case .dot_product: return try op(.dot, args[0], args[1])
+        case .dot_self: return try op(.dot, args[0], args[0])
         case .log_mix:
-            if args.count == 3 {
-                let theta = args[0]
-                let a = try emit(.binary(.add), [try emit(.unary(.log), [theta]), args[1]])
-                let b = try emit(.binary(.add), [try emit(.unary(.log1m), [theta]), args[2]])
-                return try emit(.binary(.log_sum_exp), [a, b])
-            }
-            guard want(2), requireVector(args[0], 0), requireVector(args[1], 1) else { return errorValue() }
-            return try reduce(.logSumExp, try emit(.binary(.add), [try emit(.unary(.log), [args[0]]), args[1]]))
+            let a = try op(.binary(.add), try op(.unary(.log), args[0]), args[1])
+            let b = try op(.binary(.add), try op(.unary(.log1m), args[0]), args[2])
+            return try op(.binary(.log_sum_exp), a, b)
+        case .log_mix_vectors:
+            return try reduce(.logSumExp, try op(.binary(.add), try op(.unary(.log), args[0]), args[1]))
         case .softmax, .log_softmax:
-            guard want(1), requireVector(args[0], 0) else { return errorValue() }
-            let lse = try reduce(.logSumExp, args[0])
-            let shifted = try emit(.binary(.sub), [args[0], lse])
-            return s == .softmax ? try emit(.unary(.exp), [shifted]) : shifted
-        case .cumulative_sum:
-            guard want(1), requireVector(args[0], 0) else { return errorValue() }
-            return try reduce(.cumulativeSum, args[0])
-        case .rep_vector, .rep_row_vector:
-            guard want(2), let n = sizeArg(1) else { return errorValue() }
-            guard args[0].type.isScalar else {
-                sink.error("'\(name)' repeats a scalar, not \(args[0].type)", at: argSpans[0])
-                return errorValue()
-            }
-            let t = s == .rep_vector ? IRType.vector(n) : IRType.rowVector(n)
-            return TV(value: builder.append(.fill, [args[0].value], type: t), type: t, dep: args[0].dep)
-        case .rep_matrix:
-            guard want(3), let r = sizeArg(1), let c = sizeArg(2) else { return errorValue() }
-            guard args[0].type.isScalar else {
-                sink.error("'rep_matrix' repeats a scalar, not \(args[0].type)", at: argSpans[0])
-                return errorValue()
-            }
-            let t = IRType.matrix(r, c)
-            return TV(value: builder.append(.fill, [args[0].value], type: t), type: t, dep: args[0].dep)
-        case .size, .num_elements:
-            guard want(1) else { return errorValue() }
-            return count(args[0])
+            let shifted = try op(.binary(.sub), args[0], try reduce(.logSumExp, args[0]))
+            return s == .softmax ? try op(.unary(.exp), shifted) : shifted
+        case .cumulative_sum: return try op(.cumulativeSum, args[0])
+        case .rep_vector: return fill(args[0], .vector(sizes[0]))
+        case .rep_row_vector: return fill(args[0], .rowVector(sizes[0]))
+        case .rep_matrix: return fill(args[0], .matrix(sizes[0], sizes[1]))
+        case .size: return count(args[0])
         case .rows, .cols:
-            guard want(1) else { return errorValue() }
             let n: Size
             switch args[0].type.shape {
             case .scalar: n = Size(1)
@@ -486,48 +455,17 @@ extension Elaborator {
             case .matrix(let r, let c): n = s == .rows ? r : c
             }
             return TV(value: builder.append(.size(n), [], type: .int), type: .int, dep: .literal, size: n)
-        case .diagonal, .diag_matrix, .to_vector, .to_row_vector:
-            guard want(1) else { return errorValue() }
-            let x = args[0]
-            let op: Op
-            switch s {
-            case .diagonal: op = .diagonal
-            case .diag_matrix: op = .diagMatrix
-            case .to_vector:
-                if case .vector = x.type.shape {
-                    if x.type.elem == .real { return x }
-                    let zero = TV(value: builder.constant(0), type: .real, dep: .literal)
-                    return try emit(.binary(.add), [x, zero])
-                }
-                guard case .rowVector = x.type.shape else {
-                    sink.error("'to_vector' takes a vector, row_vector or int[], not \(x.type)", at: argSpans[0])
-                    return errorValue()
-                }
-                op = .transpose
-            default:
-                if case .rowVector = x.type.shape { return x }
-                guard case .vector = x.type.shape else {
-                    sink.error("'to_row_vector' takes a vector or row_vector, not \(x.type)", at: argSpans[0])
-                    return errorValue()
-                }
-                op = .transpose
+        case .diagonal: return try op(.diagonal, args[0])
+        case .diag_matrix: return try op(.diagMatrix, args[0])
+        case .mdivide_left_tri_low: return try op(.triSolveLower, args[0], args[1])
+        case .to_vector:
+            switch args[0].type.shape {
+            case .rowVector: return try op(.transpose, args[0])
+            default: return toReal(args[0])
             }
-            do {
-                let v = try builder.emit(op, [x.value])
-                return TV(value: v, type: builder.type(of: v), dep: x.dep)
-            } catch {
-                sink.error("'\(name)' cannot take \(x.type): \(error.message)", at: span)
-                return errorValue()
-            }
-        case .mdivide_left_tri_low:
-            guard want(2) else { return errorValue() }
-            do {
-                let v = try builder.emit(.triSolveLower, [args[0].value, args[1].value])
-                return TV(value: v, type: builder.type(of: v), dep: max(args[0].dep, args[1].dep))
-            } catch {
-                sink.error("'mdivide_left_tri_low' cannot take \(args[0].type) and \(args[1].type): \(error.message)", at: span)
-                return errorValue()
-            }
+        case .to_row_vector:
+            if case .rowVector = args[0].type.shape { return args[0] }
+            return try op(.transpose, args[0])
         }
     }
 }

@@ -2,7 +2,7 @@ import PPLIR
 import PPLSyntax
 
 extension Elaborator {
-    func expr(_ e: Expr) throws -> TV {
+    func expr(_ e: Expr) -> TV {
         switch e.kind {
         case .intLiteral(let v):
             return TV(value: builder.constant(Double(v), .int), type: .int, dep: .literal, size: Size(v), constant: Double(v))
@@ -20,7 +20,7 @@ extension Elaborator {
             case .local(let l): return l.current
             }
         case .unary(let op, let a):
-            let x = try expr(a)
+            let x = expr(a)
             if x.isError { return x }
             switch op {
             case .plus:
@@ -31,41 +31,39 @@ extension Elaborator {
                     if x.type.elem == .int { r.size = Size(Int(-c)) }
                     return r
                 }
-                var r = try elementwise(.unary(.neg), [x], span: e.span, opName: "-")
+                var r = elementwise(.unary(.neg), [x], span: e.span, opName: "-")
                 r.size = x.size.map { Size(0) - $0 }
                 return r
             case .not:
-                return try elementwise(.unary(.not), [x], span: e.span, opName: "!")
+                return elementwise(.unary(.not), [x], span: e.span, opName: "!")
             }
         case .binary(let op, let a, let b):
-            let x = try expr(a), y = try expr(b)
+            let x = expr(a), y = expr(b)
             if x.isError || y.isError { return errorValue() }
-            return try binary(op, x, y, span: e.span, lhsSpan: a.span, rhsSpan: b.span)
+            return binary(op, x, y, span: e.span, lhsSpan: a.span, rhsSpan: b.span)
         case .ternary(let c, let a, let b):
-            let cv = try expr(c), x = try expr(a), y = try expr(b)
+            let cv = expr(c), x = expr(a), y = expr(b)
             if cv.isError || x.isError || y.isError { return errorValue() }
             guard cv.type.isScalar, cv.type.elem == .int || cv.type.elem == .real else {
                 sink.error("the condition of '? :' must be a scalar, not \(cv.type)", at: c.span)
                 return errorValue()
             }
-            return try elementwise(.select, [cv, x, y], span: e.span, opName: "? :")
+            return elementwise(.select, [cv, x, y], span: e.span, opName: "? :")
         case .call(let name, let args, let conditional):
-            return try call(name, args, conditional: conditional, span: e.span)
+            return call(name, args, conditional: conditional, span: e.span)
         case .index(let base, let idx):
-            let b = try expr(base)
+            let b = expr(base)
             if b.isError { return b }
-            return try index(b, idx, span: e.span, baseSpan: base.span)
+            return index(b, idx, span: e.span, baseSpan: base.span)
         case .transpose(let a):
-            let x = try expr(a)
+            let x = expr(a)
             if x.isError { return x }
-            if x.batched { throw CannotVectorize() }
             if x.type.isScalar { return x }
             return TV(value: try! builder.emit(.transpose, [x.value]), type: try! resultType(.transpose, [x.type]), dep: x.dep)
         case .array(let items):
             var values: [TV] = []
-            for i in items { values.append(try expr(i)) }
+            for i in items { values.append(expr(i)) }
             if values.contains(where: \.isError) { return errorValue() }
-            if values.contains(where: \.batched) { throw CannotVectorize() }
             let t: IRType
             if case .rowVector(let n) = values[0].type.shape {
                 // Rows stacked into a matrix, as in Stan.
@@ -95,21 +93,19 @@ extension Elaborator {
 
     // MARK: - Elementwise ops
 
-    /// An elementwise op with scalar broadcasting. In a vectorised loop, values that vary
-    /// with the loop index carry one element per iteration; any non-scalar per-iteration
-    /// value means the loop cannot be vectorised.
-    func elementwise(_ op: Op, _ args: [TV], span: SourceSpan, opName: String) throws -> TV {
-        if args.contains(where: \.isError) { return errorValue() }
-        let dep = args.map(\.dep).max() ?? .literal
+    /// An op on checked values (elementwise ops on literals folded); what its shape rules
+    /// reject is thrown for the caller to report.
+    func apply(_ op: Op, _ args: [TV]) throws(ShapeError) -> TV {
         if let folded = fold(op, args) { return folded }
-        if args.contains(where: \.batched) {
-            guard args.allSatisfy(\.type.isScalar) else { throw CannotVectorize() }
-            let v = try builder.emit(op, args.map(\.value))
-            return TV(value: v, type: IRType(builder.type(of: v).elem, .scalar), dep: dep, batched: true)
-        }
+        let v = try builder.emit(op, args.map(\.value))
+        return TV(value: v, type: builder.type(of: v), dep: args.map(\.dep).max() ?? .literal)
+    }
+
+    /// An elementwise operator with scalar broadcasting.
+    func elementwise(_ op: Op, _ args: [TV], span: SourceSpan, opName: String) -> TV {
+        if args.contains(where: \.isError) { return errorValue() }
         do {
-            let v = try builder.emit(op, args.map(\.value))
-            return TV(value: v, type: builder.type(of: v), dep: dep)
+            return try apply(op, args)
         } catch {
             let types = args.map(\.type.description)
             let what = args.count == 1 ? "'\(opName)' to \(types[0])"
@@ -120,7 +116,7 @@ extension Elaborator {
         }
     }
 
-    private func binary(_ op: BinaryOp, _ x: TV, _ y: TV, span: SourceSpan, lhsSpan: SourceSpan, rhsSpan: SourceSpan) throws -> TV {
+    private func binary(_ op: BinaryOp, _ x: TV, _ y: TV, span: SourceSpan, lhsSpan: SourceSpan, rhsSpan: SourceSpan) -> TV {
         let fn: BinaryFn
         switch op {
         case .add: fn = .add
@@ -140,7 +136,7 @@ extension Elaborator {
             if x.type.isScalar || y.type.isScalar {
                 fn = .mul
             } else {
-                return try matmul(x, y, span: span)
+                return matmul(x, y, span: span)
             }
         case .div:
             guard y.type.isScalar else {
@@ -153,15 +149,15 @@ extension Elaborator {
             sink.error("'\(op.rawValue)' takes scalars, not \(x.type) and \(y.type)", at: span)
             return errorValue()
         }
-        if x.type.isScalar, y.type.isScalar, !x.batched, !y.batched, let a = x.constant, let b = y.constant,
+        if x.type.isScalar, y.type.isScalar, let a = x.constant, let b = y.constant,
            let folded = fold(fn, a, b, int: x.type.elem == .int && y.type.elem == .int) {
             let t = builder.constant(folded.0, folded.1)
             return TV(value: t, type: IRType(folded.1, .scalar), dep: .literal,
                       size: folded.1 == .int ? Size(Int(folded.0)) : nil, constant: folded.0)
         }
         if let same = identity(fn, x, y) { return same }
-        var r = try elementwise(.binary(fn), [x, y], span: span, opName: op.rawValue)
-        if r.type == .int, !r.batched, let a = x.size, let b = y.size {
+        var r = elementwise(.binary(fn), [x, y], span: span, opName: op.rawValue)
+        if r.type == .int, let a = x.size, let b = y.size {
             switch fn {
             case .add: r.size = a + b
             case .sub: r.size = a - b
@@ -174,7 +170,7 @@ extension Elaborator {
 
     /// Evaluates elementwise functions of literals: `log(2 * pi())` becomes one constant.
     private func fold(_ op: Op, _ args: [TV]) -> TV? {
-        guard args.allSatisfy({ $0.constant != nil && $0.type.isScalar && !$0.batched }),
+        guard args.allSatisfy({ $0.constant != nil && $0.type.isScalar }),
               let t = try? resultType(op, args.map(\.type)) else { return nil }
         var x: Double
         switch op {
@@ -192,7 +188,7 @@ extension Elaborator {
 
     /// `x + 0`, `x - 0`, `x * 1`, `x / 1` are `x` when that keeps the type.
     private func identity(_ fn: BinaryFn, _ x: TV, _ y: TV) -> TV? {
-        guard !x.batched, !y.batched, let t = try? resultType(.binary(fn), [x.type, y.type]) else { return nil }
+        guard let t = try? resultType(.binary(fn), [x.type, y.type]) else { return nil }
         switch fn {
         case .add:
             if x.constant == 0, y.type == t { return y }
@@ -222,8 +218,7 @@ extension Elaborator {
         }
     }
 
-    private func matmul(_ x: TV, _ y: TV, span: SourceSpan) throws -> TV {
-        if x.batched || y.batched { throw CannotVectorize() }
+    private func matmul(_ x: TV, _ y: TV, span: SourceSpan) -> TV {
         do {
             let v = try builder.emit(.matmul, [x.value, y.value])
             return TV(value: v, type: builder.type(of: v), dep: max(x.dep, y.dep))
@@ -244,8 +239,7 @@ extension Elaborator {
     /// One index after lowering: a single int, an int vector (multi-index or slice), or all.
     private enum Lowered { case single(TV), multi(TV), all }
 
-    func index(_ base: TV, _ idx: [IndexArg], span: SourceSpan, baseSpan: SourceSpan) throws -> TV {
-        if base.batched { throw CannotVectorize() }
+    func index(_ base: TV, _ idx: [IndexArg], span: SourceSpan, baseSpan: SourceSpan) -> TV {
         let dims: [Size]
         switch base.type.shape {
         case .scalar:
@@ -260,10 +254,9 @@ extension Elaborator {
         }
         var lowered: [Lowered] = []
         for (k, i) in idx.enumerated() {
-            guard let l = try lowerIndex(i, dim: dims[k], span: span) else { return errorValue() }
+            guard let l = lowerIndex(i, dim: dims[k], span: span) else { return errorValue() }
             lowered.append(l)
         }
-        let batched = lowered.contains { if case .single(let t) = $0 { return t.batched } else { return false } }
         let dep = lowered.reduce(base.dep) { d, l in
             switch l {
             case .single(let t), .multi(let t): return max(d, t.dep)
@@ -278,30 +271,21 @@ extension Elaborator {
                 return builder.append(.range, [one, n], type: .intArray(dim))
             }
         }
+        let e = Emitter(builder)
         if lowered.count == 2 {
-            if case .single(let a) = lowered[0], case .single(let b) = lowered[1], a.batched && b.batched {
-                throw CannotVectorize()
-            }
             if case .all = lowered[0], case .all = lowered[1] { return base }
-            let v = try! builder.emit(.at2, [base.value, value(lowered[0], dims[0]), value(lowered[1], dims[1])])
-            if batched { return TV(value: v, type: IRType(base.type.elem, .scalar), dep: dep, batched: true) }
+            let v = e.op(.at2, base.value, value(lowered[0], dims[0]), value(lowered[1], dims[1]))
             return TV(value: v, type: builder.type(of: v), dep: dep)
         }
         if case .all = lowered[0] { return base }
-        if batched, case .matrix = base.type.shape { throw CannotVectorize() }
-        if case .single(let i) = lowered[0], let b = batch, i.value == b.index, b.lo == Size(1), b.count == dims[0] {
-            // x[i] over the whole of x, for every i: x itself.
-            return TV(value: base.value, type: IRType(base.type.elem, .scalar), dep: dep, batched: true)
-        }
-        let v = try! builder.emit(.at, [base.value, value(lowered[0], dims[0])])
-        if batched { return TV(value: v, type: IRType(base.type.elem, .scalar), dep: dep, batched: true) }
+        let v = e.op(.at, base.value, value(lowered[0], dims[0]))
         return TV(value: v, type: builder.type(of: v), dep: dep)
     }
 
-    private func lowerIndex(_ i: IndexArg, dim: Size, span: SourceSpan) throws -> Lowered? {
+    private func lowerIndex(_ i: IndexArg, dim: Size, span: SourceSpan) -> Lowered? {
         switch i {
         case .single(let e):
-            let t = try expr(e)
+            let t = expr(e)
             if t.isError { return nil }
             guard t.type.elem == .int else {
                 sink.error("an index must be an int or int[], not \(t.type)", at: e.span)
@@ -319,17 +303,15 @@ extension Elaborator {
                 sink.error("a multi-index must be an int[], not \(t.type)", at: e.span)
                 return nil
             }
-            if t.batched { throw CannotVectorize() }
             return .multi(t)
         case .range(nil, nil):
             return .all
         case .range(let a, let b):
-            let lo = try a.map { try expr($0) }
-            let hi = try b.map { try expr($0) }
+            let lo = a.map { expr($0) }
+            let hi = b.map { expr($0) }
             if lo?.isError == true || hi?.isError == true { return nil }
             for (t, e) in [(lo, a), (hi, b)] {
-                if let t, let e, t.type != .int || t.batched {
-                    if t.batched { throw CannotVectorize() }
+                if let t, let e, t.type != .int {
                     sink.error("slice bounds must be ints, not \(t.type)", at: e.span)
                     return nil
                 }

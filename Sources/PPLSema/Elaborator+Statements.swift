@@ -2,21 +2,21 @@ import PPLIR
 import PPLSyntax
 
 extension Elaborator {
-    func statements(_ stmts: [Stmt]) throws {
-        for s in stmts { try statement(s) }
+    func statements(_ stmts: [Stmt]) {
+        for s in stmts { statement(s) }
     }
 
-    func statement(_ s: Stmt) throws {
+    func statement(_ s: Stmt) {
         switch s.kind {
-        case .let_(let name, let t, let value): try letStmt(name, t, value)
-        case .assign(let name, let indices, let value): try assign(name, indices, value, span: s.span)
-        case .tilde(let lhs, let dist, let args): try tilde(lhs, dist, args, span: s.span)
+        case .let_(let name, let t, let value): letStmt(name, t, value)
+        case .assign(let name, let indices, let value): assign(name, indices, value, span: s.span)
+        case .tilde(let lhs, let dist, let args): tilde(lhs, dist, args, span: s.span)
         case .targetPlus(let e):
-            let tv = try expr(e)
+            let tv = expr(e)
             if tv.isError { return }
-            addTarget(tv, span: e.span)
-        case .for_(let v, let lo, let hi, let body): try forLoop(v, lo, hi, body, span: s.span)
-        case .if_(let cond, let then, let otherwise): try ifStmt(cond, then, otherwise ?? [], span: s.span)
+            addTarget(tv)
+        case .for_(let v, let lo, let hi, let body): forLoop(v, lo, hi, body)
+        case .if_(let cond, let then, let otherwise): ifStmt(cond, then, otherwise ?? [])
         case .return_:
             sink.error(inFunctionBody ? "'return' must be the last statement of a function body" : "'return' outside of a function", at: s.span)
         case .data, .param, .fn, .dist, .guide, .import_:
@@ -25,23 +25,17 @@ extension Elaborator {
     }
 
     /// Adds a real to the log density; containers add the sum of their elements.
-    func addTarget(_ tv: TV, span: SourceSpan) {
+    func addTarget(_ tv: TV) {
         var term = toReal(tv)
-        if tv.batched || !tv.type.isScalar {
-            term = TV(value: try! builder.emit(.sum, [term.value]), type: .real, dep: tv.dep)
-        }
-        if let b = batch, !tv.batched {
-            // The same amount is added on every iteration (none for an empty range).
-            var n = builder.append(.size(b.count), [], type: .int)
-            if b.count.constant == nil { n = try! builder.emit(.binary(.fmax), [n, builder.constant(0, .int)]) }
-            term.value = try! builder.emit(.binary(.mul), [term.value, n])
+        if !tv.type.isScalar {
+            term = TV(value: Emitter(builder).sum(term.value), type: .real, dep: tv.dep)
         }
         targetTerms.append(term)
     }
 
     // MARK: - let and assignment
 
-    private func letStmt(_ name: Identifier, _ t: TypeExpr?, _ value: Expr?) throws {
+    private func letStmt(_ name: Identifier, _ t: TypeExpr?, _ value: Expr?) {
         guard let value else {
             // Declared for element assignment.
             guard let t, let shape = letShape(t) else { bind(name, .value(errorValue(), span: name.span)); return }
@@ -52,7 +46,7 @@ extension Elaborator {
             bind(name, .local(local))
             return
         }
-        var tv = try expr(value)
+        var tv = expr(value)
         if let t, !tv.isError, let shape = letShape(t) {
             let declared = IRType(t.base == .int ? .int : .real, shape)
             if let err = assignable(declared, from: tv.type) {
@@ -62,9 +56,10 @@ extension Elaborator {
                 tv = toReal(tv)
             }
         }
-        if scopes.count == 1, !inFunctionBody, tv.type == .int, tv.dep == .data, tv.size == nil, !tv.batched {
+        if scopes.count == 1, !inFunctionBody, tv.type == .int, tv.dep == .data, tv.size == nil {
             // A top-level int computed from data is a transformed-data value: it can size containers.
             tv.size = Size(symbol: name.name)
+            namedSizes[tv.value] = tv.size
         }
         bind(name, .value(tv, span: name.span))
     }
@@ -73,7 +68,7 @@ extension Elaborator {
     /// transformed parameters, and document the value; only the shape is checked.
     private func letShape(_ t: TypeExpr) -> Shape? {
         for b in t.bounds {
-            let v = scalarExpr(b.value)
+            let v = expr(b.value)
             if !v.isError, v.dep == .param {
                 sink.error("a bound may depend on data only", at: b.value.span)
                 return nil
@@ -95,7 +90,7 @@ extension Elaborator {
         }
     }
 
-    private func assign(_ name: Identifier, _ indices: [[IndexArg]], _ value: Expr, span: SourceSpan) throws {
+    private func assign(_ name: Identifier, _ indices: [[IndexArg]], _ value: Expr, span: SourceSpan) {
         guard let binding = lookup(name.name) else {
             sink.error("'\(name.name)' is not declared", at: name.span, help: didYouMean(name.name, namesInScope))
             return
@@ -105,13 +100,12 @@ extension Elaborator {
                        help: "only a 'let' declared with a type and no value (e.g. 'let h: vector[N]') can be assigned")
             return
         }
-        let rhs = try expr(value)
+        let rhs = expr(value)
         if rhs.isError || local.current.isError { return }
         if indices.count > 1 {
             sink.error("assign one element at a time: write '\(name.name)[i, j] = ...'", at: span)
             return
         }
-        if rhs.batched && !(indices.first?.count == 1) { throw CannotVectorize() }
         let cur = local.current
         let dep = max(cur.dep, rhs.dep, .data)
         guard let idx = indices.first else {
@@ -119,7 +113,10 @@ extension Elaborator {
                 sink.error("cannot assign \(rhs.type) to '\(name.name)' of type \(cur.type)\(err)", at: value.span)
                 return
             }
-            local.current = TV(value: rhs.value, type: cur.type, dep: dep)
+            // An int assigned to a real is a real (as in Stan): the value carried on, through a
+            // loop or a branch, has the declared type and keeps its derivative.
+            let v = cur.type.elem == .real ? toReal(rhs) : rhs
+            local.current = TV(value: v.value, type: cur.type, dep: dep)
             return
         }
         var args: [Value] = [cur.value]
@@ -128,7 +125,7 @@ extension Elaborator {
                 sink.error("assign one element or row at a time, not a slice", at: span)
                 return
             }
-            let it = try expr(e)
+            let it = expr(e)
             if it.isError { return }
             if it.type.elem != .int || !it.type.isScalar {
                 sink.error("an assigned index must be an int, not \(it.type)", at: e.span)
@@ -160,31 +157,32 @@ extension Elaborator {
             let v = try builder.emit(op, args)
             local.current = TV(value: v, type: cur.type, dep: dep)
         } catch {
-            sink.error("cannot assign \(rhs.batched ? "real" : rhs.type.description) to '\(name.name)\(idx.count == 1 ? "[i]" : "[i, j]")' of \(cur.type): \(error.message)", at: value.span)
+            sink.error("cannot assign \(rhs.type) to '\(name.name)\(idx.count == 1 ? "[i]" : "[i, j]")' of \(cur.type): \(error.message)", at: value.span)
         }
     }
 
     // MARK: - ~
 
-    private func tilde(_ lhs: Expr, _ distName: Identifier, _ args: [Expr], span: SourceSpan) throws {
+    private func tilde(_ lhs: Expr, _ distName: Identifier, _ args: [Expr], span: SourceSpan) {
         guard let info = lookupDist(distName) else {
-            for a in args { _ = try expr(a) }
+            for a in args { _ = expr(a) }
             return
         }
-        let x = try expr(lhs)
-        var argValues: [TV] = []
-        for a in args { argValues.append(try expr(a)) }
+        let x = expr(lhs)
+        let argValues = args.map(expr)
         if x.isError || argValues.contains(where: \.isError) { return }
-        let lp = try distLogDensity(info, variate: x, variateSpan: lhs.span, args: argValues, argSpans: args.map(\.span), callSpan: span)
+        let lp = distLogDensity(info, variate: x, variateSpan: lhs.span, args: argValues, argSpans: args.map(\.span), callSpan: span)
         if lp.isError { return }
-        addTarget(lp, span: span)
+        addTarget(lp)
     }
 
     // MARK: - for
 
-    private func forLoop(_ v: Identifier, _ loExpr: Expr, _ hiExpr: Expr, _ body: [Stmt], span: SourceSpan) throws {
-        if batch != nil { throw CannotVectorize() }
-        let lo = try expr(loExpr), hi = try expr(hiExpr)
+    /// A loop as an IR `loop` region carrying the log-density increment and every outer
+    /// local the body assigns. Independent iterations become vector operations later, in
+    /// the `Vectorize` pass.
+    private func forLoop(_ v: Identifier, _ loExpr: Expr, _ hiExpr: Expr, _ body: [Stmt]) {
+        let lo = expr(loExpr), hi = expr(hiExpr)
         if lo.isError || hi.isError { return }
         for (tv, e) in [(lo, loExpr), (hi, hiExpr)] {
             if tv.type != .int {
@@ -196,42 +194,6 @@ extension Elaborator {
                 return
             }
         }
-        if canVectorize(body, variable: v.name), let l = lo.size, let h = hi.size, (h - l + Size(1)).constant.map({ $0 > 0 }) ?? true {
-            let savedSink = sink, savedTerms = targetTerms
-            let locals = assignedLocals(body)
-            let savedCurrents = locals.map(\.current)
-            let scratch = DiagnosticSink()
-            sink = scratch
-            _ = builder.beginBlock(params: [])
-            let count = h - l + Size(1)
-            let index = builder.append(.range, [lo.value, hi.value], type: .intArray(count))
-            batch = (index, l, count, v.name)
-            scopes.append([:])
-            var ok = true
-            do {
-                bind(v, .value(TV(value: index, type: .int, dep: .data, batched: true), span: v.span))
-                try statements(body)
-            } catch {
-                ok = false
-            }
-            scopes.removeLast()
-            batch = nil
-            sink = savedSink
-            if ok && !scratch.hasErrors {
-                let block = builder.endBlock(params: [], yields: [])
-                builder.appendInstrs(block.instrs)
-                return
-            }
-            builder.abandonBlock()
-            targetTerms = savedTerms
-            for (local, cur) in zip(locals, savedCurrents) { local.current = cur }
-        }
-        try sequentialLoop(v, lo, hi, body)
-    }
-
-    /// A real loop: an IR `loop` op carrying the log-density increment and every outer
-    /// local the body assigns.
-    private func sequentialLoop(_ v: Identifier, _ lo: TV, _ hi: TV, _ body: [Stmt]) throws {
         let carried = assignedLocals(body)
         let initial = carried.map(\.current)
         let params = builder.beginBlock(params: [.int, .real] + initial.map { builder.type(of: $0.value) })
@@ -242,25 +204,41 @@ extension Elaborator {
         for (k, local) in carried.enumerated() {
             local.current = TV(value: params[2 + k], type: initial[k].type, dep: max(initial[k].dep, .data))
         }
-        try statements(body)
+        statements(body)
         scopes.removeLast()
-        let addsTarget = !targetTerms.isEmpty
-        var acc = params[1]
-        for t in targetTerms { acc = try! builder.emit(.binary(.add), [acc, t.value]) }
-        let termDep = targetTerms.map(\.dep).max() ?? .literal
-        // The accumulator is carried only when the body adds to the log density.
-        let blockParams = addsTarget ? params : [params[0]] + params.dropFirst(2)
-        let yields = (addsTarget ? [acc] : []) + carried.map(\.current.value)
-        let block = builder.endBlock(params: blockParams, yields: yields)
+        let terms = targetTerms
         targetTerms = savedTerms
-        let inits = (addsTarget ? [builder.constant(0)] : []) + initial.map(\.value)
-        let results = builder.appendRegion(.loop, [lo.value, hi.value] + inits, regions: [block],
-                                           resultTypes: (addsTarget ? [.real] : []) + initial.map { builder.type(of: $0.value) })
-        if addsTarget { targetTerms.append(TV(value: results[0], type: .real, dep: termDep)) }
-        let offset = addsTarget ? 1 : 0
+        let results = closeLoop(params, lo: lo.value, hi: hi.value, sums: [terms], sharedZero: true,
+                                yields: carried.map(\.current.value), initial: initial.map(\.value))
+        if let increment = results.sums[0] { targetTerms.append(increment) }
         for (k, local) in carried.enumerated() {
-            local.current = TV(value: results[offset + k], type: initial[k].type, dep: local.current.dep)
+            local.current = TV(value: results.carried[k], type: initial[k].type, dep: local.current.dep)
         }
+    }
+
+    /// Closes a loop body opened with params (index, one per sum, carried...) and appends
+    /// the loop. A sum is carried only when it has terms (its result is nil otherwise),
+    /// starting from the block's zero constant, or with `sharedZero` false from a zero of
+    /// its own that nothing else uses (so that the loop leaves no constant behind when it
+    /// is vectorised).
+    func closeLoop(_ params: [Value], lo: Value, hi: Value, sums: [[TV]], sharedZero: Bool, yields: [Value], initial: [Value])
+        -> (sums: [TV?], carried: [Value]) {
+        var blockParams = [params[0]], blockYields: [Value] = []
+        for (k, terms) in sums.enumerated() where !terms.isEmpty {
+            blockParams.append(params[1 + k])
+            blockYields.append(terms.reduce(params[1 + k]) { Emitter(builder).add($0, $1.value) })
+        }
+        let block = builder.endBlock(params: blockParams + params.dropFirst(1 + sums.count), yields: blockYields + yields)
+        let zeros = blockYields.map { _ in sharedZero ? builder.constant(0) : builder.append(.const(0), [], type: .real) }
+        let results = builder.appendRegion(.loop, [lo, hi] + zeros + initial, regions: [block],
+                                           resultTypes: zeros.map { _ in .real } + initial.map { builder.type(of: $0) })
+        var next = 0
+        let totals = sums.map { terms -> TV? in
+            if terms.isEmpty { return nil }
+            next += 1
+            return TV(value: results[next - 1], type: .real, dep: terms.map(\.dep).max() ?? .literal)
+        }
+        return (totals, Array(results.dropFirst(zeros.count)))
     }
 
     /// Outer locals assigned anywhere in `body` (not those it declares itself).
@@ -280,60 +258,10 @@ extension Elaborator {
         return names.compactMap { if case .local(let l)? = lookup($0) { return l } else { return nil } }
     }
 
-    /// A body can run as vector operations when it has no nested control flow and each
-    /// assignment writes element `[i]` of an outer local that the body never reads.
-    private func canVectorize(_ body: [Stmt], variable: String) -> Bool {
-        var assigned = Set<String>()
-        for s in body {
-            switch s.kind {
-            case .for_, .if_, .return_: return false
-            case .let_(_, _, let value): if value == nil { return false }
-            case .assign(let n, let idx, _):
-                guard idx.count == 1, idx[0].count == 1, case .single(let e) = idx[0][0],
-                      case .name(variable) = e.kind else { return false }
-                assigned.insert(n.name)
-            default: break
-            }
-        }
-        if assigned.isEmpty { return true }
-        return !body.contains { s in mentions(s, assigned) }
-    }
-
-    private func mentions(_ s: Stmt, _ names: Set<String>) -> Bool {
-        switch s.kind {
-        case .let_(_, _, let v): return v.map { mentions($0, names) } ?? false
-        case .assign(_, let idx, let v):
-            return mentions(v, names) || idx.joined().contains { mentions($0, names) }
-        case .tilde(let l, _, let args): return mentions(l, names) || args.contains { mentions($0, names) }
-        case .targetPlus(let e): return mentions(e, names)
-        default: return true
-        }
-    }
-
-    private func mentions(_ i: IndexArg, _ names: Set<String>) -> Bool {
-        switch i {
-        case .single(let e): return mentions(e, names)
-        case .range(let a, let b): return (a.map { mentions($0, names) } ?? false) || (b.map { mentions($0, names) } ?? false)
-        }
-    }
-
-    func mentions(_ e: Expr, _ names: Set<String>) -> Bool {
-        switch e.kind {
-        case .intLiteral, .realLiteral: return false
-        case .name(let n): return names.contains(n)
-        case .unary(_, let a), .transpose(let a): return mentions(a, names)
-        case .binary(_, let a, let b): return mentions(a, names) || mentions(b, names)
-        case .ternary(let a, let b, let c): return mentions(a, names) || mentions(b, names) || mentions(c, names)
-        case .call(_, let args, _), .array(let args): return args.contains { mentions($0, names) }
-        case .index(let b, let idx): return mentions(b, names) || idx.contains { mentions($0, names) }
-        }
-    }
-
     // MARK: - if
 
-    private func ifStmt(_ condExpr: Expr, _ then: [Stmt], _ otherwise: [Stmt], span: SourceSpan) throws {
-        if batch != nil { throw CannotVectorize() }
-        let c = try expr(condExpr)
+    private func ifStmt(_ condExpr: Expr, _ then: [Stmt], _ otherwise: [Stmt]) {
+        let c = expr(condExpr)
         if c.isError { return }
         guard c.type == .int || c.type == .real, c.type.isScalar else {
             sink.error("an 'if' condition must be a scalar, not \(c.type)", at: condExpr.span)
@@ -353,7 +281,7 @@ extension Elaborator {
             _ = builder.beginBlock(params: [])
             targetTerms = []
             scopes.append([:])
-            try statements(branch)
+            statements(branch)
             scopes.removeLast()
             let inc = sumTerms(targetTerms)
             deps[0] = max(deps[0], targetTerms.map(\.dep).max() ?? .literal)

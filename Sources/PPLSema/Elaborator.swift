@@ -12,17 +12,12 @@ struct TV {
     var value: Value
     var type: IRType
     var dep: Dep
-    /// Lowered inside a vectorised loop: the IR value has one element per iteration.
-    var batched = false
     /// For int scalars that can serve as sizes: the symbolic size.
     var size: Size?
     /// For literals (and their negations): the constant.
     var constant: Double?
     var isError = false
 }
-
-/// Thrown while lowering a loop body as vector operations when it needs a real loop.
-struct CannotVectorize: Error {}
 
 /// A `let` declared with a type and no value: filled by element assignment.
 final class LocalVar {
@@ -43,15 +38,15 @@ enum Binding {
 
 /// Type-checks a program and lowers it to IR in one pass. Errors are reported to the
 /// sink and replaced by error values, so checking goes on and reports every independent
-/// error of a run.
+/// error of a run. Loops are lowered as `loop` regions; the `Vectorize` pass then turns the
+/// independent ones into vector operations.
 public final class Elaborator {
-    var sink: DiagnosticSink
+    let sink: ErrorReporter
     let builder = Builder()
     let loader: SourceLoader
 
     var scopes: [[String: Binding]] = [[:]]
     var targetTerms: [TV] = []
-    var batch: (index: Value, lo: Size, count: Size, variable: String)?
     var fns: [String: FnDef] = [:]
     var dists: [String: DistInfo] = [:]
     var callStack: [String] = []
@@ -67,9 +62,11 @@ public final class Elaborator {
     var guides: [GuideSpec] = []
     var importStack: [String] = []
     var imported: Set<String> = []
+    /// The int values that sizes are written in: int data and named top-level int lets.
+    var namedSizes: [Value: Size] = [:]
 
     public init(sink: DiagnosticSink, loader: SourceLoader) {
-        self.sink = sink
+        self.sink = ErrorReporter(sink)
         self.loader = loader
     }
 
@@ -78,12 +75,13 @@ public final class Elaborator {
     /// Adds the `fn` and `dist` definitions of a library file (the standard library).
     public func loadLibrary(_ file: SourceFile) {
         imported.insert(loader.identity(of: file))
-        let program = Parser.parse(file, sink: sink)
+        let program = Parser.parse(file, sink: sink.sink)
         libraryItems(program)
     }
 
-    /// Checks and lowers the model; nil when there were errors.
-    public func elaborate(_ program: SourceProgram) -> CheckedModel? {
+    /// Checks and lowers the model; nil when there were errors. With `vectorize` false every
+    /// loop stays a loop (to compare the two).
+    public func elaborate(_ program: SourceProgram, vectorize: Bool = true) -> CheckedModel? {
         importStack = [loader.identity(of: program.file)]
         imported.insert(importStack[0])
         for item in program.items { topLevel(item) }
@@ -93,7 +91,7 @@ public final class Elaborator {
                                          help: "declare a latent variable, e.g. 'param mu: real'"))
         }
         if sink.hasErrors { return nil }
-        return assemble()
+        return assemble(vectorize: vectorize)
     }
 
     private func topLevel(_ item: Stmt) {
@@ -105,16 +103,11 @@ public final class Elaborator {
         case .guide(let g): defineGuide(g)
         case .import_(let path): importFile(path, span: item.span)
         case .let_(let name, _, _):
-            statementNoVectorize(item)
+            statement(item)
             if let b = lookup(name.name) { topLevelLets.append((name.name, b)) }
         default:
-            statementNoVectorize(item)
+            statement(item)
         }
-    }
-
-    /// At top level nothing is batched, so a CannotVectorize cannot escape.
-    private func statementNoVectorize(_ s: Stmt) {
-        do { try statement(s) } catch { sink.report(Diagnostic.error("internal: vectorisation escaped", at: s.span)) }
     }
 
     // MARK: - Scopes
@@ -157,7 +150,10 @@ public final class Elaborator {
         inputs.append(input)
         if isParam { paramDecls.append(decl) } else { dataDecls.append(decl) }
         var tv = TV(value: v, type: type, dep: isParam ? .param : .data)
-        if !isParam, type == .int { tv.size = Size(symbol: name.name) }
+        if !isParam, type == .int {
+            tv.size = Size(symbol: name.name)
+            namedSizes[v] = tv.size
+        }
         bind(name, .value(tv, span: name.span))
     }
 
@@ -204,7 +200,7 @@ public final class Elaborator {
     }
 
     private func boundValue(_ b: Bound, name: String) -> BoundValue? {
-        let tv = scalarExpr(b.value)
+        let tv = expr(b.value)
         if tv.isError { return nil }
         guard tv.type.isScalar else {
             sink.error("a bound must be a scalar, not \(tv.type)", at: b.value.span)
@@ -252,7 +248,7 @@ public final class Elaborator {
 
     /// A size: an int expression of data built from literals, int data, `+`, `-`, `*` and `size(...)`.
     func sizeExpr(_ e: Expr) -> Size? {
-        let tv = scalarExpr(e)
+        let tv = expr(e)
         if tv.isError { return nil }
         guard tv.type == .int else {
             sink.error("a size must be an int, not \(tv.type)", at: e.span)
@@ -272,14 +268,6 @@ public final class Elaborator {
             return nil
         }
         return s
-    }
-
-    /// Lowers an expression that is evaluated at top level even inside a loop (sizes, bounds).
-    func scalarExpr(_ e: Expr) -> TV {
-        let saved = batch
-        batch = nil
-        defer { batch = saved }
-        do { return try expr(e) } catch { return errorValue() }
     }
 
     // MARK: - Guides
@@ -341,7 +329,7 @@ public final class Elaborator {
         imported.insert(id)
         importStack.append(id)
         defer { importStack.removeLast() }
-        libraryItems(Parser.parse(file, sink: sink))
+        libraryItems(Parser.parse(file, sink: sink.sink))
     }
 
     private func libraryItems(_ program: SourceProgram) {
@@ -359,7 +347,7 @@ public final class Elaborator {
 
     // MARK: - Assembly
 
-    private func assemble() -> CheckedModel {
+    private func assemble(vectorize: Bool) -> CheckedModel {
         let target = sumTerms(targetTerms)
         var derivedOutputs: [(String, Value)] = []
         for (name, binding) in topLevelLets {
@@ -371,9 +359,28 @@ public final class Elaborator {
             if tv.isError { continue }
             if tv.dep == .param { derivedOutputs.append((name, tv.value)) } else { tdataOutputs.append((name, tv.value)) }
         }
-        let (instrs, types) = builder.finish()
+        let (lowered, loweredTypes) = builder.finish()
+        var body = Block(instrs: lowered, yields: [target] + tdataOutputs.map(\.1) + derivedOutputs.map(\.1))
+        var types = loweredTypes
+        var assumptions = builder.assumptions
+        if vectorize {
+            (body, types) = Vectorize.run(body, types: types, sizes: namedSizes, assumptions: &assumptions)
+        }
+        let outputs = body.yields
+        derivedOutputs = zip(derivedOutputs, outputs.dropFirst(1 + tdataOutputs.count)).map { ($0.0, $1) }
+        tdataOutputs = zip(tdataOutputs, outputs.dropFirst()).map { ($0.0, $1) }
+        let instrs = body.instrs
         let dataInputs = inputs.filter { $0.role == .data }
         let paramInputs = inputs.filter { $0.role == .param }
+        // A data-only value computed by a loop that also computes from the params (a local
+        // filled in a loop that adds to the log density) cannot be transformed data: the
+        // programs that need it compute it.
+        var fromParams = Set(paramInputs.map(\.value))
+        for instr in instrs where instr.args.contains(where: fromParams.contains)
+            || instr.regions.contains(where: { !$0.freeValues.isDisjoint(with: fromParams) }) {
+            fromParams.formUnion(instr.results)
+        }
+        tdataOutputs.removeAll { fromParams.contains($0.1) }
         // Results of multi-result region ops are recomputed rather than passed in, so
         // no value is both an input and the result of an instruction that is kept.
         var seen = Set(dataInputs.map(\.value))
@@ -384,10 +391,10 @@ public final class Elaborator {
         }
         let all = dataInputs + tdataInputs + paramInputs
         let td = Program.extract(name: "transformed_data", from: instrs, types: types, inputs: dataInputs, outputs: tdataOutputs)
-        let ld = Program.extract(name: "log_density", from: instrs, types: types, inputs: all, outputs: [("target", target)])
+        let ld = Program.extract(name: "log_density", from: instrs, types: types, inputs: all, outputs: [("target", outputs[0])])
         let dv = Program.extract(name: "derived", from: instrs, types: types, inputs: all, outputs: derivedOutputs)
         return CheckedModel(data: dataDecls, params: paramDecls, guides: guides, transformedData: td, logDensity: ld,
-                            derived: dv, assumptions: builder.assumptions, distributions: dists)
+                            derived: dv, assumptions: assumptions, distributions: dists)
     }
 
     func sumTerms(_ terms: [TV]) -> Value {

@@ -1,5 +1,6 @@
 import Foundation
 import PPLDriver
+import PPLEngine
 import XCTest
 
 /// Every bench model's gradient and Hessian-vector product against finite differences at
@@ -18,6 +19,20 @@ final class ModelGradientTests: XCTestCase {
             XCTAssertLessThan(check.gradientError, GradientCheck.gradientTolerance, name)
             XCTAssertLessThan(check.hessianVectorError, GradientCheck.hessianVectorTolerance, name)
             XCTAssertEqual(check.nonFinite, 0, name)
+        }
+    }
+
+    /// Int values assigned to real locals (accumulated in a loop, carried through a branch,
+    /// multiplied in a loop) keep the gradient of what they become; both branches of the
+    /// data-dependent `if` are taken.
+    func testIntsAssignedToRealsKeepTheirGradient() throws {
+        let c = Compilation.compile(path: Self.root + "/Tests/Golden/good/int_assigned_to_real.ppl")
+        let model = try XCTUnwrap(c.model, c.renderDiagnostics(color: false))
+        for flag in [0.0, 1.0] {
+            let runtime = try ModelRuntime(model: model, data: ["N": Tensor(scalar: 4), "flag": Tensor(scalar: flag)])
+            let check = try GradientCheck(runtime: runtime, points: 3, seed: 5)
+            XCTAssertLessThan(check.gradientError, GradientCheck.gradientTolerance, "flag = \(flag)")
+            XCTAssertLessThan(check.hessianVectorError, GradientCheck.hessianVectorTolerance, "flag = \(flag)")
         }
     }
 

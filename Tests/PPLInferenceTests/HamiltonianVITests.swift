@@ -11,7 +11,7 @@ import XCTest
 final class HamiltonianVITests: XCTestCase {
     static func session(_ source: String, steps: Int? = nil) throws -> FitSession {
         let checked = try XCTUnwrap(Compilation.compile(file: .init(path: "t.ppl", text: source)).model)
-        return try FitSession(runtime: ModelRuntime(model: checked, dataPath: nil, hint: ""), guide: "g",
+        return try FitSession(runtime: ModelRuntime(model: checked, data: [:]), guide: "g",
                               settings: steps.map { [(.steps, .int($0))] } ?? [])
     }
 

@@ -7,13 +7,9 @@ import XCTest
 /// The mode search: exact on a Gaussian posterior whatever the predictors' scales, and
 /// honest where there is no mode.
 final class ModeSearchTests: XCTestCase {
-    /// The search from 0 on `source` with `data` (Stan JSON).
-    static func search(_ source: String, data: String? = nil) throws -> (ModeSearch.Outcome, Int) {
+    static func search(_ source: String, data: [String: Tensor] = [:]) throws -> (ModeSearch.Outcome, Int) {
         let checked = try XCTUnwrap(Compilation.compile(file: .init(path: "t.ppl", text: source)).model)
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("mode-\(UUID().uuidString).json").path
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        if let data { try data.write(toFile: path, atomically: true, encoding: .utf8) }
-        let runtime = try ModelRuntime(model: checked, dataPath: data == nil ? nil : path, hint: "")
+        let runtime = try ModelRuntime(model: checked, data: data)
         let search = try ModeSearch(gradient: runtime.gradientProgram(), hessianVector: runtime.hessianVectorProgram(),
                                     data: runtime.values, dimension: runtime.dimension)
         return (search.run(from: [Double](repeating: 0, count: runtime.dimension)), runtime.dimension)
@@ -33,7 +29,7 @@ final class ModeSearchTests: XCTestCase {
             param beta: vector[3]
             beta ~ normal(0, \(tau))
             y ~ normal(X * beta, \(sigma))
-            """, data: #"{"N": \#(n), "X": \#(x), "y": \#(y)}"#)
+            """, data: ["N": Tensor(scalar: Double(n)), "X": Tensor(matrix: x), "y": Tensor(vector: y)])
         guard case .found(let mode) = outcome else { return XCTFail("\(outcome)") }
         // The exact answer, by Cholesky of H.
         var h = [Double](repeating: 0, count: d * d), b = [Double](repeating: 0, count: d)

@@ -1,5 +1,3 @@
-import PPLIR
-
 /// Cleans up generated programs: constant folding, algebraic identities (x + 0, x * 1,
 /// x * 0), uniform values kept scalar (an op on `fill`s is a `fill` of the op on
 /// scalars), sums of broadcast terms taken apart (sum(v - s) = sum(v) - n s,
