@@ -223,7 +223,10 @@ extension Elaborator {
                 return errorValue()
             }
         }
-        let r = inline(name: name, params: def.params.map(\.name), args: args, body: def.body, span: span)
+        // An int given where reals are declared is a real (as in Stan): `k / 2` in the body
+        // must not be integer division because the caller passed an int.
+        let promoted = zip(def.params, args).map { p, a in p.type.base == .int ? a : toReal(a) }
+        let r = inline(name: name, params: def.params.map(\.name), args: promoted, body: def.body, span: span)
         // A function declared to return reals returns reals, even from an int expression.
         return def.result.base == .int ? r : toReal(r)
     }
@@ -270,7 +273,9 @@ extension Elaborator {
             return errorValue()
         }
         let sigs = [def.support] + def.params.map(\.type)
-        var values = [variate] + args
+        // Ints where reals are declared are reals: `k ~ normal(0, 2)` with int data k is
+        // (k - 0) / 2 in reals, not integer division.
+        var values = zip(sigs, [variate] + args).map { sig, v in sig.base == .int ? v : toReal(v) }
         let spans = [variateSpan] + argSpans
         let params = [def.variate] + def.params.map(\.name)
         // Arguments where a scalar is declared and a vector is given: these run element-wise.
