@@ -124,8 +124,6 @@ void ppl_log_sum_exp(const double *a, const double *b, int sb, double *y, long n
   }
 }
 
-int ppl_kernels_vectorised(void) { return cpu_level() > 0; }
-
 // Plain loops, vectorised by clang at -O3 for each instruction set.
 #define ARITH(NAME, OPER) \
   __attribute__((target_clones("avx512f", "avx2", "default"))) \
