@@ -1,4 +1,5 @@
 #include "ckernels.h"
+#include <float.h>
 #include <math.h>
 
 // Elementwise kernels calling glibc's libmvec directly: _ZGVeN8v_* (AVX-512, 8 doubles)
@@ -17,8 +18,9 @@ typedef long l8 __attribute__((vector_size(64)));
 DECLARE(_ZGVdN4v_, v4, __attribute__((target("avx2,fma"))))
 DECLARE(_ZGVeN8v_, v8, __attribute__((target("avx512f,avx512dq,avx512vl,fma"))))
 
-// One element (scalar) or one vector of elements: the same formulas.
-#define FORMULAS(P, EXP, LOG, LOG1P, MAX, MIN, ABS) \
+// One element (scalar) or one vector of elements: the same formulas. ZERO is a zero of the
+// element's kind (0 * v would be NaN for an infinite v).
+#define FORMULAS(P, EXP, LOG, LOG1P, MAX, MIN, ABS, ZERO, INV_LOGIT) \
   case PPL_EXP: STEP(EXP(v)); \
   case PPL_LOG: STEP(LOG(v)); \
   case PPL_LOG1P: STEP(LOG1P(v)); \
@@ -28,15 +30,34 @@ DECLARE(_ZGVeN8v_, v8, __attribute__((target("avx512f,avx512dq,avx512vl,fma"))))
   case PPL_SIN: STEP(P##sin(v)); \
   case PPL_COS: STEP(P##cos(v)); \
   case PPL_ERF: STEP(P##erf(v)); \
-  case PPL_INV_LOGIT: STEP(1.0 / (1.0 + EXP(-v))); \
-  case PPL_LOG1P_EXP: STEP(MAX(v, 0.0 * v) + LOG1P(EXP(-ABS(v)))); \
-  case PPL_LOG_INV_LOGIT: STEP(MIN(v, 0.0 * v) - LOG1P(EXP(-ABS(v)))); \
-  case PPL_LOG1M_INV_LOGIT: STEP(-MAX(v, 0.0 * v) - LOG1P(EXP(-ABS(v)))); \
+  case PPL_INV_LOGIT: STEP(INV_LOGIT(v)); \
+  case PPL_LOG1P_EXP: STEP(MAX(v, ZERO) + LOG1P(EXP(-ABS(v)))); \
+  case PPL_LOG_INV_LOGIT: STEP(MIN(v, ZERO) - LOG1P(EXP(-ABS(v)))); \
+  case PPL_LOG1M_INV_LOGIT: STEP(-MAX(v, ZERO) - LOG1P(EXP(-ABS(v)))); \
   case PPL_LOGIT: STEP(LOG(v) - LOG1P(-v));
 
 #define VMAX(a, b) __builtin_elementwise_max(a, b)
 #define VMIN(a, b) __builtin_elementwise_min(a, b)
 #define VABS(a) __builtin_elementwise_abs(a)
+
+// inv_logit(v) = 1 / (1 + exp(-v)); below v = -709.78, exp(-v) overflows and the value is
+// exp(v) (a subnormal number, or 0).
+static double inv_logit_1(double v) {
+  double e = exp(-v);
+  return e == INFINITY ? exp(v) : 1.0 / (1.0 + e);
+}
+
+#define INV_LOGIT_VECTOR(NAME, TARGET, P, V, L, W) \
+  __attribute__((target(TARGET))) static inline V NAME(V v) { \
+    V e = P##exp(-v); \
+    V r = 1.0 / (1.0 + e); \
+    L overflow = (L)(e == INFINITY); \
+    if (__builtin_reduce_or(overflow)) \
+      for (int k = 0; k < W; k++) if (overflow[k]) r[k] = exp(v[k]); \
+    return r; \
+  }
+INV_LOGIT_VECTOR(inv_logit_4, "avx2,fma", _ZGVdN4v_, v4, l4, 4)
+INV_LOGIT_VECTOR(inv_logit_8, "avx512f,avx512dq,avx512vl,fma", _ZGVeN8v_, v8, l8, 8)
 
 static void unary_scalar(int op, const double *x, double *y, long i, long n) {
 #define STEP(e) for (; i < n; i++) { double v = x[i]; y[i] = (e); } return;
@@ -48,7 +69,7 @@ static void unary_scalar(int op, const double *x, double *y, long i, long n) {
 #define s_sin sin
 #define s_cos cos
 #define s_erf erf
-  switch (op) { FORMULAS(s_, exp, log, log1p, fmax, fmin, fabs) }
+  switch (op) { FORMULAS(s_, exp, log, log1p, fmax, fmin, fabs, 0.0, inv_logit_1) }
 #undef STEP
 }
 
@@ -56,7 +77,7 @@ __attribute__((target("avx2,fma"))) static void unary_avx2(int op, const double 
   long i = 0;
 #undef STEP
 #define STEP(e) for (; i + 4 <= n; i += 4) { v4 v; __builtin_memcpy(&v, x + i, 32); v4 r = (e); __builtin_memcpy(y + i, &r, 32); } break;
-  switch (op) { FORMULAS(_ZGVdN4v_, _ZGVdN4v_exp, _ZGVdN4v_log, _ZGVdN4v_log1p, VMAX, VMIN, VABS) }
+  switch (op) { FORMULAS(_ZGVdN4v_, _ZGVdN4v_exp, _ZGVdN4v_log, _ZGVdN4v_log1p, VMAX, VMIN, VABS, (v4){0}, inv_logit_4) }
   unary_scalar(op, x, y, i, n);
 }
 
@@ -64,28 +85,31 @@ __attribute__((target("avx512f,avx512dq,avx512vl,fma"))) static void unary_avx51
   long i = 0;
 #undef STEP
 #define STEP(e) for (; i + 8 <= n; i += 8) { v8 v; __builtin_memcpy(&v, x + i, 64); v8 r = (e); __builtin_memcpy(y + i, &r, 64); } break;
-  switch (op) { FORMULAS(_ZGVeN8v_, _ZGVeN8v_exp, _ZGVeN8v_log, _ZGVeN8v_log1p, VMAX, VMIN, VABS) }
+  switch (op) { FORMULAS(_ZGVeN8v_, _ZGVeN8v_exp, _ZGVeN8v_log, _ZGVeN8v_log1p, VMAX, VMIN, VABS, (v8){0}, inv_logit_8) }
   unary_scalar(op, x, y, i, n);
 }
 #undef STEP
 
-// log_sum_exp(a, b) = max(a, b) + log1p(exp(-|a - b|)), and -inf when both are -inf.
-static double lse1(double a, double b) {
+// log_sum_exp(a, b) = max(a, b) + log1p(exp(-|a - b|)); max(a, b) when that is infinite, and
+// NaN when an argument is (fmax and the vector max drop a NaN).
+__attribute__((noinline)) static double lse1(double a, double b) {
   double m = fmax(a, b);
-  return m == -INFINITY ? -INFINITY : m + log1p(exp(-fabs(a - b)));
+  if (a != a || b != b) return NAN;
+  return m == INFINITY || m == -INFINITY ? m : m + log1p(exp(-fabs(a - b)));
 }
 
 #define LSE_VECTOR(NAME, TARGET, P, V, L, W) \
   __attribute__((target(TARGET))) static void NAME(const double *a, const double *b, int sb, double *y, long n) { \
     long i = 0; \
-    V ninf; for (int k = 0; k < W; k++) ninf[k] = -INFINITY; \
     for (; i + W <= n; i += W) { \
       V va, vb; __builtin_memcpy(&va, a + i, sizeof va); \
       if (sb) { for (int k = 0; k < W; k++) vb[k] = b[0]; } else { __builtin_memcpy(&vb, b + i, sizeof vb); } \
       V m = VMAX(va, vb); \
       V r = m + P##log1p(P##exp(-VABS(va - vb))); \
-      L mask = (L)(m == ninf); \
-      r = (V)(((L)r & ~mask) | ((L)m & mask)); \
+      /* Rare: an infinite max (or a NaN it dropped), redone from memory by lse1. */ \
+      if (__builtin_reduce_or((L)(VABS(m) == INFINITY))) \
+        for (int k = 0; k < W; k++) \
+          if (m[k] == INFINITY || m[k] == -INFINITY) r[k] = lse1(a[i + k], sb ? b[0] : b[i + k]); \
       __builtin_memcpy(y + i, &r, sizeof r); \
     } \
     for (; i < n; i++) y[i] = lse1(a[i], sb ? b[0] : b[i]); \
@@ -124,8 +148,6 @@ void ppl_log_sum_exp(const double *a, const double *b, int sb, double *y, long n
   }
 }
 
-int ppl_kernels_vectorised(void) { return cpu_level() > 0; }
-
 // Plain loops, vectorised by clang at -O3 for each instruction set.
 #define ARITH(NAME, OPER) \
   __attribute__((target_clones("avx512f", "avx2", "default"))) \
@@ -145,15 +167,17 @@ void ppl_binary(int op, const double *a, int sa, const double *b, int sb, double
   case PPL_ADD: add_(a, sa, b, sb, y, n); break;
   case PPL_SUB: sub_(a, sa, b, sb, y, n); break;
   case PPL_MUL: mul_(a, sa, b, sb, y, n); break;
-  case PPL_DIV:
-    if (sb && !sa) {
-      // By a scalar: one division, then products (a vector division costs ~20× a product).
-      const double r = 1 / b[0];
+  case PPL_DIV: {
+    // By a scalar: one division, then products (a vector division costs ~20× a product),
+    // unless the reciprocal is not a normal number (it would lose digits or overflow).
+    const double r = sb && !sa ? 1 / b[0] : 0;
+    if (fabs(r) >= DBL_MIN && fabs(r) <= DBL_MAX) {
       mul_(a, 0, &r, 1, y, n);
     } else {
       div_(a, sa, b, sb, y, n);
     }
     break;
+  }
   }
 }
 

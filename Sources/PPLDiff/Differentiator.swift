@@ -71,18 +71,10 @@ public enum Differentiator {
         return Simplify.run(second, keeping: second.outputNames.filter { $0 != "gv" })
     }
 
-    // MARK: - Activity
-
-    /// Values that depend on the differentiated inputs.
+    /// Adds the values that depend on the active ones: through every op that has a
+    /// derivative.
     static func markActive(_ b: Block, _ active: inout Set<Value>) {
-        for instr in b.instrs where instr.op.isDifferentiable || !instr.regions.isEmpty {
-            var v = instr.args.contains(where: active.contains)
-            if !instr.regions.isEmpty {
-                v = v || instr.regions.contains { !$0.freeValues.isDisjoint(with: active) }
-                if v { for r in instr.regions { active.formUnion(r.params); markActive(r, &active) } }
-            }
-            if v { active.formUnion(instr.results) }
-        }
+        b.markDependents(&active) { $0.isDifferentiable }
     }
 
     // MARK: - Reverse pass

@@ -53,31 +53,4 @@ public struct RNG: Sendable {
             }
         }
     }
-
-    /// Gamma with shape `alpha` and rate 1 (Marsaglia & Tsang 2000; boosted for alpha < 1).
-    public mutating func gamma(_ alpha: Double) -> Double {
-        if alpha < 1 { return gamma(alpha + 1) * pow(uniform(), 1 / alpha) }
-        let d = alpha - 1.0 / 3, c = 1 / (9 * d).squareRoot()
-        while true {
-            var x: Double, v: Double
-            repeat {
-                x = normal()
-                v = 1 + c * x
-            } while v <= 0
-            v = v * v * v
-            let u = uniform()
-            if u < 1 - 0.0331 * x * x * x * x || log(u) < 0.5 * x * x + d * (1 - v + log(v)) { return d * v }
-        }
-    }
-
-    public mutating func beta(_ a: Double, _ b: Double) -> Double {
-        let x = gamma(a), y = gamma(b)
-        return x / (x + y)
-    }
-
-    public mutating func dirichlet(_ alpha: [Double]) -> [Double] {
-        let g = alpha.map { gamma($0) }
-        let total = g.reduce(0, +)
-        return g.map { $0 / total }
-    }
 }

@@ -7,7 +7,7 @@ struct Slot {
     private let particles: Int32
 
     init(ptr: UnsafeMutablePointer<Double>, count: Int, copies: Int) {
-        // Executable.init refuses larger values with an error.
+        // BufferPlan.init refuses larger values with an error.
         precondition(count <= Int(Int32.max) && copies <= Int(Int32.max))
         self.ptr = ptr
         elements = Int32(count)

@@ -48,8 +48,10 @@ public enum ScalarMath {
         case .fmin: return Swift.min(a, b)
         case .fmax: return Swift.max(a, b)
         case .log_sum_exp:
+            // Swift.max returns either argument when one is NaN: NaN is checked first.
+            if a.isNaN || b.isNaN { return .nan }
             let m = Swift.max(a, b)
-            if m == -.infinity { return -.infinity }
+            if m.isInfinite { return m }
             return m + Foundation.log1p(Foundation.exp(-Swift.abs(a - b)))
         case .log_diff_exp:
             if b == -.infinity { return a }

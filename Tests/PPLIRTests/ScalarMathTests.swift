@@ -43,4 +43,18 @@ final class ScalarMathTests: XCTestCase {
             XCTAssertEqual(ScalarMath.apply(f, a, b), expected, accuracy: 1e-12 * max(1, abs(expected)), "\(f)(\(a), \(b))")
         }
     }
+
+    /// log(exp(a) + exp(b)) at infinities and NaN, in either order.
+    func testLogSumExpAtSpecialValues() {
+        let cases: [(Double, Double, Double)] = [
+            (.infinity, .infinity, .infinity), (-.infinity, -.infinity, -.infinity), (.infinity, 1, .infinity),
+            (-.infinity, 1, 1), (.nan, -.infinity, .nan), (.nan, .infinity, .nan), (.nan, 1, .nan),
+        ]
+        for (a, b, expected) in cases {
+            for (x, y) in [(a, b), (b, a)] {
+                let got = ScalarMath.apply(.log_sum_exp, x, y)
+                XCTAssertTrue(got == expected || got.isNaN && expected.isNaN, "log_sum_exp(\(x), \(y)) = \(got)")
+            }
+        }
+    }
 }

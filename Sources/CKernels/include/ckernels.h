@@ -13,9 +13,6 @@ void ppl_unary(int op, const double *x, double *y, long n);
 /// log(exp(a) + exp(b)) elementwise; `sb` non-zero means b is one scalar.
 void ppl_log_sum_exp(const double *a, const double *b, int sb, double *y, long n);
 
-/// 1 when the vector kernels are in use, for reports.
-int ppl_kernels_vectorised(void);
-
 
 enum ppl_binary { PPL_ADD, PPL_SUB, PPL_MUL, PPL_DIV };
 

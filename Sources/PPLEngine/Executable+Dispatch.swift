@@ -3,6 +3,8 @@ import COpenBLAS
 import Foundation
 import PPLIR
 
+/// Dispatch: the one switch over steps, running each on its kernel (OpenBLAS, the C kernels
+/// of CKernels, or a Swift loop), over all particles at once where the layout allows.
 extension Executable {
     func execute(_ steps: [Step]) {
         // By index into the buffer: a for-in loop would copy every step out of the array.
@@ -439,7 +441,7 @@ extension Executable {
             return
         }
         if S == 1, a.copies > 1, b.copies > 1 {
-            // A sum over the particles of per-particle products (see `reducible`).
+            // A sum over the particles of per-particle products (see `BufferPlan.reducible`).
             if k == 1 {
                 // Σ_s a_s b_sᵀ = Aᵀ B with A (S×m) and B (S×n): one GEMM.
                 cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(m), Int32(n), Int32(a.copies), 1,
