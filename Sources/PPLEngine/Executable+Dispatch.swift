@@ -281,9 +281,13 @@ extension Executable {
             for s in 0..<out.copies { out.base(s).update(repeating: a.base(s)[0], count: out.count) }
         case .pack(let out, let list):
             let items = list.takeUnretainedValue().slots
+            // Scalars into a vector, or rows (each `count` long) into a matrix, end to end.
             for s in 0..<out.copies {
-                let o = out.base(s)
-                for (i, item) in items.enumerated() { o[i] = item.base(s)[0] }
+                var o = out.base(s)
+                for item in items {
+                    o.update(from: item.base(s), count: item.count)
+                    o += item.count
+                }
             }
         case .range(let out, let lo):
             let start = lo.ptr[0]
