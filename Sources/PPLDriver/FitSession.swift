@@ -13,6 +13,7 @@ public final class FitSession {
     public let elbo: ELBO
     public var khat = Double.nan
     public var logEvidence = (estimate: Double.nan, standardError: Double.nan)
+    private var gradientChecked = false
 
     /// The guide `guide` names (as `GuideSelection` picks it) with `settings` (flags, or the
     /// REPL's `:set`) over its guide block's keys.
@@ -38,6 +39,7 @@ public final class FitSession {
     /// that refines another (HVI) starting afresh fits that one first and starts from it.
     public func fit(initial: [Double]? = nil, progress: ((Int, Double) -> Void)? = nil,
                     interrupted: () -> Bool = { false }) throws(PPLError) -> FitResult {
+        try checkGradient()
         var s = settings
         let refining = initial == nil ? family.refines : nil
         if refining != nil { s.warmup = 1000 }
@@ -61,6 +63,20 @@ public final class FitSession {
         r.seconds += prelude.seconds
         r.trace = prelude.trace + r.trace
         return r
+    }
+
+    /// Before a fit: the model's gradient against finite differences along two directions
+    /// (`GradientCheck.alongDirections`), so that a wrong derivative — a bug in ppl — stops
+    /// the fit with a message instead of fitting a wrong density. Once per session.
+    private func checkGradient() throws(PPLError) {
+        guard !gradientChecked else { return }
+        let error = try GradientCheck.alongDirections(runtime: runtime)
+        guard error <= 1e-4 else {
+            throw PPLError(InternalError("the gradient of the model's log density disagrees with finite differences "
+                                         + "(relative error \(String(format: "%.2g", error))), so the fit would be wrong"),
+                           otherwise: .internal)
+        }
+        gradientChecked = true
     }
 
     /// Fits `base`, the family this session's refines, with that family's own defaults and
