@@ -14,6 +14,12 @@ extension Builder {
         return (instrs(from: start), block.yields.map { map[$0] ?? $0 })
     }
 
+    /// Copies instructions into the current block with fresh values, extending `map` from
+    /// the originals to the copies.
+    public func copy(_ instrs: [Instr], types: [IRType], map: inout [Value: Value]) {
+        for instr in instrs { copy(instr, types: types, map: &map) }
+    }
+
     private func copy(_ instr: Instr, types: [IRType], map: inout [Value: Value]) {
         let args = instr.args.map { map[$0] ?? $0 }
         if instr.regions.isEmpty {

@@ -412,9 +412,12 @@ public final class Elaborator {
         let outputs = body.yields
         derivedOutputs = zip(derivedOutputs, outputs.dropFirst(1 + tdataOutputs.count)).map { ($0.0, $1) }
         tdataOutputs = zip(tdataOutputs, outputs.dropFirst()).map { ($0.0, $1) }
-        let instrs = body.instrs
         let dataInputs = inputs.filter { $0.role == .data }
         let paramInputs = inputs.filter { $0.role == .param }
+        let bounds = TripBounds.run(body.instrs, types: types, sizes: namedSizes, active: Set(paramInputs.map(\.value)))
+        let instrs = bounds.instrs
+        types = bounds.types
+        tdataOutputs += bounds.outputs
         // A data-only value computed by a loop that also computes from the params (a local
         // filled in a loop that adds to the log density) cannot be transformed data: the
         // programs that need it compute it.
