@@ -249,8 +249,9 @@ extension Elaborator {
         }
         for (k, (p, a)) in zip(def.params, args).enumerated() {
             if !accepts(p.type, a, vectorised: false) {
-                sink.error("argument \(k + 1) of '\(name)' must be \(typeName(p.type)), not \(a.typeName)", at: argSpans[k],
-                           help: a.type.isScalar ? nil : "functions are not vectorised; call it in a loop, or declare the argument as a container")
+                let help = p.type.isArray ? "a vector or matrix is not an array; declare the value as 'array[...] \(p.type.base.rawValue)'"
+                    : a.type.isScalar ? nil : "functions are not vectorised; call it in a loop, or declare the argument as a container"
+                sink.error("argument \(k + 1) of '\(name)' must be \(typeName(p.type)), not \(a.typeName)", at: argSpans[k], help: help)
                 return errorValue()
             }
         }

@@ -59,6 +59,10 @@ extension Elaborator {
         case .call(let name, let args, let conditional):
             return call(name, args, conditional: conditional, span: e.span)
         case .index(let base, let idx):
+            // x[i][j] is x[i, j] (one gather, which loops vectorise) when x[i] is one element.
+            if case .index(let inner, let first) = base.kind, first.allSatisfy({ if case .single = $0 { true } else { false } }) {
+                return expr(Expr(.index(inner, first + idx), span: e.span))
+            }
             let b = expr(base)
             if b.isError { return b }
             return index(b, idx, span: e.span, baseSpan: base.span)

@@ -149,7 +149,8 @@ public final class Elaborator {
         scopes[scopes.count - 1][name.name] = b
     }
 
-    var namesInScope: [String] { scopes.flatMap { $0.keys } }
+    /// Sorted per scope, so that a suggestion among names as near is always the same.
+    var namesInScope: [String] { scopes.flatMap { $0.keys.sorted() } }
 
     // MARK: - Declarations
 
