@@ -26,7 +26,6 @@ extension Elaborator {
         guard let lowered = lowerIndices(idx, dims: dims, span: span, assigned: assigned) else { return nil }
         let rowDims = layout.rowDims
         let leading = Array(lowered.prefix(rowDims.count))
-        let e = Emitter(builder)
         var singles: [TV] = []
         for l in leading { if case .single(let t) = l { singles.append(t) } }
         let rows: LoweredIndex
