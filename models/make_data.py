@@ -269,6 +269,33 @@ def meta_analysis():
     theta = mu + tau * rng.normal(size=J)
     y = theta + se * rng.normal(size=J)
     write("meta_analysis", {"J": J, "y": y, "se": se}, {"mu": mu, "tau": tau, "theta": theta})
+def ar_loop():
+    rng = np.random.default_rng(111)
+    K, N = 3, 200
+    alpha, beta, sigma = 0.5, np.array([0.5, -0.3, 0.2]), 0.7
+    y = np.zeros(N)
+    for n in range(N):
+        lags = [y[n - k - 1] if n - k - 1 >= 0 else 0.0 for k in range(K)]
+        y[n] = alpha + beta @ np.array(lags) + rng.normal(0.0, sigma)
+    write("ar_loop", {"K": K, "N": N, "y": y}, {"alpha": alpha, "beta": beta, "sigma": sigma})
+
+
+def change_point():
+    rng = np.random.default_rng(112)
+    T, s, e, l = 30, 18, 3.0, 1.0
+    D = np.concatenate([rng.poisson(e, size=s - 1), rng.poisson(l, size=T - s + 1)])
+    write("change_point", {"T": T, "D": D, "r_e": 0.5, "r_l": 0.5}, {"s": s, "e": e, "l": l})
+
+
+def multi_group():
+    rng = np.random.default_rng(113)
+    J, K = 8, 3
+    mu, tau = np.array([1.0, -0.5, 2.0]), 0.7
+    cov = np.array([[1.0, 0.5, 0.2], [0.5, 1.0, 0.3], [0.2, 0.3, 0.5]])
+    L = np.linalg.cholesky(cov)
+    theta = mu + tau * rng.normal(size=(J, K))
+    y = theta + rng.normal(size=(J, K)) @ L.T
+    write("multi_group", {"J": J, "K": K, "y": y, "L": L}, {"mu": mu, "tau": tau, "theta": theta})
 
 
 if __name__ == "__main__":
@@ -289,6 +316,9 @@ if __name__ == "__main__":
     garch11()
     hsgp()
     meta_analysis()
+    ar_loop()
+    change_point()
+    multi_group()
     path = os.path.join(HERE, "true_values.json")
     with open(path, "w") as f:
         json.dump(TRUE, f, indent=2)

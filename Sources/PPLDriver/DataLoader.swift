@@ -43,24 +43,22 @@ enum DataLoader {
                 }
                 return n
             }
-            let t: Tensor
-            switch d.type.shape {
-            case .scalar:
-                t = Tensor(scalar: try number(v, d, d.name, file))
-                if d.type.elem == .int { ints[d.name] = Int(t.values[0]) }
-            case .vector(let n), .rowVector(let n):
-                let items = try array(v, try size(n), d, d.name, file)
-                t = Tensor(vector: try items.enumerated().map { try number($1, d, "\(d.name)[\($0 + 1)]", file) })
-            case .matrix(let r, let c):
-                let rows = try array(v, try size(r), d, d.name, file)
-                let cols = try size(c)
-                var values: [Double] = []
-                for (i, row) in rows.enumerated() {
-                    let items = try array(row, cols, d, "\(d.name)[\(i + 1)]", file)
-                    values += try items.enumerated().map { try number($1, d, "\(d.name)[\(i + 1),\($0 + 1)]", file) }
+            // Nested JSON arrays, one level per dimension (an array's dimensions, then its
+            // element's), read row-major: how the IR holds every value.
+            let dims = try d.componentDims.map(size)
+            var values: [Double] = []
+            func read(_ v: JSONValue, _ level: Int, _ name: String) throws {
+                guard level < dims.count else {
+                    values.append(try number(v, d, name, file))
+                    return
                 }
-                t = Tensor(shape: [rows.count, cols], values: values)
+                let items = try array(v, dims[level], d, name, file)
+                let prefix = level == 0 ? "\(name)[" : "\(name.dropLast()),"
+                for (k, item) in items.enumerated() { try read(item, level + 1, "\(prefix)\(k + 1)]") }
             }
+            try read(v, 0, d.name)
+            let t = Tensor(shape: dims, values: values)
+            if dims.isEmpty, d.type.elem == .int { ints[d.name] = Int(values[0]) }
             try checkStructure(t, d, file)
             out[d.name] = t
         }
@@ -99,23 +97,42 @@ enum DataLoader {
         }
     }
 
+    /// A simplex sums to one, an ordered vector increases: each one, in an array of them.
     private static func checkStructure(_ t: Tensor, _ d: Declaration, _ file: String) throws {
-        switch d.constraint {
-        case .simplex:
-            for (i, x) in t.values.enumerated() where x < 0 {
-                throw PPLError.user("\(file): '\(d.name)[\(i + 1)]' is \(x), but a simplex is non-negative")
+        let k = t.shape.last ?? 1
+        for start in stride(from: 0, to: t.count, by: max(1, k)) {
+            let x = t.values[start..<min(t.count, start + k)]
+            let name = componentName(d.name, start / max(1, k), Array(t.shape.dropLast()))
+            func at(_ i: Int) -> String { componentName(d.name, start + i, t.shape) }
+            switch d.constraint {
+            case .simplex:
+                for (i, v) in x.enumerated() where v < 0 {
+                    throw PPLError.user("\(file): '\(at(i))' is \(v), but a simplex is non-negative")
+                }
+                let s = x.reduce(0, +)
+                if abs(s - 1) > 1e-8 { throw PPLError.user("\(file): '\(name)' sums to \(s), but a simplex sums to 1") }
+            case .ordered, .positiveOrdered:
+                for i in 1..<max(1, x.count) where !(x[start + i] > x[start + i - 1]) {
+                    throw PPLError.user("\(file): '\(name)' is not strictly increasing at element \(i + 1)")
+                }
+                if d.constraint == .positiveOrdered, let first = x.first, !(first > 0) {
+                    throw PPLError.user("\(file): '\(at(0))' is \(first), but positive_ordered values are positive")
+                }
+            default: return
             }
-            let s = t.values.reduce(0, +)
-            if abs(s - 1) > 1e-8 { throw PPLError.user("\(file): '\(d.name)' sums to \(s), but a simplex sums to 1") }
-        case .ordered, .positiveOrdered:
-            for i in 1..<max(1, t.count) where !(t.values[i] > t.values[i - 1]) {
-                throw PPLError.user("\(file): '\(d.name)' is not strictly increasing at element \(i + 1)")
-            }
-            if d.constraint == .positiveOrdered, let first = t.values.first, !(first > 0) {
-                throw PPLError.user("\(file): '\(d.name)[1]' is \(first), but positive_ordered values are positive")
-            }
-        default: break
         }
+    }
+
+    /// `x[2,3]`: the name of element `k` (0-based, row-major) of a value of these dimensions.
+    static func componentName(_ name: String, _ k: Int, _ dims: [Int]) -> String {
+        if dims.isEmpty { return name }
+        var rest = k
+        var indices: [Int] = []
+        for n in dims.reversed() {
+            indices.append(rest % max(1, n) + 1)
+            rest /= max(1, n)
+        }
+        return "\(name)[\(indices.reversed().map(String.init).joined(separator: ","))]"
     }
 
     /// Checks the bounds of every data variable; bounds may use transformed data.
@@ -135,9 +152,8 @@ enum DataLoader {
             case .lowerUpper(let l, let u): (lower, upper) = (l, u)
             default: continue
             }
-            let cols = t.shape.count == 2 ? t.shape[1] : 0
             for (k, x) in t.values.enumerated() {
-                let name = t.shape.isEmpty ? d.name : cols > 0 ? "\(d.name)[\(k / cols + 1),\(k % cols + 1)]" : "\(d.name)[\(k + 1)]"
+                let name = componentName(d.name, k, t.shape)
                 if let l = lower, let lv = value(l), !(x >= lv) {
                     throw PPLError.user("\(file): '\(name)' is \(format(x)), below the lower bound \(format(lv)) of \(d.typeText)")
                 }

@@ -102,7 +102,8 @@ public final class FitSession {
     public func sample(_ count: Int, phi: [Double]) throws(PPLError) -> PosteriorDraws {
         let d = try PPLError.during(.computation) {
             try PosteriorDraws(elbo: elbo, phi: phi, count: max(count, 10), seed: settings.seed,
-                               constrain: runtime.space.constrain, derived: runtime.model.derived, data: runtime.values)
+                               constrain: runtime.space.constrain, derived: runtime.model.derived, data: runtime.values,
+                               shapes: runtime.componentShapes)
         }
         khat = ParetoSmoothing.khat(d.logWeights)
         logEvidence = ParetoSmoothing.logEvidence(d.logWeights)

@@ -55,6 +55,19 @@ public final class ModelRuntime {
         try self.init(model: model, dataPath: dataPath, hint: "pass --data FILE or put it in \(stem).data.json")
     }
 
+    /// The dimensions of the components of the params and derived values that are arrays
+    /// (`array[N] matrix[R, C]` has [N, R, C]), by name, for naming them.
+    public var componentShapes: [String: [Int]] {
+        var ints: [String: Int] = [:]
+        for (k, v) in values where v.count == 1 { ints[k] = Int(exactly: v.values[0]) }
+        var shapes: [String: [Int]] = [:]
+        for (name, layout) in model.layouts {
+            let dims = layout.componentDims.compactMap { $0.evaluate { ints[$0] } }
+            if dims.count == layout.componentDims.count { shapes[name] = dims }
+        }
+        return shapes
+    }
+
     public func gradientProgram() throws(PPLError) -> Program { try programs.gradient() }
     public func hessianVectorProgram() throws(PPLError) -> Program { try programs.hessianVector() }
 

@@ -96,8 +96,14 @@ public struct UnconstrainedDensity {
         }
     }
 
+    /// The bijector of a constraint; a constrained vector type held as a matrix is an array
+    /// of them, constrained row by row.
     static func bijector(_ c: Constraint, _ e: Emitter, bound: (BoundValue) -> Value) -> Bijector {
-        Bijectors.of(c, bound: bound)
+        let b = Bijectors.of(c, bound: bound)
+        switch c {
+        case .simplex, .ordered, .positiveOrdered: return EachRow(inner: b)
+        default: return b
+        }
     }
 
     static func bound(_ v: BoundValue, _ inputs: [Input], _ e: Emitter) -> Value {
@@ -117,6 +123,7 @@ public struct UnconstrainedDensity {
 
     /// A constrained vector given the param's declared shape.
     static func shape(_ e: Emitter, _ x: Value, as type: IRType) -> Value {
+        if e.type(x) == type { return x }
         switch type.shape {
         case .scalar, .vector: return x
         case .rowVector: return e.transpose(x)

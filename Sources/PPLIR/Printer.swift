@@ -46,6 +46,8 @@ public struct Printer {
         switch c {
         case .none: return t.description
         case .simplex, .ordered, .positiveOrdered:
+            // A matrix of them is an array, one per row.
+            if case .matrix(let r, let k) = t.shape { return "\(c)[\(k)] rows of matrix[\(r), \(k)]" }
             return "\(c)[\(t.shape.count)]"
         case .lower, .upper, .lowerUpper:
             let s = t.description

@@ -10,14 +10,32 @@ public struct Instr: Sendable {
     public var op: Op
     public var args: [Value]
     public var regions: [Block]
+    /// For a gather or a scatter, which can fail at run time: the source it comes from.
+    public var site: SourceSite?
+    /// For a loop whose trip count is not a size of the data: a size (a transformed-data
+    /// value) no execution of it exceeds, which the differentiator's tape needs.
+    public var tripBound: Size?
 
     public var result: Value { results[0] }
 
-    public init(results: [Value], op: Op, args: [Value], regions: [Block]) {
+    public init(results: [Value], op: Op, args: [Value], regions: [Block], site: SourceSite? = nil, tripBound: Size? = nil) {
         self.results = results
         self.op = op
         self.args = args
         self.regions = regions
+        self.site = site
+        self.tripBound = tripBound
+    }
+}
+
+/// Where an instruction that can fail at run time comes from, for its message:
+/// `model.ppl:12` and the indexed expression, `'y'`.
+public struct SourceSite: Hashable, Sendable {
+    public let location: String
+    public let subject: String
+    public init(location: String, subject: String) {
+        self.location = location
+        self.subject = subject
     }
 }
 

@@ -121,6 +121,8 @@ public enum SpecialFn: String, Sendable {
     case cumulative_sum, rep_vector, rep_row_vector, rep_matrix, size, rows, cols
     case min, max, pi, e, sqrt2, negative_infinity, positive_infinity, not_a_number
     case diagonal, diag_matrix, mdivide_left_tri_low, to_vector, to_row_vector, inv_sqrt
+    /// Every element of an array (where `size` counts its first dimension).
+    case num_elements
 }
 
 /// One signature of a builtin function: its typed arguments, its result, how it lowers, and
@@ -233,7 +235,7 @@ public enum Builtins {
         Builtin("rep_matrix", [BuiltinParam("x", .scalar, verb: "repeats"), BuiltinParam("r", .size), BuiltinParam("c", .size)],
                 .matrix(rows: 1, cols: 2), .special(.rep_matrix)),
         Builtin("size", [x], .int, .special(.size), "the number of elements"),
-        Builtin("num_elements", [x], .int, .special(.size), "the number of elements"),
+        Builtin("num_elements", [x], .int, .special(.num_elements), "the number of elements"),
         Builtin("rows", [x], .int, .special(.rows)),
         Builtin("cols", [x], .int, .special(.cols)),
         Builtin("diagonal", [BuiltinParam("M")], .vector(size: nil), .special(.diagonal), "the diagonal of a square matrix"),

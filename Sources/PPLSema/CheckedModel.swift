@@ -9,9 +9,32 @@ public struct Declaration: Sendable {
     public let type: IRType
     public let constraint: Constraint
     public let span: SourceSpan
+    /// For an array: its dimensions and element type (`type` is how the IR holds it).
+    public let layout: ArrayLayout?
+    /// Written `array[...] T` rather than in an old spelling (`int[N]`).
+    public let arraySyntax: Bool
 
-    /// The declaration as written, with sizes: `real<lower=0>`, `simplex[K]`, `int<lower=1, upper=J>[N]`.
+    public init(name: String, base: BaseType, type: IRType, constraint: Constraint, span: SourceSpan,
+                layout: ArrayLayout? = nil, arraySyntax: Bool = false) {
+        self.name = name
+        self.base = base
+        self.type = type
+        self.constraint = constraint
+        self.span = span
+        self.layout = layout
+        self.arraySyntax = arraySyntax
+    }
+
+    /// The declaration as written, with sizes: `real<lower=0>`, `simplex[K]`, `int<lower=1, upper=J>[N]`,
+    /// `array[J] vector<lower=0>[K]`.
     public var typeText: String {
+        guard let layout else { return Declaration.text(type, constraint, base) }
+        let element = Declaration.text(layout.element, constraint, base)
+        if arraySyntax { return "array[\(layout.dims.map(\.description).joined(separator: ", "))] \(element)" }
+        return element + "[\(layout.dims.map(\.description).joined(separator: ", "))]"
+    }
+
+    private static func text(_ type: IRType, _ constraint: Constraint, _ base: BaseType) -> String {
         switch constraint {
         case .simplex, .ordered, .positiveOrdered: return "\(constraint)[\(type.shape.count)]"
         default: break
@@ -25,9 +48,23 @@ public struct Declaration: Sendable {
         }
     }
 
-    /// Length of this param's unconstrained representation.
+    /// Every dimension of a component, outermost first: [] for a scalar, [N] for a vector,
+    /// [R, C] for a matrix, an array's dimensions and then its element's.
+    public var componentDims: [Size] {
+        if let layout { return layout.componentDims }
+        switch type.shape {
+        case .scalar: return []
+        case .vector(let n), .rowVector(let n): return [n]
+        case .matrix(let r, let c): return [r, c]
+        }
+    }
+
+    /// Length of this param's unconstrained representation: a simplex of K has K - 1 free
+    /// values, an array of simplexes K - 1 for each.
     public var unconstrainedSize: Size {
-        constraint == .simplex ? type.shape.count - Size(1) : type.shape.count
+        guard constraint == .simplex else { return type.shape.count }
+        if case .matrix(let r, let c) = type.shape { return r * (c - Size(1)) }
+        return type.shape.count - Size(1)
     }
 }
 
@@ -50,7 +87,9 @@ public struct DistInfo: Sendable {
 }
 
 func typeName(_ t: TypeExpr) -> String {
-    t.base.rawValue + (t.isArray ? "[]" : "")
+    let dims = String(repeating: ",", count: max(0, t.arrayRank - 1))
+    if t.arraySyntax { return "array[\(dims)] \(t.base.rawValue)" }
+    return t.base.rawValue + (t.isArray ? "[\(dims)]" : "")
 }
 
 /// Everything the later stages need from a model.
@@ -67,6 +106,8 @@ public struct CheckedModel: Sendable {
     /// Size equalities that only the data can confirm.
     public let assumptions: [SizeAssumption]
     public let distributions: [String: DistInfo]
+    /// The params and derived values that are arrays, by name.
+    public let layouts: [String: ArrayLayout]
 
     public var unconstrainedDimension: Size {
         params.reduce(Size(0)) { $0 + $1.unconstrainedSize }

@@ -17,17 +17,25 @@ struct TV {
     /// For literals (and their negations): the constant.
     var constant: Double?
     var isError = false
+    /// For an array: its dimensions and element type (`type` is how the IR holds it).
+    var layout: ArrayLayout?
+
+    /// The type as the user wrote it: `array[N] vector[K]` rather than `matrix[N, K]`.
+    var typeName: String { layout?.description ?? type.description }
 }
 
-/// A `let` declared with a type and no value: filled by element assignment.
+/// A `let` declared with a type: filled by element assignment, or assigned again.
 final class LocalVar {
     let name: String
     let span: SourceSpan
     var current: TV
-    init(name: String, span: SourceSpan, current: TV) {
+    /// A top-level int computed from data, which sizes containers: it cannot change.
+    let namesSize: Bool
+    init(name: String, span: SourceSpan, current: TV, namesSize: Bool = false) {
         self.name = name
         self.span = span
         self.current = current
+        self.namesSize = namesSize
     }
 }
 
@@ -50,6 +58,12 @@ public final class Elaborator {
     var fns: [String: FnDef] = [:]
     var dists: [String: DistInfo] = [:]
     var callStack: [String] = []
+    /// Functions and distributions whose bodies index containers (see `mayIndex`).
+    var indexingBodies: [String: Bool] = [:]
+    /// Names of the loop indices in scope: sizes cannot depend on them.
+    var loopIndices: Set<String> = []
+    /// The calls being inlined, outermost first: where run-time errors in their bodies happen.
+    var callSites: [(name: String, span: SourceSpan)] = []
     /// Functions and distributions whose definitions have errors: calls to them stay silent.
     var broken: Set<String> = []
     var inFunctionBody = false
@@ -135,21 +149,23 @@ public final class Elaborator {
         scopes[scopes.count - 1][name.name] = b
     }
 
-    var namesInScope: [String] { scopes.flatMap { $0.keys } }
+    /// Sorted per scope, so that a suggestion among names as near is always the same.
+    var namesInScope: [String] { scopes.flatMap { $0.keys.sorted() } }
 
     // MARK: - Declarations
 
     private func declare(_ name: Identifier, _ t: TypeExpr, isParam: Bool) {
-        guard let (type, constraint) = elaborateType(t, for: name.name, isParam: isParam) else {
+        guard let (type, constraint, layout) = elaborateType(t, for: name.name, isParam: isParam) else {
             bind(name, .value(errorValue(), span: name.span))
             return
         }
         let v = builder.inputValue(type)
-        let decl = Declaration(name: name.name, base: t.base, type: type, constraint: constraint, span: name.span)
+        let decl = Declaration(name: name.name, base: t.base, type: type, constraint: constraint, span: name.span,
+                               layout: layout, arraySyntax: t.arraySyntax)
         let input = Input(name: name.name, value: v, role: isParam ? .param : .data, type: type, constraint: constraint)
         inputs.append(input)
         if isParam { paramDecls.append(decl) } else { dataDecls.append(decl) }
-        var tv = TV(value: v, type: type, dep: isParam ? .param : .data)
+        var tv = TV(value: v, type: type, dep: isParam ? .param : .data, layout: layout)
         if !isParam, type == .int {
             tv.size = Size(symbol: name.name)
             namedSizes[v] = tv.size
@@ -157,14 +173,14 @@ public final class Elaborator {
         bind(name, .value(tv, span: name.span))
     }
 
-    /// The IR type and constraint of a declared `data`/`param` type.
-    func elaborateType(_ t: TypeExpr, for name: String, isParam: Bool) -> (IRType, Constraint)? {
+    /// The IR type, constraint and array layout of a declared `data`/`param` type.
+    func elaborateType(_ t: TypeExpr, for name: String, isParam: Bool) -> (IRType, Constraint, ArrayLayout?)? {
         if isParam && t.base == .int {
             sink.error("a param cannot be an int", at: t.span,
                        help: "params are real-valued; 'int' is for data, loop indices and sizes")
             return nil
         }
-        guard let shape = elaborateShape(t) else { return nil }
+        guard let (shape, layout) = elaborateShape(t) else { return nil }
         let elem: Elem = t.base == .int ? .int : .real
         let type = IRType(elem, shape)
         var constraint = Constraint.none
@@ -196,7 +212,7 @@ public final class Elaborator {
                 constraint = .upper(u)
             }
         }
-        return (type, constraint)
+        return (type, constraint, layout)
     }
 
     private func boundValue(_ b: Bound, name: String) -> BoundValue? {
@@ -218,11 +234,27 @@ public final class Elaborator {
         return .named(outName)
     }
 
-    /// Shape of a declared type; sizes must be int expressions of data.
-    func elaborateShape(_ t: TypeExpr) -> Shape? {
+    /// Shape of a declared type (for an array, of the IR value holding it) and, for an array,
+    /// its layout; sizes must be int expressions of data.
+    func elaborateShape(_ t: TypeExpr) -> (shape: Shape, layout: ArrayLayout?)? {
+        guard let element = elementShape(t) else { return nil }
+        if !t.isArray { return (element, nil) }
+        var dims: [Size] = []
+        for e in t.arrayDims {
+            guard let s = sizeExpr(e) else { return nil }
+            dims.append(s)
+        }
+        // `real[N]` is a vector, as it always was.
+        if !t.arraySyntax, t.base == .real, dims.count == 1 { return (.vector(dims[0]), nil) }
+        let layout = ArrayLayout(dims: dims, element: IRType(t.base == .int ? .int : .real, element))
+        return (layout.irType.shape, layout)
+    }
+
+    /// Shape of the base type of a declared type (the element of an array).
+    private func elementShape(_ t: TypeExpr) -> Shape? {
         let expected: Int
         switch t.base {
-        case .int, .real: expected = t.isArray ? 1 : 0
+        case .int, .real: expected = 0
         case .vector, .row_vector, .simplex, .ordered, .positive_ordered: expected = 1
         case .matrix: expected = 2
         }
@@ -239,7 +271,7 @@ public final class Elaborator {
             sizes.append(s)
         }
         switch t.base {
-        case .int, .real: return t.isArray ? .vector(sizes[0]) : .scalar
+        case .int, .real: return .scalar
         case .vector, .simplex, .ordered, .positive_ordered: return .vector(sizes[0])
         case .row_vector: return .rowVector(sizes[0])
         case .matrix: return .matrix(sizes[0], sizes[1])
@@ -267,7 +299,16 @@ public final class Elaborator {
             sink.error("a size cannot be negative (\(c))", at: e.span)
             return nil
         }
-        return s
+        return staticSize(s, at: e.span) ? s : nil
+    }
+
+    /// Whether a size is fixed for the whole program: not one that changes with a loop index
+    /// (every value has one size). Reports it when it is not.
+    func staticSize(_ s: Size, at span: SourceSpan) -> Bool {
+        guard let i = s.terms.keys.joined().first(where: loopIndices.contains) else { return true }
+        sink.error("a size cannot depend on the loop index '\(i)': here it is \(s)", at: span,
+                   help: "every value has one size for the whole program; loop over the elements instead")
+        return false
     }
 
     // MARK: - Guides
@@ -350,6 +391,8 @@ public final class Elaborator {
     private func assemble(vectorize: Bool) -> CheckedModel {
         let target = sumTerms(targetTerms)
         var derivedOutputs: [(String, Value)] = []
+        var layouts: [String: ArrayLayout] = [:]
+        for d in paramDecls { layouts[d.name] = d.layout }
         for (name, binding) in topLevelLets {
             let tv: TV
             switch binding {
@@ -357,6 +400,7 @@ public final class Elaborator {
             case .local(let l): tv = l.current
             }
             if tv.isError { continue }
+            if tv.dep == .param { layouts[name] = tv.layout }
             if tv.dep == .param { derivedOutputs.append((name, tv.value)) } else { tdataOutputs.append((name, tv.value)) }
         }
         let (lowered, loweredTypes) = builder.finish()
@@ -369,9 +413,12 @@ public final class Elaborator {
         let outputs = body.yields
         derivedOutputs = zip(derivedOutputs, outputs.dropFirst(1 + tdataOutputs.count)).map { ($0.0, $1) }
         tdataOutputs = zip(tdataOutputs, outputs.dropFirst()).map { ($0.0, $1) }
-        let instrs = body.instrs
         let dataInputs = inputs.filter { $0.role == .data }
         let paramInputs = inputs.filter { $0.role == .param }
+        let bounds = TripBounds.run(body.instrs, types: types, sizes: namedSizes, active: Set(paramInputs.map(\.value)))
+        let instrs = bounds.instrs
+        types = bounds.types
+        tdataOutputs += bounds.outputs
         // A data-only value computed by a loop that also computes from the params (a local
         // filled in a loop that adds to the log density) cannot be transformed data: the
         // programs that need it compute it.
@@ -394,7 +441,7 @@ public final class Elaborator {
         let ld = Program.extract(name: "log_density", from: instrs, types: types, inputs: all, outputs: [("target", outputs[0])])
         let dv = Program.extract(name: "derived", from: instrs, types: types, inputs: all, outputs: derivedOutputs)
         return CheckedModel(data: dataDecls, params: paramDecls, guides: guides, transformedData: td, logDensity: ld,
-                            derived: dv, assumptions: assumptions, distributions: dists)
+                            derived: dv, assumptions: assumptions, distributions: dists, layouts: layouts)
     }
 
     func sumTerms(_ terms: [TV]) -> Value {

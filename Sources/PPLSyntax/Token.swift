@@ -21,7 +21,8 @@ public enum Symbol: String, CaseIterable, Sendable {
     case lparen = "(", rparen = ")", lbracket = "[", rbracket = "]", lbrace = "{", rbrace = "}"
     case comma = ",", semicolon = ";", colon = ":", question = "?", bar = "|", tilde = "~"
     case plus = "+", minus = "-", star = "*", slash = "/", caret = "^", dotStar = ".*", dotSlash = "./"
-    case assign = "=", plusAssign = "+=", eq = "==", ne = "!=", lt = "<", le = "<=", gt = ">", ge = ">="
+    case assign = "=", plusAssign = "+=", minusAssign = "-=", starAssign = "*=", slashAssign = "/="
+    case dotStarAssign = ".*=", dotSlashAssign = "./=", eq = "==", ne = "!=", lt = "<", le = "<=", gt = ">", ge = ">="
     case and = "&&", or = "||", bang = "!", quote = "'", arrow = "->"
 
     /// After these a newline does not end the statement (`grammar/ppl.ebnf`, statement_end).

@@ -48,6 +48,23 @@ final class ModelGradientTests: XCTestCase {
             XCTAssertLessThan(check.hessianVectorError, GradientCheck.hessianVectorTolerance, file)
         }
     }
+
+    /// Golden models that come with data (`NAME.data.json` beside them) exercise the
+    /// constructs of the language: arrays, locals, loops whose bounds come from the data,
+    /// the lazy `?:`. Their gradients and Hessian-vector products must be exact.
+    func testGoldenModelsWithDataGradients() throws {
+        let dir = Self.root + "/Tests/Golden/good"
+        let files = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasSuffix(".data.json") }.sorted()
+        XCTAssertGreaterThanOrEqual(files.count, 8)
+        for file in files {
+            let base = dir + "/" + String(file.dropLast(".data.json".count))
+            let runtime = try ModelRuntime(modelPath: base + ".ppl", dataPath: base + ".data.json")
+            let check = try GradientCheck(runtime: runtime, points: 3, seed: 13)
+            XCTAssertLessThan(check.gradientError, GradientCheck.gradientTolerance, file)
+            XCTAssertLessThan(check.hessianVectorError, GradientCheck.hessianVectorTolerance, file)
+            XCTAssertEqual(check.nonFinite, 0, file)
+        }
+    }
 }
 
 /// Every golden model's gradient and Hessian-vector product against finite differences,
