@@ -33,6 +33,7 @@ public enum FitReports {
         let rate = r.seconds > 0 ? Double(r.steps) / r.seconds : 0
         var out = "\(model): guide '\(s.options.guide)' (\(s.family.family.rawValue)), "
         out += "\(s.runtime.dimension) unconstrained dimension\(s.runtime.dimension == 1 ? "" : "s")\n"
+        out += "frame: \(s.frameNote)\n"
         let state = r.interrupted ? "interrupted" : r.converged ? "converged" : "step cap reached"
         if let b = r.base {
             out += "base \(b.family): \(b.steps) steps (\(b.converged ? "converged" : "step cap reached")), ELBO \(number(b.elbo)); then "
@@ -114,6 +115,7 @@ public enum FitReports {
           "seed": \(s.settings.seed),
           "elbo": \(json(r.elbo)),
           "steps": \(r.steps),
+          "frame": \(s.elbo.frame.map(frameJSON) ?? "null"),
           "phi": [\(r.phi.map { String($0) }.joined(separator: ", "))]
         }
 
@@ -145,12 +147,20 @@ public enum FitReports {
     }
 
     /// The parameters and settings of a saved fit.
+    /// `{"location": [...], "factor": [...] | null}`.
+    static func frameJSON(_ f: Frame) -> String {
+        func list(_ xs: [Double]) -> String { "[" + xs.map { String($0) }.joined(separator: ", ") + "]" }
+        return "{\"location\": \(list(f.location)), \"factor\": \(f.curvatureFactor.map(list) ?? "null")}"
+    }
+
     public struct Saved {
         public let model: String
         public let data: String?
         public let guide: String
         public let family: String
         public let dimension: Int
+        /// The frame the guide was fitted in.
+        public let frame: Frame?
         public let phi: [Double]
     }
 
@@ -169,16 +179,32 @@ public enum FitReports {
               case .int(let dimension)? = f["dimension"], case .array(let items)? = f["phi"] else {
             throw PPLError.user("\(path) is not a saved fit (written by ppl fit --save)")
         }
-        var phi: [Double] = []
-        for item in items {
-            switch item {
-            case .int(let i): phi.append(Double(i))
-            case .real(let x): phi.append(x)
-            default: throw PPLError.user("\(path): 'phi' must hold numbers")
+        func numbers(_ items: [JSONValue], _ name: String) throws(PPLError) -> [Double] {
+            var out: [Double] = []
+            for item in items {
+                switch item {
+                case .int(let i): out.append(Double(i))
+                case .real(let x): out.append(x)
+                default: throw PPLError.user("\(path): '\(name)' must hold numbers")
+                }
             }
+            return out
         }
+        let phi = try numbers(items, "phi")
         var data: String?
         if case .string(let d)? = f["data"] { data = d }
-        return Saved(model: model, data: data, guide: guide, family: family, dimension: dimension, phi: phi)
+        var frame: Frame?
+        if case .object(let entries)? = f["frame"] {
+            let g = Dictionary(entries, uniquingKeysWith: { a, _ in a })
+            guard case .array(let location)? = g["location"] else { throw PPLError.user("\(path): 'frame' needs a 'location'") }
+            var factor: [Double]?
+            if case .array(let l)? = g["factor"] { factor = try numbers(l, "frame.factor") }
+            let m = try numbers(location, "frame.location")
+            guard m.count == dimension, factor.map({ $0.count == dimension * dimension }) ?? true else {
+                throw PPLError.user("\(path): the frame does not have the fit's dimension \(dimension)")
+            }
+            frame = Frame(location: m, curvatureFactor: factor)
+        }
+        return Saved(model: model, data: data, guide: guide, family: family, dimension: dimension, frame: frame, phi: phi)
     }
 }

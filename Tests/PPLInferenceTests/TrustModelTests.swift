@@ -57,8 +57,7 @@ final class TrustModelTests: XCTestCase {
     /// the draws of every param component of the reference.
     static func fit(_ model: String, family: String, reference: Reference) throws -> Outcome {
         let base = models + "/" + model
-        let session = try FitSession.open(model: base + ".ppl", data: base + ".data.json", guide: family,
-                                          overrides: FitSession.Overrides())
+        let session = try FitSession.open(model: base + ".ppl", data: base + ".data.json", guide: family)
         let result = try session.fit()
         let draws = try session.sample(1000, phi: result.phi)
         let fitted = Dictionary(uniqueKeysWithValues: zip(draws.names, draws.summaries()))
@@ -75,9 +74,9 @@ final class TrustModelTests: XCTestCase {
     }
 
     /// Whether the fit's verdict says not to trust it: k̂ of 0.7 or more, or not finite
-    /// because some importance ratios are not (ParetoSmoothing.verdict), or a fit that
-    /// stopped with a message. An undefined k̂ (NaN) is not such a verdict: ppl reports it
-    /// as "could not be estimated".
+    /// because a few importance ratios dwarf the others or are not finite
+    /// (ParetoSmoothing.verdict), or a fit that stopped with a message. An undefined k̂
+    /// (NaN: the ratios all equal) is not such a verdict.
     static func saysDoNotTrust(_ o: Outcome) -> Bool {
         o.failure != nil || o.khat >= 0.7
     }
