@@ -40,10 +40,28 @@ public enum FitReports {
         }
         out += "\(r.steps) steps (\(state)) in \(String(format: "%.2f", r.seconds)) s, "
         out += "\(String(format: "%.0f", rate)) steps/s, \(s.settings.samples) draws per step; ELBO \(number(r.elbo))"
-        if r.rejected > 0 { out += "; \(r.rejected) step\(r.rejected == 1 ? "" : "s") rejected (non-finite), step size reduced" }
+        if r.rejected > 0 {
+            out += "; \(r.rejected) step\(r.rejected == 1 ? "" : "s") rejected (non-finite or exploded), step size reduced"
+        }
+        if r.recoveries > 0 { out += "; backed off to the best state \(r.recoveries) time\(r.recoveries == 1 ? "" : "s")" }
         out += "\n"
         if let f = r.failure { out += "warning: \(f)\n" }
+        if let u = unconverged(r) { out += "warning: \(u)\n" }
         return out
+    }
+
+    /// Why the optimum was not reached, if the fit ran to its step cap while the ELBO's
+    /// gradient still stood out of its noise (`Fitter.drift`).
+    public static func unconverged(_ r: FitResult) -> String? {
+        guard !r.converged, !r.interrupted, r.failure == nil, r.drift >= Fitter.largestDrift else { return nil }
+        return "the step cap was reached while the ELBO's gradient still stands out of its noise (mean z² "
+            + "\(number(r.drift)) per parameter; below \(number(Fitter.largestDrift)) at an optimum): the optimum is "
+            + "not reached, don't trust the fit (more --steps, or a larger --lr)"
+    }
+
+    /// The fit's verdict: k̂'s, unless the optimum was not reached.
+    public static func verdict(_ s: FitSession, _ r: FitResult) -> String {
+        unconverged(r).map { "don't trust it: \($0)" } ?? ParetoSmoothing.verdict(s.khat)
     }
 
     public static func diagnostics(_ s: FitSession, draws: Int) -> String {
@@ -62,7 +80,8 @@ public enum FitReports {
         return out
     }
 
-    /// `{"guide", "elbo", "steps", "seconds", "khat", "log_z", "log_z_se", "params": {...}}`.
+    /// `{"guide", "family", "elbo", "steps", "seconds", "converged", "khat", "verdict", "log_z",
+    /// "log_z_se", "params": {...}}`.
     public static func summaryJSON(_ s: FitSession, _ r: FitResult, _ draws: PosteriorDraws) -> String {
         var params: [String] = []
         for (n, st) in zip(draws.names, draws.summaries()) {
@@ -76,7 +95,9 @@ public enum FitReports {
               "elbo": \(json(r.elbo)),
               "steps": \(r.steps),
               "seconds": \(json(r.seconds)),
+              "converged": \(r.converged),
               "khat": \(json(s.khat)),
+              "verdict": \(json(verdict(s, r))),
               "log_z": \(json(s.logEvidence.estimate)),
               "log_z_se": \(json(s.logEvidence.standardError)),
               "params": {
