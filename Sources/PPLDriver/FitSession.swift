@@ -18,22 +18,40 @@ public final class FitSession {
     /// The guide `guide` names (as `GuideSelection` picks it) with `settings` (flags, or the
     /// REPL's `:set`) over its guide block's keys.
     public convenience init(runtime: ModelRuntime, guide: String?,
-                            settings: [(key: FitOptions.Key, value: GuideValue)]) throws(PPLError) {
+                            settings: [(key: FitOptions.Key, value: GuideValue)], frame: FrameSource = .search) throws(PPLError) {
         var options = try GuideSelection.select(guide, from: runtime.model.guides).get()
         try PPLError.during(.user) { try options.set(settings) }
-        try self.init(runtime: runtime, options: options)
+        try self.init(runtime: runtime, options: options, frame: frame)
     }
 
-    public init(runtime: ModelRuntime, options: FitOptions) throws(PPLError) {
+    /// Where a session's frame (`Frame`) comes from: the mode of the density, searched for
+    /// when `precondition` is on; or given — a saved fit's, or the one of a fit a REPL
+    /// session goes on with, whose guide parameters live in it.
+    public enum FrameSource {
+        case search
+        case given(Frame?)
+    }
+
+    public init(runtime: ModelRuntime, options: FitOptions, frame source: FrameSource = .search) throws(PPLError) {
         self.runtime = runtime
         self.options = options
         let family = Families.make(options)
         self.family = family
         settings = FitSettings(options, family: family)
+        let frame: Frame?
+        switch source {
+        case .search where options.precondition: (frame, frameNote) = try runtime.laplaceFrame()
+        case .search: (frame, frameNote) = (nil, "none (precondition = off)")
+        case .given(let f): (frame, frameNote) = (f, f == nil ? "none" : "the saved one")
+        }
         elbo = try PPLError.during(.computation) {
-            try ELBO(density: runtime.space.density, family: family, dimension: runtime.dimension, stickingTheLanding: options.stl)
+            try ELBO(density: runtime.space.density, family: family, dimension: runtime.dimension, stickingTheLanding: options.stl,
+                     frame: frame)
         }
     }
+
+    /// What the frame is and why, for the header.
+    public let frameNote: String
 
     /// Fits from `initial` (a saved fit's parameters) or the family's starting point; a family
     /// that refines another (HVI) starting afresh fits that one first and starts from it.
@@ -86,7 +104,7 @@ public final class FitSession {
         let baseOptions = FitOptions(family: base.family, under: options)
         let fitter = try PPLError.during(.computation) {
             try Fitter(elbo: ELBO(density: runtime.space.density, family: base, dimension: runtime.dimension,
-                                  stickingTheLanding: baseOptions.stl),
+                                  stickingTheLanding: baseOptions.stl, frame: elbo.frame),
                        data: runtime.values, settings: FitSettings(baseOptions, family: base))
         }
         return fitter.run(from: base.initialParameters(runtime.dimension), progress: progress, interrupted: interrupted)
@@ -112,7 +130,9 @@ public final class FitSession {
 
     /// Compiles the model, loads the data and prepares the fit.
     public static func open(model: String, data: String?, guide: String?,
-                            settings: [(key: FitOptions.Key, value: GuideValue)] = []) throws(PPLError) -> FitSession {
-        try FitSession(runtime: try ModelRuntime(modelPath: model, dataPath: data), guide: guide, settings: settings)
+                            settings: [(key: FitOptions.Key, value: GuideValue)] = [],
+                            frame: FrameSource = .search) throws(PPLError) -> FitSession {
+        try FitSession(runtime: try ModelRuntime(modelPath: model, dataPath: data), guide: guide, settings: settings,
+                       frame: frame)
     }
 }

@@ -1,4 +1,5 @@
 import PPLEngine
+import PPLInference
 import PPLIR
 import PPLSema
 import PPLSyntax
@@ -12,6 +13,8 @@ public final class ModelRuntime {
     public let programs: DerivedPrograms
     public var space: UnconstrainedDensity { programs.unconstrained }
     public let dimension: Int
+    /// The Laplace frame, once searched for (`laplaceFrame`).
+    var laplace: (frame: Frame?, note: String)?
 
     /// The one way from a model and its data file to a runtime: reads and checks the data,
     /// computes the transformed data and checks the bounds. A model that declares data

@@ -21,7 +21,10 @@ public struct ELBO {
     public let noiseCount: Int
     public let parameterCount: Int
 
-    public init(density: Program, family: VariationalFamily, dimension d: Int, stickingTheLanding: Bool) throws {
+    /// With a `frame`, the family draws z̃ and fits the density over it; `z` is m + P z̃.
+    public init(density model: Program, family: VariationalFamily, dimension d: Int, stickingTheLanding: Bool,
+                frame: Frame? = nil) throws {
+        let density = frame?.apply(to: model) ?? model
         let b = Builder(types: density.types)
         let e = Emitter(b)
         let p = family.parameterCount(d)
@@ -32,10 +35,12 @@ public struct ELBO {
         let fixed = family.constants(d)
         let (constantValues, constantInputs) = ELBO.constantInputs(b, fixed)
         let targetDensity = TargetDensity(density: density)
-        let (z, logq) = try family.sample(e, phi: phi, densityPhi: densityPhi, eps: eps, d: d, constants: constantValues,
-                                      target: targetDensity)
-        let logp = targetDensity.logDensity(b, at: z)
+        let (drawn, logq) = try family.sample(e, phi: phi, densityPhi: densityPhi, eps: eps, d: d, constants: constantValues,
+                                              target: targetDensity)
+        let logp = targetDensity.logDensity(b, at: drawn)
         let target = e.sub(logp, logq)
+        let frameInputs = Dictionary(uniqueKeysWithValues: density.inputs.map { ($0.name, $0.value) })
+        let z = frame?.place(e, drawn, inputs: frameInputs) ?? drawn
         let (instrs, types) = b.finish()
         let inputs = density.inputs.filter { $0.name != "theta" } + constantInputs + [
             Input(name: "phi", value: phi, role: .param, type: .vector(Size(p)), constraint: .none),
@@ -48,8 +53,12 @@ public struct ELBO {
         dimension = d
         noiseCount = noise
         parameterCount = p
-        constants = fixed
+        constants = fixed.merging(frame?.constants ?? [:]) { a, _ in a }
+        self.frame = frame
     }
+
+    /// The frame the guide is fitted in, if any.
+    public let frame: Frame?
 
     /// Data inputs, in the program `b` builds, for a family's fixed arrays: name → value, and
     /// the inputs to declare.
@@ -65,7 +74,7 @@ public struct ELBO {
         return (values, inputs)
     }
 
-    /// The family's fixed arrays, to bind with the model's data.
+    /// The family's fixed arrays and the frame's, to bind with the model's data.
     public let constants: [String: Tensor]
 
     /// The model's data and the family's constants together.

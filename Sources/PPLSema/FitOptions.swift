@@ -20,6 +20,8 @@ public struct FitOptions: Sendable, Equatable {
     public private(set) var seed: UInt64 = 1
     public private(set) var stl: Bool
     public private(set) var draws = 1000
+    /// Fit the guide in the frame of the posterior mode's curvature (`Frame`).
+    public private(set) var precondition = true
     public private(set) var layers = 2
     /// The widths of the hidden layers of a flow's conditioner networks (HVI's reverse
     /// model's); empty (it cannot be given so): one layer of max(16, 2d) for dimension d
@@ -104,12 +106,12 @@ public struct FitOptions: Sendable, Equatable {
 extension FitOptions {
     /// The options, one row each.
     public enum Key: String, CaseIterable, Sendable {
-        case steps, lr, samples, seed, stl, draws
+        case steps, lr, samples, seed, stl, draws, precondition
         case layers, hidden, activation, base
         case transitions, leapfrog, step_size
 
         /// The options every guide takes; the others are the families' own (`GuideFamily.keys`).
-        public static let fitting: [Key] = [.steps, .lr, .samples, .seed, .stl, .draws]
+        public static let fitting: [Key] = [.steps, .lr, .samples, .seed, .stl, .draws, .precondition]
 
         var row: any OptionRow {
             switch self {
@@ -119,6 +121,7 @@ extension FitOptions {
             case .seed: Row(self, \.seed, .seed, "the random seed: the same seed gives the same numbers")
             case .stl: Row(self, \.stl, .onOff, "the sticking-the-landing gradient (off: the full reparameterisation gradient)")
             case .draws: Row(self, \.draws, .count(atLeast: 10), "draws of the fitted guide for the summary and the diagnostics")
+            case .precondition: Row(self, \.precondition, .onOff, "fit in the frame of the posterior mode's curvature, where a usable mode exists")
             case .layers: Row(self, \.layers, .count(atLeast: 1), "the layers of a flow")
             case .hidden: Row(self, \.hidden, .widths, "the widths of the hidden layers of a flow's conditioner networks (hvi: of its reverse model)")
             case .activation: Row(self, \.activation, .activation, "the activation of a flow's conditioner networks")

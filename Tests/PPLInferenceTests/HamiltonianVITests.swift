@@ -57,7 +57,8 @@ final class HamiltonianVITests: XCTestCase {
 
     /// Salimans et al.'s table in miniature: on a correlated Gaussian, which a mean-field
     /// base cannot represent, the bound rises with the number of leapfrog steps (0 is the
-    /// base alone) and ends close to the evidence (0: the target is normalised).
+    /// base alone) and ends close to the evidence (0: the target is normalised). Without
+    /// the frame of the mode's curvature, in which the target is a standard normal.
     func testEachLeapfrogStepTightensTheBound() throws {
         var bounds: [Double] = []
         for leapfrog in [0, 1, 4] {
@@ -65,7 +66,7 @@ final class HamiltonianVITests: XCTestCase {
                 param z: vector[2]
                 z[1] ~ normal(0, 1)
                 z[2] ~ normal(0.95 * z[1], sqrt(1 - 0.95 ^ 2))
-                guide g = hvi { transitions = 1, leapfrog = \(leapfrog), base = meanfield, lr = 0.01 }
+                guide g = hvi { transitions = 1, leapfrog = \(leapfrog), base = meanfield, lr = 0.01, precondition = off }
                 """, steps: 4000)
             let result = try session.fit()
             XCTAssertNil(result.failure)

@@ -1,6 +1,8 @@
 import Foundation
 import PPLDriver
 import PPLInference
+import PPLSema
+import PPLSyntax
 import XCTest
 
 /// The hard example models of issue 21 (models/kid_iq.ppl and the others: unscaled
@@ -46,19 +48,22 @@ final class TrustModelTests: XCTestCase {
     struct Outcome: CustomStringConvertible {
         let meanError: Double, logSDError: Double, khat: Double
         let steps: Int, seconds: Double, failure: String?
+        /// Why the optimum was not reached (`FitReports.unconverged`), if it was not.
+        let unconverged: String?
 
         var description: String {
             String(format: "mean error %.3f sd, |log sd ratio| %.3f, k-hat %.3f, %d steps, %.1f s",
                    meanError, logSDError, khat, steps, seconds) + (failure.map { ", stopped: \($0)" } ?? "")
+                + (unconverged.map { ", \($0)" } ?? "")
         }
     }
 
     /// Fits `model` with the family's defaults, draws 1,000 times from the guide and scores
     /// the draws of every param component of the reference.
-    static func fit(_ model: String, family: String, reference: Reference) throws -> Outcome {
+    static func fit(_ model: String, family: String, reference: Reference,
+                    settings: [(key: FitOptions.Key, value: GuideValue)] = []) throws -> Outcome {
         let base = models + "/" + model
-        let session = try FitSession.open(model: base + ".ppl", data: base + ".data.json", guide: family,
-                                          overrides: FitSession.Overrides())
+        let session = try FitSession.open(model: base + ".ppl", data: base + ".data.json", guide: family, settings: settings)
         let result = try session.fit()
         let draws = try session.sample(1000, phi: result.phi)
         let fitted = Dictionary(uniqueKeysWithValues: zip(draws.names, draws.summaries()))
@@ -71,15 +76,17 @@ final class TrustModelTests: XCTestCase {
         }
         return Outcome(meanError: meanErrors.reduce(0, +) / Double(meanErrors.count),
                        logSDError: sdErrors.reduce(0, +) / Double(sdErrors.count), khat: session.khat,
-                       steps: result.steps, seconds: result.seconds, failure: result.failure)
+                       steps: result.steps, seconds: result.seconds, failure: result.failure,
+                       unconverged: FitReports.unconverged(result))
     }
 
     /// Whether the fit's verdict says not to trust it: k̂ of 0.7 or more, or not finite
-    /// because some importance ratios are not (ParetoSmoothing.verdict), or a fit that
-    /// stopped with a message. An undefined k̂ (NaN) is not such a verdict: ppl reports it
-    /// as "could not be estimated".
+    /// because a few importance ratios dwarf the others or are not finite
+    /// (ParetoSmoothing.verdict), a fit that stopped with a message, or one that ran to its
+    /// step cap short of the optimum. An undefined k̂ (NaN: the ratios all equal) is not
+    /// such a verdict.
     static func saysDoNotTrust(_ o: Outcome) -> Bool {
-        o.failure != nil || o.khat >= 0.7
+        o.failure != nil || o.khat >= 0.7 || o.unconverged != nil
     }
 
     func check(_ model: String) throws {
@@ -94,6 +101,16 @@ final class TrustModelTests: XCTestCase {
     }
 
     func testChildIQOnUnscaledPredictors() throws { try check("kid_iq") }
+
+    /// Without the frame, on predictors of scales 1 to 100, mean-field is far from the
+    /// optimum after its 20,000 steps (once it stopped "converged" 2.8 sds off): the gradient
+    /// still stands out of its noise, and the fit must say so rather than call it converged.
+    func testUnscaledPredictorsWithoutTheFrameAreNotCalledConverged() throws {
+        let reference = try Reference(path: Self.models + "/reference/kid_iq.json")
+        let o = try Self.fit("kid_iq", family: "meanfield", reference: reference, settings: [(.precondition, .name("off"))])
+        print("TrustModelTests: kid_iq meanfield, precondition off: \(o)")
+        if o.meanError > 0.1 { XCTAssertNotNil(o.unconverged, "\(o)") }
+    }
 
     func testHousePricesOnCorrelatedPolynomialFeatures() throws { try check("house_prices") }
 
