@@ -10,25 +10,21 @@ public struct Declaration: Sendable {
     public let constraint: Constraint
     public let span: SourceSpan
 
-    /// The declaration as written, with sizes: `real<lower=0>`, `simplex[K]`, `int<lower=1, upper=J>[N]`.
+    /// The declaration as written, with sizes: `real<lower=0>`, `simplex[K]`, `int<lower=1, upper=J>[N]`,
+    /// `cholesky_factor_corr[K]`.
     public var typeText: String {
-        switch constraint {
-        case .simplex, .ordered, .positiveOrdered: return "\(constraint)[\(type.shape.count)]"
-        default: break
-        }
-        let c = constraint.description
+        let base: String
         switch type.shape {
-        case .scalar: return "\(type.elem.rawValue)\(c)"
-        case .vector(let n): return type.elem == .int ? "int\(c)[\(n)]" : "vector\(c)[\(n)]"
-        case .rowVector(let n): return "row_vector\(c)[\(n)]"
-        case .matrix(let r, let k): return "matrix\(c)[\(r), \(k)]"
+        case .scalar: base = type.elem.rawValue
+        case .vector(let n): base = type.elem == .int ? "int[\(n)]" : "vector[\(n)]"
+        case .rowVector(let n): base = "row_vector[\(n)]"
+        case .matrix(let r, let k): base = "matrix[\(r), \(k)]"
         }
+        return constraint.typeText(type, base: base)
     }
 
     /// Length of this param's unconstrained representation.
-    public var unconstrainedSize: Size {
-        constraint == .simplex ? type.shape.count - Size(1) : type.shape.count
-    }
+    public var unconstrainedSize: Size { constraint.unconstrainedSize(of: type) }
 }
 
 /// A checked `guide` block: its options, typed.
@@ -64,6 +60,10 @@ public struct CheckedModel: Sendable {
     public let logDensity: Program
     /// Param-dependent top-level `let`s, reported with the posterior.
     public let derived: Program
+    /// Bounds, offsets and multipliers of params that depend on params (`upper = 1 - alpha1`),
+    /// outputs named `NAME.upper` (`BoundValue.computed`): computed inside the density from
+    /// the params declared before, where their Jacobian is added.
+    public let paramBounds: Program
     /// Size equalities that only the data can confirm.
     public let assumptions: [SizeAssumption]
     public let distributions: [String: DistInfo]

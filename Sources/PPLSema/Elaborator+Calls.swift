@@ -80,7 +80,8 @@ extension Elaborator {
         case (.real, true), (.vector, _), (.simplex, _), (.ordered, _), (.positive_ordered, _):
             if case .vector = t.shape { return true } else { return false }
         case (.row_vector, _): if case .rowVector = t.shape { return true } else { return false }
-        case (.matrix, _): if case .matrix = t.shape { return true } else { return false }
+        case (.matrix, _), (.cholesky_factor_corr, _), (.cholesky_factor_cov, _), (.corr_matrix, _), (.cov_matrix, _):
+            if case .matrix = t.shape { return true } else { return false }
         }
     }
 
@@ -98,7 +99,9 @@ extension Elaborator {
         case (.int, true): type = .intArray(n)
         case (.real, true), (.vector, _), (.simplex, _), (.ordered, _), (.positive_ordered, _): type = .vector(n)
         case (.row_vector, _): type = .rowVector(n)
-        case (.matrix, _): type = .matrix(Size(symbol: "rows(\(name))"), Size(symbol: "cols(\(name))"))
+        case (.matrix, _), (.cholesky_factor_cov, _): type = .matrix(Size(symbol: "rows(\(name))"), Size(symbol: "cols(\(name))"))
+        case (.cholesky_factor_corr, _), (.corr_matrix, _), (.cov_matrix, _):
+            type = .matrix(Size(symbol: "rows(\(name))"), Size(symbol: "rows(\(name))"))
         }
         // Int arguments can only come from data, so they may size containers and bound loops.
         let dep: Dep = type.elem == .int ? .data : .param

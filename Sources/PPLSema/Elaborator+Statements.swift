@@ -65,16 +65,12 @@ extension Elaborator {
     }
 
     /// Shape of a `let` type. Bounds and constrained types are accepted, as in Stan's
-    /// transformed parameters, and document the value; only the shape is checked.
+    /// transformed parameters (where bounds may depend on params), and document the value;
+    /// only the shapes are checked.
     private func letShape(_ t: TypeExpr) -> Shape? {
-        for b in t.bounds {
-            let v = expr(b.value)
-            if !v.isError, v.dep == .param {
-                sink.error("a bound may depend on data only", at: b.value.span)
-                return nil
-            }
-        }
-        return elaborateShape(t)
+        guard let shape = elaborateShape(t) else { return nil }
+        for b in t.bounds where boundExpr(b, declared: IRType(.real, shape)) == nil { return nil }
+        return shape
     }
 
     /// nil when a value of type `from` fits a declared `to`, else a reason.

@@ -441,11 +441,12 @@ public struct Parser {
         let base = try baseType()
         var bounds: [Bound] = []
         if at(.lt) {
-            // bounds = "<" bound [ "," bound ] ">" ;  bound = ( "lower" | "upper" ) "=" additive_expr ;
+            // bounds = "<" bound { "," bound } ">" ;
+            // bound = ( "lower" | "upper" | "offset" | "multiplier" ) "=" additive_expr ;
             _ = advance()
             repeat {
                 guard case .identifier(let k) = kind, let bk = Bound.Kind(rawValue: k) else {
-                    throw fail("expected 'lower=' or 'upper=' in the bounds, found \(kind)")
+                    throw fail("expected 'lower=', 'upper=', 'offset=' or 'multiplier=' in the angle brackets, found \(kind)")
                 }
                 let kt = advance()
                 _ = try expect(.assign, "after '\(k)'")
@@ -472,15 +473,15 @@ public struct Parser {
         return TypeExpr(base: base, bounds: bounds, sizes: sizes, isArray: isArray, span: start.to(tokens[pos - 1].span))
     }
 
-    /// base_type = "int" | "real" | "vector" | "row_vector" | "matrix" | "simplex" | "ordered" | "positive_ordered" ;
+    /// base_type = "int" | "real" | "vector" | "row_vector" | "matrix" | "simplex" | "ordered" | "positive_ordered"
+    ///           | "cholesky_factor_corr" | "cholesky_factor_cov" | "corr_matrix" | "cov_matrix" ;
     private mutating func baseType() throws -> BaseType {
         if case .keyword(let k) = kind, let b = BaseType(rawValue: k.rawValue) {
             _ = advance()
             return b
         }
         if case .identifier(let name) = kind {
-            let known = ["int", "real", "vector", "row_vector", "matrix", "simplex", "ordered", "positive_ordered"]
-            let help = closest(to: name, in: known).map { "did you mean '\($0)'?" }
+            let help = closest(to: name, in: BaseType.allCases.map(\.rawValue)).map { "did you mean '\($0)'?" }
             throw fail("unknown type '\(name)'", help: help)
         }
         throw fail("expected a type, found \(kind)")
