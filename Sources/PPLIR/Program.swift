@@ -69,16 +69,19 @@ public enum Constraint: Hashable, Sendable, CustomStringConvertible {
     case corrMatrix
     case covMatrix
 
-    public var description: String {
+    public var description: String { text { $0.description } }
+
+    /// The constraint as written, each bound spelt by `bound`.
+    public func text(_ bound: (BoundValue) -> String) -> String {
         switch self {
         case .none: return ""
-        case .lower(let l): return "<lower=\(l)>"
-        case .upper(let u): return "<upper=\(u)>"
-        case .lowerUpper(let l, let u): return "<lower=\(l), upper=\(u)>"
+        case .lower(let l): return "<lower=\(bound(l))>"
+        case .upper(let u): return "<upper=\(bound(u))>"
+        case .lowerUpper(let l, let u): return "<lower=\(bound(l)), upper=\(bound(u))>"
         case .affine(let o, let m):
             var parts: [String] = []
-            if o != .constant(0) { parts.append("offset=\(o)") }
-            if m != .constant(1) { parts.append("multiplier=\(m)") }
+            if o != .constant(0) { parts.append("offset=\(bound(o))") }
+            if m != .constant(1) { parts.append("multiplier=\(bound(m))") }
             return "<" + parts.joined(separator: ", ") + ">"
         case .simplex: return "simplex"
         case .ordered: return "ordered"
@@ -113,8 +116,8 @@ public enum Constraint: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// The declared type as written, with sizes: `real<lower=0>`, `simplex[K]`,
-    /// `cholesky_factor_cov[M, N]`; `base` spells an unconstrained `type`.
-    public func typeText(_ type: IRType, base: String) -> String {
+    /// `cholesky_factor_cov[M, N]`; `base` spells an unconstrained `type`, `bound` the bounds.
+    public func typeText(_ type: IRType, base: String, bound: (BoundValue) -> String = { $0.description }) -> String {
         switch self {
         case .simplex, .ordered, .positiveOrdered: return "\(self)[\(type.shape.count)]"
         case .choleskyFactorCorr, .corrMatrix, .covMatrix, .choleskyFactorCov:
@@ -122,9 +125,9 @@ public enum Constraint: Hashable, Sendable, CustomStringConvertible {
             return r == c ? "\(self)[\(r)]" : "\(self)[\(r), \(c)]"
         case .none, .lower, .upper, .lowerUpper, .affine:
             if let bracket = base.firstIndex(of: "[") {
-                return String(base[..<bracket]) + description + String(base[bracket...])
+                return String(base[..<bracket]) + text(bound) + String(base[bracket...])
             }
-            return base + description
+            return base + text(bound)
         }
     }
 

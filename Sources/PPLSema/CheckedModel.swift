@@ -9,6 +9,9 @@ public struct Declaration: Sendable {
     public let type: IRType
     public let constraint: Constraint
     public let span: SourceSpan
+    /// The source text of the bounds computed from params (`beta1.upper` → `1 - alpha1`), for
+    /// summaries.
+    public var computedBoundText: [String: String] = [:]
 
     /// The declaration as written, with sizes: `real<lower=0>`, `simplex[K]`, `int<lower=1, upper=J>[N]`,
     /// `cholesky_factor_corr[K]`.
@@ -20,7 +23,10 @@ public struct Declaration: Sendable {
         case .rowVector(let n): base = "row_vector[\(n)]"
         case .matrix(let r, let k): base = "matrix[\(r), \(k)]"
         }
-        return constraint.typeText(type, base: base)
+        return constraint.typeText(type, base: base) { b in
+            if case .computed(let n) = b, let text = computedBoundText[n] { return text }
+            return b.description
+        }
     }
 
     /// Length of this param's unconstrained representation.

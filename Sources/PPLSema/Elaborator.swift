@@ -60,6 +60,7 @@ public final class Elaborator {
     var tdataOutputs: [(String, Value)] = []
     /// Bounds of params that depend on params: computed inside the density.
     var paramBoundOutputs: [(String, Value)] = []
+    var computedBoundText: [String: String] = [:]
     var topLevelLets: [(name: String, binding: Binding)] = []
     var guides: [GuideSpec] = []
     var importStack: [String] = []
@@ -147,7 +148,8 @@ public final class Elaborator {
             return
         }
         let v = builder.inputValue(type)
-        let decl = Declaration(name: name.name, base: t.base, type: type, constraint: constraint, span: name.span)
+        var decl = Declaration(name: name.name, base: t.base, type: type, constraint: constraint, span: name.span)
+        decl.computedBoundText = computedBoundText.filter { $0.key.hasPrefix(name.name + ".") }
         let input = Input(name: name.name, value: v, role: isParam ? .param : .data, type: type, constraint: constraint)
         inputs.append(input)
         if isParam { paramDecls.append(decl) } else { dataDecls.append(decl) }
@@ -257,6 +259,7 @@ public final class Elaborator {
                 return nil
             }
             paramBoundOutputs.append((outName, tv.value))
+            computedBoundText[outName] = sourceText(b.value.span)
             return .computed(outName)
         }
         if let c = tv.constant { return .constant(c) }
