@@ -97,8 +97,43 @@ enum DataLoader {
         }
     }
 
-    /// A simplex sums to one, an ordered vector increases: each one, in an array of them.
+    /// The structure of the constrained types, which bounds do not express.
     private static func checkStructure(_ t: Tensor, _ d: Declaration, _ file: String) throws {
+        switch d.constraint {
+        case .simplex, .ordered, .positiveOrdered: try checkEachVector(t, d, file)
+        case .covMatrix, .corrMatrix:
+            try checkSymmetricPositiveDefinite(t, d, file)
+            if d.constraint == .corrMatrix {
+                let k = t.shape[0]
+                for i in 0..<k where abs(t.values[i * k + i] - 1) > tolerance {
+                    throw PPLError.user("\(file): '\(d.name)[\(i + 1),\(i + 1)]' is \(t.values[i * k + i]), but a correlation matrix has ones on its diagonal")
+                }
+            }
+        case .choleskyFactorCov, .choleskyFactorCorr:
+            let (m, n) = (t.shape[0], t.shape[1])
+            if m < n {
+                throw PPLError.user("\(file): '\(d.name)' is \(m)×\(n), but a Cholesky factor has at least as many rows as columns")
+            }
+            for i in 0..<m {
+                for j in 0..<n where j > i && t.values[i * n + j] != 0 {
+                    throw PPLError.user("\(file): '\(d.name)[\(i + 1),\(j + 1)]' is \(t.values[i * n + j]), but a Cholesky factor is zero above its diagonal")
+                }
+                if i < n, !(t.values[i * n + i] > 0) {
+                    throw PPLError.user("\(file): '\(d.name)[\(i + 1),\(i + 1)]' is \(t.values[i * n + i]), but a Cholesky factor has a positive diagonal")
+                }
+                if d.constraint == .choleskyFactorCorr {
+                    let norm = t.values[(i * n)..<(i * n + n)].reduce(0) { $0 + $1 * $1 }
+                    if abs(norm - 1) > tolerance {
+                        throw PPLError.user("\(file): row \(i + 1) of '\(d.name)' has squared length \(norm), but the rows of the Cholesky factor of a correlation matrix have length 1")
+                    }
+                }
+            }
+        case .none, .lower, .upper, .lowerUpper, .affine: break
+        }
+    }
+
+    /// A simplex sums to one, an ordered vector increases: each one, in an array of them.
+    private static func checkEachVector(_ t: Tensor, _ d: Declaration, _ file: String) throws {
         let k = t.shape.last ?? 1
         for start in stride(from: 0, to: t.count, by: max(1, k)) {
             let x = t.values[start..<min(t.count, start + k)]
@@ -123,6 +158,34 @@ enum DataLoader {
         }
     }
 
+    /// Stan's tolerance for the equalities of constrained types (symmetry, unit diagonal, unit rows).
+    static let tolerance = 1e-8
+
+    /// Symmetric (to `tolerance`, relative) and positive definite (a Cholesky factorisation exists).
+    private static func checkSymmetricPositiveDefinite(_ t: Tensor, _ d: Declaration, _ file: String) throws {
+        let k = t.shape[0]
+        let a = t.values
+        for i in 0..<k {
+            for j in 0..<i where abs(a[i * k + j] - a[j * k + i]) > tolerance * max(1, abs(a[i * k + j])) {
+                throw PPLError.user("\(file): '\(d.name)' is not symmetric: '\(d.name)[\(i + 1),\(j + 1)]' is \(a[i * k + j]) but '\(d.name)[\(j + 1),\(i + 1)]' is \(a[j * k + i])")
+            }
+        }
+        var l = [Double](repeating: 0, count: k * k)
+        for j in 0..<k {
+            var pivot = a[j * k + j]
+            for m in 0..<j { pivot -= l[j * k + m] * l[j * k + m] }
+            guard pivot > 0, pivot.isFinite else {
+                throw PPLError.user("\(file): '\(d.name)' is not positive definite (its leading \(j + 1)×\(j + 1) block is singular or indefinite)")
+            }
+            l[j * k + j] = pivot.squareRoot()
+            for i in (j + 1)..<max(j + 1, k) {
+                var v = a[i * k + j]
+                for m in 0..<j { v -= l[i * k + m] * l[j * k + m] }
+                l[i * k + j] = v / l[j * k + j]
+            }
+        }
+    }
+
     /// `x[2,3]`: the name of element `k` (0-based, row-major) of a value of these dimensions.
     static func componentName(_ name: String, _ k: Int, _ dims: [Int]) -> String {
         if dims.isEmpty { return name }
@@ -139,10 +202,13 @@ enum DataLoader {
     static func checkBounds(_ data: [String: Tensor], model: CheckedModel, file: String) throws {
         for d in model.data {
             guard let t = data[d.name] else { continue }
-            func value(_ b: BoundValue) -> Double? {
+            /// The bound for element k: a scalar bound, or its element k.
+            func value(_ b: BoundValue, _ k: Int) -> Double? {
                 switch b {
                 case .constant(let c): return c
-                case .named(let n): return data[n]?.values.first
+                case .named(let n), .computed(let n):
+                    guard let v = data[n]?.values else { return nil }
+                    return v.count == 1 ? v[0] : k < v.count ? v[k] : nil
                 }
             }
             var lower: BoundValue?, upper: BoundValue?
@@ -154,10 +220,10 @@ enum DataLoader {
             }
             for (k, x) in t.values.enumerated() {
                 let name = componentName(d.name, k, t.shape)
-                if let l = lower, let lv = value(l), !(x >= lv) {
+                if let l = lower, let lv = value(l, k), !(x >= lv) {
                     throw PPLError.user("\(file): '\(name)' is \(format(x)), below the lower bound \(format(lv)) of \(d.typeText)")
                 }
-                if let u = upper, let uv = value(u), !(x <= uv) {
+                if let u = upper, let uv = value(u, k), !(x <= uv) {
                     throw PPLError.user("\(file): '\(name)' is \(format(x)), above the upper bound \(format(uv)) of \(d.typeText)")
                 }
             }

@@ -43,6 +43,11 @@ public final class ModelRuntime {
         programs = DerivedPrograms(model: model)
         var ints: [String: Int] = [:]
         for (k, v) in values where v.count == 1 { ints[k] = Int(exactly: v.values[0]) }
+        for p in model.params where p.constraint == .choleskyFactorCov {
+            if case .matrix(let r, let c) = p.type.shape, let m = r.evaluate({ ints[$0] }), let n = c.evaluate({ ints[$0] }), m < n {
+                throw .user("'\(p.name)' is \(p.typeText), \(m)×\(n) with these data, but a Cholesky factor has at least as many rows as columns")
+            }
+        }
         let size = programs.unconstrained.dimension
         // Every size is a data int or a transformed one, all checked by now.
         guard let d = size.evaluate({ ints[$0] }) else {

@@ -69,6 +69,8 @@ extension Executable {
             return .fill(out: out[0], a: constantSlot(Double(n)))
         case .unary(let f): return .unary(f, out: out[0], a: a[0])
         case .polygamma(let n): return .polygamma(n, out: out[0], a: a[0])
+        case .binary(.div) where program.types[instr.result.id].elem == .int:
+            return .intDivide(out: out[0], a: a[0], b: a[1])
         case .binary(let f): return .binary(f, out: out[0], a: a[0], b: a[1])
         case .select: return .select(out: out[0], c: a[0], a: a[1], b: a[2])
         case .sum: return .sum(out: out[0], a: a[0])

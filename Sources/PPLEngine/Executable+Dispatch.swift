@@ -190,6 +190,8 @@ extension Executable {
             case .ge: map2(out, a, b) { $0 >= $1 ? 1 : 0 }
             default: map2(out, a, b) { ScalarMath.apply(f, $0, $1) }
             }
+        case .intDivide(let out, let a, let b):
+            map2(out, a, b) { ($0 / $1).rounded(.towardZero) }
         case .select(let out, let c, let a, let b):
             let n = out.count
             if c.count == n, a.count == n, b.count == n, c.copies == out.copies, a.copies == out.copies,

@@ -7,6 +7,8 @@ enum Step {
     case unary(UnaryFn, out: Slot, a: Slot)
     case polygamma(Int, out: Slot, a: Slot)
     case binary(BinaryFn, out: Slot, a: Slot, b: Slot)
+    /// Division of ints, truncated toward zero (as in Stan).
+    case intDivide(out: Slot, a: Slot, b: Slot)
     case select(out: Slot, c: Slot, a: Slot, b: Slot)
     case sum(out: Slot, a: Slot)
     case logSumExp(out: Slot, a: Slot)

@@ -13,6 +13,9 @@ public struct Declaration: Sendable {
     public let layout: ArrayLayout?
     /// Written `array[...] T` rather than in an old spelling (`int[N]`).
     public let arraySyntax: Bool
+    /// The source text of the bounds computed from params (`beta1.upper` → `1 - alpha1`), for
+    /// summaries.
+    public var computedBoundText: [String: String] = [:]
 
     public init(name: String, base: BaseType, type: IRType, constraint: Constraint, span: SourceSpan,
                 layout: ArrayLayout? = nil, arraySyntax: Bool = false) {
@@ -26,25 +29,26 @@ public struct Declaration: Sendable {
     }
 
     /// The declaration as written, with sizes: `real<lower=0>`, `simplex[K]`, `int<lower=1, upper=J>[N]`,
-    /// `array[J] vector<lower=0>[K]`.
+    /// `cholesky_factor_corr[K]`, `array[J] vector<lower=0>[K]`.
     public var typeText: String {
-        guard let layout else { return Declaration.text(type, constraint, base) }
-        let element = Declaration.text(layout.element, constraint, base)
+        guard let layout else { return text(type) }
+        let element = text(layout.element)
         if arraySyntax { return "array[\(layout.dims.map(\.description).joined(separator: ", "))] \(element)" }
         return element + "[\(layout.dims.map(\.description).joined(separator: ", "))]"
     }
 
-    private static func text(_ type: IRType, _ constraint: Constraint, _ base: BaseType) -> String {
-        switch constraint {
-        case .simplex, .ordered, .positiveOrdered: return "\(constraint)[\(type.shape.count)]"
-        default: break
-        }
-        let c = constraint.description
+    /// A value of `type` with this declaration's constraint, as written.
+    private func text(_ type: IRType) -> String {
+        let base: String
         switch type.shape {
-        case .scalar: return "\(type.elem.rawValue)\(c)"
-        case .vector(let n): return type.elem == .int ? "int\(c)[\(n)]" : "vector\(c)[\(n)]"
-        case .rowVector(let n): return "row_vector\(c)[\(n)]"
-        case .matrix(let r, let k): return "matrix\(c)[\(r), \(k)]"
+        case .scalar: base = type.elem.rawValue
+        case .vector(let n): base = type.elem == .int ? "int[\(n)]" : "vector[\(n)]"
+        case .rowVector(let n): base = "row_vector[\(n)]"
+        case .matrix(let r, let k): base = "matrix[\(r), \(k)]"
+        }
+        return constraint.typeText(type, base: base) { b in
+            if case .computed(let n) = b, let text = computedBoundText[n] { return text }
+            return b.description
         }
     }
 
@@ -59,13 +63,8 @@ public struct Declaration: Sendable {
         }
     }
 
-    /// Length of this param's unconstrained representation: a simplex of K has K - 1 free
-    /// values, an array of simplexes K - 1 for each.
-    public var unconstrainedSize: Size {
-        guard constraint == .simplex else { return type.shape.count }
-        if case .matrix(let r, let c) = type.shape { return r * (c - Size(1)) }
-        return type.shape.count - Size(1)
-    }
+    /// Length of this param's unconstrained representation.
+    public var unconstrainedSize: Size { constraint.unconstrainedSize(of: type) }
 }
 
 /// A checked `guide` block: its options, typed.
@@ -103,6 +102,10 @@ public struct CheckedModel: Sendable {
     public let logDensity: Program
     /// Param-dependent top-level `let`s, reported with the posterior.
     public let derived: Program
+    /// Bounds, offsets and multipliers of params that depend on params (`upper = 1 - alpha1`),
+    /// outputs named `NAME.upper` (`BoundValue.computed`): computed inside the density from
+    /// the params declared before, where their Jacobian is added.
+    public let paramBounds: Program
     /// Size equalities that only the data can confirm.
     public let assumptions: [SizeAssumption]
     public let distributions: [String: DistInfo]

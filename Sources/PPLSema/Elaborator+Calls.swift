@@ -88,7 +88,8 @@ extension Elaborator {
         case (.real, true), (.vector, _), (.simplex, _), (.ordered, _), (.positive_ordered, _):
             if case .vector = t.shape { return !(sig.isArray && sig.base != .real) } else { return false }
         case (.row_vector, _): if case .rowVector = t.shape { return !sig.isArray } else { return false }
-        case (.matrix, _): if case .matrix = t.shape { return !sig.isArray } else { return false }
+        case (.matrix, _), (.cholesky_factor_corr, _), (.cholesky_factor_cov, _), (.corr_matrix, _), (.cov_matrix, _):
+            if case .matrix = t.shape { return !sig.isArray } else { return false }
         }
     }
 
@@ -116,7 +117,8 @@ extension Elaborator {
         case .real: element = .real
         case .vector, .simplex, .ordered, .positive_ordered: element = .vector(n)
         case .row_vector: element = .rowVector(n)
-        case .matrix: element = .matrix(Size(symbol: "rows(\(name))"), Size(symbol: "cols(\(name))"))
+        case .matrix, .cholesky_factor_cov: element = .matrix(Size(symbol: "rows(\(name))"), Size(symbol: "cols(\(name))"))
+        case .cholesky_factor_corr, .corr_matrix, .cov_matrix: element = .matrix(Size(symbol: "rows(\(name))"), Size(symbol: "rows(\(name))"))
         }
         var layout: ArrayLayout?
         if sig.isArray {
@@ -562,6 +564,23 @@ extension Elaborator {
         case .diagonal: return try op(.diagonal, args[0])
         case .diag_matrix: return try op(.diagMatrix, args[0])
         case .mdivide_left_tri_low: return try op(.triSolveLower, args[0], args[1])
+        case .diag_pre_multiply, .diag_post_multiply:
+            // An outer product with ones spreads v over the columns (rows) of M: O(rows × cols).
+            let pre = s == .diag_pre_multiply
+            let (m, v) = pre ? (args[1], args[0]) : (args[0], args[1])
+            guard case .matrix(let r, let c) = m.type.shape else { throw ShapeError("the matrix must be a matrix") }
+            // v as a column for pre, as a row for post, whichever way it is given.
+            let isColumn: Bool
+            if case .vector = v.type.shape { isColumn = true } else { isColumn = false }
+            let vector = pre == isColumn ? v : try op(.transpose, v)
+            let spread = pre ? try op(.matmul, vector, fill(constant(1), .rowVector(c))) : try op(.matmul, fill(constant(1), .vector(r)), vector)
+            return try op(.binary(.mul), spread, m)
+        case .multiply_lower_tri_self_transpose: return try op(.matmul, args[0], try op(.transpose, args[0]))
+        case .log_determinant_spd:
+            guard case .matrix(let r, let c) = args[0].type.shape else { throw ShapeError("it takes a matrix") }
+            try builder.assume(r, equals: c)
+            let logDet = Emitter(builder).cholesky(args[0].value).logDeterminant
+            return TV(value: logDet, type: .real, dep: args[0].dep)
         case .to_vector:
             switch args[0].type.shape {
             case .rowVector: return try op(.transpose, args[0])

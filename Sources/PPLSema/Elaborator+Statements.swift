@@ -78,16 +78,12 @@ extension Elaborator {
     }
 
     /// Shape of a `let` type. Bounds and constrained types are accepted, as in Stan's
-    /// transformed parameters, and document the value; only the shape is checked.
+    /// transformed parameters (where bounds may depend on params), and document the value;
+    /// only the shapes are checked.
     private func letShape(_ t: TypeExpr) -> (shape: Shape, layout: ArrayLayout?)? {
-        for b in t.bounds {
-            let v = expr(b.value)
-            if !v.isError, v.dep == .param {
-                sink.error("a bound may depend on data only", at: b.value.span)
-                return nil
-            }
-        }
-        return elaborateShape(t)
+        guard let s = elaborateShape(t) else { return nil }
+        for b in t.bounds where boundExpr(b, declared: IRType(.real, s.shape)) == nil { return nil }
+        return s
     }
 
     /// nil when a value of type `from` fits a declared `to`, else a reason.

@@ -72,6 +72,9 @@ public final class Elaborator {
     var paramDecls: [Declaration] = []
     var inputs: [Input] = []
     var tdataOutputs: [(String, Value)] = []
+    /// Bounds of params that depend on params: computed inside the density.
+    var paramBoundOutputs: [(String, Value)] = []
+    var computedBoundText: [String: String] = [:]
     var topLevelLets: [(name: String, binding: Binding)] = []
     var guides: [GuideSpec] = []
     var importStack: [String] = []
@@ -160,8 +163,9 @@ public final class Elaborator {
             return
         }
         let v = builder.inputValue(type)
-        let decl = Declaration(name: name.name, base: t.base, type: type, constraint: constraint, span: name.span,
+        var decl = Declaration(name: name.name, base: t.base, type: type, constraint: constraint, span: name.span,
                                layout: layout, arraySyntax: t.arraySyntax)
+        decl.computedBoundText = computedBoundText.filter { $0.key.hasPrefix(name.name + ".") }
         let input = Input(name: name.name, value: v, role: isParam ? .param : .data, type: type, constraint: constraint)
         inputs.append(input)
         if isParam { paramDecls.append(decl) } else { dataDecls.append(decl) }
@@ -188,48 +192,103 @@ public final class Elaborator {
         case .simplex: constraint = .simplex
         case .ordered: constraint = .ordered
         case .positive_ordered: constraint = .positiveOrdered
+        case .cholesky_factor_corr: constraint = .choleskyFactorCorr
+        case .cholesky_factor_cov: constraint = .choleskyFactorCov
+        case .corr_matrix: constraint = .corrMatrix
+        case .cov_matrix: constraint = .covMatrix
+        case .int, .real, .vector, .row_vector, .matrix: break
+        }
+        switch (layout, constraint) {
+        case (.some, .choleskyFactorCorr), (.some, .choleskyFactorCov), (.some, .corrMatrix), (.some, .covMatrix):
+            // An array is held as one matrix, a row per element: a matrix type's bijector
+            // would take it for one matrix.
+            sink.error("arrays of \(t.base.rawValue) are not supported", at: t.span,
+                       help: "declare one \(t.base.rawValue) per group, or one shared by the groups")
+            return nil
         default: break
         }
-        if !t.bounds.isEmpty {
-            if constraint != .none {
-                sink.error("\(t.base.rawValue) cannot have bounds", at: t.bounds[0].span)
+        if t.bounds.isEmpty { return (type, constraint, layout) }
+        if constraint != .none {
+            sink.error("\(t.base.rawValue) cannot have bounds", at: t.bounds[0].span)
+            return nil
+        }
+        var values: [Bound.Kind: BoundValue] = [:]
+        for b in t.bounds {
+            guard let bv = boundValue(b, name: name, declared: type, isParam: isParam) else { return nil }
+            values[b.kind] = bv
+        }
+        let affine = t.bounds.filter { $0.kind == .offset || $0.kind == .multiplier }
+        if let first = affine.first {
+            if affine.count < t.bounds.count {
+                sink.error("an offset or multiplier cannot be combined with lower and upper bounds", at: first.span,
+                           help: "as in Stan, a type has either bounds or an offset and a multiplier")
                 return nil
             }
-            var lower: BoundValue?, upper: BoundValue?
-            for b in t.bounds {
-                guard let bv = boundValue(b, name: name) else { return nil }
-                if b.kind == .lower { lower = bv } else { upper = bv }
+            if elem == .int {
+                sink.error("an int cannot have an offset or a multiplier", at: first.span)
+                return nil
             }
-            if let l = lower, let u = upper {
-                if case .constant(let x) = l, case .constant(let y) = u, x >= y {
-                    sink.error("the lower bound \(l) is not below the upper bound \(u)", at: t.bounds[0].span.to(t.bounds[1].span))
-                    return nil
-                }
-                constraint = .lowerUpper(l, u)
-            } else if let l = lower {
-                constraint = .lower(l)
-            } else if let u = upper {
-                constraint = .upper(u)
+            if case .constant(let m)? = values[.multiplier], !(m > 0) {
+                sink.error("the multiplier must be positive, not \(BoundValue.constant(m))", at: t.bounds.first { $0.kind == .multiplier }!.value.span)
+                return nil
             }
+            return (type, .affine(offset: values[.offset] ?? .constant(0), multiplier: values[.multiplier] ?? .constant(1)), layout)
+        }
+        switch (values[.lower], values[.upper]) {
+        case (let l?, let u?):
+            if case .constant(let x) = l, case .constant(let y) = u, x >= y {
+                sink.error("the lower bound \(l) is not below the upper bound \(u)", at: t.bounds[0].span.to(t.bounds[1].span))
+                return nil
+            }
+            constraint = .lowerUpper(l, u)
+        case (let l?, nil): constraint = .lower(l)
+        case (nil, let u?): constraint = .upper(u)
+        case (nil, nil): break
         }
         return (type, constraint, layout)
     }
 
-    private func boundValue(_ b: Bound, name: String) -> BoundValue? {
+    /// A checked bound (or offset, multiplier) expression: a scalar, or a value of the
+    /// declared shape (elementwise bounds, as in Stan).
+    func boundExpr(_ b: Bound, declared: IRType) -> TV? {
         let tv = expr(b.value)
         if tv.isError { return nil }
-        guard tv.type.isScalar else {
-            sink.error("a bound must be a scalar, not \(tv.type)", at: b.value.span)
-            return nil
+        if tv.type.isScalar { return tv }
+        if !declared.isScalar, assignable(declared.with(elem: .real), from: tv.type.with(elem: .real)) == nil {
+            switch declared.shape {
+            case .vector(let n), .rowVector(let n): try? builder.assume(n, equals: tv.type.shape.count)
+            case .matrix(let r, let c):
+                if case .matrix(let r2, let c2) = tv.type.shape {
+                    try? builder.assume(r, equals: r2)
+                    try? builder.assume(c, equals: c2)
+                }
+            case .scalar: break
+            }
+            return tv
         }
-        guard tv.dep <= .data else {
-            sink.error("a bound may depend on data only", at: b.value.span,
-                       help: "bounds are fixed for a fit; compute the parameter from an unbounded one instead")
-            return nil
+        let like = declared.isScalar ? "" : " or \(declared.with(elem: .real)) like the declared type"
+        sink.error("a bound must be a scalar\(like), not \(tv.type)", at: b.value.span)
+        return nil
+    }
+
+    /// A bound of a declared `data` or `param`: a constant, a data value, a value computed
+    /// once from the data (a transformed-data output `NAME.lower`), or for a param a value
+    /// computed from the params declared before it (a `param_bounds` output `NAME.lower`).
+    private func boundValue(_ b: Bound, name: String, declared: IRType, isParam: Bool) -> BoundValue? {
+        guard let tv = boundExpr(b, declared: declared) else { return nil }
+        let outName = "\(name).\(b.kind.rawValue)"
+        if tv.dep == .param {
+            guard isParam else {
+                sink.error("a bound of data may depend on data only", at: b.value.span,
+                           help: "data are checked against their bounds once, when they are loaded")
+                return nil
+            }
+            paramBoundOutputs.append((outName, tv.value))
+            computedBoundText[outName] = sourceText(b.value.span)
+            return .computed(outName)
         }
         if let c = tv.constant { return .constant(c) }
         if let input = inputs.first(where: { $0.value == tv.value }) { return .named(input.name) }
-        let outName = "\(name).\(b.kind.rawValue)"
         tdataOutputs.append((outName, tv.value))
         return .named(outName)
     }
@@ -252,15 +311,25 @@ public final class Elaborator {
 
     /// Shape of the base type of a declared type (the element of an array).
     private func elementShape(_ t: TypeExpr) -> Shape? {
-        let expected: Int
+        let expected: [Int]
         switch t.base {
-        case .int, .real: expected = 0
-        case .vector, .row_vector, .simplex, .ordered, .positive_ordered: expected = 1
-        case .matrix: expected = 2
+        case .int, .real: expected = [0]
+        case .vector, .row_vector, .simplex, .ordered, .positive_ordered: expected = [1]
+        case .cholesky_factor_corr, .corr_matrix, .cov_matrix: expected = [1]
+        case .cholesky_factor_cov: expected = [1, 2]
+        case .matrix: expected = [2]
         }
-        if t.sizes.count != expected {
-            let what = expected == 0 ? "no size" : expected == 1 ? "one size" : "two sizes (rows, columns)"
-            let example = expected == 1 ? "\(t.base.rawValue)[N]" : expected == 2 ? "matrix[N, K]" : t.base.rawValue
+        if !expected.contains(t.sizes.count) {
+            let what = expected == [0] ? "no size" : expected == [1] ? "one size" : expected == [2] ? "two sizes (rows, columns)"
+                : "one or two sizes (rows, columns)"
+            let example: String
+            switch t.base {
+            case .int, .real: example = t.base.rawValue
+            case .matrix: example = "matrix[N, K]"
+            case .cholesky_factor_cov: example = "cholesky_factor_cov[M, N]' or 'cholesky_factor_cov[K]"
+            case .vector, .row_vector, .simplex, .ordered, .positive_ordered: example = "\(t.base.rawValue)[N]"
+            case .cholesky_factor_corr, .corr_matrix, .cov_matrix: example = "\(t.base.rawValue)[K]"
+            }
             sink.error("\(t.base.rawValue) takes \(what), got \(t.sizes.count)", at: t.span,
                        help: "write '\(example)'")
             return nil
@@ -275,6 +344,15 @@ public final class Elaborator {
         case .vector, .simplex, .ordered, .positive_ordered: return .vector(sizes[0])
         case .row_vector: return .rowVector(sizes[0])
         case .matrix: return .matrix(sizes[0], sizes[1])
+        case .cholesky_factor_corr, .corr_matrix, .cov_matrix: return .matrix(sizes[0], sizes[0])
+        case .cholesky_factor_cov:
+            let (rows, cols) = (sizes[0], sizes.count == 2 ? sizes[1] : sizes[0])
+            if let m = rows.constant, let n = cols.constant, m < n {
+                sink.error("cholesky_factor_cov[\(m), \(n)] has fewer rows than columns", at: t.span,
+                           help: "a Cholesky factor of a covariance matrix is M×N with M ≥ N")
+                return nil
+            }
+            return .matrix(rows, cols)
         }
     }
 
@@ -404,7 +482,7 @@ public final class Elaborator {
             if tv.dep == .param { derivedOutputs.append((name, tv.value)) } else { tdataOutputs.append((name, tv.value)) }
         }
         let (lowered, loweredTypes) = builder.finish()
-        var body = Block(instrs: lowered, yields: [target] + tdataOutputs.map(\.1) + derivedOutputs.map(\.1))
+        var body = Block(instrs: lowered, yields: [target] + tdataOutputs.map(\.1) + derivedOutputs.map(\.1) + paramBoundOutputs.map(\.1))
         var types = loweredTypes
         var assumptions = builder.assumptions
         if vectorize {
@@ -412,6 +490,7 @@ public final class Elaborator {
         }
         let outputs = body.yields
         derivedOutputs = zip(derivedOutputs, outputs.dropFirst(1 + tdataOutputs.count)).map { ($0.0, $1) }
+        paramBoundOutputs = zip(paramBoundOutputs, outputs.dropFirst(1 + tdataOutputs.count + derivedOutputs.count)).map { ($0.0, $1) }
         tdataOutputs = zip(tdataOutputs, outputs.dropFirst()).map { ($0.0, $1) }
         let dataInputs = inputs.filter { $0.role == .data }
         let paramInputs = inputs.filter { $0.role == .param }
@@ -440,8 +519,9 @@ public final class Elaborator {
         let td = Program.extract(name: "transformed_data", from: instrs, types: types, inputs: dataInputs, outputs: tdataOutputs)
         let ld = Program.extract(name: "log_density", from: instrs, types: types, inputs: all, outputs: [("target", outputs[0])])
         let dv = Program.extract(name: "derived", from: instrs, types: types, inputs: all, outputs: derivedOutputs)
+        let pb = Program.extract(name: "param_bounds", from: instrs, types: types, inputs: all, outputs: paramBoundOutputs)
         return CheckedModel(data: dataDecls, params: paramDecls, guides: guides, transformedData: td, logDensity: ld,
-                            derived: dv, assumptions: assumptions, distributions: dists, layouts: layouts)
+                            derived: dv, paramBounds: pb, assumptions: assumptions, distributions: dists, layouts: layouts)
     }
 
     func sumTerms(_ terms: [TV]) -> Value {

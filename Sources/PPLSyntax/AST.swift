@@ -47,12 +47,14 @@ public struct Expr: Sendable {
     }
 }
 
-public enum BaseType: String, Sendable {
+public enum BaseType: String, CaseIterable, Sendable {
     case int, real, vector, row_vector, matrix, simplex, ordered, positive_ordered
+    case cholesky_factor_corr, cholesky_factor_cov, corr_matrix, cov_matrix
 }
 
+/// `lower=`, `upper=`, `offset=` or `multiplier=` in a type's angle brackets.
 public struct Bound: Sendable {
-    public enum Kind: String, Sendable { case lower, upper }
+    public enum Kind: String, Sendable { case lower, upper, offset, multiplier }
     public let kind: Kind
     public let value: Expr
     public let span: SourceSpan
@@ -76,7 +78,8 @@ public struct TypeExpr: Sendable {
     public var isContainer: Bool {
         switch base {
         case .int, .real: return false
-        case .vector, .row_vector, .matrix, .simplex, .ordered, .positive_ordered: return true
+        case .vector, .row_vector, .matrix, .simplex, .ordered, .positive_ordered,
+             .cholesky_factor_corr, .cholesky_factor_cov, .corr_matrix, .cov_matrix: return true
         }
     }
     public init(base: BaseType, bounds: [Bound], sizes: [Expr], arrayDims: [Expr] = [], arrayRank: Int = 0,

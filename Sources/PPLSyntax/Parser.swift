@@ -481,11 +481,12 @@ public struct Parser {
         let base = try baseType()
         var bounds: [Bound] = []
         if at(.lt) {
-            // bounds = "<" bound [ "," bound ] ">" ;  bound = ( "lower" | "upper" ) "=" additive_expr ;
+            // bounds = "<" bound { "," bound } ">" ;
+            // bound = ( "lower" | "upper" | "offset" | "multiplier" ) "=" additive_expr ;
             _ = advance()
             repeat {
                 guard case .identifier(let k) = kind, let bk = Bound.Kind(rawValue: k) else {
-                    throw fail("expected 'lower=' or 'upper=' in the bounds, found \(kind)")
+                    throw fail("expected 'lower=', 'upper=', 'offset=' or 'multiplier=' in the angle brackets, found \(kind)")
                 }
                 let kt = advance()
                 _ = try expect(.assign, "after '\(k)'")
@@ -514,7 +515,8 @@ public struct Parser {
         return TypeExpr(base: base, bounds: bounds, sizes: sizes, span: span)
     }
 
-    /// base_type = "int" | "real" | "vector" | "row_vector" | "matrix" | "simplex" | "ordered" | "positive_ordered" ;
+    /// base_type = "int" | "real" | "vector" | "row_vector" | "matrix" | "simplex" | "ordered" | "positive_ordered"
+    ///           | "cholesky_factor_corr" | "cholesky_factor_cov" | "corr_matrix" | "cov_matrix" ;
     private mutating func baseType() throws -> BaseType {
         if case .keyword(let k) = kind, let b = BaseType(rawValue: k.rawValue) {
             _ = advance()
@@ -524,8 +526,7 @@ public struct Parser {
             if name == "array" {
                 throw fail("expected '[' after 'array'", help: "arrays are written 'array[N] real', 'array[N, M] vector[K]'")
             }
-            let known = ["array", "int", "real", "vector", "row_vector", "matrix", "simplex", "ordered", "positive_ordered"]
-            let help = closest(to: name, in: known).map { "did you mean '\($0)'?" }
+            let help = closest(to: name, in: ["array"] + BaseType.allCases.map(\.rawValue)).map { "did you mean '\($0)'?" }
             throw fail("unknown type '\(name)'", help: help)
         }
         throw fail("expected a type, found \(kind)")

@@ -15,6 +15,7 @@ public enum TokenKind: Equatable, Sendable {
 public enum Keyword: String, CaseIterable, Sendable {
     case data, param, `let`, fn, dist, guide, `import`, `for`, `in`, `if`, `else`, `return`, target, on
     case int, real, vector, row_vector, matrix, simplex, ordered, positive_ordered
+    case cholesky_factor_corr, cholesky_factor_cov, corr_matrix, cov_matrix
 }
 
 public enum Symbol: String, CaseIterable, Sendable {

@@ -75,6 +75,43 @@ final class FitCLITests: XCTestCase {
         }
     }
 
+    /// Data of the constrained matrix types and elementwise bounds are checked when loaded;
+    /// each violation names the variable and the element.
+    func testBadConstrainedMatrixDataNameTheElement() throws {
+        let d = try dir()
+        let model = CLI.root + "/Tests/Golden/good/constrained_matrix_data.ppl"
+        let good: [String: String] = [
+            "K": "3", "R": "[[1, 0.3, -0.2], [0.3, 1, 0.1], [-0.2, 0.1, 1]]", "S": "[[2, 0.5, 0.1], [0.5, 1, 0.2], [0.1, 0.2, 0.5]]",
+            "LR": "[[1, 0, 0], [0.3, 0.9539392014169455, 0], [-0.2, 0.1677255738755069, 0.9653331714326053]]",
+            "LS": "[[1.5, 0, 0], [0.2, 0.9, 0], [-0.3, 0.1, 0.7]]", "F": "[[1, 0, 0], [0.5, 2, 0], [0.1, 0.2, 0.3], [1, 2, 3], [-1, 0, 1]]",
+            "lo": "[0, -1, 1]", "y": "[0.5, -0.5, 1.5]",
+        ]
+        let cases: [(String, String, String)] = [
+            ("R", "[[1, 0.3, -0.2], [0.4, 1, 0.1], [-0.2, 0.1, 1]]", "'R' is not symmetric: 'R[2,1]' is 0.4 but 'R[1,2]' is 0.3"),
+            ("R", "[[1, 0.3, -0.2], [0.3, 1.1, 0.1], [-0.2, 0.1, 1]]", "'R[2,2]' is 1.1, but a correlation matrix has ones on its diagonal"),
+            ("S", "[[1, 2, 0], [2, 1, 0], [0, 0, 1]]", "'S' is not positive definite"),
+            ("LR", "[[1, 0, 0], [0.3, 0.9, 0], [-0.2, 0.1677255738755069, 0.9653331714326053]]", "row 2 of 'LR' has squared length 0.9"),
+            ("LS", "[[1.5, 0.5, 0], [0.2, 0.9, 0], [-0.3, 0.1, 0.7]]", "'LS[1,2]' is 0.5, but a Cholesky factor is zero above its diagonal"),
+            ("LS", "[[1.5, 0, 0], [0.2, -0.9, 0], [-0.3, 0.1, 0.7]]", "'LS[2,2]' is -0.9, but a Cholesky factor has a positive diagonal"),
+            ("y", "[0.5, -0.5, 0.5]", "'y[3]' is 0.5, below the lower bound 1 of vector<lower=lo>[K]"),
+        ]
+        let check = try ppl(["check", model, "--data", try write(d + "/good.json", good)])
+        XCTAssertEqual(check.status, 0, check.stderr)
+        for (k, (name, value, message)) in cases.enumerated() {
+            var fields = good
+            fields[name] = value
+            let r = try ppl(["check", model, "--data", try write(d + "/bad\(k).json", fields)])
+            XCTAssertEqual(r.status, 65, name)
+            XCTAssertTrue(r.stderr.contains(message), "expected \(message) in \(r.stderr)")
+        }
+    }
+
+    private func write(_ path: String, _ fields: [String: String]) throws -> String {
+        let json = "{" + fields.map { "\"\($0.key)\": \($0.value)" }.joined(separator: ", ") + "}"
+        try json.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
     func testARunThatCannotRecoverStopsWithAMessage() throws {
         let d = try dir()
         let path = d + "/nan.ppl"
