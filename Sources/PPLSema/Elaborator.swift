@@ -203,7 +203,7 @@ public final class Elaborator {
             // An array is held as one matrix, a row per element: a matrix type's bijector
             // would take it for one matrix.
             sink.error("arrays of \(t.base.rawValue) are not supported", at: t.span,
-                       help: "declare one \(t.base.rawValue) per group, or one shared by the groups")
+                       help: "declare a \(t.base.rawValue) param for each element, or share one")
             return nil
         default: break
         }
