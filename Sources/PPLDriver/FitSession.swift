@@ -13,6 +13,10 @@ public final class FitSession {
     public let elbo: ELBO
     public var khat = Double.nan
     public var logEvidence = (estimate: Double.nan, standardError: Double.nan)
+    /// Whether the runs of the last sampled fit agree, if it had several.
+    public internal(set) var agreement: RunAgreement?
+    /// The names of the components `agreement` counts.
+    public internal(set) var agreementNames: [String] = []
     private var gradientChecked = false
 
     /// The guide `guide` names (as `GuideSelection` picks it) with `settings` (flags, or the
@@ -44,9 +48,12 @@ public final class FitSession {
         case .search: (frame, frameNote) = (nil, "none (precondition = off)")
         case .given(let f): (frame, frameNote) = (f, f == nil ? "none" : "the saved one")
         }
+        // Several runs start apart by moving the frame, which without a mode is a shift alone.
+        let d = runtime.dimension
+        let moving = frame ?? (options.runs > 1 ? Frame(location: [Double](repeating: 0, count: d), curvatureFactor: nil) : nil)
         elbo = try PPLError.during(.computation) {
-            try ELBO(density: runtime.space.density, family: family, dimension: runtime.dimension, stickingTheLanding: options.stl,
-                     frame: frame)
+            try ELBO(density: runtime.space.density, family: family, dimension: d, stickingTheLanding: options.stl,
+                     frame: moving)
         }
     }
 
@@ -55,17 +62,32 @@ public final class FitSession {
 
     /// Fits from `initial` (a saved fit's parameters) or the family's starting point; a family
     /// that refines another (HVI) starting afresh fits that one first and starts from it.
+    /// With `runs` above 1 and no `initial`, that many independent fits (`fitRuns`).
     public func fit(initial: [Double]? = nil, progress: ((Int, Double) -> Void)? = nil,
                     interrupted: () -> Bool = { false }) throws(PPLError) -> FitResult {
         try checkGradient()
+        guard initial == nil, options.runs > 1 else {
+            return try fit(in: elbo, seed: settings.seed, initial: initial, progress: progress, interrupted: interrupted)
+        }
+        return try fitRuns(progress: progress, interrupted: interrupted)
+    }
+
+    /// One fit of the guide in `elbo`'s frame.
+    func fit(in elbo: ELBO, seed: UInt64, initial: [Double]?, progress: ((Int, Double) -> Void)?,
+             interrupted: () -> Bool) throws(PPLError) -> FitResult {
         var s = settings
+        s.seed = seed
         let refining = initial == nil ? family.refines : nil
         if refining != nil { s.warmup = 1000 }
         // The engine refuses programs too large for it here, before anything of that size is allocated.
         let fitter = try PPLError.during(.computation) { try Fitter(elbo: elbo, data: runtime.values, settings: s) }
         var start = initial ?? family.initialParameters(runtime.dimension)
-        guard let base = refining else { return fitter.run(from: start, progress: progress, interrupted: interrupted) }
-        let prelude = try fitBase(base, progress: progress, interrupted: interrupted)
+        guard let base = refining else {
+            var r = fitter.run(from: start, progress: progress, interrupted: interrupted)
+            r.frame = elbo.frame
+            return r
+        }
+        let prelude = try fitBase(base, in: elbo, seed: seed, progress: progress, interrupted: interrupted)
         start = family.initialParameters(runtime.dimension, refining: prelude.phi)
         var r: FitResult
         if prelude.interrupted || prelude.failure != nil {
@@ -80,6 +102,7 @@ public final class FitSession {
         r.steps += prelude.steps
         r.seconds += prelude.seconds
         r.trace = prelude.trace + r.trace
+        r.frame = elbo.frame
         return r
     }
 
@@ -99,13 +122,15 @@ public final class FitSession {
 
     /// Fits `base`, the family this session's refines, with that family's own defaults and
     /// this fit's step cap, samples and seed.
-    private func fitBase(_ base: VariationalFamily, progress: ((Int, Double) -> Void)?,
+    private func fitBase(_ base: VariationalFamily, in elbo: ELBO, seed: UInt64, progress: ((Int, Double) -> Void)?,
                          interrupted: () -> Bool) throws(PPLError) -> FitResult {
         let baseOptions = FitOptions(family: base.family, under: options)
+        var baseSettings = FitSettings(baseOptions, family: base)
+        baseSettings.seed = seed
         let fitter = try PPLError.during(.computation) {
             try Fitter(elbo: ELBO(density: runtime.space.density, family: base, dimension: runtime.dimension,
                                   stickingTheLanding: baseOptions.stl, frame: elbo.frame),
-                       data: runtime.values, settings: FitSettings(baseOptions, family: base))
+                       data: runtime.values, settings: baseSettings)
         }
         return fitter.run(from: base.initialParameters(runtime.dimension), progress: progress, interrupted: interrupted)
     }
@@ -118,14 +143,19 @@ public final class FitSession {
 
     /// Draws from the fitted guide, and the diagnostics computed from them.
     public func sample(_ count: Int, phi: [Double]) throws(PPLError) -> PosteriorDraws {
-        let d = try PPLError.during(.computation) {
-            try PosteriorDraws(elbo: elbo, phi: phi, count: max(count, 10), seed: settings.seed,
-                               constrain: runtime.space.constrain, derived: runtime.model.derived, data: runtime.values,
-                               shapes: runtime.componentShapes)
-        }
+        agreement = nil
+        let d = try draws(count, elbo: elbo, phi: phi, seed: settings.seed)
         khat = ParetoSmoothing.khat(d.logWeights)
         logEvidence = ParetoSmoothing.logEvidence(d.logWeights)
         return d
+    }
+
+    func draws(_ count: Int, elbo: ELBO, phi: [Double], seed: UInt64) throws(PPLError) -> PosteriorDraws {
+        try PPLError.during(.computation) {
+            try PosteriorDraws(elbo: elbo, phi: phi, count: max(count, 10), seed: seed,
+                               constrain: runtime.space.constrain, derived: runtime.model.derived, data: runtime.values,
+                               shapes: runtime.componentShapes)
+        }
     }
 
     /// Compiles the model, loads the data and prepares the fit.

@@ -58,7 +58,17 @@ public struct ELBO {
     }
 
     /// The frame the guide is fitted in, if any.
-    public let frame: Frame?
+    public private(set) var frame: Frame?
+
+    /// The same programs in the frame moved to `location` (its factor kept): they read the
+    /// frame's location as data, so only that changes. Independent runs start apart so.
+    public func moved(to location: [Double]) -> ELBO {
+        guard let frame else { preconditionFailure("only an ELBO with a frame can move it") }
+        var copy = self
+        copy.frame = Frame(location: location, curvatureFactor: frame.curvatureFactor)
+        copy.constants["frame.location"] = Tensor(vector: location)
+        return copy
+    }
 
     /// Data inputs, in the program `b` builds, for a family's fixed arrays: name → value, and
     /// the inputs to declare.
@@ -75,7 +85,7 @@ public struct ELBO {
     }
 
     /// The family's fixed arrays and the frame's, to bind with the model's data.
-    public let constants: [String: Tensor]
+    public private(set) var constants: [String: Tensor]
 
     /// The model's data and the family's constants together.
     public func data(_ model: [String: Tensor]) -> [String: Tensor] {

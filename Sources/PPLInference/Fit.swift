@@ -15,7 +15,7 @@ public struct FitSettings: Sendable {
     public let minimumExploration: Int
     /// Particles (draws of ε) per step.
     public let samples: Int
-    public let seed: UInt64
+    public var seed: UInt64
     /// Steps per window of the convergence test.
     public let window = 50
     /// Steps over which the step size ramps up linearly to `lr`. A fit that starts from
@@ -52,6 +52,11 @@ public struct FitResult: Sendable {
     public var failure: String?
     /// For a family that refines another (HVI), the fit of that family it started from.
     public var base: BaseFit?
+    /// The frame φ lives in (`Frame`), if any.
+    public var frame: Frame?
+    /// Of several independent runs (`FitSession.fit`, `runs`), every run's own result, in
+    /// order; this result is the one of the best ELBO. Empty for a single run.
+    public var runs: [FitResult] = []
 
     public struct BaseFit: Sendable {
         public let family: String
@@ -70,6 +75,15 @@ public struct FitResult: Sendable {
     public var elbo: Double {
         let tail = trace.suffix(200)
         return tail.isEmpty ? .nan : tail.reduce(0, +) / Double(tail.count)
+    }
+
+    /// The standard error of `elbo`, taking the steps as independent.
+    public var elboStandardError: Double {
+        let tail = trace.suffix(200)
+        guard tail.count > 1 else { return .nan }
+        let mean = elbo
+        let variance = tail.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(tail.count - 1)
+        return (variance / Double(tail.count)).squareRoot()
     }
 }
 

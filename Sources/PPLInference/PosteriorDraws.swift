@@ -65,6 +65,14 @@ public struct PosteriorDraws {
         self.logWeights = logWeights
     }
 
+    /// The draws of several fits together (independent runs that agree), in order.
+    public init(pooling parts: [PosteriorDraws]) {
+        precondition(!parts.isEmpty)
+        names = parts[0].names
+        rows = parts.flatMap(\.rows)
+        logWeights = parts.flatMap(\.logWeights)
+    }
+
     /// Names of a value's components, 1-based, row-major: `x[2,3]`.
     static func components(_ name: String, _ shape: [Int]) -> [String] {
         var out = [name]

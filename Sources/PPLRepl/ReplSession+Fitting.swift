@@ -28,7 +28,7 @@ extension ReplSession {
             } else {
                 initial = f.phi
                 // The guide's parameters live in the frame it was fitted in.
-                frame = .given(f.session.elbo.frame)
+                frame = .given(f.last?.frame ?? f.session.elbo.frame)
                 trace = f.trace
                 before = f.steps
                 // Fresh noise for the steps that follow, not those the guide has already seen.
@@ -46,7 +46,7 @@ extension ReplSession {
             display.finished()
             throw error
         }
-        let draws = try session.sample(options.draws, phi: result.phi)
+        let draws = try session.sample(options.draws, result: result)
         let f = Fitted(session: session, identity: identity, phi: result.phi, trace: trace + result.trace,
                        steps: before + result.steps, last: result, draws: draws, editor: editor,
                        dataPath: dataPath)
@@ -83,7 +83,8 @@ extension ReplSession {
         }
         guard n >= 10 else { throw PPLError.user("':draws' needs at least 10 draws, not \(n)") }
         let f = try current()
-        let d = try f.session.sample(n, phi: f.phi)
+        let d: PosteriorDraws
+        if let r = f.last { d = try f.session.sample(n, result: r) } else { d = try f.session.sample(n, phi: f.phi) }
         let file = path(parts[1])
         try FitReports.write(FitReports.csv(d), to: file)
         say("wrote \(d.rows.count) draws (\(d.names.count) columns) to \(file)")

@@ -57,7 +57,7 @@ struct Fit: ParsableCommand {
         let (result, sampled) = try Terminal.run { () throws(PPLError) in
             let result = try session.fit(initial: initial, progress: bar.update, interrupted: { interruptRequested != 0 })
             bar.finish()
-            return (result, try session.sample(session.options.draws, phi: result.phi))
+            return (result, try session.sample(session.options.draws, result: result))
         }
         print(FitReports.header(session, result, model: file))
         print(FitReports.table(sampled))

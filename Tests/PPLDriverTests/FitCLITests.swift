@@ -24,13 +24,17 @@ final class FitCLITests: XCTestCase {
         XCTAssertTrue(r.stdout.contains("Pareto k̂ = "), r.stdout)
         XCTAssertTrue(r.stdout.contains("log p(data) ≈ "), r.stdout)
         let csv = try String(contentsOfFile: d + "/draws.csv", encoding: .utf8).split(separator: "\n")
-        XCTAssertEqual(csv.count, 1001)
+        // 1,000 draws of each run that agrees with the best (four runs by default).
+        XCTAssertTrue([1001, 2001, 3001, 4001].contains(csv.count), "\(csv.count)")
         XCTAssertTrue(csv[0].hasPrefix("mu,tau,eta[1],eta[2],"))
         XCTAssertTrue(csv[0].hasSuffix(",theta[8]"))
         let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: d + "/summary.json"))) as! [String: Any]
-        for key in ["guide", "elbo", "steps", "seconds", "khat", "log_z", "log_z_se", "params"] {
+        for key in ["guide", "family", "elbo", "steps", "seconds", "converged", "runs", "runs_agree", "largest_rhat", "khat",
+                    "verdict", "log_z", "log_z_se", "params"] {
             XCTAssertNotNil(summary[key], key)
         }
+        XCTAssertEqual(summary["runs"] as? Int, 4)
+        if summary["runs_agree"] as? Bool == true { XCTAssertEqual(csv.count, 4001) }
         let params = summary["params"] as! [String: [String: Double]]
         XCTAssertEqual(Set(params["eta[3]"]!.keys), ["mean", "sd", "q05", "q50", "q95"])
         // The saved fit draws again without refitting, and warm-starts a fit.

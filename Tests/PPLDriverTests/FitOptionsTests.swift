@@ -26,6 +26,7 @@ final class FitOptionsTests: XCTestCase {
         .stl: [Case(family: .meanfield, value: "off", invalid: "maybe"), Case(family: .fullrank, value: "on", invalid: "2")],
         .draws: [Case(family: .meanfield, value: "50", invalid: "5")],
         .precondition: [Case(family: .meanfield, value: "off", invalid: "2")],
+        .runs: [Case(family: .meanfield, value: "2", invalid: "65"), Case(family: .fullrank, value: "1", invalid: "0")],
         .layers: [Case(family: .iaf, value: "1", invalid: "0"), Case(family: .planar, value: "3", invalid: "1.5")],
         .hidden: [Case(family: .iaf, value: "[8, 8]", invalid: "[8, 0]", explicitDefault: "[16]")],
         .activation: [Case(family: .realnvp, value: "tanh", invalid: "swish")],

@@ -18,7 +18,7 @@ final class AccuracyTests: XCTestCase {
         let data = bench + "/data/\(model).json"
         let session = try FitSession.open(model: bench + "/models/\(model).ppl",
                                           data: FileManager.default.fileExists(atPath: data) ? data : nil,
-                                          guide: guide, settings: settings)
+                                          guide: guide, settings: [(.runs, .int(1))] + settings)
         let result = try session.fit()
         let draws = try session.sample(1000, phi: result.phi)
         let reference = try ReferencePosterior(path: bench + "/reference/\(model).json")
@@ -53,7 +53,7 @@ final class AccuracyTests: XCTestCase {
     func testSameSeedSameNumbers() throws {
         func run() throws -> [Double] {
             let s = try FitSession.open(model: Self.bench + "/models/eight_schools.ppl", data: Self.bench + "/data/eight_schools.json",
-                                        guide: nil)
+                                        guide: nil, settings: [(.runs, .int(1))])
             let r = try s.fit()
             return r.phi + (try s.sample(200, phi: r.phi)).rows.flatMap { $0 }
         }

@@ -13,7 +13,7 @@ final class ExampleModelTests: XCTestCase {
         for file in models {
             let base = dir + "/" + String(file.dropLast(4))
             let session = try FitSession.open(model: base + ".ppl", data: base + ".data.json", guide: nil,
-                                              settings: [(.steps, .int(3000))])
+                                              settings: [(.steps, .int(3000)), (.runs, .int(1))])
             let result = try session.fit()
             XCTAssertNil(result.failure, file)
             XCTAssertTrue(result.elbo.isFinite, file)

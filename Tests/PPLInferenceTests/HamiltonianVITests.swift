@@ -12,7 +12,7 @@ final class HamiltonianVITests: XCTestCase {
     static func session(_ source: String, steps: Int? = nil) throws -> FitSession {
         let checked = try XCTUnwrap(Compilation.compile(file: .init(path: "t.ppl", text: source)).model)
         return try FitSession(runtime: ModelRuntime(model: checked, data: [:]), guide: "g",
-                              settings: steps.map { [(.steps, .int($0))] } ?? [])
+                              settings: [(.runs, .int(1))] + (steps.map { [(.steps, .int($0))] } ?? []))
     }
 
     /// exp(L̂) is an unbiased estimate of p(data) for any parameters: the map from the base

@@ -63,7 +63,8 @@ final class TrustModelTests: XCTestCase {
     static func fit(_ model: String, family: String, reference: Reference,
                     settings: [(key: FitOptions.Key, value: GuideValue)] = []) throws -> Outcome {
         let base = models + "/" + model
-        let session = try FitSession.open(model: base + ".ppl", data: base + ".data.json", guide: family, settings: settings)
+        let session = try FitSession.open(model: base + ".ppl", data: base + ".data.json", guide: family,
+                                          settings: [(.runs, .int(1))] + settings)
         let result = try session.fit()
         let draws = try session.sample(1000, phi: result.phi)
         let fitted = Dictionary(uniqueKeysWithValues: zip(draws.names, draws.summaries()))
