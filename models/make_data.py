@@ -269,6 +269,65 @@ def meta_analysis():
     theta = mu + tau * rng.normal(size=J)
     y = theta + se * rng.normal(size=J)
     write("meta_analysis", {"J": J, "y": y, "se": se}, {"mu": mu, "tau": tau, "theta": theta})
+def ar_loop():
+    rng = np.random.default_rng(111)
+    K, N = 3, 200
+    alpha, beta, sigma = 0.5, np.array([0.5, -0.3, 0.2]), 0.7
+    y = np.zeros(N)
+    for n in range(N):
+        lags = [y[n - k - 1] if n - k - 1 >= 0 else 0.0 for k in range(K)]
+        y[n] = alpha + beta @ np.array(lags) + rng.normal(0.0, sigma)
+    write("ar_loop", {"K": K, "N": N, "y": y}, {"alpha": alpha, "beta": beta, "sigma": sigma})
+
+
+def change_point():
+    rng = np.random.default_rng(112)
+    T, s, e, l = 30, 18, 3.0, 1.0
+    D = np.concatenate([rng.poisson(e, size=s - 1), rng.poisson(l, size=T - s + 1)])
+    write("change_point", {"T": T, "D": D, "r_e": 0.5, "r_l": 0.5}, {"s": s, "e": e, "l": l})
+
+
+def multi_group():
+    rng = np.random.default_rng(113)
+    J, K = 8, 3
+    mu, tau = np.array([1.0, -0.5, 2.0]), 0.7
+    cov = np.array([[1.0, 0.5, 0.2], [0.5, 1.0, 0.3], [0.2, 0.3, 0.5]])
+    L = np.linalg.cholesky(cov)
+    theta = mu + tau * rng.normal(size=(J, K))
+    y = theta + rng.normal(size=(J, K)) @ L.T
+    write("multi_group", {"J": J, "K": K, "y": y, "L": L}, {"mu": mu, "tau": tau, "theta": theta})
+def varying_slopes():
+    rng = np.random.default_rng(111)
+    J, n_per = 30, 10
+    N = J * n_per
+    mu = np.array([1.0, -0.5, 0.8])
+    tau = np.array([0.7, 0.4, 0.5])
+    omega = np.array([[1.0, 0.4, -0.3], [0.4, 1.0, 0.2], [-0.3, 0.2, 1.0]])
+    sigma = 0.6
+    cov = np.diag(tau) @ omega @ np.diag(tau)
+    coef = mu + rng.multivariate_normal(np.zeros(3), cov, size=J)   # J x 3
+    g = np.repeat(np.arange(1, J + 1), n_per)
+    x1 = rng.normal(0.0, 1.0, size=N)
+    x2 = rng.normal(0.0, 1.0, size=N)
+    c = coef[g - 1]
+    y = c[:, 0] + c[:, 1] * x1 + c[:, 2] * x2 + rng.normal(0.0, sigma, size=N)
+    write("varying_slopes", {"N": N, "J": J, "g": g, "x1": x1, "x2": x2, "y": y},
+          {"mu": mu, "tau": tau, "Omega": omega, "sigma": sigma})
+
+
+def garch_bounded():
+    rng = np.random.default_rng(112)
+    T = 300
+    mu, alpha0, alpha1, beta1 = 0.1, 0.2, 0.15, 0.75
+    sigma1 = float(np.sqrt(alpha0 / (1 - alpha1 - beta1)))
+    r = np.empty(T)
+    sigma = sigma1
+    for t in range(T):
+        if t > 0:
+            sigma = np.sqrt(alpha0 + alpha1 * (r[t - 1] - mu) ** 2 + beta1 * sigma ** 2)
+        r[t] = mu + sigma * rng.normal()
+    write("garch_bounded", {"T": T, "r": r, "sigma1": sigma1},
+          {"mu": mu, "alpha0": alpha0, "alpha1": alpha1, "beta1": beta1})
 
 
 if __name__ == "__main__":
@@ -289,6 +348,11 @@ if __name__ == "__main__":
     garch11()
     hsgp()
     meta_analysis()
+    ar_loop()
+    change_point()
+    multi_group()
+    varying_slopes()
+    garch_bounded()
     path = os.path.join(HERE, "true_values.json")
     with open(path, "w") as f:
         json.dump(TRUE, f, indent=2)

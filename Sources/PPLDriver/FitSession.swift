@@ -153,7 +153,8 @@ public final class FitSession {
     func draws(_ count: Int, elbo: ELBO, phi: [Double], seed: UInt64) throws(PPLError) -> PosteriorDraws {
         try PPLError.during(.computation) {
             try PosteriorDraws(elbo: elbo, phi: phi, count: max(count, 10), seed: seed,
-                               constrain: runtime.space.constrain, derived: runtime.model.derived, data: runtime.values)
+                               constrain: runtime.space.constrain, derived: runtime.model.derived, data: runtime.values,
+                               shapes: runtime.componentShapes)
         }
     }
 

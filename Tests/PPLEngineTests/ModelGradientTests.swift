@@ -38,6 +38,35 @@ final class ModelGradientTests: XCTestCase {
         }
     }
 
+    /// The constrained matrix types with the LKJ densities, offsets and multipliers, and
+    /// bounds that depend on params (their Jacobians included): the golden models that
+    /// exercise them, the first three without data.
+    func testConstrainedTypesAndBoundsFromParams() throws {
+        let good = Self.root + "/Tests/Golden/good/"
+        for name in ["constrained_matrix_types", "offset_multiplier", "bounds_from_params"] {
+            let runtime = try ModelRuntime(modelPath: good + name + ".ppl", dataPath: nil)
+            let check = try GradientCheck(runtime: runtime, points: 3, seed: 11)
+            XCTAssertLessThan(check.gradientError, GradientCheck.gradientTolerance, name)
+            XCTAssertLessThan(check.hessianVectorError, GradientCheck.hessianVectorTolerance, name)
+            XCTAssertEqual(check.nonFinite, 0, name)
+        }
+        let c = Compilation.compile(path: good + "constrained_matrix_data.ppl")
+        let model = try XCTUnwrap(c.model, c.renderDiagnostics(color: false))
+        let data: [String: Tensor] = [
+            "K": Tensor(scalar: 3),
+            "R": Tensor(matrix: [[1, 0.3, -0.2], [0.3, 1, 0.1], [-0.2, 0.1, 1]]),
+            "S": Tensor(matrix: [[2, 0.5, 0.1], [0.5, 1, 0.2], [0.1, 0.2, 0.5]]),
+            "LR": Tensor(matrix: [[1, 0, 0], [0.3, 0.9539392014169455, 0], [-0.2, 0.1677255738755069, 0.9653331714326053]]),
+            "LS": Tensor(matrix: [[1.5, 0, 0], [0.2, 0.9, 0], [-0.3, 0.1, 0.7]]),
+            "F": Tensor(matrix: [[1, 0, 0], [0.5, 2, 0], [0.1, 0.2, 0.3], [1, 2, 3], [-1, 0, 1]]),
+            "lo": Tensor(vector: [0, -1, 1]),
+            "y": Tensor(vector: [0.5, -0.5, 1.5]),
+        ]
+        let check = try GradientCheck(runtime: try ModelRuntime(model: model, data: data), points: 3, seed: 11)
+        XCTAssertLessThan(check.gradientError, GradientCheck.gradientTolerance)
+        XCTAssertLessThan(check.hessianVectorError, GradientCheck.hessianVectorTolerance)
+    }
+
     func testExampleModelGradients() throws {
         let dir = Self.root + "/models"
         for file in try FileManager.default.contentsOfDirectory(atPath: dir).filter({ $0.hasSuffix(".ppl") }).sorted() {
@@ -46,6 +75,23 @@ final class ModelGradientTests: XCTestCase {
             let check = try GradientCheck(runtime: runtime, points: 2, seed: 7)
             XCTAssertLessThan(check.gradientError, GradientCheck.gradientTolerance, file)
             XCTAssertLessThan(check.hessianVectorError, GradientCheck.hessianVectorTolerance, file)
+        }
+    }
+
+    /// Golden models that come with data (`NAME.data.json` beside them) exercise the
+    /// constructs of the language: arrays, locals, loops whose bounds come from the data,
+    /// the lazy `?:`. Their gradients and Hessian-vector products must be exact.
+    func testGoldenModelsWithDataGradients() throws {
+        let dir = Self.root + "/Tests/Golden/good"
+        let files = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasSuffix(".data.json") }.sorted()
+        XCTAssertGreaterThanOrEqual(files.count, 8)
+        for file in files {
+            let base = dir + "/" + String(file.dropLast(".data.json".count))
+            let runtime = try ModelRuntime(modelPath: base + ".ppl", dataPath: base + ".data.json")
+            let check = try GradientCheck(runtime: runtime, points: 3, seed: 13)
+            XCTAssertLessThan(check.gradientError, GradientCheck.gradientTolerance, file)
+            XCTAssertLessThan(check.hessianVectorError, GradientCheck.hessianVectorTolerance, file)
+            XCTAssertEqual(check.nonFinite, 0, file)
         }
     }
 }
