@@ -361,18 +361,7 @@ extension Elaborator {
             let x = Emitter(builder).op(.at, values[i].value, loop[0])
             values[i] = TV(value: x, type: builder.type(of: x), dep: values[i].dep)
         }
-        let savedTerms = targetTerms
-        targetTerms = []
-        let r = inline(name: name, params: params, args: values, body: def.body, span: callSpan)
-        let bodyTerms = targetTerms
-        targetTerms = savedTerms
-        if r.isError {
-            builder.abandonBlock()
-            return r
-        }
-        let results = closeLoop(loop, lo: lo, hi: hi, sums: [[summed(r)], bodyTerms], sharedZero: false, yields: [], initial: [])
-        if let increment = results.sums[1] { targetTerms.append(increment) }
-        return results.sums[0]!
+        return closeDensityLoop(loop, lo: lo, hi: hi, name: name, params: params, args: values, body: def.body, span: callSpan)
     }
 
     /// A distribution given arrays of its containers (`arrayed`), with perhaps vectors for
@@ -409,9 +398,18 @@ extension Elaborator {
             let x = e.op(.at, v, loop[0])
             values[i] = TV(value: x, type: builder.type(of: x), dep: values[i].dep)
         }
+        return closeDensityLoop(loop, lo: lo, hi: hi, name: name, params: params, args: values, body: info.def.body,
+                                span: callSpan)
+    }
+
+    /// The body of a loop over elements (`loop`, open): the distribution's log density at
+    /// the element values `args`, summed, with the body's own additions to the log density
+    /// carried beside; returns the sum over the loop and adds those additions to the target.
+    private func closeDensityLoop(_ loop: [Value], lo: Value, hi: Value, name: String, params: [Identifier], args: [TV],
+                                  body: Body, span: SourceSpan) -> TV {
         let savedTerms = targetTerms
         targetTerms = []
-        let r = inline(name: name, params: params, args: values, body: info.def.body, span: callSpan)
+        let r = inline(name: name, params: params, args: args, body: body, span: span)
         let bodyTerms = targetTerms
         targetTerms = savedTerms
         if r.isError {
