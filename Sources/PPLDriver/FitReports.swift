@@ -47,28 +47,28 @@ public enum FitReports {
         out += "\n"
         if let f = r.failure { out += "warning: \(f)\n" }
         if let u = unconverged(r) { out += "warning: \(u)\n" }
-        if let a = s.agreement { out += runs(r, a, names: s.agreementNames) }
+        if let a = s.agreement { out += runs(r, a) }
         return out
     }
 
     /// The runs' ELBOs and whether they agree, for the header.
-    static func runs(_ r: FitResult, _ a: RunAgreement, names: [String]) -> String {
+    static func runs(_ r: FitResult, _ a: RunAgreement) -> String {
         let best = FitSession.best(r.runs)
         var out = "\(r.runs.count) runs from dispersed starts, ELBO "
         out += r.runs.indices.map { number(r.runs[$0].elbo) + ($0 == best ? " (best)" : "") }.joined(separator: ", ")
         if a.agree {
             return out + "; they agree (largest R̂ \(number(a.largestRHat))); the summary pools all \(r.runs.count)\n"
         }
-        out += "\nwarning: \(disagreement(a, names: names)); don't trust the fit; the summary pools "
+        out += "\nwarning: \(disagreement(a)); don't trust the fit; the summary pools "
         out += a.agreeing.count == 1 ? "only the best run\n" : "runs " + a.agreeing.map { String($0 + 1) }.joined(separator: ", ")
             + " (those that agree with the best)\n"
         return out
     }
 
     /// What the runs disagree on, worst first (five at most).
-    static func disagreement(_ a: RunAgreement, names: [String]) -> String {
+    static func disagreement(_ a: RunAgreement) -> String {
         var parts = a.disagreeing.prefix(5).map { c in
-            let name = c.component < names.count ? names[c.component] : "component \(c.component + 1)"
+            let name = c.component < a.names.count ? a.names[c.component] : "component \(c.component + 1)"
             return "\(name) (R̂ \(number(c.rhat)), sd ratio \(number(c.sdRatio)))"
         }
         if a.disagreeing.count > 5 { parts.append("\(a.disagreeing.count - 5) more") }
@@ -90,7 +90,7 @@ public enum FitReports {
     /// The fit's verdict: k̂'s, unless the optimum was not reached.
     public static func verdict(_ s: FitSession, _ r: FitResult) -> String {
         if let u = unconverged(r) { return "don't trust it: \(u)" }
-        if let a = s.agreement, !a.agree { return "don't trust it: " + disagreement(a, names: s.agreementNames) }
+        if let a = s.agreement, !a.agree { return "don't trust it: " + disagreement(a) }
         return ParetoSmoothing.verdict(s.khat)
     }
 

@@ -62,9 +62,8 @@ extension FitSession {
         }
         let a = RunAgreement(zip(result.runs, parts).map {
             RunAgreement.Run(elbo: $0.elbo, elboError: $0.elboStandardError, draws: $1.rows)
-        })
+        }, names: parts[0].names)
         agreement = a
-        agreementNames = parts[0].names
         let pooled = PosteriorDraws(pooling: a.agreeing.map { parts[$0] })
         khat = ParetoSmoothing.khat(pooled.logWeights)
         logEvidence = ParetoSmoothing.logEvidence(pooled.logWeights)

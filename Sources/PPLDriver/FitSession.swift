@@ -15,8 +15,6 @@ public final class FitSession {
     public var logEvidence = (estimate: Double.nan, standardError: Double.nan)
     /// Whether the runs of the last sampled fit agree, if it had several.
     public internal(set) var agreement: RunAgreement?
-    /// The names of the components `agreement` counts.
-    public internal(set) var agreementNames: [String] = []
     private var gradientChecked = false
 
     /// The guide `guide` names (as `GuideSelection` picks it) with `settings` (flags, or the

@@ -176,10 +176,13 @@ public final class Fitter {
                 lr *= pow(0.01, min(1, t))
             }
             adam.step(phi, gradient: gradient, scale: 1 / Double(s), lr: lr)
-            for i in 0..<p {
-                let g = gradient[i] / Double(s)
-                gradientSum[i] += g
-                gradientSquares[i] += g * g
+            // The convergence test's gradient moments; the refinement runs without it.
+            if refineStart == nil {
+                for i in 0..<p {
+                    let g = gradient[i] / Double(s)
+                    gradientSum[i] += g
+                    gradientSquares[i] += g * g
+                }
             }
             result.trace.append(value)
             step += 1

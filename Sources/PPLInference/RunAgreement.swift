@@ -28,6 +28,8 @@ public struct RunAgreement: Sendable {
         }
     }
 
+    /// The components' names (`beta[1]`), in the draws' column order.
+    public let names: [String]
     /// The components whose runs disagree, with their R̂ and sd ratio, worst first.
     public let disagreeing: [(component: Int, rhat: Double, sdRatio: Double)]
     /// The largest R̂ over the components.
@@ -40,9 +42,10 @@ public struct RunAgreement: Sendable {
     public var agree: Bool { disagreeing.isEmpty && agreeing.count == runCount }
     private let runCount: Int
 
-    public init(_ runs: [Run]) {
+    public init(_ runs: [Run], names: [String]) {
         precondition(runs.count >= 2 && runs.allSatisfy { !$0.draws.isEmpty })
         runCount = runs.count
+        self.names = names
         let components = runs[0].draws[0].count
         let moments = runs.map { Self.moments($0.draws, components) }
         var disagreeing: [(Int, Double, Double)] = []

@@ -16,7 +16,7 @@ final class RunAgreementTests: XCTestCase {
     }
 
     func testRunsOfOnePosteriorAgree() {
-        let a = RunAgreement((1...4).map { Self.run(seed: $0) })
+        let a = RunAgreement((1...4).map { Self.run(seed: $0) }, names: ["a", "b"])
         XCTAssertTrue(a.agree)
         XCTAssertEqual(a.agreeing, [0, 1, 2, 3])
         XCTAssertLessThan(a.largestRHat, 1.005)
@@ -24,7 +24,7 @@ final class RunAgreementTests: XCTestCase {
 
     /// A run a third of an sd off: R̂ names the component and that run is not pooled.
     func testARunWhoseMeanIsOffDisagrees() {
-        let a = RunAgreement([Self.run(seed: 1), Self.run(elbo: -9.9, seed: 2), Self.run(mean: 0.35, seed: 3), Self.run(seed: 4)])
+        let a = RunAgreement([Self.run(seed: 1), Self.run(elbo: -9.9, seed: 2), Self.run(mean: 0.35, seed: 3), Self.run(seed: 4)], names: ["a", "b"])
         XCTAssertFalse(a.agree)
         XCTAssertEqual(a.disagreeing.map(\.component), [0])
         XCTAssertGreaterThan(a.disagreeing[0].rhat, RunAgreement.largestRHat)
@@ -33,7 +33,7 @@ final class RunAgreementTests: XCTestCase {
 
     /// Same means, one run's scale collapsed: the sd ratio catches what R̂ barely sees.
     func testARunWhoseScaleCollapsedDisagrees() {
-        let a = RunAgreement([Self.run(seed: 1), Self.run(sd: 0.5, seed: 2), Self.run(seed: 3)])
+        let a = RunAgreement([Self.run(seed: 1), Self.run(sd: 0.5, seed: 2), Self.run(seed: 3)], names: ["a", "b"])
         XCTAssertFalse(a.agree)
         XCTAssertEqual(a.disagreeing.first?.component, 0)
         XCTAssertGreaterThan(a.disagreeing[0].sdRatio, 1.8)
@@ -42,7 +42,7 @@ final class RunAgreementTests: XCTestCase {
 
     /// A run short of the best ELBO by more than a nat is not pooled, though its draws agree.
     func testARunShortOfTheBestELBOIsNotPooled() {
-        let a = RunAgreement([Self.run(elbo: -10, seed: 1), Self.run(elbo: -13, seed: 2), Self.run(elbo: -10.2, seed: 3)])
+        let a = RunAgreement([Self.run(elbo: -10, seed: 1), Self.run(elbo: -13, seed: 2), Self.run(elbo: -10.2, seed: 3)], names: ["a", "b"])
         XCTAssertFalse(a.agree)
         XCTAssertTrue(a.disagreeing.isEmpty)
         XCTAssertEqual(a.elboSpread, 3, accuracy: 1e-12)
@@ -70,7 +70,7 @@ final class RunAgreementTests: XCTestCase {
         XCTAssertEqual(result.runs.count, 6)
         let a = try XCTUnwrap(session.agreement)
         XCTAssertFalse(a.agree, "six runs from U(-2, 2) all in one mode of two")
-        XCTAssertEqual(a.disagreeing.first.map { session.agreementNames[$0.component] }, "x")
+        XCTAssertEqual(a.disagreeing.first.map { a.names[$0.component] }, "x")
         XCTAssertTrue(FitReports.verdict(session, result).hasPrefix("don't trust it: the runs disagree: x (R̂ "))
         XCTAssertEqual(draws.rows.count, 500 * a.agreeing.count)
         let pooledMean = draws.rows.reduce(0) { $0 + $1[0] } / Double(draws.rows.count)
