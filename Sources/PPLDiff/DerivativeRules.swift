@@ -157,7 +157,13 @@ enum DerivativeRules {
         case .fill:
             return [e.sum(g)]
         case .pack:
-            return x.indices.map { k in e.op(.at, g, e.b.constant(Double(k + 1), .int)) }
+            // Item k's share is element or row k; a row packed into a matrix gets its row back
+            // as a row.
+            return x.indices.map { k in
+                let part = e.op(.at, g, e.b.constant(Double(k + 1), .int))
+                if case .rowVector = e.type(x[k]).shape { return e.transpose(part) }
+                return part
+            }
         case .concat:
             let n = e.type(x[0]).shape.count, m = e.type(x[1]).shape.count
             let first = e.b.append(.range, [e.b.constant(1, .int), e.size(n)], type: .intArray(n))

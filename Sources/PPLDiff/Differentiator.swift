@@ -143,10 +143,14 @@ public enum Differentiator {
         let body = instr.regions[0]
         let (lo, hi) = (instr.args[0], instr.args[1])
         let inits = Array(instr.args.dropFirst(2))
-        guard let loSize = sizes[lo], let hiSize = sizes[hi] else {
-            throw Unsupported(description: "differentiating a loop whose bounds are not sizes of the data")
+        let trips: Size
+        if let loSize = sizes[lo], let hiSize = sizes[hi] {
+            trips = hiSize - loSize + Size(1)
+        } else if let bound = instr.tripBound {
+            trips = bound
+        } else {
+            throw Unsupported(description: "differentiating a loop whose trip count is neither a size of the data nor bounded")
         }
-        let trips = hiSize - loSize + Size(1)
         let stateTypes = inits.map { e.type($0) }
         // Each state is recorded flat: `count` elements per iteration in one vector.
         let tapeTypes = stateTypes.map { IRType($0.elem, .vector(trips * $0.shape.count)) }
@@ -188,7 +192,7 @@ public enum Differentiator {
         let recorded = zip(tapes, state).map { e.op(.set, $0, slot(index, e.type($1)), flat($1)) }
         let tapeBlock = b.endBlock(params: tapeParams, yields: forward.yields + recorded)
         let tapeResults = b.appendRegion(.loop, [lo, hi] + inits + emptyTapes, regions: [tapeBlock],
-                                         resultTypes: stateTypes + tapeTypes)
+                                         resultTypes: stateTypes + tapeTypes, tripBound: instr.tripBound)
         let finalTapes = Array(tapeResults[stateTypes.count...])
 
         // 2. The reverse loop.
@@ -222,37 +226,9 @@ public enum Differentiator {
         }
         let reverseBlock = b.endBlock(params: params, yields: nextState + nextAccumulated)
         let results = b.appendRegion(.loop, [lo, hi] + seedValues + freeZeros, regions: [reverseBlock],
-                                     resultTypes: stateAdjointTypes + free.map { e.type($0) })
+                                     resultTypes: stateAdjointTypes + free.map { e.type($0) }, tripBound: instr.tripBound)
         let initAdjoints = Array(zip(inits, results.prefix(stateTypes.count)))
         let freeAdjoints = Array(zip(free, results.dropFirst(stateTypes.count)))
         return initAdjoints + freeAdjoints
     }
-}
-
-/// Symbolic sizes of int values that are constants, sizes or int data: what a loop's
-/// bounds must be for its tape to have a size.
-struct SizeOf {
-    private var sizes: [Value: Size] = [:]
-
-    init(_ p: Program) {
-        for i in p.inputs where i.type == .int { sizes[i.value] = Size(symbol: i.name) }
-        collect(p.body)
-    }
-
-    private mutating func collect(_ block: Block) {
-        for instr in block.instrs {
-            switch instr.op {
-            case .const(let x) where x == x.rounded() && abs(x) < 1e12: sizes[instr.result] = Size(Int(x))
-            case .size(let s): sizes[instr.result] = s
-            case .binary(.add), .binary(.sub):
-                if let a = sizes[instr.args[0]], let c = sizes[instr.args[1]] {
-                    sizes[instr.result] = instr.op == .binary(.add) ? a + c : a - c
-                }
-            default: break
-            }
-            for r in instr.regions { collect(r) }
-        }
-    }
-
-    subscript(_ v: Value) -> Size? { sizes[v] }
 }

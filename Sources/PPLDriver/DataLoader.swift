@@ -43,24 +43,22 @@ enum DataLoader {
                 }
                 return n
             }
-            let t: Tensor
-            switch d.type.shape {
-            case .scalar:
-                t = Tensor(scalar: try number(v, d, d.name, file))
-                if d.type.elem == .int { ints[d.name] = Int(t.values[0]) }
-            case .vector(let n), .rowVector(let n):
-                let items = try array(v, try size(n), d, d.name, file)
-                t = Tensor(vector: try items.enumerated().map { try number($1, d, "\(d.name)[\($0 + 1)]", file) })
-            case .matrix(let r, let c):
-                let rows = try array(v, try size(r), d, d.name, file)
-                let cols = try size(c)
-                var values: [Double] = []
-                for (i, row) in rows.enumerated() {
-                    let items = try array(row, cols, d, "\(d.name)[\(i + 1)]", file)
-                    values += try items.enumerated().map { try number($1, d, "\(d.name)[\(i + 1),\($0 + 1)]", file) }
+            // Nested JSON arrays, one level per dimension (an array's dimensions, then its
+            // element's), read row-major: how the IR holds every value.
+            let dims = try d.componentDims.map(size)
+            var values: [Double] = []
+            func read(_ v: JSONValue, _ level: Int, _ name: String) throws {
+                guard level < dims.count else {
+                    values.append(try number(v, d, name, file))
+                    return
                 }
-                t = Tensor(shape: [rows.count, cols], values: values)
+                let items = try array(v, dims[level], d, name, file)
+                let prefix = level == 0 ? "\(name)[" : "\(name.dropLast()),"
+                for (k, item) in items.enumerated() { try read(item, level + 1, "\(prefix)\(k + 1)]") }
             }
+            try read(v, 0, d.name)
+            let t = Tensor(shape: dims, values: values)
+            if dims.isEmpty, d.type.elem == .int { ints[d.name] = Int(values[0]) }
             try checkStructure(t, d, file)
             out[d.name] = t
         }
@@ -99,33 +97,118 @@ enum DataLoader {
         }
     }
 
+    /// The structure of the constrained types, which bounds do not express.
     private static func checkStructure(_ t: Tensor, _ d: Declaration, _ file: String) throws {
         switch d.constraint {
-        case .simplex:
-            for (i, x) in t.values.enumerated() where x < 0 {
-                throw PPLError.user("\(file): '\(d.name)[\(i + 1)]' is \(x), but a simplex is non-negative")
+        case .simplex, .ordered, .positiveOrdered: try checkEachVector(t, d, file)
+        case .covMatrix, .corrMatrix:
+            try checkSymmetricPositiveDefinite(t, d, file)
+            if d.constraint == .corrMatrix {
+                let k = t.shape[0]
+                for i in 0..<k where abs(t.values[i * k + i] - 1) > tolerance {
+                    throw PPLError.user("\(file): '\(d.name)[\(i + 1),\(i + 1)]' is \(t.values[i * k + i]), but a correlation matrix has ones on its diagonal")
+                }
             }
-            let s = t.values.reduce(0, +)
-            if abs(s - 1) > 1e-8 { throw PPLError.user("\(file): '\(d.name)' sums to \(s), but a simplex sums to 1") }
-        case .ordered, .positiveOrdered:
-            for i in 1..<max(1, t.count) where !(t.values[i] > t.values[i - 1]) {
-                throw PPLError.user("\(file): '\(d.name)' is not strictly increasing at element \(i + 1)")
+        case .choleskyFactorCov, .choleskyFactorCorr:
+            let (m, n) = (t.shape[0], t.shape[1])
+            if m < n {
+                throw PPLError.user("\(file): '\(d.name)' is \(m)×\(n), but a Cholesky factor has at least as many rows as columns")
             }
-            if d.constraint == .positiveOrdered, let first = t.values.first, !(first > 0) {
-                throw PPLError.user("\(file): '\(d.name)[1]' is \(first), but positive_ordered values are positive")
+            for i in 0..<m {
+                for j in 0..<n where j > i && t.values[i * n + j] != 0 {
+                    throw PPLError.user("\(file): '\(d.name)[\(i + 1),\(j + 1)]' is \(t.values[i * n + j]), but a Cholesky factor is zero above its diagonal")
+                }
+                if i < n, !(t.values[i * n + i] > 0) {
+                    throw PPLError.user("\(file): '\(d.name)[\(i + 1),\(i + 1)]' is \(t.values[i * n + i]), but a Cholesky factor has a positive diagonal")
+                }
+                if d.constraint == .choleskyFactorCorr {
+                    let norm = t.values[(i * n)..<(i * n + n)].reduce(0) { $0 + $1 * $1 }
+                    if abs(norm - 1) > tolerance {
+                        throw PPLError.user("\(file): row \(i + 1) of '\(d.name)' has squared length \(norm), but the rows of the Cholesky factor of a correlation matrix have length 1")
+                    }
+                }
             }
-        default: break
+        case .none, .lower, .upper, .lowerUpper, .affine: break
         }
+    }
+
+    /// A simplex sums to one, an ordered vector increases: each one, in an array of them.
+    private static func checkEachVector(_ t: Tensor, _ d: Declaration, _ file: String) throws {
+        let k = t.shape.last ?? 1
+        for start in stride(from: 0, to: t.count, by: max(1, k)) {
+            let x = t.values[start..<min(t.count, start + k)]
+            let name = componentName(d.name, start / max(1, k), Array(t.shape.dropLast()))
+            func at(_ i: Int) -> String { componentName(d.name, start + i, t.shape) }
+            switch d.constraint {
+            case .simplex:
+                for (i, v) in x.enumerated() where v < 0 {
+                    throw PPLError.user("\(file): '\(at(i))' is \(v), but a simplex is non-negative")
+                }
+                let s = x.reduce(0, +)
+                if abs(s - 1) > 1e-8 { throw PPLError.user("\(file): '\(name)' sums to \(s), but a simplex sums to 1") }
+            case .ordered, .positiveOrdered:
+                for i in 1..<max(1, x.count) where !(x[start + i] > x[start + i - 1]) {
+                    throw PPLError.user("\(file): '\(name)' is not strictly increasing at element \(i + 1)")
+                }
+                if d.constraint == .positiveOrdered, let first = x.first, !(first > 0) {
+                    throw PPLError.user("\(file): '\(at(0))' is \(first), but positive_ordered values are positive")
+                }
+            default: return
+            }
+        }
+    }
+
+    /// Stan's tolerance for the equalities of constrained types (symmetry, unit diagonal, unit rows).
+    static let tolerance = 1e-8
+
+    /// Symmetric (to `tolerance`, relative) and positive definite (a Cholesky factorisation exists).
+    private static func checkSymmetricPositiveDefinite(_ t: Tensor, _ d: Declaration, _ file: String) throws {
+        let k = t.shape[0]
+        let a = t.values
+        for i in 0..<k {
+            for j in 0..<i where abs(a[i * k + j] - a[j * k + i]) > tolerance * max(1, abs(a[i * k + j])) {
+                throw PPLError.user("\(file): '\(d.name)' is not symmetric: '\(d.name)[\(i + 1),\(j + 1)]' is \(a[i * k + j]) but '\(d.name)[\(j + 1),\(i + 1)]' is \(a[j * k + i])")
+            }
+        }
+        var l = [Double](repeating: 0, count: k * k)
+        for j in 0..<k {
+            var pivot = a[j * k + j]
+            for m in 0..<j { pivot -= l[j * k + m] * l[j * k + m] }
+            guard pivot > 0, pivot.isFinite else {
+                throw PPLError.user("\(file): '\(d.name)' is not positive definite (its leading \(j + 1)×\(j + 1) block is singular or indefinite)")
+            }
+            l[j * k + j] = pivot.squareRoot()
+            for i in (j + 1)..<max(j + 1, k) {
+                var v = a[i * k + j]
+                for m in 0..<j { v -= l[i * k + m] * l[j * k + m] }
+                l[i * k + j] = v / l[j * k + j]
+            }
+        }
+    }
+
+    /// `x[2,3]`: the name of element `k` (0-based, row-major) of a value of these dimensions.
+    static func componentName(_ name: String, _ k: Int, _ dims: [Int]) -> String {
+        if dims.isEmpty { return name }
+        var rest = k
+        var indices: [Int] = []
+        for n in dims.reversed() {
+            indices.append(rest % max(1, n) + 1)
+            rest /= max(1, n)
+        }
+        return "\(name)[\(indices.reversed().map(String.init).joined(separator: ","))]"
     }
 
     /// Checks the bounds of every data variable; bounds may use transformed data.
     static func checkBounds(_ data: [String: Tensor], model: CheckedModel, file: String) throws {
         for d in model.data {
             guard let t = data[d.name] else { continue }
-            func value(_ b: BoundValue) -> Double? {
+            /// The bound for element k: a scalar bound, or its element k.
+            func value(_ b: BoundValue, _ k: Int) -> Double? {
                 switch b {
                 case .constant(let c): return c
-                case .named(let n): return data[n]?.values.first
+                case .named(let n), .computed(let n):
+                    guard let v = data[n]?.values else { return nil }
+                    return v.count == 1 ? v[0] : k < v.count ? v[k] : nil
                 }
             }
             var lower: BoundValue?, upper: BoundValue?
@@ -135,13 +218,12 @@ enum DataLoader {
             case .lowerUpper(let l, let u): (lower, upper) = (l, u)
             default: continue
             }
-            let cols = t.shape.count == 2 ? t.shape[1] : 0
             for (k, x) in t.values.enumerated() {
-                let name = t.shape.isEmpty ? d.name : cols > 0 ? "\(d.name)[\(k / cols + 1),\(k % cols + 1)]" : "\(d.name)[\(k + 1)]"
-                if let l = lower, let lv = value(l), !(x >= lv) {
+                let name = componentName(d.name, k, t.shape)
+                if let l = lower, let lv = value(l, k), !(x >= lv) {
                     throw PPLError.user("\(file): '\(name)' is \(format(x)), below the lower bound \(format(lv)) of \(d.typeText)")
                 }
-                if let u = upper, let uv = value(u), !(x <= uv) {
+                if let u = upper, let uv = value(u, k), !(x <= uv) {
                     throw PPLError.user("\(file): '\(name)' is \(format(x)), above the upper bound \(format(uv)) of \(d.typeText)")
                 }
             }

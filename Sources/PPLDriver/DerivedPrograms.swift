@@ -9,7 +9,7 @@ public struct DerivedPrograms {
     public let unconstrained: UnconstrainedDensity
 
     public init(model: CheckedModel) {
-        unconstrained = UnconstrainedDensity(logDensity: model.logDensity)
+        unconstrained = UnconstrainedDensity(logDensity: model.logDensity, paramBounds: model.paramBounds)
     }
 
     public func gradient() throws(PPLError) -> Program {

@@ -33,16 +33,65 @@ public enum FitReports {
         let rate = r.seconds > 0 ? Double(r.steps) / r.seconds : 0
         var out = "\(model): guide '\(s.options.guide)' (\(s.family.family.rawValue)), "
         out += "\(s.runtime.dimension) unconstrained dimension\(s.runtime.dimension == 1 ? "" : "s")\n"
+        out += "frame: \(s.frameNote)\n"
         let state = r.interrupted ? "interrupted" : r.converged ? "converged" : "step cap reached"
         if let b = r.base {
             out += "base \(b.family): \(b.steps) steps (\(b.converged ? "converged" : "step cap reached")), ELBO \(number(b.elbo)); then "
         }
         out += "\(r.steps) steps (\(state)) in \(String(format: "%.2f", r.seconds)) s, "
         out += "\(String(format: "%.0f", rate)) steps/s, \(s.settings.samples) draws per step; ELBO \(number(r.elbo))"
-        if r.rejected > 0 { out += "; \(r.rejected) step\(r.rejected == 1 ? "" : "s") rejected (non-finite), step size reduced" }
+        if r.rejected > 0 {
+            out += "; \(r.rejected) step\(r.rejected == 1 ? "" : "s") rejected (non-finite or exploded), step size reduced"
+        }
+        if r.recoveries > 0 { out += "; backed off to the best state \(r.recoveries) time\(r.recoveries == 1 ? "" : "s")" }
         out += "\n"
         if let f = r.failure { out += "warning: \(f)\n" }
+        if let u = unconverged(r) { out += "warning: \(u)\n" }
+        if let a = s.agreement { out += runs(r, a) }
         return out
+    }
+
+    /// The runs' ELBOs and whether they agree, for the header.
+    static func runs(_ r: FitResult, _ a: RunAgreement) -> String {
+        let best = FitSession.best(r.runs)
+        var out = "\(r.runs.count) runs from dispersed starts, ELBO "
+        out += r.runs.indices.map { number(r.runs[$0].elbo) + ($0 == best ? " (best)" : "") }.joined(separator: ", ")
+        if a.agree {
+            return out + "; they agree (largest R̂ \(number(a.largestRHat))); the summary pools all \(r.runs.count)\n"
+        }
+        out += "\nwarning: \(disagreement(a)); don't trust the fit; the summary pools "
+        out += a.agreeing.count == 1 ? "only the best run\n" : "runs " + a.agreeing.map { String($0 + 1) }.joined(separator: ", ")
+            + " (those that agree with the best)\n"
+        return out
+    }
+
+    /// What the runs disagree on, worst first (five at most).
+    static func disagreement(_ a: RunAgreement) -> String {
+        var parts = a.disagreeing.prefix(5).map { c in
+            let name = c.component < a.names.count ? a.names[c.component] : "component \(c.component + 1)"
+            return "\(name) (R̂ \(number(c.rhat)), sd ratio \(number(c.sdRatio)))"
+        }
+        if a.disagreeing.count > 5 { parts.append("\(a.disagreeing.count - 5) more") }
+        var out = "the runs disagree: "
+        out += parts.isEmpty ? "their ELBOs spread over \(number(a.elboSpread)) nats" : parts.joined(separator: ", ")
+            + "; ELBOs spread over \(number(a.elboSpread)) nats"
+        return out
+    }
+
+    /// Why the optimum was not reached, if the fit ran to its step cap while the ELBO's
+    /// gradient still stood out of its noise (`Fitter.drift`).
+    public static func unconverged(_ r: FitResult) -> String? {
+        guard !r.converged, !r.interrupted, r.failure == nil, r.drift >= Fitter.largestDrift else { return nil }
+        return "the step cap was reached while the ELBO's gradient still stands out of its noise (mean z² "
+            + "\(number(r.drift)) per parameter; below \(number(Fitter.largestDrift)) at an optimum): the optimum is "
+            + "not reached, don't trust the fit (more --steps, or a larger --lr)"
+    }
+
+    /// The fit's verdict: k̂'s, unless the optimum was not reached.
+    public static func verdict(_ s: FitSession, _ r: FitResult) -> String {
+        if let u = unconverged(r) { return "don't trust it: \(u)" }
+        if let a = s.agreement, !a.agree { return "don't trust it: " + disagreement(a) }
+        return ParetoSmoothing.verdict(s.khat)
     }
 
     public static func diagnostics(_ s: FitSession, draws: Int) -> String {
@@ -61,7 +110,8 @@ public enum FitReports {
         return out
     }
 
-    /// `{"guide", "elbo", "steps", "seconds", "khat", "log_z", "log_z_se", "params": {...}}`.
+    /// `{"guide", "family", "elbo", "steps", "seconds", "converged", "khat", "verdict", "log_z",
+    /// "log_z_se", "params": {...}}`.
     public static func summaryJSON(_ s: FitSession, _ r: FitResult, _ draws: PosteriorDraws) -> String {
         var params: [String] = []
         for (n, st) in zip(draws.names, draws.summaries()) {
@@ -75,7 +125,12 @@ public enum FitReports {
               "elbo": \(json(r.elbo)),
               "steps": \(r.steps),
               "seconds": \(json(r.seconds)),
+              "converged": \(r.converged),
+              "runs": \(max(1, r.runs.count)),
+              "runs_agree": \(s.agreement.map { String($0.agree) } ?? "null"),
+              "largest_rhat": \(s.agreement.map { json($0.largestRHat) } ?? "null"),
               "khat": \(json(s.khat)),
+              "verdict": \(json(verdict(s, r))),
               "log_z": \(json(s.logEvidence.estimate)),
               "log_z_se": \(json(s.logEvidence.standardError)),
               "params": {
@@ -114,6 +169,7 @@ public enum FitReports {
           "seed": \(s.settings.seed),
           "elbo": \(json(r.elbo)),
           "steps": \(r.steps),
+          "frame": \((r.frame ?? s.elbo.frame).map(frameJSON) ?? "null"),
           "phi": [\(r.phi.map { String($0) }.joined(separator: ", "))]
         }
 
@@ -145,12 +201,20 @@ public enum FitReports {
     }
 
     /// The parameters and settings of a saved fit.
+    /// `{"location": [...], "factor": [...] | null}`.
+    static func frameJSON(_ f: Frame) -> String {
+        func list(_ xs: [Double]) -> String { "[" + xs.map { String($0) }.joined(separator: ", ") + "]" }
+        return "{\"location\": \(list(f.location)), \"factor\": \(f.curvatureFactor.map(list) ?? "null")}"
+    }
+
     public struct Saved {
         public let model: String
         public let data: String?
         public let guide: String
         public let family: String
         public let dimension: Int
+        /// The frame the guide was fitted in.
+        public let frame: Frame?
         public let phi: [Double]
     }
 
@@ -169,16 +233,32 @@ public enum FitReports {
               case .int(let dimension)? = f["dimension"], case .array(let items)? = f["phi"] else {
             throw PPLError.user("\(path) is not a saved fit (written by ppl fit --save)")
         }
-        var phi: [Double] = []
-        for item in items {
-            switch item {
-            case .int(let i): phi.append(Double(i))
-            case .real(let x): phi.append(x)
-            default: throw PPLError.user("\(path): 'phi' must hold numbers")
+        func numbers(_ items: [JSONValue], _ name: String) throws(PPLError) -> [Double] {
+            var out: [Double] = []
+            for item in items {
+                switch item {
+                case .int(let i): out.append(Double(i))
+                case .real(let x): out.append(x)
+                default: throw PPLError.user("\(path): '\(name)' must hold numbers")
+                }
             }
+            return out
         }
+        let phi = try numbers(items, "phi")
         var data: String?
         if case .string(let d)? = f["data"] { data = d }
-        return Saved(model: model, data: data, guide: guide, family: family, dimension: dimension, phi: phi)
+        var frame: Frame?
+        if case .object(let entries)? = f["frame"] {
+            let g = Dictionary(entries, uniquingKeysWith: { a, _ in a })
+            guard case .array(let location)? = g["location"] else { throw PPLError.user("\(path): 'frame' needs a 'location'") }
+            var factor: [Double]?
+            if case .array(let l)? = g["factor"] { factor = try numbers(l, "frame.factor") }
+            let m = try numbers(location, "frame.location")
+            guard m.count == dimension, factor.map({ $0.count == dimension * dimension }) ?? true else {
+                throw PPLError.user("\(path): the frame does not have the fit's dimension \(dimension)")
+            }
+            frame = Frame(location: m, curvatureFactor: factor)
+        }
+        return Saved(model: model, data: data, guide: guide, family: family, dimension: dimension, frame: frame, phi: phi)
     }
 }

@@ -13,39 +13,79 @@ public final class FitSession {
     public let elbo: ELBO
     public var khat = Double.nan
     public var logEvidence = (estimate: Double.nan, standardError: Double.nan)
+    /// Whether the runs of the last sampled fit agree, if it had several.
+    public internal(set) var agreement: RunAgreement?
+    private var gradientChecked = false
 
     /// The guide `guide` names (as `GuideSelection` picks it) with `settings` (flags, or the
     /// REPL's `:set`) over its guide block's keys.
     public convenience init(runtime: ModelRuntime, guide: String?,
-                            settings: [(key: FitOptions.Key, value: GuideValue)]) throws(PPLError) {
+                            settings: [(key: FitOptions.Key, value: GuideValue)], frame: FrameSource = .search) throws(PPLError) {
         var options = try GuideSelection.select(guide, from: runtime.model.guides).get()
         try PPLError.during(.user) { try options.set(settings) }
-        try self.init(runtime: runtime, options: options)
+        try self.init(runtime: runtime, options: options, frame: frame)
     }
 
-    public init(runtime: ModelRuntime, options: FitOptions) throws(PPLError) {
+    /// Where a session's frame (`Frame`) comes from: the mode of the density, searched for
+    /// when `precondition` is on; or given — a saved fit's, or the one of a fit a REPL
+    /// session goes on with, whose guide parameters live in it.
+    public enum FrameSource {
+        case search
+        case given(Frame?)
+    }
+
+    public init(runtime: ModelRuntime, options: FitOptions, frame source: FrameSource = .search) throws(PPLError) {
         self.runtime = runtime
         self.options = options
         let family = Families.make(options)
         self.family = family
         settings = FitSettings(options, family: family)
+        let frame: Frame?
+        switch source {
+        case .search where options.precondition: (frame, frameNote) = try runtime.laplaceFrame()
+        case .search: (frame, frameNote) = (nil, "none (precondition = off)")
+        case .given(let f): (frame, frameNote) = (f, f == nil ? "none" : "the saved one")
+        }
+        // Several runs start apart by moving the frame, which without a mode is a shift alone.
+        let d = runtime.dimension
+        let moving = frame ?? (options.runs > 1 ? Frame(location: [Double](repeating: 0, count: d), curvatureFactor: nil) : nil)
         elbo = try PPLError.during(.computation) {
-            try ELBO(density: runtime.space.density, family: family, dimension: runtime.dimension, stickingTheLanding: options.stl)
+            try ELBO(density: runtime.space.density, family: family, dimension: d, stickingTheLanding: options.stl,
+                     frame: moving)
         }
     }
 
+    /// What the frame is and why, for the header.
+    public let frameNote: String
+
     /// Fits from `initial` (a saved fit's parameters) or the family's starting point; a family
     /// that refines another (HVI) starting afresh fits that one first and starts from it.
+    /// With `runs` above 1 and no `initial`, that many independent fits (`fitRuns`).
     public func fit(initial: [Double]? = nil, progress: ((Int, Double) -> Void)? = nil,
                     interrupted: () -> Bool = { false }) throws(PPLError) -> FitResult {
+        try checkGradient()
+        guard initial == nil, options.runs > 1 else {
+            return try fit(in: elbo, seed: settings.seed, initial: initial, progress: progress, interrupted: interrupted)
+        }
+        return try fitRuns(progress: progress, interrupted: interrupted)
+    }
+
+    /// One fit of the guide in `elbo`'s frame.
+    func fit(in elbo: ELBO, seed: UInt64, initial: [Double]?, progress: ((Int, Double) -> Void)?,
+             interrupted: () -> Bool) throws(PPLError) -> FitResult {
         var s = settings
+        s.seed = seed
         let refining = initial == nil ? family.refines : nil
         if refining != nil { s.warmup = 1000 }
         // The engine refuses programs too large for it here, before anything of that size is allocated.
         let fitter = try PPLError.during(.computation) { try Fitter(elbo: elbo, data: runtime.values, settings: s) }
         var start = initial ?? family.initialParameters(runtime.dimension)
-        guard let base = refining else { return fitter.run(from: start, progress: progress, interrupted: interrupted) }
-        let prelude = try fitBase(base, progress: progress, interrupted: interrupted)
+        guard let base = refining else {
+            var r = fitter.run(from: start, progress: progress, interrupted: interrupted)
+            r.frame = elbo.frame
+            return r
+        }
+        let prelude = try fitBase(base, in: elbo, seed: seed, progress: progress, interrupted: interrupted)
         start = family.initialParameters(runtime.dimension, refining: prelude.phi)
         var r: FitResult
         if prelude.interrupted || prelude.failure != nil {
@@ -60,18 +100,35 @@ public final class FitSession {
         r.steps += prelude.steps
         r.seconds += prelude.seconds
         r.trace = prelude.trace + r.trace
+        r.frame = elbo.frame
         return r
+    }
+
+    /// Before a fit: the model's gradient against finite differences along two directions
+    /// (`GradientCheck.alongDirections`), so that a wrong derivative — a bug in ppl — stops
+    /// the fit with a message instead of fitting a wrong density. Once per session.
+    private func checkGradient() throws(PPLError) {
+        guard !gradientChecked else { return }
+        let error = try GradientCheck.alongDirections(runtime: runtime)
+        guard error <= 1e-4 else {
+            throw PPLError(InternalError("the gradient of the model's log density disagrees with finite differences "
+                                         + "(relative error \(String(format: "%.2g", error))), so the fit would be wrong"),
+                           otherwise: .internal)
+        }
+        gradientChecked = true
     }
 
     /// Fits `base`, the family this session's refines, with that family's own defaults and
     /// this fit's step cap, samples and seed.
-    private func fitBase(_ base: VariationalFamily, progress: ((Int, Double) -> Void)?,
+    private func fitBase(_ base: VariationalFamily, in elbo: ELBO, seed: UInt64, progress: ((Int, Double) -> Void)?,
                          interrupted: () -> Bool) throws(PPLError) -> FitResult {
         let baseOptions = FitOptions(family: base.family, under: options)
+        var baseSettings = FitSettings(baseOptions, family: base)
+        baseSettings.seed = seed
         let fitter = try PPLError.during(.computation) {
             try Fitter(elbo: ELBO(density: runtime.space.density, family: base, dimension: runtime.dimension,
-                                  stickingTheLanding: baseOptions.stl),
-                       data: runtime.values, settings: FitSettings(baseOptions, family: base))
+                                  stickingTheLanding: baseOptions.stl, frame: elbo.frame),
+                       data: runtime.values, settings: baseSettings)
         }
         return fitter.run(from: base.initialParameters(runtime.dimension), progress: progress, interrupted: interrupted)
     }
@@ -84,18 +141,26 @@ public final class FitSession {
 
     /// Draws from the fitted guide, and the diagnostics computed from them.
     public func sample(_ count: Int, phi: [Double]) throws(PPLError) -> PosteriorDraws {
-        let d = try PPLError.during(.computation) {
-            try PosteriorDraws(elbo: elbo, phi: phi, count: max(count, 10), seed: settings.seed,
-                               constrain: runtime.space.constrain, derived: runtime.model.derived, data: runtime.values)
-        }
+        agreement = nil
+        let d = try draws(count, elbo: elbo, phi: phi, seed: settings.seed)
         khat = ParetoSmoothing.khat(d.logWeights)
         logEvidence = ParetoSmoothing.logEvidence(d.logWeights)
         return d
     }
 
+    func draws(_ count: Int, elbo: ELBO, phi: [Double], seed: UInt64) throws(PPLError) -> PosteriorDraws {
+        try PPLError.during(.computation) {
+            try PosteriorDraws(elbo: elbo, phi: phi, count: max(count, 10), seed: seed,
+                               constrain: runtime.space.constrain, derived: runtime.model.derived, data: runtime.values,
+                               shapes: runtime.componentShapes)
+        }
+    }
+
     /// Compiles the model, loads the data and prepares the fit.
     public static func open(model: String, data: String?, guide: String?,
-                            settings: [(key: FitOptions.Key, value: GuideValue)] = []) throws(PPLError) -> FitSession {
-        try FitSession(runtime: try ModelRuntime(modelPath: model, dataPath: data), guide: guide, settings: settings)
+                            settings: [(key: FitOptions.Key, value: GuideValue)] = [],
+                            frame: FrameSource = .search) throws(PPLError) -> FitSession {
+        try FitSession(runtime: try ModelRuntime(modelPath: model, dataPath: data), guide: guide, settings: settings,
+                       frame: frame)
     }
 }

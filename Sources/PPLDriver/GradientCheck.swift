@@ -73,6 +73,52 @@ public struct GradientCheck {
         }
     }
 
+    /// The check every fit runs first: at `points` seeded points, the gradient along a random
+    /// unit direction against Richardson-extrapolated differences of the density along it —
+    /// a handful of evaluations whatever the dimension. A point counts only where the
+    /// differences agree with themselves (successive step sizes within 1e-7), so a rough or
+    /// non-finite density cannot raise a false alarm; the largest disagreement there,
+    /// relative to max(1, |derivative|), is returned (0 when no point could be used).
+    /// `gradient` is the program checked (default: the runtime's own gradient program).
+    public static func alongDirections(runtime: ModelRuntime, gradient program: Program? = nil, points: Int = 2,
+                                       seed: UInt64 = 0xC4EC) throws(PPLError) -> Double {
+        let d = runtime.dimension
+        guard d > 0 else { return 0 }
+        let checked: Program
+        if let program { checked = program } else { checked = try runtime.gradientProgram() }
+        let gradient = try runtime.executable(checked)
+        let density = try runtime.executable(runtime.space.density, batch: 4 * scales.count)
+        var rng = RNG(seed: seed)
+        var worst = 0.0, used = 0
+        do {
+            for _ in 0..<(10 * points) where used < points {
+                let theta = (0..<d).map { _ in rng.normal() }
+                var direction = (0..<d).map { _ in rng.normal() }
+                let norm = direction.reduce(0) { $0 + $1 * $1 }.squareRoot()
+                direction = direction.map { $0 / norm }
+                gradient.input("theta").update(from: theta)
+                try gradient.run()
+                let slope = zip(gradient.output("grad.theta"), direction).reduce(0) { $0 + $1.0 * $1.1 }
+                let buffer = density.input("theta")
+                for (k, m) in offsets(scales).enumerated() {
+                    for j in 0..<d { buffer[k * d + j] = theta[j] + m * direction[j] }
+                }
+                try density.run()
+                let f = (0..<(4 * scales.count)).map { density.output("target", particle: $0)[0] }
+                let estimates = scales.indices.map { k in richardson(Array(f[(4 * k)..<(4 * k + 4)]), scales[k]) }
+                guard slope.isFinite, estimates.allSatisfy(\.isFinite) else { continue }
+                let fd = estimates.last!
+                let consistent = zip(estimates, estimates.dropFirst()).contains { abs($0 - $1) <= 1e-7 * max(1, abs(fd)) }
+                guard consistent else { continue }
+                worst = max(worst, abs(slope - fd) / max(1, abs(fd)))
+                used += 1
+            }
+        } catch {
+            throw PPLError(error, otherwise: .computation)
+        }
+        return worst
+    }
+
     /// Step sizes tried; the derivative keeps the pair of estimates that agree best.
     static let scales = [1e-2, 2e-3, 4e-4]
 

@@ -1,4 +1,5 @@
 import PPLEngine
+import PPLInference
 import PPLIR
 import PPLSema
 import PPLSyntax
@@ -12,6 +13,8 @@ public final class ModelRuntime {
     public let programs: DerivedPrograms
     public var space: UnconstrainedDensity { programs.unconstrained }
     public let dimension: Int
+    /// The Laplace frame, once searched for (`laplaceFrame`).
+    var laplace: (frame: Frame?, note: String)?
 
     /// The one way from a model and its data file to a runtime: reads and checks the data,
     /// computes the transformed data and checks the bounds. A model that declares data
@@ -40,6 +43,11 @@ public final class ModelRuntime {
         programs = DerivedPrograms(model: model)
         var ints: [String: Int] = [:]
         for (k, v) in values where v.count == 1 { ints[k] = Int(exactly: v.values[0]) }
+        for p in model.params where p.constraint == .choleskyFactorCov {
+            if case .matrix(let r, let c) = p.type.shape, let m = r.evaluate({ ints[$0] }), let n = c.evaluate({ ints[$0] }), m < n {
+                throw .user("'\(p.name)' is \(p.typeText), \(m)×\(n) with these data, but a Cholesky factor has at least as many rows as columns")
+            }
+        }
         let size = programs.unconstrained.dimension
         // Every size is a data int or a transformed one, all checked by now.
         guard let d = size.evaluate({ ints[$0] }) else {
@@ -53,6 +61,19 @@ public final class ModelRuntime {
         let model = try Compilation.compile(path: path).checked()
         let stem = path.hasSuffix(".ppl") ? String(path.dropLast(4)) : path
         try self.init(model: model, dataPath: dataPath, hint: "pass --data FILE or put it in \(stem).data.json")
+    }
+
+    /// The dimensions of the components of the params and derived values that are arrays
+    /// (`array[N] matrix[R, C]` has [N, R, C]), by name, for naming them.
+    public var componentShapes: [String: [Int]] {
+        var ints: [String: Int] = [:]
+        for (k, v) in values where v.count == 1 { ints[k] = Int(exactly: v.values[0]) }
+        var shapes: [String: [Int]] = [:]
+        for (name, layout) in model.layouts {
+            let dims = layout.componentDims.compactMap { $0.evaluate { ints[$0] } }
+            if dims.count == layout.componentDims.count { shapes[name] = dims }
+        }
+        return shapes
     }
 
     public func gradientProgram() throws(PPLError) -> Program { try programs.gradient() }

@@ -39,8 +39,9 @@ public enum Reports {
         return out
     }
 
-    /// The three programs of a model as text; the log density simplified, as it is run
-    /// (inside the ELBO or a gradient program, which are simplified whole).
+    /// The three programs of a model as text, and a fourth when bounds depend on params;
+    /// the log density simplified, as it is run (inside the ELBO or a gradient program,
+    /// which are simplified whole).
     public static func ir(_ m: CheckedModel) -> String {
         var out = ""
         for a in m.assumptions { out += "assume \(a.lhs) == \(a.rhs)\n" }
@@ -48,6 +49,7 @@ public enum Reports {
         out += Printer.print(m.transformedData) + "\n"
         out += Printer.print(Simplify.run(m.logDensity)) + "\n"
         out += Printer.print(m.derived)
+        if !m.paramBounds.outputNames.isEmpty { out += "\n" + Printer.print(m.paramBounds) }
         return out
     }
 

@@ -71,7 +71,7 @@ public struct BufferPlan {
         let index = DefUseIndex(program)
         func dependents(_ names: Set<String>) -> [Bool] {
             var marked = Set(program.inputs.filter { names.contains($0.name) }.map(\.value))
-            program.body.markDependents(&marked)
+            program.body.markDependents(&marked, wholeInstructions: true)
             var flags = [Bool](repeating: false, count: program.types.count)
             for v in marked { flags[v.id] = true }
             return flags

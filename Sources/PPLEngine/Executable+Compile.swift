@@ -53,7 +53,12 @@ extension Executable {
             return nil
         }
         if let r = instr.results.first, [.zeros, .placed].contains(plan.link(of: r)) { return nil }
-        let name = instr.args.first.flatMap { v in program.inputs.first { $0.value == v }?.name } ?? "a value"
+        /// What an index error reports: the source, or else the input indexed.
+        func cache() -> Unmanaged<IndexCache> {
+            let input = instr.args.first.flatMap { v in program.inputs.first { $0.value == v }?.name }
+            let site = instr.site ?? SourceSite(location: "", subject: input.map { "'\($0)'" } ?? "a value")
+            return keep(IndexCache(site: site, constant: plan.isFixed(instr.args[1])))
+        }
         switch instr.op {
         case .const(let x):
             return .fill(out: out[0], a: constantSlot(x))
@@ -64,6 +69,8 @@ extension Executable {
             return .fill(out: out[0], a: constantSlot(Double(n)))
         case .unary(let f): return .unary(f, out: out[0], a: a[0])
         case .polygamma(let n): return .polygamma(n, out: out[0], a: a[0])
+        case .binary(.div) where program.types[instr.result.id].elem == .int:
+            return .intDivide(out: out[0], a: a[0], b: a[1])
         case .binary(let f): return .binary(f, out: out[0], a: a[0], b: a[1])
         case .select: return .select(out: out[0], c: a[0], a: a[1], b: a[2])
         case .sum: return .sum(out: out[0], a: a[0])
@@ -110,23 +117,21 @@ extension Executable {
         case .at:
             let row: Int
             if case .matrix = program.types[instr.args[0].id].shape { row = dims(instr.args[0])[1] } else { row = 1 }
-            return .at(out: out[0], x: a[0], index: a[1], row: row,
-                       cache: keep(IndexCache(what: name, constant: plan.isFixed(instr.args[1]))))
+            return .at(out: out[0], x: a[0], index: a[1], row: row, cache: cache())
         case .at2:
             let d = dims(instr.args[0])
             let outer = program.types[instr.args[1].id].shape != .scalar && program.types[instr.args[2].id].shape != .scalar
-            return .at2(out: out[0], x: a[0], i: a[1], j: a[2], rows: d[0], cols: d[1], outer: outer)
+            return .at2(out: out[0], x: a[0], i: a[1], j: a[2], rows: d[0], cols: d[1], outer: outer, cache: cache())
         case .set, .scatterAdd:
             let row: Int
             if case .matrix = program.types[instr.args[0].id].shape { row = dims(instr.args[0])[1] } else { row = 1 }
             let add = instr.op == .scatterAdd && plan.link(of: instr.results[0]) != .assigned
-            return .set(out: out[0], x: a[0], index: a[1], v: a[2], row: row, add: add,
-                        cache: keep(IndexCache(what: "the assigned value", constant: plan.isFixed(instr.args[1]))))
+            return .set(out: out[0], x: a[0], index: a[1], v: a[2], row: row, add: add, cache: cache())
         case .set2, .scatterAdd2:
             let d = dims(instr.args[0])
             let outer = program.types[instr.args[1].id].shape != .scalar && program.types[instr.args[2].id].shape != .scalar
             return .set2(out: out[0], x: a[0], i: a[1], j: a[2], v: a[3], rows: d[0], cols: d[1], outer: outer,
-                         add: instr.op == .scatterAdd2)
+                         add: instr.op == .scatterAdd2, cache: cache())
         case .loop:
             let body = instr.regions[0]
             let loop = Loop(lo: a[0], hi: a[1], index: slot(body.params[0]), carried: body.params.dropFirst().map(slot),

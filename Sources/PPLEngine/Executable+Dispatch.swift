@@ -86,12 +86,9 @@ extension Executable {
     /// A 1-based index stored as a double, checked against `n`; nil (and a recorded
     /// failure) when out of range.
     @inline(__always)
-    private func index(_ x: Double, _ n: Int, _ what: String) -> Int? {
+    private func index(_ x: Double, _ n: Int, _ cache: IndexCache, _ dimension: IndexCache.Dimension = .elements) -> Int? {
         if x >= 1, x <= Double(n), x == x.rounded() { return Int(x) - 1 }
-        if failure == nil {
-            failure = x.isNaN ? "an index into \(what) is not a number"
-                : "index \(x == x.rounded() ? String(Int(x)) : String(x)) is out of range for \(what), which has \(n) elements"
-        }
+        if failure == nil { failure = cache.outOfRange(x, n, dimension) }
         return nil
     }
 
@@ -193,6 +190,8 @@ extension Executable {
             case .ge: map2(out, a, b) { $0 >= $1 ? 1 : 0 }
             default: map2(out, a, b) { ScalarMath.apply(f, $0, $1) }
             }
+        case .intDivide(let out, let a, let b):
+            map2(out, a, b) { ($0 / $1).rounded(.towardZero) }
         case .select(let out, let c, let a, let b):
             let n = out.count
             if c.count == n, a.count == n, b.count == n, c.copies == out.copies, a.copies == out.copies,
@@ -285,9 +284,13 @@ extension Executable {
             for s in 0..<out.copies { out.base(s).update(repeating: a.base(s)[0], count: out.count) }
         case .pack(let out, let list):
             let items = list.takeUnretainedValue().slots
+            // Scalars into a vector, or rows (each `count` long) into a matrix, end to end.
             for s in 0..<out.copies {
-                let o = out.base(s)
-                for (i, item) in items.enumerated() { o[i] = item.base(s)[0] }
+                var o = out.base(s)
+                for item in items {
+                    o.update(from: item.base(s), count: item.count)
+                    o += item.count
+                }
             }
         case .range(let out, let lo):
             let start = lo.ptr[0]
@@ -315,7 +318,7 @@ extension Executable {
                 for s in 0..<out.copies {
                     let o = out.base(s), src = x.base(s), idx = index.base(s)
                     for k in 0..<index.count {
-                        if let i = self.index(idx[k], n, cache.what) {
+                        if let i = self.index(idx[k], n, cache, row == 1 ? .elements : .rows) {
                             (o + k * row).update(from: src + i * row, count: row)
                         } else {
                             (o + k * row).update(repeating: .nan, count: row)
@@ -323,21 +326,22 @@ extension Executable {
                     }
                 }
             }
-        case .at2(let out, let x, let i, let j, let rows, let cols, let outer):
+        case .at2(let out, let x, let i, let j, let rows, let cols, let outer, let cacheReference):
+            let cache = cacheReference.takeUnretainedValue()
             for s in 0..<out.copies {
                 let o = out.base(s), src = x.base(s), ii = i.base(s), jj = j.base(s)
                 if outer {
                     for a in 0..<i.count {
                         for b in 0..<j.count {
-                            if let r = index(ii[a], rows, "a matrix's rows"), let c = index(jj[b], cols, "a matrix's columns") {
+                            if let r = index(ii[a], rows, cache, .rows), let c = index(jj[b], cols, cache, .columns) {
                                 o[a * j.count + b] = src[r * cols + c]
                             } else { o[a * j.count + b] = .nan }
                         }
                     }
                 } else {
                     for k in 0..<out.count {
-                        if let r = index(ii[i.count == 1 ? 0 : k], rows, "a matrix's rows"),
-                           let c = index(jj[j.count == 1 ? 0 : k], cols, "a matrix's columns") {
+                        if let r = index(ii[i.count == 1 ? 0 : k], rows, cache, .rows),
+                           let c = index(jj[j.count == 1 ? 0 : k], cols, cache, .columns) {
                             o[k] = src[r * cols + c]
                         } else { o[k] = .nan }
                     }
@@ -363,7 +367,7 @@ extension Executable {
                     continue
                 }
                 for k in 0..<index.count {
-                    guard let i = ints?[k] ?? self.index(idx[k], n, cache.what) else { continue }
+                    guard let i = ints?[k] ?? self.index(idx[k], n, cache, row == 1 ? .elements : .rows) else { continue }
                     if row == 1 {
                         let e = v.count == 1 ? val[0] : val[k]
                         if add { o[i] += e } else { o[i] = e }
@@ -375,7 +379,8 @@ extension Executable {
                     }
                 }
             }
-        case .set2(let out, let x, let i, let j, let v, let rows, let cols, let outer, let add):
+        case .set2(let out, let x, let i, let j, let v, let rows, let cols, let outer, let add, let cacheReference):
+            let cache = cacheReference.takeUnretainedValue()
             for s in 0..<out.copies {
                 let o = out.base(s), ii = i.base(s), jj = j.base(s), val = v.base(s)
                 if o != x.base(s) { o.update(from: x.base(s), count: x.count) }
@@ -383,7 +388,7 @@ extension Executable {
                 for k in 0..<pairs {
                     let a = outer ? k / j.count : (i.count == 1 ? 0 : k)
                     let b = outer ? k % j.count : (j.count == 1 ? 0 : k)
-                    guard let r = index(ii[a], rows, "a matrix's rows"), let c = index(jj[b], cols, "a matrix's columns") else { continue }
+                    guard let r = index(ii[a], rows, cache, .rows), let c = index(jj[b], cols, cache, .columns) else { continue }
                     let e = v.count == 1 ? val[0] : val[k]
                     if add { o[r * cols + c] += e } else { o[r * cols + c] = e }
                 }

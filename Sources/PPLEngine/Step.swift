@@ -7,6 +7,8 @@ enum Step {
     case unary(UnaryFn, out: Slot, a: Slot)
     case polygamma(Int, out: Slot, a: Slot)
     case binary(BinaryFn, out: Slot, a: Slot, b: Slot)
+    /// Division of ints, truncated toward zero (as in Stan).
+    case intDivide(out: Slot, a: Slot, b: Slot)
     case select(out: Slot, c: Slot, a: Slot, b: Slot)
     case sum(out: Slot, a: Slot)
     case logSumExp(out: Slot, a: Slot)
@@ -28,9 +30,10 @@ enum Step {
     case concat(out: Slot, a: Slot, b: Slot)
     /// Gather elements (row length 1) or rows of a matrix.
     case at(out: Slot, x: Slot, index: Slot, row: Int, cache: Unmanaged<IndexCache>)
-    case at2(out: Slot, x: Slot, i: Slot, j: Slot, rows: Int, cols: Int, outer: Bool)
+    case at2(out: Slot, x: Slot, i: Slot, j: Slot, rows: Int, cols: Int, outer: Bool, cache: Unmanaged<IndexCache>)
     case set(out: Slot, x: Slot, index: Slot, v: Slot, row: Int, add: Bool, cache: Unmanaged<IndexCache>)
-    case set2(out: Slot, x: Slot, i: Slot, j: Slot, v: Slot, rows: Int, cols: Int, outer: Bool, add: Bool)
+    case set2(out: Slot, x: Slot, i: Slot, j: Slot, v: Slot, rows: Int, cols: Int, outer: Bool, add: Bool,
+              cache: Unmanaged<IndexCache>)
     case copy(out: Slot, a: Slot)
     /// out = Σ over the particles of a.
     case particleSum(out: Slot, a: Slot)
@@ -100,17 +103,40 @@ final class Cond {
     }
 }
 
-/// 0-based indices of an index value that does not vary (data), converted and checked once.
+/// What an index step reports when an index is out of range, and the 0-based indices of an
+/// index value that does not vary (data), converted and checked once.
 final class IndexCache {
-    let what: String
+    /// The indexed expression (`'y'`), or "a value" where the program has no source.
+    let subject: String
+    /// `model.ppl:12`, when the step comes from a model's source.
+    let location: String?
     let constant: Bool
     var indices: UnsafeMutableBufferPointer<Int>?
     /// The first index when the indices are consecutive (a segment): then gathers and
     /// scatters are block copies and vector adds.
     var start: Int?
-    init(what: String, constant: Bool) {
-        self.what = what
+    init(site: SourceSite?, constant: Bool) {
+        subject = site?.subject ?? "a value"
+        location = site?.location.isEmpty == false ? site?.location : nil
         self.constant = constant
     }
     deinit { indices?.deallocate() }
+
+    enum Dimension { case elements, rows, columns }
+
+    /// `model.ppl:12: index 0 out of range for 'y' (size 10)`.
+    func outOfRange(_ x: Double, _ n: Int, _ dimension: Dimension) -> String {
+        let index = x == x.rounded() && abs(x) < 1e15 ? String(Int(x)) : String(x)
+        let message: String
+        if x.isNaN {
+            message = "an index into \(subject) is not a number"
+        } else {
+            switch dimension {
+            case .elements: message = "index \(index) out of range for \(subject) (size \(n))"
+            case .rows: message = "row index \(index) out of range for \(subject) (\(n) rows)"
+            case .columns: message = "column index \(index) out of range for \(subject) (\(n) columns)"
+            }
+        }
+        return location.map { "\($0): \(message)" } ?? message
+    }
 }

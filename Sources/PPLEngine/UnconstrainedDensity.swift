@@ -1,7 +1,8 @@
 import PPLIR
 
 /// Programs over the unconstrained vector θ of a model's params, built from its
-/// `log_density` program (whose param inputs carry their constraints):
+/// `log_density` program (whose param inputs carry their constraints) and, when bounds
+/// depend on params, its `param_bounds` program (outputs named as the `.computed` bounds):
 /// - `density`: log p(constrain(θ)) + log|J(θ)|, output `target`;
 /// - `constrain`: θ → each param (outputs named after the params);
 /// - `unconstrain`: the params → θ (output `theta`).
@@ -21,7 +22,10 @@ public struct UnconstrainedDensity {
     public let layout: [Layout]
     public let dimension: Size
 
-    public init(logDensity p: Program) {
+    /// Params are constrained in the order of declaration, so a bound computed from params
+    /// uses the constrained values of those declared before it, and the differentiator sees
+    /// through it.
+    public init(logDensity p: Program, paramBounds: Program? = nil) {
         var layout: [Layout] = []
         var offset = Size(0)
         let params = p.inputs.filter { $0.role == .param }
@@ -34,17 +38,41 @@ public struct UnconstrainedDensity {
         dimension = offset
         let fixed = p.inputs.filter { $0.role != .param }
 
+        /// The values of a param's bounds: constants, data, or what `paramBounds` computes
+        /// from the params constrained before it (`known`: param input → its value); flat
+        /// (as a vector) for `constrain`, which works on the flat slice of θ.
+        func bounds(_ c: Constraint, _ e: Emitter, known: [Value: Value], flat: Bool) -> (BoundValue) -> Value {
+            var computed: [String: Value] = [:]
+            let names = c.bounds.compactMap { b -> String? in if case .computed(let n) = b { return n } else { return nil } }
+            if let q = paramBounds, !names.isEmpty {
+                let outputs = names.map { n in (n, q.body.yields[q.outputNames.firstIndex(of: n)!]) }
+                let needed = Program.extract(name: q.name, from: q.body.instrs, types: q.types, inputs: q.inputs, outputs: outputs)
+                for (n, v) in zip(names, e.b.inline(needed.body, types: q.types, mapping: known)) { computed[n] = v }
+            }
+            return { b in
+                let v: Value
+                switch b {
+                case .constant(let x): v = e.c(x)
+                case .named(let n): v = fixed.first { $0.name == n }!.value
+                case .computed(let n): v = computed[n]!
+                }
+                return flat ? UnconstrainedDensity.flatten(e, v) : v
+            }
+        }
+
         // θ → params, shared by `density` and `constrain`.
         func constrained(_ b: Builder) -> (theta: Value, values: [Value], logJacobian: Value) {
             let e = Emitter(b)
             let theta = b.inputValue(.vector(offset))
             var values: [Value] = []
+            var known: [Value: Value] = [:]
             var logJ: Value?
-            for l in layout {
+            for (i, l) in zip(params, layout) {
                 let y = UnconstrainedDensity.slice(e, theta, l)
-                let bij = UnconstrainedDensity.bijector(l.constraint, e) { UnconstrainedDensity.bound($0, fixed, e) }
+                let bij = UnconstrainedDensity.bijector(l.constraint, e, bound: bounds(l.constraint, e, known: known, flat: true))
                 let (x, j) = bij.constrain(e, y, as: l.type)
                 values.append(UnconstrainedDensity.shape(e, x, as: l.type))
+                known[i.value] = values[values.count - 1]
                 if case .none = l.constraint { continue }
                 logJ = logJ.map { e.add($0, j) } ?? j
             }
@@ -77,10 +105,12 @@ public struct UnconstrainedDensity {
             let e = Emitter(b)
             var theta: Value?
             var inputs = fixed
-            for l in layout {
+            var known: [Value: Value] = [:]
+            for (i, l) in zip(params, layout) {
                 let x = b.inputValue(l.type)
                 inputs.append(Input(name: l.name, value: x, role: .param, type: l.type, constraint: l.constraint))
-                let bij = UnconstrainedDensity.bijector(l.constraint, e) { UnconstrainedDensity.bound($0, fixed, e) }
+                let bij = UnconstrainedDensity.bijector(l.constraint, e, bound: bounds(l.constraint, e, known: known, flat: false))
+                known[i.value] = x
                 var y = bij.unconstrain(e, x)
                 switch e.type(y).shape {
                 case .scalar: y = e.fill(y, .vector(Size(1)))
@@ -96,14 +126,23 @@ public struct UnconstrainedDensity {
         }
     }
 
+    /// The bijector of a constraint; a constrained vector type held as a matrix is an array
+    /// of them, constrained row by row.
     static func bijector(_ c: Constraint, _ e: Emitter, bound: (BoundValue) -> Value) -> Bijector {
-        Bijectors.of(c, bound: bound)
+        let b = Bijectors.of(c, bound: bound)
+        switch c {
+        case .simplex, .ordered, .positiveOrdered: return EachRow(inner: b)
+        default: return b
+        }
     }
 
-    static func bound(_ v: BoundValue, _ inputs: [Input], _ e: Emitter) -> Value {
-        switch v {
-        case .constant(let c): return e.c(c)
-        case .named(let n): return inputs.first { $0.name == n }!.value
+    /// A bound as a flat vector, to meet the flat slice of θ.
+    static func flatten(_ e: Emitter, _ v: Value) -> Value {
+        let t = e.type(v)
+        switch t.shape {
+        case .scalar, .vector: return v
+        case .rowVector: return e.transpose(v)
+        case .matrix: return e.b.append(.reshape, [v], type: t.with(shape: .vector(t.shape.count)))
         }
     }
 
@@ -115,8 +154,9 @@ public struct UnconstrainedDensity {
         return e.op(.at, theta, e.range(l.offset + Size(1), l.offset + l.length))
     }
 
-    /// A constrained vector given the param's declared shape.
+    /// A constrained vector given the param's declared shape (the matrix bijectors give it already).
     static func shape(_ e: Emitter, _ x: Value, as type: IRType) -> Value {
+        if e.type(x).shape == type.shape { return x }
         switch type.shape {
         case .scalar, .vector: return x
         case .rowVector: return e.transpose(x)

@@ -14,10 +14,16 @@ extension Builder {
         return (instrs(from: start), block.yields.map { map[$0] ?? $0 })
     }
 
+    /// Copies instructions into the current block with fresh values, extending `map` from
+    /// the originals to the copies.
+    public func copy(_ instrs: [Instr], types: [IRType], map: inout [Value: Value]) {
+        for instr in instrs { copy(instr, types: types, map: &map) }
+    }
+
     private func copy(_ instr: Instr, types: [IRType], map: inout [Value: Value]) {
         let args = instr.args.map { map[$0] ?? $0 }
         if instr.regions.isEmpty {
-            let v = append(instr.op, args, type: types[instr.result.id])
+            let v = append(instr.op, args, type: types[instr.result.id], site: instr.site)
             map[instr.result] = v
             return
         }
@@ -29,7 +35,8 @@ extension Builder {
             for i in r.instrs { copy(i, types: types, map: &inner) }
             regions.append(endBlock(params: params, yields: r.yields.map { inner[$0] ?? $0 }))
         }
-        let results = appendRegion(instr.op, args, regions: regions, resultTypes: instr.results.map { types[$0.id] })
+        let results = appendRegion(instr.op, args, regions: regions, resultTypes: instr.results.map { types[$0.id] },
+                                   tripBound: instr.tripBound)
         for (old, new) in zip(instr.results, results) { map[old] = new }
     }
 }

@@ -5,6 +5,8 @@ public final class Builder {
     /// Constants already defined in each open block, so each is defined once per block.
     private var constants: [[IRType: [UInt64: Value]]] = [[:]]
     public var assumptions: [SizeAssumption] = []
+    /// The source of the gathers and scatters appended while it is set.
+    public var site: SourceSite?
 
     public init() {}
 
@@ -33,9 +35,10 @@ public final class Builder {
     }
 
     /// Appends an op with an explicit result type (constants, inputs, sizes, fill, pack, range).
-    public func append(_ op: Op, _ args: [Value], type: IRType) -> Value {
+    public func append(_ op: Op, _ args: [Value], type: IRType, site explicit: SourceSite? = nil) -> Value {
         let v = fresh(type)
-        blocks[blocks.count - 1].append(Instr(results: [v], op: op, args: args, regions: []))
+        let site = explicit ?? (op.indexes ? self.site : nil)
+        blocks[blocks.count - 1].append(Instr(results: [v], op: op, args: args, regions: [], site: site))
         return v
     }
 
@@ -75,9 +78,9 @@ public final class Builder {
     }
 
     /// Appends a region op; its results have the given types.
-    public func appendRegion(_ op: Op, _ args: [Value], regions: [Block], resultTypes: [IRType]) -> [Value] {
+    public func appendRegion(_ op: Op, _ args: [Value], regions: [Block], resultTypes: [IRType], tripBound: Size? = nil) -> [Value] {
         let rs = resultTypes.map(fresh)
-        blocks[blocks.count - 1].append(Instr(results: rs, op: op, args: args, regions: regions))
+        blocks[blocks.count - 1].append(Instr(results: rs, op: op, args: args, regions: regions, tripBound: tripBound))
         return rs
     }
 

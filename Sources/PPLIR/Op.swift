@@ -147,6 +147,14 @@ public enum Op: Hashable, Sendable {
         }
     }
 
+    /// Gathers and scatters: the ops whose indices are checked at run time.
+    public var indexes: Bool {
+        switch self {
+        case .at, .at2, .set, .set2, .scatterAdd, .scatterAdd2: return true
+        default: return false
+        }
+    }
+
     public var mnemonic: String {
         switch self {
         case .const: return "const"

@@ -31,7 +31,7 @@ public struct Printer {
         for a in assumptions { out += "  assume \(a.lhs) == \(a.rhs)\n" }
         for i in program.inputs {
             names[i.value] = i.name
-            let t = typeText(i.type, i.constraint)
+            let t = i.constraint.typeText(i.type, base: i.type.description)
             out += "  \(i.role.rawValue) \(i.name): \(t)\n"
         }
         out += "{\n"
@@ -40,20 +40,6 @@ public struct Printer {
         out += "  return " + (rets.isEmpty ? "()" : rets.joined(separator: ", ")) + "\n"
         out += "}\n"
         return out
-    }
-
-    private func typeText(_ t: IRType, _ c: Constraint) -> String {
-        switch c {
-        case .none: return t.description
-        case .simplex, .ordered, .positiveOrdered:
-            return "\(c)[\(t.shape.count)]"
-        case .lower, .upper, .lowerUpper:
-            let s = t.description
-            if let bracket = s.firstIndex(of: "[") {
-                return String(s[..<bracket]) + c.description + String(s[bracket...])
-            }
-            return s + c.description
-        }
     }
 
     private mutating func block(_ instrs: [Instr], indent: String) {

@@ -38,6 +38,8 @@ final class Simplifier {
         var instr = instr
         instr.args = instr.args.map { rep[$0] ?? $0 }
         if instr.regions.isEmpty {
+            b.site = instr.site
+            defer { b.site = nil }
             let v = simplify(instr.op, instr.args, type: b.type(of: instr.result), id: instr.result)
             if v != instr.result { rep[instr.result] = v }
             return
@@ -216,7 +218,7 @@ final class Simplifier {
         if case .size = op {} else if let existing = table[key], type(existing) == t { return existing }
         let result: Value
         if let id {
-            b.appendInstrs([Instr(results: [id], op: op, args: args, regions: [])])
+            b.appendInstrs([Instr(results: [id], op: op, args: args, regions: [], site: op.indexes ? b.site : nil)])
             result = id
         } else {
             result = b.append(op, args, type: t)

@@ -263,13 +263,13 @@ final class LoopVectorizer {
             if plan.chain.contains(r), instr.op != .set { continue }
             let args = instr.args.map { map[$0] ?? $0 }
             if plan.chain.contains(r) {
-                map[r] = b.append(.set, args, type: type(args[0]))
+                map[r] = b.append(.set, args, type: type(args[0]), site: instr.site)
             } else if let x = plan.aliases[r] {
                 map[r] = map[x] ?? x
             } else if plan.varying.contains(r) {
-                map[r] = b.append(instr.op, args, type: plan.types[r]!)
+                map[r] = b.append(instr.op, args, type: plan.types[r]!, site: instr.site)
             } else {
-                copy(Instr(results: [r], op: instr.op, args: args, regions: []))
+                copy(Instr(results: [r], op: instr.op, args: args, regions: [], site: instr.site))
             }
             reduceTerms(definedBy: r)
         }

@@ -21,7 +21,10 @@ public struct ELBO {
     public let noiseCount: Int
     public let parameterCount: Int
 
-    public init(density: Program, family: VariationalFamily, dimension d: Int, stickingTheLanding: Bool) throws {
+    /// With a `frame`, the family draws z̃ and fits the density over it; `z` is m + P z̃.
+    public init(density model: Program, family: VariationalFamily, dimension d: Int, stickingTheLanding: Bool,
+                frame: Frame? = nil) throws {
+        let density = frame?.apply(to: model) ?? model
         let b = Builder(types: density.types)
         let e = Emitter(b)
         let p = family.parameterCount(d)
@@ -32,10 +35,12 @@ public struct ELBO {
         let fixed = family.constants(d)
         let (constantValues, constantInputs) = ELBO.constantInputs(b, fixed)
         let targetDensity = TargetDensity(density: density)
-        let (z, logq) = try family.sample(e, phi: phi, densityPhi: densityPhi, eps: eps, d: d, constants: constantValues,
-                                      target: targetDensity)
-        let logp = targetDensity.logDensity(b, at: z)
+        let (drawn, logq) = try family.sample(e, phi: phi, densityPhi: densityPhi, eps: eps, d: d, constants: constantValues,
+                                              target: targetDensity)
+        let logp = targetDensity.logDensity(b, at: drawn)
         let target = e.sub(logp, logq)
+        let frameInputs = Dictionary(uniqueKeysWithValues: density.inputs.map { ($0.name, $0.value) })
+        let z = frame?.place(e, drawn, inputs: frameInputs) ?? drawn
         let (instrs, types) = b.finish()
         let inputs = density.inputs.filter { $0.name != "theta" } + constantInputs + [
             Input(name: "phi", value: phi, role: .param, type: .vector(Size(p)), constraint: .none),
@@ -48,7 +53,21 @@ public struct ELBO {
         dimension = d
         noiseCount = noise
         parameterCount = p
-        constants = fixed
+        constants = fixed.merging(frame?.constants ?? [:]) { a, _ in a }
+        self.frame = frame
+    }
+
+    /// The frame the guide is fitted in, if any.
+    public private(set) var frame: Frame?
+
+    /// The same programs in the frame moved to `location` (its factor kept): they read the
+    /// frame's location as data, so only that changes. Independent runs start apart so.
+    public func moved(to location: [Double]) -> ELBO {
+        guard let frame else { preconditionFailure("only an ELBO with a frame can move it") }
+        var copy = self
+        copy.frame = Frame(location: location, curvatureFactor: frame.curvatureFactor)
+        copy.constants["frame.location"] = Tensor(vector: location)
+        return copy
     }
 
     /// Data inputs, in the program `b` builds, for a family's fixed arrays: name → value, and
@@ -65,8 +84,8 @@ public struct ELBO {
         return (values, inputs)
     }
 
-    /// The family's fixed arrays, to bind with the model's data.
-    public let constants: [String: Tensor]
+    /// The family's fixed arrays and the frame's, to bind with the model's data.
+    public private(set) var constants: [String: Tensor]
 
     /// The model's data and the family's constants together.
     public func data(_ model: [String: Tensor]) -> [String: Tensor] {

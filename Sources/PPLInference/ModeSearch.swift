@@ -3,8 +3,8 @@ import PPLEngine
 import PPLIR
 
 /// The mode of a log density over the unconstrained space and its curvature there, by a
-/// damped Newton method on exact Hessians (one Hessian-vector product per coordinate, all
-/// in one batched evaluation). Newton's method is affine-invariant: predictors on scales
+/// damped Newton method (Hessians differenced from the exact gradient; at the mode, the
+/// exact Hessian: one Hessian-vector product per coordinate, all in one batched evaluation). Newton's method is affine-invariant: predictors on scales
 /// from 1 to 10⁴, or strongly correlated coefficients, cost it nothing, where first-order
 /// methods crawl. Its stopping rule, the Newton decrement gᵀH⁻¹g / 2 (the predicted
 /// distance to the optimum, in nats), is affine-invariant too.
@@ -50,7 +50,7 @@ public struct ModeSearch {
             return .none("the log density is not finite at the starting point")
         }
         for iteration in 1...maxIterations {
-            guard let h = negativeHessian(theta) else { return .none("the curvature is not finite") }
+            guard let h = differencedHessian(theta, g) else { return .none("the curvature is not finite") }
             // Newton direction from (H + λI) δ = g, with λ raised until the system is
             // positive definite (Levenberg–Marquardt damping, for where H is not yet).
             var lambda = 0.0
@@ -66,7 +66,11 @@ public struct ModeSearch {
             let delta = ModeSearch.solve(factor!, g, d)
             let decrement = zip(g, delta).reduce(0) { $0 + $1.0 * $1.1 }
             if lambda == 0, decrement / 2 < 1e-9 {
-                return .found(Mode(location: theta, logDensity: f, curvatureFactor: factor!, iterations: iteration))
+                // The frame takes the exact curvature at the mode.
+                guard let exact = negativeHessian(theta), let l = ModeSearch.cholesky(exact, d) else {
+                    return .none("the exact curvature at the mode is not positive definite")
+                }
+                return .found(Mode(location: theta, logDensity: f, curvatureFactor: l, iterations: iteration))
             }
             // Backtracking until the density rises enough (Armijo) and stays finite.
             var t = 1.0
@@ -91,6 +95,28 @@ public struct ModeSearch {
         let g = Array(gradient.output("grad.theta"))
         guard g.allSatisfy(\.isFinite) else { return nil }
         return (gradient.output("target")[0], g)
+    }
+
+    /// −∇² log p at θ for the Newton steps, symmetrised, row-major: column j is the central
+    /// difference of the exact gradient along e_j, step 1e-5 · max(1, |θ_j|) (exact where
+    /// the density is quadratic; 2d gradient evaluations). The batched second-order program
+    /// costs about 60 gradients per column on a model whose loop carries a vector element
+    /// by element (stochastic volatility, T = 100: 15 s of Newton iterations against 1 s for
+    /// the fit), so it is evaluated once, at the mode.
+    private func differencedHessian(_ theta: [Double], _ g: [Double]) -> [Double]? {
+        var h = [Double](repeating: 0, count: d * d)
+        var point = theta
+        for j in 0..<d {
+            let step = 1e-5 * max(1, abs(theta[j]))
+            point[j] = theta[j] + step
+            guard let (_, up) = evaluate(point) else { return nil }
+            point[j] = theta[j] - step
+            guard let (_, down) = evaluate(point) else { return nil }
+            point[j] = theta[j]
+            for i in 0..<d { h[i * d + j] = -(up[i] - down[i]) / (2 * step) }
+        }
+        for i in 0..<d { for j in 0..<i { let s = 0.5 * (h[i * d + j] + h[j * d + i]); h[i * d + j] = s; h[j * d + i] = s } }
+        return h.allSatisfy(\.isFinite) ? h : nil
     }
 
     /// −∇² log p at θ, symmetrised, row-major: column j is the product with e_j, all d in

@@ -26,7 +26,10 @@ public enum ParetoSmoothing {
         let nd = Double(n)
         let gridSize = 30 + Int(nd.squareRoot())
         let quartile: Double = x[max(0, Int(nd / 4 + 0.5) - 1)]
-        guard quartile > 0, x[n - 1] > 0 else { return .nan }
+        guard x[n - 1] > 0 else { return .nan }
+        // The largest ratio so far above the others that they vanish beside it (a guide
+        // thousands of nats off): a tail too heavy to fit, not an undefined one.
+        guard quartile > 0 else { return .infinity }
         var b: [Double] = []
         for j in 1...gridSize {
             let shrink: Double = 1 - (Double(gridSize) / (Double(j) - 0.5)).squareRoot()
@@ -75,7 +78,9 @@ public enum ParetoSmoothing {
             return "could not be estimated: too few draws, or the importance ratios are all equal (the guide matches "
                 + "the posterior up to a constant)"
         }
-        if !k.isFinite { return "could not be estimated: some importance ratios are not finite; don't trust the fit" }
+        if !k.isFinite {
+            return "could not be estimated: a few importance ratios dwarf all the others, or are not finite; don't trust the fit"
+        }
         if k < 0.5 { return "good: the approximation is close to the posterior" }
         if k < 0.7 { return "usable: estimates are reliable, tails less so" }
         return "don't trust it: the approximation misses the posterior"

@@ -12,8 +12,10 @@ public struct PosteriorDraws {
     public let logWeights: [Double]
 
     /// `constrain` maps θ to the params; `derived` computes the param-dependent lets.
+    /// `shapes` gives the dimensions of the components of values held flattened (arrays of
+    /// matrices: `x[2,1,3]`), where the shape of the IR value is not theirs.
     public init(elbo: ELBO, phi: [Double], count: Int, seed: UInt64, constrain: Program, derived: Program,
-                data: [String: Tensor]) throws {
+                data: [String: Tensor], shapes: [String: [Int]] = [:]) throws {
         let chunk = 64
         let sampler = try Executable(elbo.program, varying: ["eps"], shared: ["phi"], data: elbo.data(data), batch: chunk)
         let constrainer = try Executable(constrain, varying: ["theta"], data: data, batch: chunk)
@@ -21,8 +23,10 @@ public struct PosteriorDraws {
         let deriver = derived.outputNames.isEmpty ? nil
             : try Executable(derived, varying: Set(paramNames), data: data, batch: chunk)
         var names: [String] = []
-        for n in paramNames { names += PosteriorDraws.components(n, constrainer.outputShape(n)) }
-        if let deriver { for n in derived.outputNames { names += PosteriorDraws.components(n, deriver.outputShape(n)) } }
+        for n in paramNames { names += PosteriorDraws.components(n, shapes[n] ?? constrainer.outputShape(n)) }
+        if let deriver {
+            for n in derived.outputNames { names += PosteriorDraws.components(n, shapes[n] ?? deriver.outputShape(n)) }
+        }
         var rows: [[Double]] = []
         var logWeights: [Double] = []
         var rng = RNG(seed: seed &+ 0x5EED)
@@ -61,16 +65,21 @@ public struct PosteriorDraws {
         self.logWeights = logWeights
     }
 
-    /// Names of a value's components, 1-based, row-major for matrices.
+    /// The draws of several fits together (independent runs that agree), in order.
+    public init(pooling parts: [PosteriorDraws]) {
+        precondition(!parts.isEmpty)
+        names = parts[0].names
+        rows = parts.flatMap(\.rows)
+        logWeights = parts.flatMap(\.logWeights)
+    }
+
+    /// Names of a value's components, 1-based, row-major: `x[2,3]`.
     static func components(_ name: String, _ shape: [Int]) -> [String] {
-        switch shape.count {
-        case 0: return [name]
-        case 1: return (1...max(1, shape[0])).prefix(shape[0]).map { "\(name)[\($0)]" }
-        default:
-            var out: [String] = []
-            for r in 0..<shape[0] { for c in 0..<shape[1] { out.append("\(name)[\(r + 1),\(c + 1)]") } }
-            return out
+        var out = [name]
+        for (k, n) in shape.enumerated() {
+            out = out.flatMap { prefix in (0..<max(0, n)).map { k == 0 ? "\(prefix)[\($0 + 1)]" : "\(prefix.dropLast()),\($0 + 1)]" } }
         }
+        return out
     }
 
     public struct Summary: Sendable {

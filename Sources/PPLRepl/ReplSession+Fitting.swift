@@ -18,6 +18,7 @@ extension ReplSession {
         if let steps { try PPLError.during(.user) { try options.set(.steps, .int(steps)) } }
         let identity = ReplSession.identity(options)
         var initial: [Double]?
+        var frame = FitSession.FrameSource.search
         var trace: [Double] = [], before = 0
         if let f = fitted {
             if f.identity != identity {
@@ -26,6 +27,8 @@ extension ReplSession {
                 say("the unconstrained dimension changed (\(f.session.runtime.dimension) → \(rt.dimension)): the guide starts afresh")
             } else {
                 initial = f.phi
+                // The guide's parameters live in the frame it was fitted in.
+                frame = .given(f.last?.frame ?? f.session.elbo.frame)
                 trace = f.trace
                 before = f.steps
                 // Fresh noise for the steps that follow, not those the guide has already seen.
@@ -33,7 +36,7 @@ extension ReplSession {
                 say("continuing from the guide's state" + (before > 0 ? " after \(before) steps" : ""))
             }
         }
-        let session = try FitSession(runtime: rt, options: options)
+        let session = try FitSession(runtime: rt, options: options, frame: frame)
         let display = console.fitStarted()
         let result: FitResult
         do {
@@ -43,7 +46,7 @@ extension ReplSession {
             display.finished()
             throw error
         }
-        let draws = try session.sample(options.draws, phi: result.phi)
+        let draws = try session.sample(options.draws, result: result)
         let f = Fitted(session: session, identity: identity, phi: result.phi, trace: trace + result.trace,
                        steps: before + result.steps, last: result, draws: draws, editor: editor,
                        dataPath: dataPath)
@@ -80,7 +83,8 @@ extension ReplSession {
         }
         guard n >= 10 else { throw PPLError.user("':draws' needs at least 10 draws, not \(n)") }
         let f = try current()
-        let d = try f.session.sample(n, phi: f.phi)
+        let d: PosteriorDraws
+        if let r = f.last { d = try f.session.sample(n, result: r) } else { d = try f.session.sample(n, phi: f.phi) }
         let file = path(parts[1])
         try FitReports.write(FitReports.csv(d), to: file)
         say("wrote \(d.rows.count) draws (\(d.names.count) columns) to \(file)")
@@ -118,7 +122,7 @@ extension ReplSession {
             dataPath = saved.data
             guide = saved.guide
             let rt = try runtime()
-            let session = try FitSession(runtime: rt, options: try guideOptions(settings: true))
+            let session = try FitSession(runtime: rt, options: try guideOptions(settings: true), frame: .given(saved.frame))
             guard session.accepts(saved) else {
                 throw PPLError.user("'\(file)' holds a \(saved.family) guide of dimension \(saved.dimension), which does not match "
                               + "'\(saved.model)' any more (the model or its data changed)")

@@ -121,6 +121,9 @@ public enum SpecialFn: String, Sendable {
     case cumulative_sum, rep_vector, rep_row_vector, rep_matrix, size, rows, cols
     case min, max, pi, e, sqrt2, negative_infinity, positive_infinity, not_a_number
     case diagonal, diag_matrix, mdivide_left_tri_low, to_vector, to_row_vector, inv_sqrt
+    /// Every element of an array (where `size` counts its first dimension).
+    case num_elements
+    case diag_pre_multiply, diag_post_multiply, multiply_lower_tri_self_transpose, log_determinant_spd
 }
 
 /// One signature of a builtin function: its typed arguments, its result, how it lowers, and
@@ -233,12 +236,20 @@ public enum Builtins {
         Builtin("rep_matrix", [BuiltinParam("x", .scalar, verb: "repeats"), BuiltinParam("r", .size), BuiltinParam("c", .size)],
                 .matrix(rows: 1, cols: 2), .special(.rep_matrix)),
         Builtin("size", [x], .int, .special(.size), "the number of elements"),
-        Builtin("num_elements", [x], .int, .special(.size), "the number of elements"),
+        Builtin("num_elements", [x], .int, .special(.num_elements), "the number of elements"),
         Builtin("rows", [x], .int, .special(.rows)),
         Builtin("cols", [x], .int, .special(.cols)),
         Builtin("diagonal", [BuiltinParam("M")], .vector(size: nil), .special(.diagonal), "the diagonal of a square matrix"),
         Builtin("diag_matrix", [BuiltinParam("v", .vector)], .matrix(rows: nil, cols: nil), .special(.diag_matrix),
                 "the square matrix with diagonal v"),
+        Builtin("diag_pre_multiply", [BuiltinParam("v", .vector), BuiltinParam("M", .matrix)], .sameAs(1), .special(.diag_pre_multiply),
+                "diag_matrix(v) * M: row i of M times v[i]"),
+        Builtin("diag_post_multiply", [BuiltinParam("M", .matrix), BuiltinParam("v", .vector)], .sameAs(0), .special(.diag_post_multiply),
+                "M * diag_matrix(v): column j of M times v[j]"),
+        Builtin("multiply_lower_tri_self_transpose", [BuiltinParam("L", .matrix)], .matrix(rows: nil, cols: nil),
+                .special(.multiply_lower_tri_self_transpose), "L * L' for lower-triangular L"),
+        Builtin("log_determinant_spd", [BuiltinParam("A", .matrix)], .real, .special(.log_determinant_spd),
+                "log det A of a symmetric positive-definite A, from its Cholesky factor"),
         Builtin("mdivide_left_tri_low", [BuiltinParam("L", .matrix), BuiltinParam("b")], .sameAs(1), .special(.mdivide_left_tri_low),
                 "L \\ b for lower-triangular L, b a vector or matrix"),
         Builtin("to_vector", [BuiltinParam("x", .oneDimensional)], .vector(size: nil), .special(.to_vector)),

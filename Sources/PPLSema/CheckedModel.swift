@@ -9,26 +9,62 @@ public struct Declaration: Sendable {
     public let type: IRType
     public let constraint: Constraint
     public let span: SourceSpan
+    /// For an array: its dimensions and element type (`type` is how the IR holds it).
+    public let layout: ArrayLayout?
+    /// Written `array[...] T` rather than in an old spelling (`int[N]`).
+    public let arraySyntax: Bool
+    /// The source text of the bounds computed from params (`beta1.upper` → `1 - alpha1`), for
+    /// summaries.
+    public var computedBoundText: [String: String] = [:]
 
-    /// The declaration as written, with sizes: `real<lower=0>`, `simplex[K]`, `int<lower=1, upper=J>[N]`.
+    public init(name: String, base: BaseType, type: IRType, constraint: Constraint, span: SourceSpan,
+                layout: ArrayLayout? = nil, arraySyntax: Bool = false) {
+        self.name = name
+        self.base = base
+        self.type = type
+        self.constraint = constraint
+        self.span = span
+        self.layout = layout
+        self.arraySyntax = arraySyntax
+    }
+
+    /// The declaration as written, with sizes: `real<lower=0>`, `simplex[K]`, `int<lower=1, upper=J>[N]`,
+    /// `cholesky_factor_corr[K]`, `array[J] vector<lower=0>[K]`.
     public var typeText: String {
-        switch constraint {
-        case .simplex, .ordered, .positiveOrdered: return "\(constraint)[\(type.shape.count)]"
-        default: break
-        }
-        let c = constraint.description
+        guard let layout else { return text(type) }
+        let element = text(layout.element)
+        if arraySyntax { return "array[\(layout.dims.map(\.description).joined(separator: ", "))] \(element)" }
+        return element + "[\(layout.dims.map(\.description).joined(separator: ", "))]"
+    }
+
+    /// A value of `type` with this declaration's constraint, as written.
+    private func text(_ type: IRType) -> String {
+        let base: String
         switch type.shape {
-        case .scalar: return "\(type.elem.rawValue)\(c)"
-        case .vector(let n): return type.elem == .int ? "int\(c)[\(n)]" : "vector\(c)[\(n)]"
-        case .rowVector(let n): return "row_vector\(c)[\(n)]"
-        case .matrix(let r, let k): return "matrix\(c)[\(r), \(k)]"
+        case .scalar: base = type.elem.rawValue
+        case .vector(let n): base = type.elem == .int ? "int[\(n)]" : "vector[\(n)]"
+        case .rowVector(let n): base = "row_vector[\(n)]"
+        case .matrix(let r, let k): base = "matrix[\(r), \(k)]"
+        }
+        return constraint.typeText(type, base: base) { b in
+            if case .computed(let n) = b, let text = computedBoundText[n] { return text }
+            return b.description
+        }
+    }
+
+    /// Every dimension of a component, outermost first: [] for a scalar, [N] for a vector,
+    /// [R, C] for a matrix, an array's dimensions and then its element's.
+    public var componentDims: [Size] {
+        if let layout { return layout.componentDims }
+        switch type.shape {
+        case .scalar: return []
+        case .vector(let n), .rowVector(let n): return [n]
+        case .matrix(let r, let c): return [r, c]
         }
     }
 
     /// Length of this param's unconstrained representation.
-    public var unconstrainedSize: Size {
-        constraint == .simplex ? type.shape.count - Size(1) : type.shape.count
-    }
+    public var unconstrainedSize: Size { constraint.unconstrainedSize(of: type) }
 }
 
 /// A checked `guide` block: its options, typed.
@@ -50,7 +86,9 @@ public struct DistInfo: Sendable {
 }
 
 func typeName(_ t: TypeExpr) -> String {
-    t.base.rawValue + (t.isArray ? "[]" : "")
+    let dims = String(repeating: ",", count: max(0, t.arrayRank - 1))
+    if t.arraySyntax { return "array[\(dims)] \(t.base.rawValue)" }
+    return t.base.rawValue + (t.isArray ? "[\(dims)]" : "")
 }
 
 /// Everything the later stages need from a model.
@@ -64,9 +102,15 @@ public struct CheckedModel: Sendable {
     public let logDensity: Program
     /// Param-dependent top-level `let`s, reported with the posterior.
     public let derived: Program
+    /// Bounds, offsets and multipliers of params that depend on params (`upper = 1 - alpha1`),
+    /// outputs named `NAME.upper` (`BoundValue.computed`): computed inside the density from
+    /// the params declared before, where their Jacobian is added.
+    public let paramBounds: Program
     /// Size equalities that only the data can confirm.
     public let assumptions: [SizeAssumption]
     public let distributions: [String: DistInfo]
+    /// The params and derived values that are arrays, by name.
+    public let layouts: [String: ArrayLayout]
 
     public var unconstrainedDimension: Size {
         params.reduce(Size(0)) { $0 + $1.unconstrainedSize }

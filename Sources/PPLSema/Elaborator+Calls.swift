@@ -71,16 +71,36 @@ extension Elaborator {
     // MARK: - Signatures
 
     /// Whether an argument fits a signature type. Distributions are vectorised: a scalar
-    /// parameter also takes containers, elementwise.
-    private func accepts(_ sig: TypeExpr, _ t: IRType, vectorised: Bool) -> Bool {
+    /// parameter also takes containers, elementwise. An array held as a matrix fits only an
+    /// array type of its rank and element.
+    private func accepts(_ sig: TypeExpr, _ v: TV, vectorised: Bool) -> Bool {
+        let t = v.type
+        if let layout = v.layout, !layout.isVector {
+            if !sig.isArray { return vectorised && !sig.isContainer }
+            guard layout.dims.count == sig.arrayRank else { return false }
+            return elementFits(sig, layout.element)
+        }
+        if sig.isArray, sig.arrayRank > 1 { return false }
         switch (sig.base, sig.isArray) {
         case (.int, false): return t.elem == .int && (t.isScalar || (vectorised && isArrayShape(t.shape)))
         case (.int, true): return t.elem == .int && isArrayShape(t.shape)
         case (.real, false): return t.isScalar || vectorised
         case (.real, true), (.vector, _), (.simplex, _), (.ordered, _), (.positive_ordered, _):
-            if case .vector = t.shape { return true } else { return false }
-        case (.row_vector, _): if case .rowVector = t.shape { return true } else { return false }
-        case (.matrix, _): if case .matrix = t.shape { return true } else { return false }
+            if case .vector = t.shape { return !(sig.isArray && sig.base != .real) } else { return false }
+        case (.row_vector, _): if case .rowVector = t.shape { return !sig.isArray } else { return false }
+        case (.matrix, _), (.cholesky_factor_corr, _), (.cholesky_factor_cov, _), (.corr_matrix, _), (.cov_matrix, _):
+            if case .matrix = t.shape { return !sig.isArray } else { return false }
+        }
+    }
+
+    /// Whether an array's element type is the element of an array signature type.
+    private func elementFits(_ sig: TypeExpr, _ element: IRType) -> Bool {
+        switch (sig.base, element.shape) {
+        case (.int, .scalar): return element.elem == .int
+        case (.real, .scalar): return true
+        case (.vector, .vector), (.simplex, .vector), (.ordered, .vector), (.positive_ordered, .vector),
+             (.row_vector, .rowVector), (.matrix, .matrix): return element.elem == .real
+        default: return false
         }
     }
 
@@ -91,18 +111,31 @@ extension Elaborator {
     /// A placeholder value of a signature type, for checking a body at its definition.
     private func placeholder(_ sig: TypeExpr, name: String) -> TV {
         let n = Size(symbol: "len(\(name))")
-        let type: IRType
-        switch (sig.base, sig.isArray) {
-        case (.int, false): type = .int
-        case (.real, false): type = .real
-        case (.int, true): type = .intArray(n)
-        case (.real, true), (.vector, _), (.simplex, _), (.ordered, _), (.positive_ordered, _): type = .vector(n)
-        case (.row_vector, _): type = .rowVector(n)
-        case (.matrix, _): type = .matrix(Size(symbol: "rows(\(name))"), Size(symbol: "cols(\(name))"))
+        var element: IRType
+        switch sig.base {
+        case .int: element = .int
+        case .real: element = .real
+        case .vector, .simplex, .ordered, .positive_ordered: element = .vector(n)
+        case .row_vector: element = .rowVector(n)
+        case .matrix, .cholesky_factor_cov: element = .matrix(Size(symbol: "rows(\(name))"), Size(symbol: "cols(\(name))"))
+        case .cholesky_factor_corr, .corr_matrix, .cov_matrix: element = .matrix(Size(symbol: "rows(\(name))"), Size(symbol: "rows(\(name))"))
+        }
+        var layout: ArrayLayout?
+        if sig.isArray {
+            if sig.arrayRank == 1, element.isScalar {
+                element = IRType(element.elem, .vector(n))
+            } else {
+                let dims = (1...sig.arrayRank).map { Size(symbol: "dim\($0)(\(name))") }
+                if case .vector = element.shape { element = .vector(Size(symbol: "len(\(name)[1])")) }
+                if case .rowVector = element.shape { element = .rowVector(Size(symbol: "len(\(name)[1])")) }
+                layout = ArrayLayout(dims: dims, element: element)
+                element = layout!.irType
+            }
         }
         // Int arguments can only come from data, so they may size containers and bound loops.
-        let dep: Dep = type.elem == .int ? .data : .param
-        return TV(value: builder.inputValue(type), type: type, dep: dep, size: type == .int ? Size(symbol: name) : nil)
+        let dep: Dep = element.elem == .int ? .data : .param
+        return TV(value: builder.inputValue(element), type: element, dep: dep, size: element == .int ? Size(symbol: name) : nil,
+                  layout: layout)
     }
 
     // MARK: - Definitions
@@ -164,7 +197,7 @@ extension Elaborator {
         targetTerms = savedTerms
         builder.abandonBlock()
         if !r.isError, let result, let bodySpan = bodyResultSpan(body) {
-            if !accepts(result, r.type, vectorised: false) {
+            if !accepts(result, r, vectorised: false) {
                 sink.error("'\(name)' is declared to return \(typeName(result)) but returns \(kindName(r.type))", at: bodySpan)
             }
         }
@@ -217,9 +250,10 @@ extension Elaborator {
             return arityError(name, expected: [def.params.count], got: args.count, span)
         }
         for (k, (p, a)) in zip(def.params, args).enumerated() {
-            if !accepts(p.type, a.type, vectorised: false) {
-                sink.error("argument \(k + 1) of '\(name)' must be \(typeName(p.type)), not \(a.type)", at: argSpans[k],
-                           help: a.type.isScalar ? nil : "functions are not vectorised; call it in a loop, or declare the argument as a container")
+            if !accepts(p.type, a, vectorised: false) {
+                let help = p.type.isArray ? "a vector or matrix is not an array; declare the value as 'array[...] \(p.type.base.rawValue)'"
+                    : a.type.isScalar ? nil : "functions are not vectorised; call it in a loop, or declare the argument as a container"
+                sink.error("argument \(k + 1) of '\(name)' must be \(typeName(p.type)), not \(a.typeName)", at: argSpans[k], help: help)
                 return errorValue()
             }
         }
@@ -238,6 +272,8 @@ extension Elaborator {
             sink.error("'\(name)' calls itself; recursive functions are not supported", at: span)
             return errorValue()
         }
+        callSites.append((name, span))
+        defer { callSites.removeLast() }
         let (r, failed) = sink.call(name, at: span) {
             withFunctionScope(name: name, params: params, args: args) { self.functionBody(body, name: name, at: span) }
         }
@@ -264,23 +300,33 @@ extension Elaborator {
             sink.error("'\(name)' is a distribution over ints, but the variate is \(variate.type)", at: variateSpan)
             return errorValue()
         }
-        if !accepts(def.support, variate.type, vectorised: true) {
-            sink.error("'\(name)' is a distribution on \(typeName(def.support)), but the variate is \(variate.type)", at: variateSpan)
-            return errorValue()
-        }
-        for (k, (p, a)) in zip(def.params, args).enumerated() where !accepts(p.type, a.type, vectorised: true) {
-            sink.error("argument '\(p.name.name)' of '\(name)' must be \(typeName(p.type)), not \(a.type)", at: argSpans[k])
-            return errorValue()
-        }
         let sigs = [def.support] + def.params.map(\.type)
         // Ints where reals are declared are reals: `k ~ normal(0, 2)` with int data k is
         // (k - 0) / 2 in reals, not integer division.
         var values = zip(sigs, [variate] + args).map { sig, v in sig.base == .int ? v : toReal(v) }
         let spans = [variateSpan] + argSpans
         let params = [def.variate] + def.params.map(\.name)
+        // Arrays of what a container parameter takes (an array of vectors where a vector is
+        // declared): these run element by element, as in Stan.
+        let arrayed = values.indices.filter { i in
+            guard !sigs[i].isArray, sigs[i].isContainer, let layout = values[i].layout, !layout.isVector else { return false }
+            return elementFits(TypeExpr(base: sigs[i].base, bounds: [], sizes: [], arrayRank: 1, span: sigs[i].span), layout.element)
+        }
+        if !arrayed.contains(0), !accepts(def.support, variate, vectorised: true) {
+            sink.error("'\(name)' is a distribution on \(typeName(def.support)), but the variate is \(variate.typeName)", at: variateSpan)
+            return errorValue()
+        }
+        for (k, (p, a)) in zip(def.params, args).enumerated() where !arrayed.contains(k + 1) && !accepts(p.type, a, vectorised: true) {
+            sink.error("argument '\(p.name.name)' of '\(name)' must be \(typeName(p.type)), not \(a.typeName)", at: argSpans[k])
+            return errorValue()
+        }
         // Arguments where a scalar is declared and a vector is given: these run element-wise.
         let elementwise = values.indices.filter { i in
             sigs[i].isArray == false && (sigs[i].base == .real || sigs[i].base == .int) && values[i].type.shape.rank == 1
+        }
+        if !arrayed.isEmpty {
+            return arrayedLogDensity(info, values: values, arrayed: arrayed, elementwise: elementwise, spans: spans,
+                                     params: params, callSpan: callSpan)
         }
         guard !elementwise.isEmpty, !values.contains(where: { $0.type.shape.rank == 2 }) else {
             let r = inline(name: name, params: params, args: values, body: def.body, span: callSpan)
@@ -315,9 +361,55 @@ extension Elaborator {
             let x = Emitter(builder).op(.at, values[i].value, loop[0])
             values[i] = TV(value: x, type: builder.type(of: x), dep: values[i].dep)
         }
+        return closeDensityLoop(loop, lo: lo, hi: hi, name: name, params: params, args: values, body: def.body, span: callSpan)
+    }
+
+    /// A distribution given arrays of its containers (`arrayed`), with perhaps vectors for
+    /// its scalars (`elementwise`): the sum over the elements of the log densities, in a
+    /// loop (`y ~ multi_normal_cholesky(mu, L)` with `y` an array of vectors).
+    private func arrayedLogDensity(_ info: DistInfo, values: [TV], arrayed: [Int], elementwise: [Int], spans: [SourceSpan],
+                                   params: [Identifier], callSpan: SourceSpan) -> TV {
+        let name = info.def.name.name
+        var values = values
+        func count(_ i: Int) -> Size {
+            values[i].layout.map { $0.dims.reduce(Size(1), *) } ?? values[i].type.shape.count
+        }
+        let length = count(arrayed[0])
+        for i in arrayed + elementwise where i != arrayed[0] {
+            if compareSizes(length, count(i)) == .different {
+                sink.error("arguments of '\(name)' have different sizes: '\(sourceText(spans[arrayed[0]]))' has \(length) elements, '\(sourceText(spans[i]))' has \(count(i))",
+                           at: spans[i])
+                return errorValue()
+            }
+            try? builder.assume(length, equals: count(i))
+        }
+        let lo = builder.append(.const(1), [], type: .int)
+        let hi = builder.append(.size(length), [], type: .int)
+        let loop = builder.beginBlock(params: [.int, .real, .real])
+        let e = Emitter(builder)
+        for i in arrayed {
+            let layout = values[i].layout!
+            let row = TV(value: e.op(.at, values[i].value, loop[0]), type: IRType(layout.element.elem, .vector(layout.columns)),
+                         dep: values[i].dep)
+            values[i] = element(row, as: layout.element, layout: nil)
+        }
+        for i in elementwise {
+            let v = values[i].type.shape == .rowVector(values[i].type.shape.count) ? e.transpose(values[i].value) : values[i].value
+            let x = e.op(.at, v, loop[0])
+            values[i] = TV(value: x, type: builder.type(of: x), dep: values[i].dep)
+        }
+        return closeDensityLoop(loop, lo: lo, hi: hi, name: name, params: params, args: values, body: info.def.body,
+                                span: callSpan)
+    }
+
+    /// The body of a loop over elements (`loop`, open): the distribution's log density at
+    /// the element values `args`, summed, with the body's own additions to the log density
+    /// carried beside; returns the sum over the loop and adds those additions to the target.
+    private func closeDensityLoop(_ loop: [Value], lo: Value, hi: Value, name: String, params: [Identifier], args: [TV],
+                                  body: Body, span: SourceSpan) -> TV {
         let savedTerms = targetTerms
         targetTerms = []
-        let r = inline(name: name, params: params, args: values, body: def.body, span: callSpan)
+        let r = inline(name: name, params: params, args: args, body: body, span: span)
         let bodyTerms = targetTerms
         targetTerms = savedTerms
         if r.isError {
@@ -373,6 +465,7 @@ extension Elaborator {
                     sink.error("the size given to '\(name)' must be built from int data and literals", at: argSpans[k])
                     return errorValue()
                 }
+                if !staticSize(s, at: argSpans[k]) { return errorValue() }
                 sizes.append(s)
             }
         }
@@ -450,7 +543,13 @@ extension Elaborator {
         case .rep_vector: return fill(args[0], .vector(sizes[0]))
         case .rep_row_vector: return fill(args[0], .rowVector(sizes[0]))
         case .rep_matrix: return fill(args[0], .matrix(sizes[0], sizes[1]))
-        case .size: return count(args[0])
+        case .size:
+            // The size of an array is its number of elements (its first dimension).
+            if let first = args[0].layout?.dims.first {
+                return TV(value: builder.append(.size(first), [], type: .int), type: .int, dep: .literal, size: first)
+            }
+            return count(args[0])
+        case .num_elements: return count(args[0])
         case .rows, .cols:
             let n: Size
             switch args[0].type.shape {
@@ -463,6 +562,23 @@ extension Elaborator {
         case .diagonal: return try op(.diagonal, args[0])
         case .diag_matrix: return try op(.diagMatrix, args[0])
         case .mdivide_left_tri_low: return try op(.triSolveLower, args[0], args[1])
+        case .diag_pre_multiply, .diag_post_multiply:
+            // An outer product with ones spreads v over the columns (rows) of M: O(rows × cols).
+            let pre = s == .diag_pre_multiply
+            let (m, v) = pre ? (args[1], args[0]) : (args[0], args[1])
+            guard case .matrix(let r, let c) = m.type.shape else { throw ShapeError("the matrix must be a matrix") }
+            // v as a column for pre, as a row for post, whichever way it is given.
+            let isColumn: Bool
+            if case .vector = v.type.shape { isColumn = true } else { isColumn = false }
+            let vector = pre == isColumn ? v : try op(.transpose, v)
+            let spread = pre ? try op(.matmul, vector, fill(constant(1), .rowVector(c))) : try op(.matmul, fill(constant(1), .vector(r)), vector)
+            return try op(.binary(.mul), spread, m)
+        case .multiply_lower_tri_self_transpose: return try op(.matmul, args[0], try op(.transpose, args[0]))
+        case .log_determinant_spd:
+            guard case .matrix(let r, let c) = args[0].type.shape else { throw ShapeError("it takes a matrix") }
+            try builder.assume(r, equals: c)
+            let logDet = Emitter(builder).cholesky(args[0].value).logDeterminant
+            return TV(value: logDet, type: .real, dep: args[0].dep)
         case .to_vector:
             switch args[0].type.shape {
             case .rowVector: return try op(.transpose, args[0])

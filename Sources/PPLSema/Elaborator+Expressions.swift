@@ -42,7 +42,14 @@ extension Elaborator {
             if x.isError || y.isError { return errorValue() }
             return binary(op, x, y, span: e.span, lhsSpan: a.span, rhsSpan: b.span)
         case .ternary(let c, let a, let b):
-            let cv = expr(c), x = expr(a), y = expr(b)
+            let cv = expr(c)
+            // As in Stan only the chosen branch is evaluated, where that matters: where a
+            // branch indexes (`i == 1 ? p[1] : c[i - 1]` must not fail at i = 1). Others are
+            // computed both and selected, elementwise and per draw.
+            if !cv.isError, cv.type.isScalar, cv.dep <= .data, mayIndex(a) || mayIndex(b) {
+                return lazyTernary(cv, a, b, span: e.span)
+            }
+            let x = expr(a), y = expr(b)
             if cv.isError || x.isError || y.isError { return errorValue() }
             guard cv.type.isScalar, cv.type.elem == .int || cv.type.elem == .real else {
                 sink.error("the condition of '? :' must be a scalar, not \(cv.type)", at: c.span)
@@ -52,6 +59,10 @@ extension Elaborator {
         case .call(let name, let args, let conditional):
             return call(name, args, conditional: conditional, span: e.span)
         case .index(let base, let idx):
+            // x[i][j] is x[i, j] (one gather, which loops vectorise) when x[i] is one element.
+            if case .index(let inner, let first) = base.kind, first.allSatisfy({ if case .single = $0 { true } else { false } }) {
+                return expr(Expr(.index(inner, first + idx), span: e.span))
+            }
             let b = expr(base)
             if b.isError { return b }
             return index(b, idx, span: e.span, baseSpan: base.span)
@@ -83,6 +94,81 @@ extension Elaborator {
             }
             let v = builder.append(.pack, values.map(\.value), type: t)
             return TV(value: v, type: t, dep: values.map(\.dep).max() ?? .literal)
+        }
+    }
+
+    /// `c ? a : b` on a data condition as a branch: a `cond` region whose arms compute
+    /// one of the values each, converted to the type of both.
+    private func lazyTernary(_ c: TV, _ a: Expr, _ b: Expr, span: SourceSpan) -> TV {
+        var arms: [(block: Block, value: TV)] = []
+        for branch in [a, b] {
+            _ = builder.beginBlock(params: [])
+            let v = expr(branch)
+            arms.append((builder.endBlock(params: [], yields: []), v))
+        }
+        if arms.contains(where: \.value.isError) { return errorValue() }
+        let t: IRType
+        var assume = builder.assumptions
+        do {
+            t = try ShapeRules.resultType(.select, [c.type, arms[0].value.type, arms[1].value.type], assume: &assume)
+        } catch {
+            sink.error("cannot apply '? :' to \(arms[0].value.type) and \(arms[1].value.type): \(error.message)", at: span)
+            return errorValue()
+        }
+        builder.assumptions = assume
+        let regions = arms.map { arm -> Block in
+            _ = builder.beginBlock(params: [])
+            builder.appendInstrs(arm.block.instrs)
+            var v = arm.value.type.elem == t.elem ? arm.value : toReal(arm.value)
+            if v.type.shape != t.shape { v.value = builder.append(.fill, [v.value], type: t) }
+            return builder.endBlock(params: [], yields: [v.value])
+        }
+        let r = builder.appendRegion(.cond, [c.value], regions: regions, resultTypes: [t])
+        return TV(value: r[0], type: t, dep: max(c.dep, arms[0].value.dep, arms[1].value.dep))
+    }
+
+    /// Whether evaluating `e` may index a container: it holds `x[...]`, or calls a function
+    /// or distribution whose body does.
+    func mayIndex(_ e: Expr) -> Bool {
+        switch e.kind {
+        case .intLiteral, .realLiteral, .name: return false
+        case .index: return true
+        case .unary(_, let a), .transpose(let a): return mayIndex(a)
+        case .binary(_, let a, let b): return mayIndex(a) || mayIndex(b)
+        case .ternary(let c, let a, let b): return mayIndex(c) || mayIndex(a) || mayIndex(b)
+        case .array(let items): return items.contains(where: mayIndex)
+        case .call(let name, let args, _):
+            if args.contains(where: mayIndex) { return true }
+            var n = name.name
+            for suffix in ["_lpdf", "_lpmf", "_lupdf", "_lupmf"] where n.hasSuffix(suffix) { n = String(n.dropLast(suffix.count)) }
+            if let def = fns[n] { return bodyMayIndex(n, def.body) }
+            if let d = dists[n] { return bodyMayIndex(n, d.def.body) }
+            return false
+        }
+    }
+
+    private func bodyMayIndex(_ name: String, _ body: Body) -> Bool {
+        if let known = indexingBodies[name] { return known }
+        indexingBodies[name] = false
+        let result: Bool
+        switch body {
+        case .expr(let e): result = mayIndex(e)
+        case .block(let stmts): result = stmts.contains(where: stmtMayIndex)
+        }
+        indexingBodies[name] = result
+        return result
+    }
+
+    private func stmtMayIndex(_ s: Stmt) -> Bool {
+        switch s.kind {
+        case .let_(_, _, let v): return v.map(mayIndex) ?? false
+        case .assign(_, let idx, let v): return !idx.isEmpty || mayIndex(v)
+        case .tilde(let x, _, let args): return mayIndex(x) || args.contains(where: mayIndex)
+        case .targetPlus(let e), .return_(let e): return mayIndex(e)
+        case .for_(_, let lo, let hi, let body): return mayIndex(lo) || mayIndex(hi) || body.contains(where: stmtMayIndex)
+        case .if_(let c, let a, let b): return mayIndex(c) || (a + (b ?? [])).contains(where: stmtMayIndex)
+        case .block(let body): return body.contains(where: stmtMayIndex)
+        case .data, .param, .fn, .dist, .guide, .import_: return false
         }
     }
 
@@ -237,9 +323,12 @@ extension Elaborator {
     // MARK: - Indexing
 
     /// One index after lowering: a single int, an int vector (multi-index or slice), or all.
-    private enum Lowered { case single(TV), multi(TV), all }
+    enum LoweredIndex { case single(TV), multi(TV), all }
 
     func index(_ base: TV, _ idx: [IndexArg], span: SourceSpan, baseSpan: SourceSpan) -> TV {
+        if let layout = base.layout, !layout.isVector {
+            return arrayIndex(base, layout, idx, span: span, baseSpan: baseSpan)
+        }
         let dims: [Size]
         switch base.type.shape {
         case .scalar:
@@ -249,46 +338,64 @@ extension Elaborator {
         case .matrix(let r, let c): dims = [r, c]
         }
         if idx.count > dims.count {
-            sink.error("too many indices for \(base.type): \(idx.count) given, at most \(dims.count)", at: span)
+            sink.error("too many indices for \(base.typeName): \(idx.count) given, at most \(dims.count)", at: span)
             return errorValue()
         }
-        var lowered: [Lowered] = []
+        guard let lowered = lowerIndices(idx, dims: dims, span: span) else { return errorValue() }
+        return withSite(span, baseSpan) { emitIndex(base, lowered, dims: dims) }
+    }
+
+    /// The indices checked and lowered; `assigned` for the left side of an assignment.
+    func lowerIndices(_ idx: [IndexArg], dims: [Size], span: SourceSpan, assigned: Bool = false) -> [LoweredIndex]? {
+        var lowered: [LoweredIndex] = []
         for (k, i) in idx.enumerated() {
-            guard let l = lowerIndex(i, dim: dims[k], span: span) else { return errorValue() }
+            guard let l = lowerIndex(i, dim: dims[k], span: span, assigned: assigned) else { return nil }
             lowered.append(l)
         }
-        let dep = lowered.reduce(base.dep) { d, l in
+        return lowered
+    }
+
+    /// The int value of an index: `:` is the whole range of its dimension.
+    func indexValue(_ l: LoweredIndex, _ dim: Size) -> Value {
+        switch l {
+        case .single(let t), .multi(let t): return t.value
+        case .all:
+            let one = builder.constant(1, .int), n = builder.append(.size(dim), [], type: .int)
+            return builder.append(.range, [one, n], type: .intArray(dim))
+        }
+    }
+
+    func indexDep(_ base: Dep, _ lowered: [LoweredIndex]) -> Dep {
+        lowered.reduce(base) { d, l in
             switch l {
             case .single(let t), .multi(let t): return max(d, t.dep)
             case .all: return d
             }
         }
-        func value(_ l: Lowered, _ dim: Size) -> Value {
-            switch l {
-            case .single(let t), .multi(let t): return t.value
-            case .all:
-                let one = builder.constant(1, .int), n = builder.append(.size(dim), [], type: .int)
-                return builder.append(.range, [one, n], type: .intArray(dim))
-            }
-        }
+    }
+
+    /// Indexing of a vector, row vector or matrix whose `dims` the indices run over.
+    func emitIndex(_ base: TV, _ lowered: [LoweredIndex], dims: [Size]) -> TV {
+        let dep = indexDep(base.dep, lowered)
         let e = Emitter(builder)
         if lowered.count == 2 {
             if case .all = lowered[0], case .all = lowered[1] { return base }
-            let v = e.op(.at2, base.value, value(lowered[0], dims[0]), value(lowered[1], dims[1]))
+            let v = e.op(.at2, base.value, indexValue(lowered[0], dims[0]), indexValue(lowered[1], dims[1]))
             return TV(value: v, type: builder.type(of: v), dep: dep)
         }
         if case .all = lowered[0] { return base }
-        let v = e.op(.at, base.value, value(lowered[0], dims[0]))
+        let v = e.op(.at, base.value, indexValue(lowered[0], dims[0]))
         return TV(value: v, type: builder.type(of: v), dep: dep)
     }
 
-    private func lowerIndex(_ i: IndexArg, dim: Size, span: SourceSpan) -> Lowered? {
+    private func lowerIndex(_ i: IndexArg, dim: Size, span: SourceSpan, assigned: Bool) -> LoweredIndex? {
         switch i {
         case .single(let e):
             let t = expr(e)
             if t.isError { return nil }
             guard t.type.elem == .int else {
-                sink.error("an index must be an int or int[], not \(t.type)", at: e.span)
+                sink.error(assigned ? "an assigned index must be an int, not \(t.type)" : "an index must be an int or int[], not \(t.type)",
+                           at: e.span)
                 return nil
             }
             if t.type.isScalar {
@@ -323,6 +430,7 @@ extension Elaborator {
             let count: Size
             if let l = loSize, let h = hiSize {
                 count = h - l + Size(1)
+                if !staticSize(count, at: span) { return nil }
             } else {
                 count = Size(symbol: "len(\(sourceText(span)))")
             }

@@ -16,6 +16,10 @@ extension Elaborator {
             if tv.isError { return }
             addTarget(tv)
         case .for_(let v, let lo, let hi, let body): forLoop(v, lo, hi, body)
+        case .block(let body):
+            scopes.append([:])
+            statements(body)
+            scopes.removeLast()
         case .if_(let cond, let then, let otherwise): ifStmt(cond, then, otherwise ?? [])
         case .return_:
             sink.error(inFunctionBody ? "'return' must be the last statement of a function body" : "'return' outside of a function", at: s.span)
@@ -38,43 +42,48 @@ extension Elaborator {
     private func letStmt(_ name: Identifier, _ t: TypeExpr?, _ value: Expr?) {
         guard let value else {
             // Declared for element assignment.
-            guard let t, let shape = letShape(t) else { bind(name, .value(errorValue(), span: name.span)); return }
+            guard let t, let (shape, layout) = letShape(t) else { bind(name, .value(errorValue(), span: name.span)); return }
             let type = IRType(t.base == .int ? .int : .real, shape)
             let fillValue = builder.constant(type.elem == .int ? 0 : .nan, type.elem)
             let v = type.isScalar ? fillValue : builder.append(.fill, [fillValue], type: type)
-            let local = LocalVar(name: name.name, span: name.span, current: TV(value: v, type: type, dep: .literal))
+            let local = LocalVar(name: name.name, span: name.span, current: TV(value: v, type: type, dep: .literal, layout: layout))
             bind(name, .local(local))
             return
         }
         var tv = expr(value)
-        if let t, !tv.isError, let shape = letShape(t) {
+        if let t, !tv.isError, let (shape, layout) = letShape(t) {
             let declared = IRType(t.base == .int ? .int : .real, shape)
             if let err = assignable(declared, from: tv.type) {
-                sink.error("'\(name.name)' is declared \(declared) but the value is \(tv.type)\(err)", at: value.span)
+                sink.error("'\(name.name)' is declared \(layout?.description ?? declared.description) but the value is \(tv.typeName)\(err)",
+                           at: value.span)
                 tv = errorValue()
-            } else if declared.elem == .real, tv.type.elem == .int {
-                tv = toReal(tv)
+            } else {
+                if declared.elem == .real, tv.type.elem == .int { tv = toReal(tv) }
+                if layout != nil { tv.layout = layout }
             }
         }
+        var namesSize = false
         if scopes.count == 1, !inFunctionBody, tv.type == .int, tv.dep == .data, tv.size == nil {
             // A top-level int computed from data is a transformed-data value: it can size containers.
             tv.size = Size(symbol: name.name)
             namedSizes[tv.value] = tv.size
+            namesSize = true
         }
-        bind(name, .value(tv, span: name.span))
+        if t != nil, !tv.isError {
+            // Declared with a type: a local that may be assigned again, as in Stan.
+            bind(name, .local(LocalVar(name: name.name, span: name.span, current: tv, namesSize: namesSize)))
+        } else {
+            bind(name, .value(tv, span: name.span))
+        }
     }
 
     /// Shape of a `let` type. Bounds and constrained types are accepted, as in Stan's
-    /// transformed parameters, and document the value; only the shape is checked.
-    private func letShape(_ t: TypeExpr) -> Shape? {
-        for b in t.bounds {
-            let v = expr(b.value)
-            if !v.isError, v.dep == .param {
-                sink.error("a bound may depend on data only", at: b.value.span)
-                return nil
-            }
-        }
-        return elaborateShape(t)
+    /// transformed parameters (where bounds may depend on params), and document the value;
+    /// only the shapes are checked.
+    private func letShape(_ t: TypeExpr) -> (shape: Shape, layout: ArrayLayout?)? {
+        guard let s = elaborateShape(t) else { return nil }
+        for b in t.bounds where boundExpr(b, declared: IRType(.real, s.shape)) == nil { return nil }
+        return s
     }
 
     /// nil when a value of type `from` fits a declared `to`, else a reason.
@@ -90,74 +99,142 @@ extension Elaborator {
         }
     }
 
-    private func assign(_ name: Identifier, _ indices: [[IndexArg]], _ value: Expr, span: SourceSpan) {
+    private func assign(_ name: Identifier, _ indexLists: [[IndexArg]], _ value: Expr, span: SourceSpan) {
         guard let binding = lookup(name.name) else {
             sink.error("'\(name.name)' is not declared", at: name.span, help: didYouMean(name.name, namesInScope))
             return
         }
         guard case .local(let local) = binding else {
             sink.error("'\(name.name)' cannot be assigned", at: name.span,
-                       help: "only a 'let' declared with a type and no value (e.g. 'let h: vector[N]') can be assigned")
+                       help: "only a 'let' declared with a type (e.g. 'let s: real = 0' or 'let h: vector[N]') can be assigned")
+            return
+        }
+        if local.namesSize {
+            sink.error("'\(name.name)' sizes containers and cannot be assigned", at: name.span,
+                       help: "declare a new local for the changing value")
             return
         }
         let rhs = expr(value)
         if rhs.isError || local.current.isError { return }
-        if indices.count > 1 {
+        // `h[i][j]` is `h[i, j]`: every list but the last must hold single indices.
+        for list in indexLists.dropLast() where list.contains(where: { if case .range = $0 { return true } else { return false } }) {
             sink.error("assign one element at a time: write '\(name.name)[i, j] = ...'", at: span)
             return
         }
+        let idx = indexLists.flatMap { $0 }
         let cur = local.current
         let dep = max(cur.dep, rhs.dep, .data)
-        guard let idx = indices.first else {
+        guard !idx.isEmpty else {
             if let err = assignable(cur.type, from: rhs.type) {
-                sink.error("cannot assign \(rhs.type) to '\(name.name)' of type \(cur.type)\(err)", at: value.span)
+                sink.error("cannot assign \(rhs.typeName) to '\(name.name)' of type \(cur.typeName)\(err)", at: value.span)
                 return
             }
             // An int assigned to a real is a real (as in Stan): the value carried on, through a
             // loop or a branch, has the declared type and keeps its derivative.
             let v = cur.type.elem == .real ? toReal(rhs) : rhs
-            local.current = TV(value: v.value, type: cur.type, dep: dep)
+            local.current = TV(value: v.value, type: cur.type, dep: dep, layout: cur.layout)
             return
         }
-        var args: [Value] = [cur.value]
-        for i in idx {
-            guard case .single(let e) = i else {
-                sink.error("assign one element or row at a time, not a slice", at: span)
-                return
+        let updated: Value?
+        if let layout = cur.layout, !layout.isVector {
+            updated = assignArray(name, cur, layout, idx, rhs, valueSpan: value.span, span: span)
+        } else {
+            updated = assignPlain(name, cur, idx, rhs, valueSpan: value.span, span: span)
+        }
+        if let updated { local.current = TV(value: updated, type: cur.type, dep: dep, layout: cur.layout) }
+    }
+
+    /// `x[i] = v`, `X[i, j] = v`, and slices (`X[:, j] = v`) of a vector, row vector or matrix.
+    private func assignPlain(_ name: Identifier, _ cur: TV, _ idx: [IndexArg], _ rhs: TV, valueSpan: SourceSpan,
+                             span: SourceSpan) -> Value? {
+        let dims: [Size]
+        switch cur.type.shape {
+        case .scalar: dims = []
+        case .vector(let n), .rowVector(let n): dims = [n]
+        case .matrix(let r, let c): dims = [r, c]
+        }
+        if idx.count > dims.count {
+            sink.error("'\(name.name)' is \(cur.typeName) and cannot take \(idx.count) ind\(idx.count == 1 ? "ex" : "ices")", at: span)
+            return nil
+        }
+        guard let lowered = lowerIndices(idx, dims: dims, span: span, assigned: true) else { return nil }
+        return withSite(span, name.span) {
+            let args = [cur.value] + zip(lowered, dims).map { indexValue($0, $1) }
+            return store(name, cur, op: lowered.count == 1 ? .set : .set2, args: args, rhs, valueSpan: valueSpan,
+                         slice: lowered.contains { if case .single = $0 { return false } else { return true } })
+        }
+    }
+
+    /// `x[...] = v` for an array held as a matrix: whole elements (rows), blocks of them, or
+    /// parts of one element.
+    private func assignArray(_ name: Identifier, _ cur: TV, _ layout: ArrayLayout, _ idx: [IndexArg], _ rhs: TV,
+                             valueSpan: SourceSpan, span: SourceSpan) -> Value? {
+        guard let p = arrayPosition(cur, layout, idx, span: span, assigned: true) else { return nil }
+        let rows = indexValue(p.rows, layout.rowDims.reduce(Size(1), *))
+        return withSite(span, name.span) { () -> Value? in
+            guard !p.columns.isEmpty else {
+                // Whole elements: the value as the rows it is held in.
+                var v = rhs
+                if case .single = p.rows, layout.element.shape.rank > 0 || layout.dims.count > 1 {
+                    if let err = assignable(p.restType, from: rhs.type) {
+                        sink.error("cannot assign \(rhs.typeName) to an element of '\(name.name)', which is \(p.rest?.description ?? p.restType.description)\(err)",
+                                   at: valueSpan)
+                        return nil
+                    }
+                    v = TV(value: row(rhs, of: .vector(layout.columns)), type: IRType(rhs.type.elem, .vector(layout.columns)), dep: rhs.dep)
+                }
+                return store(name, cur, op: .set, args: [cur.value, rows], v, valueSpan: valueSpan, slice: true)
             }
-            let it = expr(e)
-            if it.isError { return }
-            if it.type.elem != .int || !it.type.isScalar {
-                sink.error("an assigned index must be an int, not \(it.type)", at: e.span)
-                return
+            var columns = p.columns
+            if case .matrix(_, let c) = layout.element.shape {
+                guard case .single = p.rows, columns.count == 2, case .single(let i) = columns[0], case .single(let j) = columns[1] else {
+                    sink.error("assign a whole matrix of '\(name.name)', or one of its elements", at: span)
+                    return nil
+                }
+                columns = [.single(arithmeticIndex(i, j, columns: c))]
             }
-            args.append(it.value)
+            let column = indexValue(columns[0], layout.columns)
+            let slice = columns.contains { if case .single = $0 { return false } else { return true } }
+            return store(name, cur, op: .set2, args: [cur.value, rows, column], rhs, valueSpan: valueSpan,
+                         slice: slice || { if case .single = p.rows { return false } else { return true } }())
         }
-        // The value must fit one element (or one row) of the local, per iteration.
-        let element: IRType
-        switch (cur.type.shape, idx.count) {
-        case (.vector, 1), (.rowVector, 1): element = IRType(cur.type.elem, .scalar)
-        case (.matrix(_, let c), 1): element = IRType(cur.type.elem, .vector(c))
-        case (.matrix, 2): element = IRType(cur.type.elem, .scalar)
-        default:
-            sink.error("'\(name.name)' is \(cur.type) and cannot take \(idx.count) ind\(idx.count == 1 ? "ex" : "ices")", at: span)
-            return
+    }
+
+    /// Element (i, j) of a matrix of `columns` columns held as one row: (i - 1) * columns + j.
+    private func arithmeticIndex(_ i: TV, _ j: TV, columns: Size) -> TV {
+        let e = Emitter(builder)
+        let v = e.add(e.mul(e.sub(i.value, builder.constant(1, .int)), sizeTV(columns).value), j.value)
+        return TV(value: v, type: .int, dep: max(i.dep, j.dep))
+    }
+
+    /// Emits the update `op` (`set` or `set2`) of `cur` with `rhs` at `args`, after checking
+    /// that the value fits the part it replaces.
+    private func store(_ name: Identifier, _ cur: TV, op: Op, args: [Value], _ rhs: TV, valueSpan: SourceSpan, slice: Bool) -> Value? {
+        let part: IRType
+        var assume: [SizeAssumption] = []
+        do { part = try ShapeRules.resultType(op == .set ? .at : .at2, args.map { builder.type(of: $0) }, assume: &assume) } catch {
+            sink.error("cannot assign to '\(name.name)': \(error.message)", at: valueSpan)
+            return nil
         }
-        if let err = assignable(element, from: rhs.type), rhs.type.elem == element.elem || err != "" {
-            sink.error("cannot assign \(rhs.type) to an element of '\(name.name)', which is \(element)", at: value.span)
-            return
+        var value = rhs.value
+        switch (part.shape, rhs.type.shape) {
+        case (.vector, .rowVector), (.rowVector, .vector): value = Emitter(builder).transpose(value)
+        default: break
         }
-        args.append(rhs.value)
-        let op: Op = idx.count == 1 ? .set : .set2
+        if let err = assignable(part.with(elem: .real), from: IRType(.real, builder.type(of: value).shape)) {
+            let what = slice ? "part" : "an element"
+            sink.error("cannot assign \(rhs.typeName) to \(what) of '\(name.name)', which is \(part)\(err)", at: valueSpan)
+            return nil
+        }
         if cur.type.elem == .int, rhs.type.elem == .real {
-            sink.error("cannot assign a real to an element of the int '\(name.name)'", at: value.span)
-            return
+            sink.error("cannot assign a real to an element of the int '\(name.name)'", at: valueSpan)
+            return nil
         }
         do {
-            let v = try builder.emit(op, args)
-            local.current = TV(value: v, type: cur.type, dep: dep)
+            return try builder.emit(op, args + [value])
         } catch {
-            sink.error("cannot assign \(rhs.type) to '\(name.name)\(idx.count == 1 ? "[i]" : "[i, j]")' of \(cur.type): \(error.message)", at: value.span)
+            sink.error("cannot assign \(rhs.typeName) to '\(name.name)' of \(cur.typeName): \(error.message)", at: valueSpan)
+            return nil
         }
     }
 
@@ -196,24 +273,63 @@ extension Elaborator {
         }
         let carried = assignedLocals(body)
         let initial = carried.map(\.current)
-        let params = builder.beginBlock(params: [.int, .real] + initial.map { builder.type(of: $0.value) })
-        let savedTerms = targetTerms
-        targetTerms = []
-        scopes.append([:])
-        bind(v, .value(TV(value: params[0], type: .int, dep: .data, size: Size(symbol: v.name)), span: v.span))
-        for (k, local) in carried.enumerated() {
-            local.current = TV(value: params[2 + k], type: initial[k].type, dep: max(initial[k].dep, .data))
+        // A carried local may come to depend on params through an assignment later in the
+        // body, and then does from the second iteration on: its dependence at the start of an
+        // iteration is found by elaborating the body on trial until it no longer grows.
+        var deps = initial.map { max($0.dep, .data) }
+        while deps.contains(where: { $0 < .param }) {
+            let after = onTrial {
+                _ = loopBody(v, body, carried, initial: initial, deps: deps)
+                builder.abandonBlock()
+                return carried.map(\.current.dep)
+            }
+            for (k, local) in carried.enumerated() { local.current = initial[k] }
+            let next = zip(deps, after).map { max($0, $1) }
+            if next == deps { break }
+            deps = next
         }
-        statements(body)
-        scopes.removeLast()
-        let terms = targetTerms
-        targetTerms = savedTerms
+        let (params, terms) = loopBody(v, body, carried, initial: initial, deps: deps)
         let results = closeLoop(params, lo: lo.value, hi: hi.value, sums: [terms], sharedZero: true,
                                 yields: carried.map(\.current.value), initial: initial.map(\.value))
         if let increment = results.sums[0] { targetTerms.append(increment) }
         for (k, local) in carried.enumerated() {
-            local.current = TV(value: results.carried[k], type: initial[k].type, dep: local.current.dep)
+            local.current = TV(value: results.carried[k], type: initial[k].type, dep: local.current.dep, layout: initial[k].layout)
         }
+    }
+
+    /// Opens a loop body with params (index, log-density increment, carried...), the carried
+    /// locals starting with dependences `deps`, and elaborates it; returns the params and the
+    /// body's terms of the log density.
+    private func loopBody(_ v: Identifier, _ body: [Stmt], _ carried: [LocalVar], initial: [TV], deps: [Dep])
+        -> (params: [Value], terms: [TV]) {
+        let params = builder.beginBlock(params: [.int, .real] + initial.map { builder.type(of: $0.value) })
+        let savedTerms = targetTerms
+        targetTerms = []
+        scopes.append([:])
+        loopIndices.insert(v.name)
+        bind(v, .value(TV(value: params[0], type: .int, dep: .data, size: Size(symbol: v.name)), span: v.span))
+        for (k, local) in carried.enumerated() {
+            local.current = TV(value: params[2 + k], type: initial[k].type, dep: deps[k], layout: initial[k].layout)
+        }
+        statements(body)
+        scopes.removeLast()
+        loopIndices.remove(v.name)
+        let terms = targetTerms
+        targetTerms = savedTerms
+        return (params, terms)
+    }
+
+    /// Runs `body` elaborating code that is then thrown away, its errors unreported.
+    func onTrial<T>(_ body: () -> T) -> T {
+        sink.muted += 1
+        let savedAssumptions = builder.assumptions
+        _ = builder.beginBlock(params: [])
+        defer {
+            builder.abandonBlock()
+            builder.assumptions = savedAssumptions
+            sink.muted -= 1
+        }
+        return body()
     }
 
     /// Closes a loop body opened with params (index, one per sum, carried...) and appends
@@ -248,7 +364,7 @@ extension Elaborator {
             for s in stmts {
                 switch s.kind {
                 case .assign(let n, _, _): if !names.contains(n.name) { names.append(n.name) }
-                case .for_(_, _, _, let b): walk(b)
+                case .for_(_, _, _, let b), .block(let b): walk(b)
                 case .if_(_, let a, let b): walk(a); walk(b ?? [])
                 default: break
                 }
@@ -294,7 +410,7 @@ extension Elaborator {
                                            resultTypes: [.real] + initial.map { builder.type(of: $0.value) })
         targetTerms.append(TV(value: results[0], type: .real, dep: deps[0]))
         for (k, local) in carried.enumerated() {
-            local.current = TV(value: results[1 + k], type: initial[k].type, dep: deps[k + 1])
+            local.current = TV(value: results[1 + k], type: initial[k].type, dep: deps[k + 1], layout: initial[k].layout)
         }
     }
 }

@@ -17,17 +17,25 @@ struct TV {
     /// For literals (and their negations): the constant.
     var constant: Double?
     var isError = false
+    /// For an array: its dimensions and element type (`type` is how the IR holds it).
+    var layout: ArrayLayout?
+
+    /// The type as the user wrote it: `array[N] vector[K]` rather than `matrix[N, K]`.
+    var typeName: String { layout?.description ?? type.description }
 }
 
-/// A `let` declared with a type and no value: filled by element assignment.
+/// A `let` declared with a type: filled by element assignment, or assigned again.
 final class LocalVar {
     let name: String
     let span: SourceSpan
     var current: TV
-    init(name: String, span: SourceSpan, current: TV) {
+    /// A top-level int computed from data, which sizes containers: it cannot change.
+    let namesSize: Bool
+    init(name: String, span: SourceSpan, current: TV, namesSize: Bool = false) {
         self.name = name
         self.span = span
         self.current = current
+        self.namesSize = namesSize
     }
 }
 
@@ -50,6 +58,12 @@ public final class Elaborator {
     var fns: [String: FnDef] = [:]
     var dists: [String: DistInfo] = [:]
     var callStack: [String] = []
+    /// Functions and distributions whose bodies index containers (see `mayIndex`).
+    var indexingBodies: [String: Bool] = [:]
+    /// Names of the loop indices in scope: sizes cannot depend on them.
+    var loopIndices: Set<String> = []
+    /// The calls being inlined, outermost first: where run-time errors in their bodies happen.
+    var callSites: [(name: String, span: SourceSpan)] = []
     /// Functions and distributions whose definitions have errors: calls to them stay silent.
     var broken: Set<String> = []
     var inFunctionBody = false
@@ -58,6 +72,9 @@ public final class Elaborator {
     var paramDecls: [Declaration] = []
     var inputs: [Input] = []
     var tdataOutputs: [(String, Value)] = []
+    /// Bounds of params that depend on params: computed inside the density.
+    var paramBoundOutputs: [(String, Value)] = []
+    var computedBoundText: [String: String] = [:]
     var topLevelLets: [(name: String, binding: Binding)] = []
     var guides: [GuideSpec] = []
     var importStack: [String] = []
@@ -135,21 +152,24 @@ public final class Elaborator {
         scopes[scopes.count - 1][name.name] = b
     }
 
-    var namesInScope: [String] { scopes.flatMap { $0.keys } }
+    /// Sorted per scope, so that a suggestion among names as near is always the same.
+    var namesInScope: [String] { scopes.flatMap { $0.keys.sorted() } }
 
     // MARK: - Declarations
 
     private func declare(_ name: Identifier, _ t: TypeExpr, isParam: Bool) {
-        guard let (type, constraint) = elaborateType(t, for: name.name, isParam: isParam) else {
+        guard let (type, constraint, layout) = elaborateType(t, for: name.name, isParam: isParam) else {
             bind(name, .value(errorValue(), span: name.span))
             return
         }
         let v = builder.inputValue(type)
-        let decl = Declaration(name: name.name, base: t.base, type: type, constraint: constraint, span: name.span)
+        var decl = Declaration(name: name.name, base: t.base, type: type, constraint: constraint, span: name.span,
+                               layout: layout, arraySyntax: t.arraySyntax)
+        decl.computedBoundText = computedBoundText.filter { $0.key.hasPrefix(name.name + ".") }
         let input = Input(name: name.name, value: v, role: isParam ? .param : .data, type: type, constraint: constraint)
         inputs.append(input)
         if isParam { paramDecls.append(decl) } else { dataDecls.append(decl) }
-        var tv = TV(value: v, type: type, dep: isParam ? .param : .data)
+        var tv = TV(value: v, type: type, dep: isParam ? .param : .data, layout: layout)
         if !isParam, type == .int {
             tv.size = Size(symbol: name.name)
             namedSizes[v] = tv.size
@@ -157,14 +177,14 @@ public final class Elaborator {
         bind(name, .value(tv, span: name.span))
     }
 
-    /// The IR type and constraint of a declared `data`/`param` type.
-    func elaborateType(_ t: TypeExpr, for name: String, isParam: Bool) -> (IRType, Constraint)? {
+    /// The IR type, constraint and array layout of a declared `data`/`param` type.
+    func elaborateType(_ t: TypeExpr, for name: String, isParam: Bool) -> (IRType, Constraint, ArrayLayout?)? {
         if isParam && t.base == .int {
             sink.error("a param cannot be an int", at: t.span,
                        help: "params are real-valued; 'int' is for data, loop indices and sizes")
             return nil
         }
-        guard let shape = elaborateShape(t) else { return nil }
+        guard let (shape, layout) = elaborateShape(t) else { return nil }
         let elem: Elem = t.base == .int ? .int : .real
         let type = IRType(elem, shape)
         var constraint = Constraint.none
@@ -172,63 +192,144 @@ public final class Elaborator {
         case .simplex: constraint = .simplex
         case .ordered: constraint = .ordered
         case .positive_ordered: constraint = .positiveOrdered
+        case .cholesky_factor_corr: constraint = .choleskyFactorCorr
+        case .cholesky_factor_cov: constraint = .choleskyFactorCov
+        case .corr_matrix: constraint = .corrMatrix
+        case .cov_matrix: constraint = .covMatrix
+        case .int, .real, .vector, .row_vector, .matrix: break
+        }
+        switch (layout, constraint) {
+        case (.some, .choleskyFactorCorr), (.some, .choleskyFactorCov), (.some, .corrMatrix), (.some, .covMatrix):
+            // An array is held as one matrix, a row per element: a matrix type's bijector
+            // would take it for one matrix.
+            sink.error("arrays of \(t.base.rawValue) are not supported", at: t.span,
+                       help: "declare a \(t.base.rawValue) param for each element, or share one")
+            return nil
         default: break
         }
-        if !t.bounds.isEmpty {
-            if constraint != .none {
-                sink.error("\(t.base.rawValue) cannot have bounds", at: t.bounds[0].span)
+        if t.bounds.isEmpty { return (type, constraint, layout) }
+        if constraint != .none {
+            sink.error("\(t.base.rawValue) cannot have bounds", at: t.bounds[0].span)
+            return nil
+        }
+        var values: [Bound.Kind: BoundValue] = [:]
+        for b in t.bounds {
+            guard let bv = boundValue(b, name: name, declared: type, isParam: isParam) else { return nil }
+            values[b.kind] = bv
+        }
+        let affine = t.bounds.filter { $0.kind == .offset || $0.kind == .multiplier }
+        if let first = affine.first {
+            if affine.count < t.bounds.count {
+                sink.error("an offset or multiplier cannot be combined with lower and upper bounds", at: first.span,
+                           help: "as in Stan, a type has either bounds or an offset and a multiplier")
                 return nil
             }
-            var lower: BoundValue?, upper: BoundValue?
-            for b in t.bounds {
-                guard let bv = boundValue(b, name: name) else { return nil }
-                if b.kind == .lower { lower = bv } else { upper = bv }
+            if elem == .int {
+                sink.error("an int cannot have an offset or a multiplier", at: first.span)
+                return nil
             }
-            if let l = lower, let u = upper {
-                if case .constant(let x) = l, case .constant(let y) = u, x >= y {
-                    sink.error("the lower bound \(l) is not below the upper bound \(u)", at: t.bounds[0].span.to(t.bounds[1].span))
-                    return nil
-                }
-                constraint = .lowerUpper(l, u)
-            } else if let l = lower {
-                constraint = .lower(l)
-            } else if let u = upper {
-                constraint = .upper(u)
+            if case .constant(let m)? = values[.multiplier], !(m > 0) {
+                sink.error("the multiplier must be positive, not \(BoundValue.constant(m))", at: t.bounds.first { $0.kind == .multiplier }!.value.span)
+                return nil
             }
+            return (type, .affine(offset: values[.offset] ?? .constant(0), multiplier: values[.multiplier] ?? .constant(1)), layout)
         }
-        return (type, constraint)
+        switch (values[.lower], values[.upper]) {
+        case (let l?, let u?):
+            if case .constant(let x) = l, case .constant(let y) = u, x >= y {
+                sink.error("the lower bound \(l) is not below the upper bound \(u)", at: t.bounds[0].span.to(t.bounds[1].span))
+                return nil
+            }
+            constraint = .lowerUpper(l, u)
+        case (let l?, nil): constraint = .lower(l)
+        case (nil, let u?): constraint = .upper(u)
+        case (nil, nil): break
+        }
+        return (type, constraint, layout)
     }
 
-    private func boundValue(_ b: Bound, name: String) -> BoundValue? {
+    /// A checked bound (or offset, multiplier) expression: a scalar, or a value of the
+    /// declared shape (elementwise bounds, as in Stan).
+    func boundExpr(_ b: Bound, declared: IRType) -> TV? {
         let tv = expr(b.value)
         if tv.isError { return nil }
-        guard tv.type.isScalar else {
-            sink.error("a bound must be a scalar, not \(tv.type)", at: b.value.span)
-            return nil
+        if tv.type.isScalar { return tv }
+        if !declared.isScalar, assignable(declared.with(elem: .real), from: tv.type.with(elem: .real)) == nil {
+            switch declared.shape {
+            case .vector(let n), .rowVector(let n): try? builder.assume(n, equals: tv.type.shape.count)
+            case .matrix(let r, let c):
+                if case .matrix(let r2, let c2) = tv.type.shape {
+                    try? builder.assume(r, equals: r2)
+                    try? builder.assume(c, equals: c2)
+                }
+            case .scalar: break
+            }
+            return tv
         }
-        guard tv.dep <= .data else {
-            sink.error("a bound may depend on data only", at: b.value.span,
-                       help: "bounds are fixed for a fit; compute the parameter from an unbounded one instead")
-            return nil
+        let like = declared.isScalar ? "" : " or \(declared.with(elem: .real)) like the declared type"
+        sink.error("a bound must be a scalar\(like), not \(tv.type)", at: b.value.span)
+        return nil
+    }
+
+    /// A bound of a declared `data` or `param`: a constant, a data value, a value computed
+    /// once from the data (a transformed-data output `NAME.lower`), or for a param a value
+    /// computed from the params declared before it (a `param_bounds` output `NAME.lower`).
+    private func boundValue(_ b: Bound, name: String, declared: IRType, isParam: Bool) -> BoundValue? {
+        guard let tv = boundExpr(b, declared: declared) else { return nil }
+        let outName = "\(name).\(b.kind.rawValue)"
+        if tv.dep == .param {
+            guard isParam else {
+                sink.error("a bound of data may depend on data only", at: b.value.span,
+                           help: "data are checked against their bounds once, when they are loaded")
+                return nil
+            }
+            paramBoundOutputs.append((outName, tv.value))
+            computedBoundText[outName] = sourceText(b.value.span)
+            return .computed(outName)
         }
         if let c = tv.constant { return .constant(c) }
         if let input = inputs.first(where: { $0.value == tv.value }) { return .named(input.name) }
-        let outName = "\(name).\(b.kind.rawValue)"
         tdataOutputs.append((outName, tv.value))
         return .named(outName)
     }
 
-    /// Shape of a declared type; sizes must be int expressions of data.
-    func elaborateShape(_ t: TypeExpr) -> Shape? {
-        let expected: Int
-        switch t.base {
-        case .int, .real: expected = t.isArray ? 1 : 0
-        case .vector, .row_vector, .simplex, .ordered, .positive_ordered: expected = 1
-        case .matrix: expected = 2
+    /// Shape of a declared type (for an array, of the IR value holding it) and, for an array,
+    /// its layout; sizes must be int expressions of data.
+    func elaborateShape(_ t: TypeExpr) -> (shape: Shape, layout: ArrayLayout?)? {
+        guard let element = elementShape(t) else { return nil }
+        if !t.isArray { return (element, nil) }
+        var dims: [Size] = []
+        for e in t.arrayDims {
+            guard let s = sizeExpr(e) else { return nil }
+            dims.append(s)
         }
-        if t.sizes.count != expected {
-            let what = expected == 0 ? "no size" : expected == 1 ? "one size" : "two sizes (rows, columns)"
-            let example = expected == 1 ? "\(t.base.rawValue)[N]" : expected == 2 ? "matrix[N, K]" : t.base.rawValue
+        // `real[N]` is a vector, as it always was.
+        if !t.arraySyntax, t.base == .real, dims.count == 1 { return (.vector(dims[0]), nil) }
+        let layout = ArrayLayout(dims: dims, element: IRType(t.base == .int ? .int : .real, element))
+        return (layout.irType.shape, layout)
+    }
+
+    /// Shape of the base type of a declared type (the element of an array).
+    private func elementShape(_ t: TypeExpr) -> Shape? {
+        let expected: [Int]
+        switch t.base {
+        case .int, .real: expected = [0]
+        case .vector, .row_vector, .simplex, .ordered, .positive_ordered: expected = [1]
+        case .cholesky_factor_corr, .corr_matrix, .cov_matrix: expected = [1]
+        case .cholesky_factor_cov: expected = [1, 2]
+        case .matrix: expected = [2]
+        }
+        if !expected.contains(t.sizes.count) {
+            let what = expected == [0] ? "no size" : expected == [1] ? "one size" : expected == [2] ? "two sizes (rows, columns)"
+                : "one or two sizes (rows, columns)"
+            let example: String
+            switch t.base {
+            case .int, .real: example = t.base.rawValue
+            case .matrix: example = "matrix[N, K]"
+            case .cholesky_factor_cov: example = "cholesky_factor_cov[M, N]' or 'cholesky_factor_cov[K]"
+            case .vector, .row_vector, .simplex, .ordered, .positive_ordered: example = "\(t.base.rawValue)[N]"
+            case .cholesky_factor_corr, .corr_matrix, .cov_matrix: example = "\(t.base.rawValue)[K]"
+            }
             sink.error("\(t.base.rawValue) takes \(what), got \(t.sizes.count)", at: t.span,
                        help: "write '\(example)'")
             return nil
@@ -239,10 +340,19 @@ public final class Elaborator {
             sizes.append(s)
         }
         switch t.base {
-        case .int, .real: return t.isArray ? .vector(sizes[0]) : .scalar
+        case .int, .real: return .scalar
         case .vector, .simplex, .ordered, .positive_ordered: return .vector(sizes[0])
         case .row_vector: return .rowVector(sizes[0])
         case .matrix: return .matrix(sizes[0], sizes[1])
+        case .cholesky_factor_corr, .corr_matrix, .cov_matrix: return .matrix(sizes[0], sizes[0])
+        case .cholesky_factor_cov:
+            let (rows, cols) = (sizes[0], sizes.count == 2 ? sizes[1] : sizes[0])
+            if let m = rows.constant, let n = cols.constant, m < n {
+                sink.error("cholesky_factor_cov[\(m), \(n)] has fewer rows than columns", at: t.span,
+                           help: "a Cholesky factor of a covariance matrix is M×N with M ≥ N")
+                return nil
+            }
+            return .matrix(rows, cols)
         }
     }
 
@@ -267,7 +377,16 @@ public final class Elaborator {
             sink.error("a size cannot be negative (\(c))", at: e.span)
             return nil
         }
-        return s
+        return staticSize(s, at: e.span) ? s : nil
+    }
+
+    /// Whether a size is fixed for the whole program: not one that changes with a loop index
+    /// (every value has one size). Reports it when it is not.
+    func staticSize(_ s: Size, at span: SourceSpan) -> Bool {
+        guard let i = s.terms.keys.joined().first(where: loopIndices.contains) else { return true }
+        sink.error("a size cannot depend on the loop index '\(i)': here it is \(s)", at: span,
+                   help: "every value has one size for the whole program; loop over the elements instead")
+        return false
     }
 
     // MARK: - Guides
@@ -350,6 +469,8 @@ public final class Elaborator {
     private func assemble(vectorize: Bool) -> CheckedModel {
         let target = sumTerms(targetTerms)
         var derivedOutputs: [(String, Value)] = []
+        var layouts: [String: ArrayLayout] = [:]
+        for d in paramDecls { layouts[d.name] = d.layout }
         for (name, binding) in topLevelLets {
             let tv: TV
             switch binding {
@@ -357,10 +478,11 @@ public final class Elaborator {
             case .local(let l): tv = l.current
             }
             if tv.isError { continue }
+            if tv.dep == .param { layouts[name] = tv.layout }
             if tv.dep == .param { derivedOutputs.append((name, tv.value)) } else { tdataOutputs.append((name, tv.value)) }
         }
         let (lowered, loweredTypes) = builder.finish()
-        var body = Block(instrs: lowered, yields: [target] + tdataOutputs.map(\.1) + derivedOutputs.map(\.1))
+        var body = Block(instrs: lowered, yields: [target] + tdataOutputs.map(\.1) + derivedOutputs.map(\.1) + paramBoundOutputs.map(\.1))
         var types = loweredTypes
         var assumptions = builder.assumptions
         if vectorize {
@@ -368,10 +490,14 @@ public final class Elaborator {
         }
         let outputs = body.yields
         derivedOutputs = zip(derivedOutputs, outputs.dropFirst(1 + tdataOutputs.count)).map { ($0.0, $1) }
+        paramBoundOutputs = zip(paramBoundOutputs, outputs.dropFirst(1 + tdataOutputs.count + derivedOutputs.count)).map { ($0.0, $1) }
         tdataOutputs = zip(tdataOutputs, outputs.dropFirst()).map { ($0.0, $1) }
-        let instrs = body.instrs
         let dataInputs = inputs.filter { $0.role == .data }
         let paramInputs = inputs.filter { $0.role == .param }
+        let bounds = TripBounds.run(body.instrs, types: types, sizes: namedSizes, active: Set(paramInputs.map(\.value)))
+        let instrs = bounds.instrs
+        types = bounds.types
+        tdataOutputs += bounds.outputs
         // A data-only value computed by a loop that also computes from the params (a local
         // filled in a loop that adds to the log density) cannot be transformed data: the
         // programs that need it compute it.
@@ -393,8 +519,9 @@ public final class Elaborator {
         let td = Program.extract(name: "transformed_data", from: instrs, types: types, inputs: dataInputs, outputs: tdataOutputs)
         let ld = Program.extract(name: "log_density", from: instrs, types: types, inputs: all, outputs: [("target", outputs[0])])
         let dv = Program.extract(name: "derived", from: instrs, types: types, inputs: all, outputs: derivedOutputs)
+        let pb = Program.extract(name: "param_bounds", from: instrs, types: types, inputs: all, outputs: paramBoundOutputs)
         return CheckedModel(data: dataDecls, params: paramDecls, guides: guides, transformedData: td, logDensity: ld,
-                            derived: dv, assumptions: assumptions, distributions: dists)
+                            derived: dv, paramBounds: pb, assumptions: assumptions, distributions: dists, layouts: layouts)
     }
 
     func sumTerms(_ terms: [TV]) -> Value {

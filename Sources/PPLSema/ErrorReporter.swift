@@ -7,6 +7,8 @@ import PPLSyntax
 final class ErrorReporter {
     let sink: DiagnosticSink
     private var calls: [(name: String, span: SourceSpan, failed: Bool)] = []
+    /// While positive, errors are dropped: code elaborated on trial, then thrown away.
+    var muted = 0
 
     init(_ sink: DiagnosticSink) { self.sink = sink }
 
@@ -18,6 +20,7 @@ final class ErrorReporter {
     }
 
     func report(_ diagnostic: Diagnostic) {
+        if muted > 0 { return }
         var d = diagnostic
         for k in calls.indices.reversed() {
             if calls[k].failed { return }

@@ -20,6 +20,11 @@ public struct FitOptions: Sendable, Equatable {
     public private(set) var seed: UInt64 = 1
     public private(set) var stl: Bool
     public private(set) var draws = 1000
+    /// Fit the guide in the frame of the posterior mode's curvature (`Frame`).
+    public private(set) var precondition = true
+    /// Independent fits from dispersed starting points, run in parallel, whose agreement is
+    /// checked (`RunAgreement`) and whose agreeing draws are pooled.
+    public private(set) var runs = 4
     public private(set) var layers = 2
     /// The widths of the hidden layers of a flow's conditioner networks (HVI's reverse
     /// model's); empty (it cannot be given so): one layer of max(16, 2d) for dimension d
@@ -104,12 +109,12 @@ public struct FitOptions: Sendable, Equatable {
 extension FitOptions {
     /// The options, one row each.
     public enum Key: String, CaseIterable, Sendable {
-        case steps, lr, samples, seed, stl, draws
+        case steps, lr, samples, seed, stl, draws, precondition, runs
         case layers, hidden, activation, base
         case transitions, leapfrog, step_size
 
         /// The options every guide takes; the others are the families' own (`GuideFamily.keys`).
-        public static let fitting: [Key] = [.steps, .lr, .samples, .seed, .stl, .draws]
+        public static let fitting: [Key] = [.steps, .lr, .samples, .seed, .stl, .draws, .precondition, .runs]
 
         var row: any OptionRow {
             switch self {
@@ -118,7 +123,10 @@ extension FitOptions {
             case .samples: Row(self, \.samples, .count(atLeast: 1), "draws of the guide per step")
             case .seed: Row(self, \.seed, .seed, "the random seed: the same seed gives the same numbers")
             case .stl: Row(self, \.stl, .onOff, "the sticking-the-landing gradient (off: the full reparameterisation gradient)")
-            case .draws: Row(self, \.draws, .count(atLeast: 10), "draws of the fitted guide for the summary and the diagnostics")
+            case .draws: Row(self, \.draws, .count(atLeast: 10), "draws of the fitted guide (of each run) for the summary and the diagnostics")
+            case .precondition: Row(self, \.precondition, .onOff, "fit in the frame of the posterior mode's curvature, where a usable mode exists")
+            case .runs: Row(self, \.runs, .count(atLeast: 1, atMost: 64),
+                            "independent fits from dispersed starts, in parallel: their agreement is checked and their draws pooled")
             case .layers: Row(self, \.layers, .count(atLeast: 1), "the layers of a flow")
             case .hidden: Row(self, \.hidden, .widths, "the widths of the hidden layers of a flow's conditioner networks (hvi: of its reverse model)")
             case .activation: Row(self, \.activation, .activation, "the activation of a flow's conditioner networks")
@@ -244,14 +252,18 @@ extension FitOptions {
 }
 
 extension FitOptions.ValueKind where Value == Int {
-    /// A whole number of at least `minimum`; `steps = 1e4` is one written as a real.
-    static func count(atLeast minimum: Int) -> Self {
-        Self(expected: { _ in minimum == 1 ? "a positive integer" : minimum == 0 ? "a non-negative integer" : "an integer of at least \(minimum)" },
+    /// A whole number of at least `minimum` (and at most `maximum`); `steps = 1e4` is one
+    /// written as a real.
+    static func count(atLeast minimum: Int, atMost maximum: Int = 1_000_000_000_000) -> Self {
+        Self(expected: { _ in
+                 if maximum < 1_000_000_000_000 { return "an integer from \(minimum) to \(maximum)" }
+                 return minimum == 1 ? "a positive integer" : minimum == 0 ? "a non-negative integer" : "an integer of at least \(minimum)"
+             },
              valueName: "n",
              read: { v, _ in
                  switch v {
-                 case .int(let n): return n >= minimum ? n : nil
-                 case .real(let x): return x >= Double(minimum) && x == x.rounded() && x < 1e12 ? Int(x) : nil
+                 case .int(let n): return n >= minimum && n <= maximum ? n : nil
+                 case .real(let x): return x >= Double(minimum) && x == x.rounded() && x <= Double(maximum) ? Int(x) : nil
                  case .name, .list: return nil
                  }
              },

@@ -47,30 +47,49 @@ public struct Expr: Sendable {
     }
 }
 
-public enum BaseType: String, Sendable {
+public enum BaseType: String, CaseIterable, Sendable {
     case int, real, vector, row_vector, matrix, simplex, ordered, positive_ordered
+    case cholesky_factor_corr, cholesky_factor_cov, corr_matrix, cov_matrix
 }
 
+/// `lower=`, `upper=`, `offset=` or `multiplier=` in a type's angle brackets.
 public struct Bound: Sendable {
-    public enum Kind: String, Sendable { case lower, upper }
+    public enum Kind: String, Sendable { case lower, upper, offset, multiplier }
     public let kind: Kind
     public let value: Expr
     public let span: SourceSpan
 }
 
-/// A declared type (grammar: type, sig_type). Signature types have no sizes and no bounds;
-/// `int[]` is written with `isArray` and no sizes.
+/// A declared type (grammar: type, sig_type). `sizes` are the base type's own (`vector[K]`);
+/// `arrayDims` the dimensions of an array of it: `array[N, M] vector[K]`, and the old
+/// spellings `int[N]` and `real[N, M]`. Signature types have no sizes and no bounds; an
+/// array there has `arrayRank` dimensions and no `arrayDims` (`array[,] real`, `int[]`).
 public struct TypeExpr: Sendable {
     public var base: BaseType
     public var bounds: [Bound]
     public var sizes: [Expr]
-    public var isArray: Bool
+    public var arrayDims: [Expr]
+    public var arrayRank: Int
+    /// Written `array[...] T` rather than in an old spelling (`int[N]`, `real[N]`).
+    public var arraySyntax: Bool
     public var span: SourceSpan
-    public init(base: BaseType, bounds: [Bound], sizes: [Expr], isArray: Bool, span: SourceSpan) {
+    public var isArray: Bool { arrayRank > 0 }
+    /// A vector, row vector or matrix type (of any kind), not a scalar one.
+    public var isContainer: Bool {
+        switch base {
+        case .int, .real: return false
+        case .vector, .row_vector, .matrix, .simplex, .ordered, .positive_ordered,
+             .cholesky_factor_corr, .cholesky_factor_cov, .corr_matrix, .cov_matrix: return true
+        }
+    }
+    public init(base: BaseType, bounds: [Bound], sizes: [Expr], arrayDims: [Expr] = [], arrayRank: Int = 0,
+                arraySyntax: Bool = false, span: SourceSpan) {
         self.base = base
         self.bounds = bounds
         self.sizes = sizes
-        self.isArray = isArray
+        self.arrayDims = arrayDims
+        self.arrayRank = arrayRank
+        self.arraySyntax = arraySyntax
         self.span = span
     }
 }
@@ -128,12 +147,15 @@ public indirect enum StmtKind: Sendable {
     case data(Identifier, TypeExpr)
     case param(Identifier, TypeExpr)
     case let_(Identifier, TypeExpr?, Expr?)
-    /// `name[i, j][k] = value`; `indices` may be empty only for a diagnostic.
+    /// `name[i, j][k] = value`; `indices` may be empty only for a diagnostic. The parser
+    /// reads `x += e` (and `-=`, `*=`, `/=`, `.*=`, `./=`) as `x = x + e`.
     case assign(Identifier, [[IndexArg]], Expr)
     case tilde(Expr, Identifier, [Expr])
     case targetPlus(Expr)
     case for_(Identifier, Expr, Expr, [Stmt])
     case if_(Expr, [Stmt], [Stmt]?)
+    /// `{ statements }`: a scope whose `let`s are local to it (never reported).
+    case block([Stmt])
     case return_(Expr)
     case fn(FnDef)
     case dist(DistDef)

@@ -77,7 +77,7 @@ public struct Lexer {
         }
         if Lexer.isDigit(c) || (c == 46 && Lexer.isDigit(peek(1))) { return number(start) }
         if c == 34 { return string(start) }
-        for len in [2, 1] where pos + len <= bytes.count {
+        for len in [3, 2, 1] where pos + len <= bytes.count {
             let text = String(decoding: bytes[pos..<pos + len], as: UTF8.self)
             if let s = Symbol(rawValue: text) {
                 pos += len

@@ -173,13 +173,16 @@ public struct Parser {
             default: break
             }
         }
+        if at(.lbrace) {
+            // block_stmt = block ;
+            let (body, end) = try block()
+            return Stmt(.block(body), span: start.to(end))
+        }
         // assign_stmt or tilde_stmt: both start with an expression.
         let lhs = try expr()
         if at(.tilde) { return try tildeStmt(lhs) }
-        if at(.assign) { return try assignStmt(lhs) }
-        if at(.plusAssign) {
-            throw fail("'+=' is only for 'target'", help: "to add to the log density write 'target += ...'")
-        }
+        if at(.assign) { return try assignStmt(lhs, compound: nil) }
+        if case .symbol(let s) = kind, let op = Parser.compoundAssignments[s] { return try assignStmt(lhs, compound: op) }
         throw fail("expected '~' or '=' after expression, found \(kind)",
                    at: kind == .newline || kind == .eof ? lhs.span : nil,
                    help: "a statement is a declaration, 'x ~ dist(...)', 'target += ...', an assignment, 'for' or 'if'")
@@ -211,8 +214,15 @@ public struct Parser {
         return Stmt(.let_(name, t, value), span: kw.span.to(end))
     }
 
-    /// assign_stmt = identifier { "[" index_list "]" } "=" expr ;
-    private mutating func assignStmt(_ lhs: Expr) throws -> Stmt {
+    /// The operators of compound assignments: `x += e` is `x = x + e`.
+    private static let compoundAssignments: [Symbol: BinaryOp] = [
+        .plusAssign: .add, .minusAssign: .sub, .starAssign: .mul, .slashAssign: .div,
+        .dotStarAssign: .elemMul, .dotSlashAssign: .elemDiv,
+    ]
+
+    /// assign_stmt = identifier { "[" index_list "]" } assign_op expr ;
+    /// assign_op = "=" | "+=" | "-=" | "*=" | "/=" | ".*=" | "./=" ;
+    private mutating func assignStmt(_ lhs: Expr, compound: BinaryOp?) throws -> Stmt {
         let eqSpan = advance().span
         var indices: [[IndexArg]] = []
         var target = lhs
@@ -223,7 +233,8 @@ public struct Parser {
         guard case .name(let n) = target.kind else {
             throw fail("only a local 'let' variable or one of its elements can be assigned", at: lhs.span.to(eqSpan))
         }
-        let rhs = try expr()
+        var rhs = try expr()
+        if let compound { rhs = Expr(.binary(compound, lhs, rhs), span: lhs.span.to(rhs.span)) }
         return Stmt(.assign(Identifier(n, span: target.span), indices, rhs), span: lhs.span.to(rhs.span))
     }
 
@@ -435,17 +446,47 @@ public struct Parser {
 
     // MARK: - Types
 
-    /// type = base_type [ bounds ] [ sizes ] ;
+    /// type = "array" "[" expr { "," expr } "]" element_type | element_type ;
+    /// element_type = base_type [ bounds ] [ sizes ] ;
     private mutating func type() throws -> TypeExpr {
+        let start = current.span
+        guard atArray else { return try elementType() }
+        _ = advance()
+        _ = advance()
+        var dims: [Expr] = []
+        repeat {
+            if at(.rbracket) { throw fail("expected a size, found ']'", help: "an array declares its sizes: 'array[N] real'") }
+            dims.append(try expr())
+        } while accept(.comma)
+        _ = try expect(.rbracket, "to close the array's sizes")
+        if atArray { throw fail("write the sizes of a multi-dimensional array together: 'array[N, M] real'") }
+        var t = try elementType()
+        if t.isArray {
+            throw fail("the element type of an array has no array sizes", at: t.span,
+                       help: "write the sizes together: 'array[N, M] \(t.base.rawValue)'")
+        }
+        t.arrayDims = dims
+        t.arrayRank = dims.count
+        t.arraySyntax = true
+        t.span = start.to(t.span)
+        return t
+    }
+
+    /// `array` followed by `[`: the word is contextual, so it may still name a variable.
+    private var atArray: Bool { kind == .identifier("array") && peekKind(1) == .symbol(.lbracket) }
+
+    /// element_type = base_type [ bounds ] [ sizes ] ;  (`int[N]`, `real[N, M]`: old array spellings)
+    private mutating func elementType() throws -> TypeExpr {
         let start = current.span
         let base = try baseType()
         var bounds: [Bound] = []
         if at(.lt) {
-            // bounds = "<" bound [ "," bound ] ">" ;  bound = ( "lower" | "upper" ) "=" additive_expr ;
+            // bounds = "<" bound { "," bound } ">" ;
+            // bound = ( "lower" | "upper" | "offset" | "multiplier" ) "=" additive_expr ;
             _ = advance()
             repeat {
                 guard case .identifier(let k) = kind, let bk = Bound.Kind(rawValue: k) else {
-                    throw fail("expected 'lower=' or 'upper=' in the bounds, found \(kind)")
+                    throw fail("expected 'lower=', 'upper=', 'offset=' or 'multiplier=' in the angle brackets, found \(kind)")
                 }
                 let kt = advance()
                 _ = try expect(.assign, "after '\(k)'")
@@ -461,46 +502,68 @@ public struct Parser {
             _ = try expect(.gt, "to close the bounds")
         }
         var sizes: [Expr] = []
-        var isArray = false
         if at(.lbracket) {
             // sizes = "[" expr { "," expr } "]" ;
             _ = advance()
             repeat { sizes.append(try expr()) } while accept(.comma)
             _ = try expect(.rbracket, "to close the sizes")
-            isArray = base == .int || base == .real
         }
-        return TypeExpr(base: base, bounds: bounds, sizes: sizes, isArray: isArray, span: start.to(tokens[pos - 1].span))
+        let span = start.to(tokens[pos - 1].span)
+        if base == .int || base == .real, !sizes.isEmpty {
+            return TypeExpr(base: base, bounds: bounds, sizes: [], arrayDims: sizes, arrayRank: sizes.count, span: span)
+        }
+        return TypeExpr(base: base, bounds: bounds, sizes: sizes, span: span)
     }
 
-    /// base_type = "int" | "real" | "vector" | "row_vector" | "matrix" | "simplex" | "ordered" | "positive_ordered" ;
+    /// base_type = "int" | "real" | "vector" | "row_vector" | "matrix" | "simplex" | "ordered" | "positive_ordered"
+    ///           | "cholesky_factor_corr" | "cholesky_factor_cov" | "corr_matrix" | "cov_matrix" ;
     private mutating func baseType() throws -> BaseType {
         if case .keyword(let k) = kind, let b = BaseType(rawValue: k.rawValue) {
             _ = advance()
             return b
         }
         if case .identifier(let name) = kind {
-            let known = ["int", "real", "vector", "row_vector", "matrix", "simplex", "ordered", "positive_ordered"]
-            let help = closest(to: name, in: known).map { "did you mean '\($0)'?" }
+            if name == "array" {
+                throw fail("expected '[' after 'array'", help: "arrays are written 'array[N] real', 'array[N, M] vector[K]'")
+            }
+            let help = closest(to: name, in: ["array"] + BaseType.allCases.map(\.rawValue)).map { "did you mean '\($0)'?" }
             throw fail("unknown type '\(name)'", help: help)
         }
         throw fail("expected a type, found \(kind)")
     }
 
-    /// sig_type = ( "int" | "real" ) [ "[" "]" ] | "vector" | "row_vector" | "matrix" ;
+    /// sig_type = "array" "[" { "," } "]" sig_element | sig_element ;
+    /// sig_element = ( "int" | "real" ) [ "[" { "," } "]" ] | "vector" | "row_vector" | "matrix" ;
     private mutating func sigType() throws -> TypeExpr {
         let start = current.span
+        var rank = 0
+        let arraySyntax = atArray
+        if arraySyntax {
+            _ = advance()
+            rank = try sigDims()
+        }
         let base = try baseType()
-        var isArray = false
         if at(.lt) { throw fail("bounds are not allowed in function and distribution signatures") }
         if at(.lbracket) {
-            if peekKind(1) == .symbol(.rbracket), base == .int || base == .real {
-                _ = advance(); _ = advance()
-                isArray = true
-            } else {
+            guard base == .int || base == .real, !arraySyntax, peekKind(1) == .symbol(.rbracket) || peekKind(1) == .symbol(.comma) else {
                 throw fail("sizes are not allowed in signatures", help: "write the type without a size, e.g. 'vector' or 'int[]'")
             }
+            rank = try sigDims()
         }
-        return TypeExpr(base: base, bounds: [], sizes: [], isArray: isArray, span: start.to(tokens[pos - 1].span))
+        return TypeExpr(base: base, bounds: [], sizes: [], arrayRank: rank, arraySyntax: arraySyntax,
+                        span: start.to(tokens[pos - 1].span))
+    }
+
+    /// "[" { "," } "]": the rank of an array in a signature.
+    private mutating func sigDims() throws -> Int {
+        _ = try expect(.lbracket, "after 'array'")
+        var rank = 1
+        while accept(.comma) { rank += 1 }
+        guard at(.rbracket) else {
+            throw fail("sizes are not allowed in signatures", help: "write the array without sizes: 'array[] real', 'array[,] real'")
+        }
+        _ = advance()
+        return rank
     }
 
     // MARK: - Expressions

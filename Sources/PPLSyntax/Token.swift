@@ -15,13 +15,15 @@ public enum TokenKind: Equatable, Sendable {
 public enum Keyword: String, CaseIterable, Sendable {
     case data, param, `let`, fn, dist, guide, `import`, `for`, `in`, `if`, `else`, `return`, target, on
     case int, real, vector, row_vector, matrix, simplex, ordered, positive_ordered
+    case cholesky_factor_corr, cholesky_factor_cov, corr_matrix, cov_matrix
 }
 
 public enum Symbol: String, CaseIterable, Sendable {
     case lparen = "(", rparen = ")", lbracket = "[", rbracket = "]", lbrace = "{", rbrace = "}"
     case comma = ",", semicolon = ";", colon = ":", question = "?", bar = "|", tilde = "~"
     case plus = "+", minus = "-", star = "*", slash = "/", caret = "^", dotStar = ".*", dotSlash = "./"
-    case assign = "=", plusAssign = "+=", eq = "==", ne = "!=", lt = "<", le = "<=", gt = ">", ge = ">="
+    case assign = "=", plusAssign = "+=", minusAssign = "-=", starAssign = "*=", slashAssign = "/="
+    case dotStarAssign = ".*=", dotSlashAssign = "./=", eq = "==", ne = "!=", lt = "<", le = "<=", gt = ">", ge = ">="
     case and = "&&", or = "||", bang = "!", quote = "'", arrow = "->"
 
     /// After these a newline does not end the statement (`grammar/ppl.ebnf`, statement_end).

@@ -52,7 +52,9 @@ struct FitBench: ParsableCommand {
     /// gradient evaluations per step).
     func variants(_ runtime: ModelRuntime) throws -> [(String, FitOptions)] {
         try guides.flatMap { guide -> [(String, FitOptions)] in
-            let options = try GuideSelection.select(guide, from: runtime.model.guides).get()
+            var options = try GuideSelection.select(guide, from: runtime.model.guides).get()
+            // One fit, as NumPyro's SVI makes: the time per step and the accuracy of a run.
+            try options.set(.runs, .int(1))
             guard guide == "hvi" else { return [(guide, options)] }
             return try [4, 8].map { l in
                 var o = options

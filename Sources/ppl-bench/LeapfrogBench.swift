@@ -34,7 +34,7 @@ struct LeapfrogBench: ParsableCommand {
             let reference = try ReferencePosterior(path: setup.bench + "/reference/\(name).json")
             for l in leapfrog {
                 var options = FitOptions(guide: "hvi", family: .hvi)
-                try options.set([(.transitions, .int(1)), (.leapfrog, .int(l)), (.base, .name(base))])
+                try options.set([(.transitions, .int(1)), (.leapfrog, .int(l)), (.base, .name(base)), (.runs, .int(1))])
                 let session = try FitSession(runtime: runtime, options: options)
                 let result = try session.fit()
                 let sampled = try session.sample(draws, phi: result.phi)

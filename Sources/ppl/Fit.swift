@@ -36,12 +36,14 @@ struct Fit: ParsableCommand {
 
     func run() throws {
         let dataPath = data ?? defaultDataPath(file)
+        // A guide to start from lives in the frame it was fitted in, which this fit then keeps.
+        let saved = try Terminal.run { () throws(PPLError) in try self.`init`.map(FitReports.readSaved) }
         let session = try Terminal.run { () throws(PPLError) in
-            try FitSession.open(model: file, data: dataPath, guide: guide, settings: options.settings + output.settings)
+            try FitSession.open(model: file, data: dataPath, guide: guide, settings: options.settings + output.settings,
+                                frame: saved.map { .given($0.frame) } ?? .search)
         }
         let initial: [Double]? = try Terminal.run { () throws(PPLError) in
-            guard let path = self.`init` else { return nil }
-            let saved = try FitReports.readSaved(path)
+            guard let saved, let path = self.`init` else { return nil }
             guard session.accepts(saved) else {
                 throw .user("'\(path)' holds a \(saved.family) guide of dimension \(saved.dimension); "
                     + "this fit is \(session.family.family.rawValue) of dimension \(session.runtime.dimension)")
@@ -55,7 +57,7 @@ struct Fit: ParsableCommand {
         let (result, sampled) = try Terminal.run { () throws(PPLError) in
             let result = try session.fit(initial: initial, progress: bar.update, interrupted: { interruptRequested != 0 })
             bar.finish()
-            return (result, try session.sample(session.options.draws, phi: result.phi))
+            return (result, try session.sample(session.options.draws, result: result))
         }
         print(FitReports.header(session, result, model: file))
         print(FitReports.table(sampled))

@@ -12,6 +12,9 @@ struct FitFlags: ParsableArguments {
     @Option(name: .customLong(Key.samples.flag), help: Key.samples.argumentHelp) var samples: String?
     @Option(name: .customLong(Key.seed.flag), help: Key.seed.argumentHelp) var seed: String?
     @Flag(name: .customLong(Key.stl.flag), inversion: .prefixedNo, help: Key.stl.argumentHelp) var stl: Bool?
+    @Flag(name: .customLong(Key.precondition.flag), inversion: .prefixedNo, help: Key.precondition.argumentHelp)
+    var precondition: Bool?
+    @Option(name: .customLong(Key.runs.flag), help: Key.runs.argumentHelp) var runs: String?
     @Option(name: .customLong(Key.layers.flag), help: Key.layers.argumentHelp) var layers: String?
     @Option(name: .customLong(Key.hidden.flag), help: Key.hidden.argumentHelp) var hidden: String?
     @Option(name: .customLong(Key.activation.flag), help: Key.activation.argumentHelp) var activation: String?
@@ -26,6 +29,7 @@ struct FitFlags: ParsableArguments {
     var settings: [(key: Key, value: GuideValue)] {
         let given: [(Key, String?)] = [
             (.steps, steps), (.lr, lr), (.samples, samples), (.seed, seed), (.stl, stl.map { $0 ? "on" : "off" }),
+            (.precondition, precondition.map { $0 ? "on" : "off" }), (.runs, runs),
             (.layers, layers), (.hidden, hidden), (.activation, activation), (.base, base),
             (.transitions, transitions), (.leapfrog, leapfrog), (.step_size, stepSize),
         ]

@@ -85,7 +85,8 @@ final class CLITests: XCTestCase {
         let distributions = """
             normal std_normal lognormal student_t cauchy double_exponential logistic exponential gamma inv_gamma \
             weibull beta uniform half_normal half_cauchy bernoulli bernoulli_logit binomial binomial_logit poisson \
-            poisson_log neg_binomial_2 categorical categorical_logit dirichlet multi_normal_cholesky
+            poisson_log neg_binomial_2 categorical categorical_logit dirichlet multi_normal_cholesky lkj_corr \
+            lkj_corr_cholesky
             """
         for d in distributions.split(separator: " ") {
             XCTAssertTrue(r.stdout.contains("\n  \(d)("), "missing distribution \(d)")
@@ -93,7 +94,8 @@ final class CLITests: XCTestCase {
         let functions = """
             exp log log1p expm1 sqrt square inv_logit logit log_inv_logit log1m_inv_logit lgamma digamma sin cos tanh \
             abs fmin fmax pow sum mean sd dot_product log_sum_exp log_mix softmax log_softmax cumulative_sum \
-            rep_vector size rows cols pi e
+            rep_vector size rows cols pi e diag_pre_multiply diag_post_multiply multiply_lower_tri_self_transpose \
+            log_determinant_spd
             """
         for f in functions.split(separator: " ") {
             XCTAssertTrue(r.stdout.contains("\n  \(f)("), "missing function \(f)")

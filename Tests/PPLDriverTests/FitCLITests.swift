@@ -24,13 +24,17 @@ final class FitCLITests: XCTestCase {
         XCTAssertTrue(r.stdout.contains("Pareto k̂ = "), r.stdout)
         XCTAssertTrue(r.stdout.contains("log p(data) ≈ "), r.stdout)
         let csv = try String(contentsOfFile: d + "/draws.csv", encoding: .utf8).split(separator: "\n")
-        XCTAssertEqual(csv.count, 1001)
+        // 1,000 draws of each run that agrees with the best (four runs by default).
+        XCTAssertTrue([1001, 2001, 3001, 4001].contains(csv.count), "\(csv.count)")
         XCTAssertTrue(csv[0].hasPrefix("mu,tau,eta[1],eta[2],"))
         XCTAssertTrue(csv[0].hasSuffix(",theta[8]"))
         let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: d + "/summary.json"))) as! [String: Any]
-        for key in ["guide", "elbo", "steps", "seconds", "khat", "log_z", "log_z_se", "params"] {
+        for key in ["guide", "family", "elbo", "steps", "seconds", "converged", "runs", "runs_agree", "largest_rhat", "khat",
+                    "verdict", "log_z", "log_z_se", "params"] {
             XCTAssertNotNil(summary[key], key)
         }
+        XCTAssertEqual(summary["runs"] as? Int, 4)
+        if summary["runs_agree"] as? Bool == true { XCTAssertEqual(csv.count, 4001) }
         let params = summary["params"] as! [String: [String: Double]]
         XCTAssertEqual(Set(params["eta[3]"]!.keys), ["mean", "sd", "q05", "q50", "q95"])
         // The saved fit draws again without refitting, and warm-starts a fit.
@@ -75,6 +79,43 @@ final class FitCLITests: XCTestCase {
         }
     }
 
+    /// Data of the constrained matrix types and elementwise bounds are checked when loaded;
+    /// each violation names the variable and the element.
+    func testBadConstrainedMatrixDataNameTheElement() throws {
+        let d = try dir()
+        let model = CLI.root + "/Tests/Golden/good/constrained_matrix_data.ppl"
+        let good: [String: String] = [
+            "K": "3", "R": "[[1, 0.3, -0.2], [0.3, 1, 0.1], [-0.2, 0.1, 1]]", "S": "[[2, 0.5, 0.1], [0.5, 1, 0.2], [0.1, 0.2, 0.5]]",
+            "LR": "[[1, 0, 0], [0.3, 0.9539392014169455, 0], [-0.2, 0.1677255738755069, 0.9653331714326053]]",
+            "LS": "[[1.5, 0, 0], [0.2, 0.9, 0], [-0.3, 0.1, 0.7]]", "F": "[[1, 0, 0], [0.5, 2, 0], [0.1, 0.2, 0.3], [1, 2, 3], [-1, 0, 1]]",
+            "lo": "[0, -1, 1]", "y": "[0.5, -0.5, 1.5]",
+        ]
+        let cases: [(String, String, String)] = [
+            ("R", "[[1, 0.3, -0.2], [0.4, 1, 0.1], [-0.2, 0.1, 1]]", "'R' is not symmetric: 'R[2,1]' is 0.4 but 'R[1,2]' is 0.3"),
+            ("R", "[[1, 0.3, -0.2], [0.3, 1.1, 0.1], [-0.2, 0.1, 1]]", "'R[2,2]' is 1.1, but a correlation matrix has ones on its diagonal"),
+            ("S", "[[1, 2, 0], [2, 1, 0], [0, 0, 1]]", "'S' is not positive definite"),
+            ("LR", "[[1, 0, 0], [0.3, 0.9, 0], [-0.2, 0.1677255738755069, 0.9653331714326053]]", "row 2 of 'LR' has squared length 0.9"),
+            ("LS", "[[1.5, 0.5, 0], [0.2, 0.9, 0], [-0.3, 0.1, 0.7]]", "'LS[1,2]' is 0.5, but a Cholesky factor is zero above its diagonal"),
+            ("LS", "[[1.5, 0, 0], [0.2, -0.9, 0], [-0.3, 0.1, 0.7]]", "'LS[2,2]' is -0.9, but a Cholesky factor has a positive diagonal"),
+            ("y", "[0.5, -0.5, 0.5]", "'y[3]' is 0.5, below the lower bound 1 of vector<lower=lo>[K]"),
+        ]
+        let check = try ppl(["check", model, "--data", try write(d + "/good.json", good)])
+        XCTAssertEqual(check.status, 0, check.stderr)
+        for (k, (name, value, message)) in cases.enumerated() {
+            var fields = good
+            fields[name] = value
+            let r = try ppl(["check", model, "--data", try write(d + "/bad\(k).json", fields)])
+            XCTAssertEqual(r.status, 65, name)
+            XCTAssertTrue(r.stderr.contains(message), "expected \(message) in \(r.stderr)")
+        }
+    }
+
+    private func write(_ path: String, _ fields: [String: String]) throws -> String {
+        let json = "{" + fields.map { "\"\($0.key)\": \($0.value)" }.joined(separator: ", ") + "}"
+        try json.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
     func testARunThatCannotRecoverStopsWithAMessage() throws {
         let d = try dir()
         let path = d + "/nan.ppl"
@@ -106,5 +147,71 @@ final class FitCLITests: XCTestCase {
         let r = try ppl(["fit", bench + "/models/linreg.ppl"])
         XCTAssertEqual(r.status, 65)
         XCTAssertTrue(r.stderr.contains("the model needs data (N, K, X, y)"), r.stderr)
+    }
+
+    /// Arrays come as nested JSON, one level per dimension; their components are named with
+    /// every index (M[2,1,2] for an array of matrices); mis-shaped data are named by index.
+    func testArraysFromNestedJSONAreNamedByEveryIndex() throws {
+        let d = try dir()
+        let model = d + "/arrays.ppl"
+        try """
+            data N: int<lower=1>
+            data x: array[N] vector[2]
+            data Z: array[2] matrix[2, 3]
+            data w: array[2] simplex[3]
+            param mu: array[2] vector[2]
+            param M: array[2] matrix[2, 2]
+            for n in 1:N { x[n] ~ normal(mu[1], 1) }
+            mu[2] ~ normal(w[2, 3], 1)
+            for k in 1:2 { M[k] ~ normal(Z[k, 2, 3], 1) }
+
+            """.write(toFile: model, atomically: true, encoding: .utf8)
+        let x = "[[0.5, 1], [1.5, -1], [0, 0]]", z = "[[[1, 2, 3], [4, 5, 6]], [[1, 2, 3], [4, 5, 6]]]"
+        let w = "[[0.2, 0.3, 0.5], [0.1, 0.1, 0.8]]"
+        try "{\"N\": 3, \"x\": \(x), \"Z\": \(z), \"w\": \(w)}".write(toFile: d + "/good.json", atomically: true, encoding: .utf8)
+        let r = try ppl(["fit", model, "--data", d + "/good.json", "--summary-json", d + "/summary.json"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        for row in ["\nmu[1,2] ", "\nmu[2,1] ", "\nM[1,1,1] ", "\nM[2,2,1] "] { XCTAssertTrue(r.stdout.contains(row), row + r.stdout) }
+        let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: d + "/summary.json"))) as! [String: Any]
+        let params = summary["params"] as! [String: [String: Double]]
+        XCTAssertEqual(params.count, 12)
+        // M[2] ~ normal(Z[2, 2, 3] = 6, 1): the posterior means are near 6.
+        XCTAssertEqual(params["M[2,1,2]"]!["mean"]!, 6, accuracy: 0.5)
+        let cases: [(String, String)] = [
+            ("{\"N\": 3, \"x\": [[0.5, 1], [1.5], [0, 0]], \"Z\": \(z), \"w\": \(w)}",
+             "'x[2]' has 1 elements, but its type array[N] vector[2] needs 2"),
+            ("{\"N\": 3, \"x\": \(x), \"Z\": [[[1, 2, 3], [4, 5, 6]], [[1, 2, 3], [4, 5]]], \"w\": \(w)}",
+             "'Z[2,2]' has 2 elements, but its type array[2] matrix[2, 3] needs 3"),
+            ("{\"N\": 3, \"x\": \(x), \"Z\": \(z), \"w\": [[0.2, 0.3, 0.5], [0.1, 0.1, 0.7]]}",
+             "'w[2]' sums to 0.8999"),
+            ("{\"N\": 3, \"x\": \(x), \"Z\": [1, 2], \"w\": \(w)}", "'Z[1]' must be an array (array[2] matrix[2, 3])"),
+        ]
+        for (k, (json, message)) in cases.enumerated() {
+            let path = d + "/bad\(k).json"
+            try json.write(toFile: path, atomically: true, encoding: .utf8)
+            let bad = try ppl(["fit", model, "--data", path])
+            XCTAssertEqual(bad.status, 65, json)
+            XCTAssertTrue(bad.stderr.contains(message), "expected \(message) in \(bad.stderr)")
+        }
+    }
+
+    /// An index out of range at run time stops the fit with the line of the indexing.
+    func testAnIndexOutOfRangeAtRunTimeNamesItsLine() throws {
+        let d = try dir()
+        try """
+            data N: int
+            data y: vector[N]
+            data idx: array[N] int
+            param mu: vector[N]
+            mu ~ normal(0, 1)
+            for i in 1:N {
+              y[i] ~ normal(mu[idx[i] + 1], 1)
+            }
+
+            """.write(toFile: d + "/bad_index.ppl", atomically: true, encoding: .utf8)
+        try #"{"N": 3, "y": [0.1, 0.5, 1.2], "idx": [1, 2, 3]}"#.write(toFile: d + "/bad_index.json", atomically: true, encoding: .utf8)
+        let r = try ppl(["fit", d + "/bad_index.ppl", "--data", d + "/bad_index.json", "--steps", "10"])
+        XCTAssertEqual(r.status, 70, r.stderr)
+        XCTAssertTrue(r.stderr.contains("bad_index.ppl:7: index 4 out of range for 'mu' (size 3)"), r.stderr)
     }
 }

@@ -25,6 +25,8 @@ final class FitOptionsTests: XCTestCase {
         .seed: [Case(family: .meanfield, value: "7", invalid: "-1")],
         .stl: [Case(family: .meanfield, value: "off", invalid: "maybe"), Case(family: .fullrank, value: "on", invalid: "2")],
         .draws: [Case(family: .meanfield, value: "50", invalid: "5")],
+        .precondition: [Case(family: .meanfield, value: "off", invalid: "2")],
+        .runs: [Case(family: .meanfield, value: "2", invalid: "65"), Case(family: .fullrank, value: "1", invalid: "0")],
         .layers: [Case(family: .iaf, value: "1", invalid: "0"), Case(family: .planar, value: "3", invalid: "1.5")],
         .hidden: [Case(family: .iaf, value: "[8, 8]", invalid: "[8, 0]", explicitDefault: "[16]")],
         .activation: [Case(family: .realnvp, value: "tanh", invalid: "swish")],
@@ -56,9 +58,9 @@ final class FitOptionsTests: XCTestCase {
         return path
     }
 
-    /// `--flag=value`, or `--stl` / `--no-stl`.
+    /// `--flag=value`, or `--stl` / `--no-stl` for an on/off option.
     func flag(_ key: FitOptions.Key, _ value: String) -> String {
-        key == .stl ? (value == "on" ? "--stl" : "--no-stl") : "--\(key.flag)=\(value)"
+        key.valueName == "on|off" ? (value == "on" ? "--\(key.flag)" : "--no-\(key.flag)") : "--\(key.flag)=\(value)"
     }
 
     /// The steps every fit but those of `steps` itself is held to, given in the same place.
@@ -83,12 +85,12 @@ final class FitOptionsTests: XCTestCase {
         }
     }
 
-    /// What a fit reports that depends on its settings: the header without its timing, k̂
-    /// and log p(data), each to four digits.
+    /// What a fit reports that depends on its settings: the header without its timing, the
+    /// frame it was fitted in, k̂ and log p(data), each to four digits.
     func fingerprint(_ r: CLI.Run) -> String {
         r.stdout.split(separator: "\n").compactMap { line -> String? in
             if line.contains(" steps (") { return line.replacingOccurrences(of: #" in [0-9.]+ s, [0-9]+ steps/s"#, with: "", options: .regularExpression) }
-            if line.hasPrefix("Pareto k̂") || line.hasPrefix("log p(data)") { return String(line) }
+            if line.hasPrefix("Pareto k̂") || line.hasPrefix("log p(data)") || line.hasPrefix("frame: ") { return String(line) }
             return nil
         }.joined(separator: "\n")
     }
@@ -142,7 +144,7 @@ final class FitOptionsTests: XCTestCase {
                 let message = String(located[range.upperBound...])
                 XCTAssertTrue(message.hasPrefix("'\(key.rawValue)'"), "\(label): \(message)")
                 // An on/off flag takes no value to get wrong.
-                if key != .stl {
+                if key.valueName != "on|off" {
                     let flag = try CLI.run(["fit", try model(c.family, []), "--guide", "g", self.flag(key, c.invalid)])
                     XCTAssertEqual(flag.status, 65, label)
                     XCTAssertTrue(flag.stderr.hasPrefix("ppl: error: \(message)"), "\(label): \(flag.stderr) vs \(message)")
@@ -161,7 +163,7 @@ final class FitOptionsTests: XCTestCase {
         XCTAssertEqual(help.status, 0)
         let readme = try String(contentsOfFile: CLI.root + "/README.md", encoding: .utf8)
         for key in FitOptions.Key.allCases {
-            let usage = key == .stl ? "--stl/--no-stl" : "--\(key.flag) <\(key.valueName)>"
+            let usage = key.valueName == "on|off" ? "--\(key.flag)/--no-\(key.flag)" : "--\(key.flag) <\(key.valueName)>"
             XCTAssertTrue(help.stdout.contains(usage), "\(usage) in \(help.stdout)")
             XCTAssertTrue(words(help.stdout).lowercased().contains(words("\(key.help) (default \(key.defaultText)).").lowercased()),
                           "\(key) in \(help.stdout)")

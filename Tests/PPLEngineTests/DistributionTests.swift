@@ -5,8 +5,9 @@ import PPLSyntax
 import XCTest
 
 /// Every distribution's log density against reference values (mpmath, cross-checked with
-/// scipy; Tests/Data/make_reference.py). Each case is a tiny model run through the whole
-/// pipeline: `target += d_lpdf(x | args)`.
+/// scipy; Tests/Data/make_reference.py; the LKJ distributions, which scipy lacks, against
+/// their definition checked by quadrature, Tests/Data/make_lkj_reference.py). Each case is
+/// a tiny model run through the whole pipeline: `target += d_lpdf(x | args)`.
 final class DistributionTests: XCTestCase {
     enum Item: Decodable {
         case number(Double, isInt: Bool)
@@ -31,10 +32,12 @@ final class DistributionTests: XCTestCase {
     }
 
     func testEveryDistributionAgainstReferenceValues() throws {
-        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("Data/lpdf_reference.json")
+        let dir = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Data")
         struct File: Decodable { let cases: [Case] }
-        let cases = try JSONDecoder().decode(File.self, from: Data(contentsOf: url)).cases
+        let cases = try ["lpdf_reference.json", "lkj_reference.json"].flatMap { name in
+            try JSONDecoder().decode(File.self, from: Data(contentsOf: dir.appendingPathComponent(name))).cases
+        }
         let probe = Compilation.compile(file: SourceFile(path: "probe.ppl", text: "param p: real"))
         let table = try XCTUnwrap(probe.model?.distributions)
         XCTAssertEqual(Set(cases.map(\.dist)), Set(table.keys), "every stdlib distribution has reference cases")

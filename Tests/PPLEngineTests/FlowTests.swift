@@ -112,7 +112,7 @@ final class FlowTests: XCTestCase {
         let model = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("../shared/bench/models/banana.ppl").standardizedFileURL.path
         func kl(_ guide: String) throws -> Double {
-            let session = try FitSession.open(model: model, data: nil, guide: guide, settings: [(.steps, .int(10_000))])
+            let session = try FitSession.open(model: model, data: nil, guide: guide, settings: [(.steps, .int(10_000)), (.runs, .int(1))])
             let result = try session.fit()
             XCTAssertNil(result.failure, guide)
             let draws = try session.sample(2000, phi: result.phi)

@@ -20,6 +20,7 @@ final class VectorizeTests: XCTestCase {
         data g: int<lower=1, upper=K>[N]
         data X: matrix[N, K]
         data r: row_vector[N]
+        data A: array[N] vector[K]
         param a: vector[K]
         param s: real<lower=0>
         param B: matrix[N, K]
@@ -49,10 +50,13 @@ final class VectorizeTests: XCTestCase {
         "let h: vector[N]\nfor n in 1:N { h[n] = exp(y[n]) * s }\ntarget += sum(h)",
         "let h: row_vector[N]\nfor n in 1:N { h[n] = r[n] + s }\nlet w = 2 * h",
         "let acc: real\nacc = 0\nfor n in 1:N { acc = acc + y[n] * s }\ntarget += acc",
+        "let acc: real = 0\nfor n in 1:N { acc += A[n][2] * s + A[n, 1] }\ntarget += acc",
+        "for n in 1:N { target += A[n, K] * a[1] }",
     ]
 
     /// Loops that must stay loops: a carried dependence, a written value read back, a
-    /// branch in the body, a per-iteration vector, a product, an empty range.
+    /// branch in the body, a per-iteration vector, a product, an empty range, a range that
+    /// depends on an outer index or on data values, a `?:` that indexes (a branch).
     static let dependent = [
         "let h: vector[N]\nh[1] = s\nfor t in 2:N { h[t] = s + 0.5 * h[t - 1] }\ntarget += sum(h)",
         "let h: vector[N]\nfor n in 1:N {\n  h[n] = y[n] * s\n  target += h[n]\n}",
@@ -60,6 +64,9 @@ final class VectorizeTests: XCTestCase {
         "for n in 1:N { target += sum(B[n]) }",
         "let p: real\np = 1.0\nfor n in 1:N { p = p * (s + y[n]) }\ntarget += p",
         "for n in 5:3 { target += s }",
+        "for i in 1:N {\n  let c: real = 0\n  for m in 1:(i - 1) { c += y[m] * s }\n  target += c\n}",
+        "for n in 1:g[1] { target += y[n] * s }",
+        "for n in 1:N { target += n > 1 ? y[n - 1] * s : s }",
     ]
 
     func testVectorisedLoopsGiveTheValuesOfTheLoopsTheyReplace() throws {
@@ -137,6 +144,7 @@ final class VectorizeTests: XCTestCase {
                 "g": Tensor(vector: (0..<n).map { Double(1 + $0 % k) }),
                 "X": Tensor(shape: [n, k], values: rng.normals(n * k)),
                 "r": Tensor(shape: [n], values: rng.normals(n)),
+                "A": Tensor(shape: [n, k], values: rng.normals(n * k)),
             ]
             let td = try Executable(model.transformedData, varying: [], data: data)
             for name in model.transformedData.outputNames { data[name] = Tensor(vector: Array(td.output(name))) }

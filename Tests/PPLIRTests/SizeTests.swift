@@ -17,6 +17,20 @@ final class SizeTests: XCTestCase {
         XCTAssertNil((n + k).evaluate { ["N": 3][$0] })
     }
 
+    /// Counts of triangles: exact division by a constant keeps a polynomial, in canonical form.
+    func testExactDivisionByAConstant() {
+        let strict = (k * (k - Size(1))).dividedExactly(by: 2)
+        XCTAssertEqual(strict.description, "(K*K - K)/2")
+        XCTAssertEqual(strict.evaluate { ["K": 4][$0] }, 6)
+        XCTAssertEqual(strict + k, (k * (k + Size(1))).dividedExactly(by: 2))
+        XCTAssertEqual(strict * Size(2), k * k - k)
+        XCTAssertEqual((strict * Size(2)).description, "K*K - K")
+        XCTAssertEqual(Size(6).dividedExactly(by: 2), Size(3))
+        XCTAssertEqual(Size(6).dividedExactly(by: 2).constant, 3)
+        XCTAssertNil(strict.constant)
+        XCTAssertEqual((strict + (n - k) * k).evaluate { ["K": 3, "N": 5][$0] }, 9)
+    }
+
     func testComparison() {
         XCTAssertEqual(compareSizes(Size(3), Size(3)), .equal)
         XCTAssertEqual(compareSizes(Size(3), Size(4)), .different)

@@ -12,7 +12,7 @@ final class HamiltonianVITests: XCTestCase {
     static func session(_ source: String, steps: Int? = nil) throws -> FitSession {
         let checked = try XCTUnwrap(Compilation.compile(file: .init(path: "t.ppl", text: source)).model)
         return try FitSession(runtime: ModelRuntime(model: checked, data: [:]), guide: "g",
-                              settings: steps.map { [(.steps, .int($0))] } ?? [])
+                              settings: [(.runs, .int(1))] + (steps.map { [(.steps, .int($0))] } ?? []))
     }
 
     /// exp(L̂) is an unbiased estimate of p(data) for any parameters: the map from the base
@@ -57,7 +57,8 @@ final class HamiltonianVITests: XCTestCase {
 
     /// Salimans et al.'s table in miniature: on a correlated Gaussian, which a mean-field
     /// base cannot represent, the bound rises with the number of leapfrog steps (0 is the
-    /// base alone) and ends close to the evidence (0: the target is normalised).
+    /// base alone) and ends close to the evidence (0: the target is normalised). Without
+    /// the frame of the mode's curvature, in which the target is a standard normal.
     func testEachLeapfrogStepTightensTheBound() throws {
         var bounds: [Double] = []
         for leapfrog in [0, 1, 4] {
@@ -65,7 +66,7 @@ final class HamiltonianVITests: XCTestCase {
                 param z: vector[2]
                 z[1] ~ normal(0, 1)
                 z[2] ~ normal(0.95 * z[1], sqrt(1 - 0.95 ^ 2))
-                guide g = hvi { transitions = 1, leapfrog = \(leapfrog), base = meanfield, lr = 0.01 }
+                guide g = hvi { transitions = 1, leapfrog = \(leapfrog), base = meanfield, lr = 0.01, precondition = off }
                 """, steps: 4000)
             let result = try session.fit()
             XCTAssertNil(result.failure)

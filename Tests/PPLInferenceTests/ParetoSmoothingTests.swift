@@ -40,4 +40,15 @@ final class ParetoSmoothingTests: XCTestCase {
         XCTAssertTrue(ParetoSmoothing.verdict(ParetoSmoothing.khat([0, .nan] + [Double](repeating: 0, count: 98)))
             .contains("not finite"))
     }
+
+    /// One ratio thousands of nats above the rest (a guide far off): the others vanish
+    /// beside it, and the verdict must say not to trust the fit, not that the ratios are
+    /// all equal.
+    func testOneDominatingRatioIsNotTrusted() {
+        var rng = RNG(seed: 3)
+        let lw = [0.0] + (0..<999).map { _ in -3000 + rng.normal() }
+        let k = ParetoSmoothing.khat(lw)
+        XCTAssertEqual(k, .infinity)
+        XCTAssertTrue(ParetoSmoothing.verdict(k).contains("don't trust"), ParetoSmoothing.verdict(k))
+    }
 }

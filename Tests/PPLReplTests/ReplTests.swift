@@ -44,8 +44,10 @@ final class ReplTests: XCTestCase {
     }
 
     func testFitContinuesFromTheGuideStateAndANewGuideStartsAfresh() throws {
-        let r = try repl([":load models/regression.ppl", ":fit 60", ":reset", ":load models/regression.ppl",
-                          ":fit 2000", ":fit 60", ":elbo", ":guide fr", ":fit 60", ":elbo"])
+        // In the model's own coordinates: in the frame of the mode's curvature 60 steps are
+        // already near the optimum.
+        let r = try repl([":load models/regression.ppl", ":set precondition off", ":fit 60", ":reset", ":load models/regression.ppl",
+                          ":set precondition off", ":fit 2000", ":fit 60", ":elbo", ":guide fr", ":fit 60", ":elbo"])
         XCTAssertEqual(r.status, 0, r.stderr)
         let e = elbos(r.stdout)
         XCTAssertEqual(e.count, 4, r.stdout)
@@ -163,7 +165,9 @@ final class ReplTests: XCTestCase {
         expect(r.stdout, contains: [
             "replaced: guide iaf { layers = 2, hidden = [32, 32] }  →  guide iaf = iaf { layers = 1, hidden = [4] }",
             "guide: iaf = iaf { hidden = [4], layers = 1 }\n",
-            "guide 'iaf' (iaf), 10 unconstrained dimensions\n100 steps",
+            // The joint mode of a hierarchical model shrinks the groups together: no frame.
+            "guide 'iaf' (iaf), 10 unconstrained dimensions\nframe: none (the Laplace approximation at the mode is poor",
+            "\n100 steps (step cap reached)",
         ])
         // A bad key is rejected with its place, and the block stays as it was.
         XCTAssertTrue(r.stderr.contains("<repl>:1:28: error: 'layers' must be a positive integer"), r.stderr)
@@ -221,7 +225,7 @@ final class ReplTests: XCTestCase {
             XCTAssertTrue(r.stdout.contains(program), program)
         }
         XCTAssertTrue(r.stderr.contains("error: ':ir' takes only --grad, not '--gard'; did you mean '--grad'?"), r.stderr)
-        XCTAssertTrue(r.stdout.contains("  lr       default   Adam's step size"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("  lr            default   Adam's step size"), r.stdout)
         XCTAssertEqual(r.stdout.components(separatedBy: "lr = 0.01\n").count - 1, 2, r.stdout)
         XCTAssertTrue(r.stderr.contains("error: unknown setting 'lrr'; did you mean 'lr'?"), r.stderr)
         XCTAssertTrue(r.stderr.contains("error: 'samples' must be a positive integer\n"), r.stderr)

@@ -38,7 +38,7 @@ final class GoldenTests: XCTestCase {
                 XCTFail("\(name(model)) does not check:\n" + c.renderDiagnostics(color: false))
                 continue
             }
-            for p in [m.transformedData, m.logDensity, m.derived] {
+            for p in [m.transformedData, m.logDensity, m.derived, m.paramBounds] {
                 XCTAssertEqual(Verifier.verify(p), [], "\(name(model)): \(p.name) does not verify")
             }
             if compare(Reports.ir(m), expected) { updated += 1 }

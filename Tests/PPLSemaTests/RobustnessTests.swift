@@ -49,7 +49,7 @@ final class RobustnessTests: XCTestCase {
             let c = Compilation.compile(file: SourceFile(path: "fuzz\(i).ppl", bytes: bytes))
             if let m = c.model {
                 checked += 1
-                for p in [m.transformedData, m.logDensity, m.derived] {
+                for p in [m.transformedData, m.logDensity, m.derived, m.paramBounds] {
                     XCTAssertEqual(Verifier.verify(p), [], "input \(i): \(p.name) does not verify")
                 }
             } else {

@@ -94,4 +94,49 @@ final class ParserTests: XCTestCase {
 
             """)
     }
+
+    /// The array types of the language: dimensions, element type (with its bounds and
+    /// sizes), the old spellings, and signature arrays of a rank.
+    func testArrayTypes() {
+        func declared(_ text: String) -> TypeExpr? {
+            let (p, sink) = parse(text)
+            XCTAssertFalse(sink.hasErrors, sink.diagnostics.map(\.message).joined())
+            if case .data(_, let t)? = p.items.first?.kind { return t }
+            if case .fn(let f)? = p.items.first?.kind { return f.params.first?.type }
+            return nil
+        }
+        let a = declared("data x: array[N, M] vector<lower=0>[K]")
+        XCTAssertEqual(a?.base, .vector)
+        XCTAssertEqual(a?.arrayDims.count, 2)
+        XCTAssertEqual(a?.sizes.count, 1)
+        XCTAssertEqual(a?.bounds.count, 1)
+        XCTAssertEqual(a?.arraySyntax, true)
+        let old = declared("data n: int<lower=0>[N, K]")
+        XCTAssertEqual(old?.base, .int)
+        XCTAssertEqual(old?.arrayDims.count, 2)
+        XCTAssertEqual(old?.sizes.count, 0)
+        XCTAssertEqual(old?.arraySyntax, false)
+        let sig = declared("fn f(x: array[,] real) -> real = 0")
+        XCTAssertEqual(sig?.arrayRank, 2)
+        XCTAssertEqual(sig?.arrayDims.count, 0)
+        XCTAssertEqual(declared("fn f(x: array[] vector) -> real = 0")?.base, .vector)
+        XCTAssertEqual(declared("fn f(x: int[]) -> real = 0")?.arrayRank, 1)
+        // `array` is a word only before '[': it may still name a variable.
+        let (p, sink) = parse("let array = 1")
+        XCTAssertFalse(sink.hasErrors)
+        XCTAssertEqual(p.items.count, 1)
+    }
+
+    /// `x op= e` is `x = x op e`; a `{ }` at the start of a statement is a block.
+    func testCompoundAssignmentsAndBlocks() {
+        let (p, sink) = parse("h[t] += a\ns -= 1; s *= 2; s /= 3; v .*= w; v ./= w\n{\n  let z = 1\n  s += z\n}")
+        XCTAssertFalse(sink.hasErrors, sink.diagnostics.map(\.message).joined())
+        var shown: [String] = []
+        for item in p.items {
+            if case .assign(let n, let idx, let e) = item.kind { shown.append("\(n.name)\(idx.isEmpty ? "" : "[..]") = \(show(e))") }
+            if case .block(let body) = item.kind { shown.append("block of \(body.count)") }
+        }
+        XCTAssertEqual(shown, ["h[..] = (h[t] + a)", "s = (s - 1)", "s = (s * 2)", "s = (s / 3)", "v = (v .* w)", "v = (v ./ w)",
+                               "block of 2"])
+    }
 }

@@ -19,9 +19,14 @@ public enum Bijectors {
         case .lower(let l): return LowerBound(lower: bound(l))
         case .upper(let u): return UpperBound(upper: bound(u))
         case .lowerUpper(let l, let u): return LowerUpperBound(lower: bound(l), upper: bound(u))
+        case .affine(let o, let m): return OffsetMultiplier(offset: bound(o), multiplier: bound(m))
         case .simplex: return StickBreaking()
         case .ordered: return Ordered()
         case .positiveOrdered: return PositiveOrdered()
+        case .choleskyFactorCorr: return CholeskyFactorCorr()
+        case .choleskyFactorCov: return CholeskyFactorCov()
+        case .corrMatrix: return CorrMatrix()
+        case .covMatrix: return CovMatrix()
         }
     }
 }
