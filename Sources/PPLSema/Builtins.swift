@@ -18,6 +18,8 @@ public enum ArgKind: Sendable {
     case matrix
     /// An int built from int data and literals: the size of the result.
     case size
+    /// An int.
+    case int
 
     public var phrase: String {
         switch self {
@@ -28,6 +30,7 @@ public enum ArgKind: Sendable {
         case .oneDimensional: return "a vector, row_vector or int[]"
         case .matrix: return "a matrix"
         case .size: return "an int size"
+        case .int: return "an int"
         }
     }
 
@@ -40,7 +43,7 @@ public enum ArgKind: Sendable {
         case .vector: return "vector"
         case .oneDimensional: return "vector | int[]"
         case .matrix: return "matrix"
-        case .size: return "int"
+        case .size, .int: return "int"
         }
     }
 
@@ -52,7 +55,7 @@ public enum ArgKind: Sendable {
         case .vector: return t.shape.rank == 1 && t.elem == .real
         case .oneDimensional: return t.shape.rank == 1
         case .matrix: if case .matrix = t.shape { return true } else { return false }
-        case .size: return t == .int
+        case .size, .int: return t == .int
         }
     }
 }
@@ -88,6 +91,8 @@ public enum ResultRule: Sendable {
     case vector(size: Int?)
     case rowVector(size: Int?)
     case matrix(rows: Int?, cols: Int?)
+    /// A type that depends on the arguments' kinds, as the text says.
+    case computed(String)
 
     func written(_ params: [BuiltinParam]) -> String {
         func n(_ k: Int?) -> String { k.map { "[\(params[$0].name)]" } ?? "" }
@@ -102,6 +107,7 @@ public enum ResultRule: Sendable {
         case .matrix(let r, let c):
             if let r, let c { return "-> matrix[\(params[r].name), \(params[c].name)]" }
             return "-> matrix"
+        case .computed(let text): return "-> " + text
         }
     }
 }
@@ -112,8 +118,12 @@ public enum BuiltinImpl: Sendable {
     case unary(UnaryFn)
     /// Elementwise with scalar broadcasting.
     case binary(BinaryFn)
+    /// An incomplete beta or gamma function, elementwise with scalar broadcasting.
+    case incomplete(IncompleteFn)
     /// Lowered by `Elaborator.special`, which switches over every case.
     case special(SpecialFn)
+    /// Lowered by `Elaborator.containerFunction`, which switches over every case.
+    case container(ContainerFn)
 }
 
 public enum SpecialFn: String, Sendable {
@@ -124,6 +134,13 @@ public enum SpecialFn: String, Sendable {
     /// Every element of an array (where `size` counts its first dimension).
     case num_elements
     case diag_pre_multiply, diag_post_multiply, multiply_lower_tri_self_transpose, log_determinant_spd
+}
+
+/// The builtins lowered by `Elaborator.containerFunction`: linear algebra, and building,
+/// cutting and joining containers.
+public enum ContainerFn: String, Sendable {
+    case cholesky_decompose, log_determinant_spd, gp_exp_quad_cov, quad_form, quad_form_sym, quad_form_diag, add_diag
+    case append_row, append_col, rep_array, segment, head, tail, reverse, to_matrix
 }
 
 /// One signature of a builtin function: its typed arguments, its result, how it lowers, and
@@ -203,6 +220,15 @@ public enum Builtins {
         unary("erf", .erf),
         unary("erfc", .erfc),
         unary("Phi", .Phi, "the standard normal CDF"),
+        unary("log_erfc", .log_erfc, "log(erfc(x)), without underflow in the upper tail"),
+        unary("atan", .atan),
+        binary("atan2", .atan2, "the angle of the point (x, y)", names: ("y", "x")),
+        Builtin("inc_beta", [BuiltinParam("a"), BuiltinParam("b"), BuiltinParam("x")], .elementwise, .incomplete(.inc_beta),
+                "the regularised incomplete beta function I_x(a, b)"),
+        Builtin("gamma_p", [BuiltinParam("a"), BuiltinParam("x")], .elementwise, .incomplete(.gamma_p),
+                "the regularised lower incomplete gamma function P(a, x)"),
+        Builtin("gamma_q", [BuiltinParam("a"), BuiltinParam("x")], .elementwise, .incomplete(.gamma_q),
+                "the regularised upper incomplete gamma function Q(a, x) = 1 - P(a, x)"),
         binary("fmin", .fmin),
         binary("fmax", .fmax),
         binary("pow", .pow, "a ^ b"),
@@ -254,6 +280,46 @@ public enum Builtins {
                 "L \\ b for lower-triangular L, b a vector or matrix"),
         Builtin("to_vector", [BuiltinParam("x", .oneDimensional)], .vector(size: nil), .special(.to_vector)),
         Builtin("to_row_vector", [BuiltinParam("x", .vector)], .rowVector(size: nil), .special(.to_row_vector)),
+        Builtin("to_matrix", [BuiltinParam("x")], .matrix(rows: nil, cols: nil), .container(.to_matrix),
+                "a vector as one column, a row_vector as one row, a matrix as it is"),
+        Builtin("to_matrix", [BuiltinParam("x", .container), BuiltinParam("m", .size), BuiltinParam("n", .size)],
+                .matrix(rows: 1, cols: 2), .container(.to_matrix), "the m * n elements of x, column by column (as Stan)"),
+        Builtin("to_matrix", [BuiltinParam("x", .container), BuiltinParam("m", .size), BuiltinParam("n", .size),
+                              BuiltinParam("col_major", .int)],
+                .matrix(rows: 1, cols: 2), .container(.to_matrix), "column by column, or row by row where col_major is 0"),
+        Builtin("cholesky_decompose", [BuiltinParam("A", .matrix)], .sameAs(0), .container(.cholesky_decompose),
+                "the lower-triangular L with A = L * L' of a symmetric positive-definite A (from its lower triangle)"),
+        Builtin("log_determinant_spd", [BuiltinParam("A", .matrix)], .real, .container(.log_determinant_spd),
+                "log |A| of a symmetric positive-definite A, by its Cholesky factor"),
+        Builtin("gp_exp_quad_cov", [BuiltinParam("x", .container), BuiltinParam("alpha", .scalar), BuiltinParam("rho", .scalar)],
+                .matrix(rows: nil, cols: nil), .container(.gp_exp_quad_cov),
+                "K[i, j] = alpha^2 exp(-|x[i] - x[j]|^2 / (2 rho^2)); the points are x's elements, or its rows for a matrix"),
+        Builtin("gp_exp_quad_cov", [BuiltinParam("x1", .container), BuiltinParam("x2", .container), BuiltinParam("alpha", .scalar),
+                                    BuiltinParam("rho", .scalar)],
+                .matrix(rows: nil, cols: nil), .container(.gp_exp_quad_cov), "the cross-covariance between the points x1 and x2"),
+        Builtin("quad_form", [BuiltinParam("A", .matrix), BuiltinParam("B")], .computed("real for a vector B, matrix for a matrix B"),
+                .container(.quad_form), "B' * A * B"),
+        Builtin("quad_form_sym", [BuiltinParam("A", .matrix), BuiltinParam("B")], .computed("real for a vector B, matrix for a matrix B"),
+                .container(.quad_form_sym), "B' * A * B, made exactly symmetric"),
+        Builtin("quad_form_diag", [BuiltinParam("M", .matrix), BuiltinParam("v", .vector)], .sameAs(0), .container(.quad_form_diag),
+                "diag_matrix(v) * M * diag_matrix(v)"),
+        Builtin("add_diag", [BuiltinParam("M", .matrix), BuiltinParam("d")], .sameAs(0), .container(.add_diag),
+                "M with d (a scalar or a vector) added to its diagonal"),
+        Builtin("append_row", [BuiltinParam("a"), BuiltinParam("b")],
+                .computed("vector for scalars and vectors; matrix for row_vectors and matrices"), .container(.append_row),
+                "b below a"),
+        Builtin("append_col", [BuiltinParam("a"), BuiltinParam("b")],
+                .computed("row_vector for scalars and row_vectors; matrix for vectors and matrices"), .container(.append_col),
+                "b to the right of a"),
+        Builtin("rep_array", [BuiltinParam("x", .scalar, verb: "repeats"), BuiltinParam("n", .size)],
+                .computed("int[n] for an int x, else vector[n]"), .container(.rep_array), "n copies of x"),
+        Builtin("segment", [BuiltinParam("x", .oneDimensional), BuiltinParam("i", .int), BuiltinParam("n", .size)],
+                .computed("the kind of x, with n elements"), .container(.segment), "x[i:(i + n - 1)]"),
+        Builtin("head", [BuiltinParam("x", .oneDimensional), BuiltinParam("n", .size)], .computed("the kind of x, with n elements"),
+                .container(.head), "the first n elements"),
+        Builtin("tail", [BuiltinParam("x", .oneDimensional), BuiltinParam("n", .size)], .computed("the kind of x, with n elements"),
+                .container(.tail), "the last n elements"),
+        Builtin("reverse", [BuiltinParam("x", .oneDimensional)], .sameAs(0), .container(.reverse), "the elements in reverse order"),
         constant("pi", .pi, "3.14159..."),
         constant("e", .e, "2.71828..."),
         constant("sqrt2", .sqrt2, "1.41421..."),
