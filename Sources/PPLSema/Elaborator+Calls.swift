@@ -553,6 +553,7 @@ extension Elaborator {
             case .incomplete(let f): return try apply(.incomplete(f, orders: [Int](repeating: 0, count: f.arity)), args.map(toReal))
             case .special(let s): return try special(s, args, sizes: sizes)
             case .container(let f): return try containerFunction(f, args, sizes: sizes)
+            case .composed(let f): return try composedFunction(f, args)
             }
         } catch {
             sink.error("'\(name)' cannot take \(types.joined(separator: " and ")): \(error.message)", at: span)

@@ -15,18 +15,32 @@ extension Elaborator {
             return TV(value: builder.append(.size(n), [], type: .int), type: .int, dep: .literal, size: n)
         }
         func real(_ x: Double) -> TV { TV(value: builder.constant(x), type: .real, dep: .literal, constant: x) }
+        /// The indices lo, lo + 1, ..., lo + n - 1.
+        func indices(from lo: TV, count n: Size) throws(ShapeError) -> TV {
+            let hi = try op(.binary(.sub), try op(.binary(.add), lo, size(n)), int(1))
+            return typed(.range, [lo, hi], .intArray(n))
+        }
         /// x[lo:(lo + n - 1)] for a one-dimensional x.
         func slice(_ x: TV, from lo: TV, count n: Size) throws(ShapeError) -> TV {
-            let hi = try op(.binary(.sub), try op(.binary(.add), lo, size(n)), int(1))
-            return try op(.at, x, typed(.range, [lo, hi], .intArray(n)))
+            try op(.at, x, try indices(from: lo, count: n))
         }
+        func dimensions(_ m: TV) throws(ShapeError) -> (rows: Size, cols: Size) {
+            guard case .matrix(let r, let c) = m.type.shape else { throw ShapeError("A must be a matrix") }
+            return (r, c)
+        }
+        /// A \ b for a symmetric positive-definite A: L' \ (L \ b) with L its Cholesky factor.
+        func solveSPD(_ a: TV, _ b: TV) throws(ShapeError) -> TV {
+            let l = try op(.cholesky, a)
+            return try op(.triSolveLowerT, l, try op(.triSolveLower, l, b))
+        }
+        func identity(_ n: Size) throws(ShapeError) -> TV { try op(.diagMatrix, typed(.fill, [real(1)], .vector(n))) }
         switch s {
         case .cholesky_decompose:
             return try op(.cholesky, args[0])
         case .log_determinant_spd:
             let l = try op(.cholesky, args[0])
             return try op(.binary(.mul), real(2), try op(.sum, try op(.unary(.log), try op(.diagonal, l))))
-        case .gp_exp_quad_cov:
+        case .gp_exp_quad_cov, .cov_exp_quad:
             // alpha^2 exp(-d^2 / (2 rho^2)) over the squared distances d^2 between the points.
             let (x1, x2) = (args[0], args.count == 4 ? args[1] : args[0])
             let (alpha, rho) = (args[args.count - 2], args[args.count - 1])
@@ -73,6 +87,74 @@ extension Elaborator {
             let n = args[0].type.shape.count
             let up = typed(.range, [int(1), size(n)], .intArray(n))
             return try op(.at, args[0], try op(.binary(.sub), try op(.binary(.add), size(n), int(1)), up))
+        case .crossprod:
+            return try op(.matmul, try op(.transpose, args[0]), args[0])
+        case .tcrossprod:
+            return try op(.matmul, args[0], try op(.transpose, args[0]))
+        case .trace:
+            return try op(.sum, try op(.diagonal, args[0]))
+        case .identity_matrix:
+            return try identity(sizes[0])
+        case .columns_dot_product:
+            let rows = try dimensions(args[0]).rows
+            return try op(.matmul, typed(.fill, [real(1)], .rowVector(rows)), try op(.binary(.mul), args[0], args[1]))
+        case .rows_dot_product:
+            let cols = try dimensions(args[0]).cols
+            return try op(.matmul, try op(.binary(.mul), args[0], args[1]), typed(.fill, [real(1)], .vector(cols)))
+        case .mdivide_left_spd:
+            return try solveSPD(args[0], toReal(args[1]))
+        case .mdivide_right_spd, .mdivide_right_tri_low:
+            // b / A = (A' \ b')': A \ b' for a symmetric A, L' \ b' for a lower-triangular L. A
+            // vector b is taken as the row it would be, and the result kept a vector.
+            let b = toReal(args[0])
+            let column = b.type.shape.rank == 1 && !isRowLike(b)
+            let rhs = column ? b : try op(.transpose, b)
+            let solved = s == .mdivide_right_spd ? try solveSPD(args[1], rhs) : try op(.triSolveLowerT, args[1], rhs)
+            return column ? solved : try op(.transpose, solved)
+        case .inverse_spd:
+            return try solveSPD(args[0], try identity(try dimensions(args[0]).rows))
+        case .squared_distance, .distance:
+            let d = try op(.binary(.sub), toReal(args[0]), toReal(args[1]))
+            let squared = try op(.dot, d, d)
+            return s == .distance ? try op(.unary(.sqrt), squared) : squared
+        case .norm1:
+            return try op(.sum, try op(.unary(.abs), toReal(args[0])))
+        case .norm2:
+            return try op(.unary(.sqrt), try op(.sum, try op(.unary(.square), toReal(args[0]))))
+        case .prod:
+            // exp(Σ log|x|), negative where an odd number of elements are.
+            let x = toReal(args[0])
+            let magnitude = try op(.unary(.exp), try op(.sum, try op(.unary(.log), try op(.unary(.abs), x))))
+            let negatives = toReal(try op(.sum, try op(.binary(.lt), x, real(0))))
+            let odd = try op(.binary(.sub), negatives, try op(.binary(.mul), real(2),
+                                                               try op(.unary(.floor), try op(.binary(.mul), real(0.5), negatives))))
+            return try op(.binary(.mul), magnitude, try op(.binary(.sub), real(1), try op(.binary(.mul), real(2), odd)))
+        case .col:
+            let rows = try dimensions(args[0]).rows
+            return try op(.at2, args[0], try indices(from: int(1), count: rows), args[1])
+        case .row:
+            let cols = try dimensions(args[0]).cols
+            return try op(.transpose, try op(.at2, args[0], args[1], try indices(from: int(1), count: cols)))
+        case .block:
+            return try op(.at2, args[0], try indices(from: args[1], count: sizes[0]), try indices(from: args[2], count: sizes[1]))
+        case .sub_col:
+            return try op(.at2, args[0], try indices(from: args[1], count: sizes[0]), args[2])
+        case .sub_row:
+            return try op(.transpose, try op(.at2, args[0], args[1], try indices(from: args[2], count: sizes[0])))
+        case .linspaced_vector:
+            // lo + (hi - lo) t with t = (k - 1) / (n - 1); n = 1 gives hi, as in Stan.
+            let n = sizes[0]
+            let k = toReal(typed(.range, [int(1), size(n)], .intArray(n)))
+            let count = toReal(size(n))
+            let one = toReal(try op(.binary(.eq), count, real(1)))
+            let steps = try op(.binary(.fmax), try op(.binary(.sub), count, real(1)), real(1))
+            let t = try op(.binary(.div), try op(.binary(.add), try op(.binary(.sub), k, real(1)), one), steps)
+            let (lo, hi) = (toReal(args[1]), toReal(args[2]))
+            return try op(.binary(.add), lo, try op(.binary(.mul), try op(.binary(.sub), hi, lo), t))
+        case .ones_vector, .zeros_vector:
+            return typed(.fill, [real(s == .ones_vector ? 1 : 0)], .vector(sizes[0]))
+        case .ones_row_vector, .zeros_row_vector:
+            return typed(.fill, [real(s == .ones_row_vector ? 1 : 0)], .rowVector(sizes[0]))
         case .to_matrix:
             let x = toReal(args[0])
             if args.count == 1 {

@@ -6,8 +6,9 @@ import PPLSema
 import PPLSyntax
 import XCTest
 
-/// The container builtins (linear algebra; building, cutting and joining containers)
-/// against numpy's values, and their derivatives against finite differences.
+/// The container builtins (linear algebra; building, cutting and joining containers) and
+/// Stan's elementwise functions composed of elementwise ops, against numpy's values, and
+/// their derivatives against finite differences.
 final class ContainerFunctionTests: XCTestCase {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().standardizedFileURL.path
@@ -50,7 +51,7 @@ final class ContainerFunctionTests: XCTestCase {
         var functions = Set<String>()
         for c in reference.cases {
             functions.insert(String(c.expr.prefix { $0 != "(" }))
-            let source = (declarations + ["param p: real", "let r = \(c.expr)"]).joined(separator: "\n")
+            let source = (declarations + ["param unused: real", "let r = \(c.expr)"]).joined(separator: "\n")
             let compiled = Compilation.compile(file: SourceFile(path: "case.ppl", text: source))
             guard let model = compiled.model else {
                 XCTFail("\(c.expr) does not check: " + compiled.renderDiagnostics(color: false))
@@ -66,14 +67,16 @@ final class ContainerFunctionTests: XCTestCase {
                 XCTAssertEqual(a, b, accuracy: 1e-12 * max(1, abs(b)), "\(c.expr): \(value), expected \(c.value)")
             }
         }
-        let containerBuiltins = Set(Builtins.table.compactMap { b -> String? in
-            if case .container = b.impl { return b.name }
-            return nil
+        let covered = Set(Builtins.table.compactMap { b -> String? in
+            switch b.impl {
+            case .container, .composed: return b.name
+            case .unary, .binary, .incomplete, .special: return nil
+            }
         })
-        XCTAssertEqual(functions, containerBuiltins, "every container builtin has reference cases")
+        XCTAssertEqual(functions, covered, "every container and composed builtin has reference cases")
     }
 
-    /// Params through every container builtin into the log density: the gradient and the
+    /// Params through every container and composed builtin into the log density: the gradient and the
     /// Hessian-vector product against finite differences.
     func testContainerFunctionDerivatives() throws {
         let runtime = try ModelRuntime(modelPath: Self.root + "/Tests/Golden/good/container_functions.ppl", dataPath: nil)
