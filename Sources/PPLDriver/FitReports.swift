@@ -98,6 +98,10 @@ public enum FitReports {
         var out = "Pareto k̂ = \(number(s.khat)): \(ParetoSmoothing.verdict(s.khat))\n"
         out += "log p(data) ≈ \(number(s.logEvidence.estimate)) ± \(number(s.logEvidence.standardError))"
         out += " (importance sampling with \(draws) guide draws)\n"
+        if let r = s.resampling {
+            out += "draws: resampled by their Pareto-smoothed importance weights (effective sample size "
+                + "\(Int(r.effectiveSize.rounded())) of \(r.draws))\n"
+        }
         return out
     }
 
@@ -110,7 +114,8 @@ public enum FitReports {
         return out
     }
 
-    /// `{"guide", "family", "elbo", "steps", "seconds", "converged", "khat", "verdict", "log_z",
+    /// `{"guide", "family", "elbo", "steps", "seconds", "converged", "runs", "runs_agree",
+    /// "largest_rhat", "khat", "psis_resampled", "importance_ess", "verdict", "log_z",
     /// "log_z_se", "params": {...}}`.
     public static func summaryJSON(_ s: FitSession, _ r: FitResult, _ draws: PosteriorDraws) -> String {
         var params: [String] = []
@@ -130,6 +135,8 @@ public enum FitReports {
               "runs_agree": \(s.agreement.map { String($0.agree) } ?? "null"),
               "largest_rhat": \(s.agreement.map { json($0.largestRHat) } ?? "null"),
               "khat": \(json(s.khat)),
+              "psis_resampled": \(s.resampling != nil),
+              "importance_ess": \(s.resampling.map { json($0.effectiveSize) } ?? "null"),
               "verdict": \(json(verdict(s, r))),
               "log_z": \(json(s.logEvidence.estimate)),
               "log_z_se": \(json(s.logEvidence.standardError)),
