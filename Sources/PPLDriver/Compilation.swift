@@ -1,3 +1,4 @@
+import Foundation
 import PPLIR
 import PPLSema
 import PPLSyntax
@@ -13,7 +14,7 @@ public struct Compilation: Sendable {
 
 
     /// The standard library, read once per process.
-    static let libraries: [SourceFile] = Stdlib.files().compactMap(FileSourceLoader.read)
+    static let libraries: [SourceFile] = Stdlib.sources() ?? []
 
     /// With `vectorize` false every loop stays a loop (to compare the two).
     public static func compile(path: String, vectorize: Bool = true) -> Compilation {
@@ -33,7 +34,8 @@ public struct Compilation: Sendable {
         let libraries = Compilation.libraries
         if libraries.isEmpty {
             return Compilation(path: file.path, model: nil, diagnostics: [],
-                               readError: "cannot find the standard library (stdlib/*.ppl); set PPL_STDLIB to its folder")
+                               readError: "no standard library in PPL_STDLIB (\(ProcessInfo.processInfo.environment["PPL_STDLIB"] ?? "")): "
+                                   + "it must name a folder of .ppl files, such as the checkout's stdlib/")
         }
         for lib in libraries { elaborator.loadLibrary(lib) }
         let program = Parser.parse(file, sink: sink)

@@ -105,13 +105,42 @@ public enum FitReports {
         return out
     }
 
-    public static func csv(_ draws: PosteriorDraws) -> String {
-        var out = draws.names.joined(separator: ",") + "\n"
-        for row in draws.rows {
-            out += row.map { $0.isFinite ? String($0) : ($0.isNaN ? "nan" : ($0 > 0 ? "inf" : "-inf")) }
-                .joined(separator: ",") + "\n"
+    /// The draws as a Stan CSV file, which `arviz.from_cmdstan` reads: `#` lines with the
+    /// settings, then the columns `lp__`, `log_p__`, `log_g__` and every component with
+    /// Stan's name (`beta.1`, `W.2.3`), one row per draw. As in CmdStan's variational
+    /// output, `log_p__` is the model's log density of the draw on the unconstrained scale
+    /// (with the transforms' Jacobians, up to a constant) and `log_g__` the guide's, so
+    /// that PSIS or importance resampling can be redone from the file; `lp__` repeats
+    /// `log_p__` (CmdStan writes 0) and there is no row of the guide's mean.
+    public static func csv(_ s: FitSession, _ draws: PosteriorDraws, model: String) -> String {
+        let o = s.options
+        var out = """
+            # model = \(URL(fileURLWithPath: model).deletingPathExtension().lastPathComponent)
+            # method = variational
+            #   algorithm = \(o.family.rawValue)
+            #   guide = \(o.guide)
+            #   iter = \(o.steps)
+            #   grad_samples = \(o.samples)
+            #   output_samples = \(draws.rows.count)
+            # random
+            #   seed = \(o.seed)
+            # runs = \(o.runs)
+            # pareto_khat = \(number(s.khat))
+            # psis_resampled = \(s.resampling != nil)
+
+            """
+        out += (["lp__", "log_p__", "log_g__"] + draws.names.map(stanName)).joined(separator: ",") + "\n"
+        func text(_ x: Double) -> String { x.isFinite ? String(x) : (x.isNaN ? "nan" : (x > 0 ? "inf" : "-inf")) }
+        for (k, row) in draws.rows.enumerated() {
+            let p = draws.logDensities[k], q = draws.logGuideDensities[k]
+            out += ([p, p, q] + row).map(text).joined(separator: ",") + "\n"
         }
         return out
+    }
+
+    /// A component's name as Stan writes it in CSV files: `W[2,3]` is `W.2.3`.
+    static func stanName(_ name: String) -> String {
+        String(name.compactMap { c -> Character? in c == "[" || c == "," ? "." : (c == "]" ? nil : c) })
     }
 
     /// `{"guide", "family", "elbo", "steps", "seconds", "converged", "runs", "runs_agree",

@@ -1,28 +1,20 @@
 import Foundation
+import PPLSyntax
 
-/// Finds the `stdlib/` folder of distributions written in the language: `$PPL_STDLIB`,
-/// else beside or above the executable (a build tree), else the source checkout this
-/// binary was built from.
+/// The standard library: the distributions and functions written in the language
+/// (`stdlib/*.ppl`). The binary carries them (`Stdlib.embedded`, generated from the
+/// folder), so it needs no checkout at run time; `$PPL_STDLIB` names a folder to read
+/// instead (to try changes to the library without rebuilding).
 public enum Stdlib {
-    public static func directory() -> String? {
-        let fm = FileManager.default
-        func isStdlib(_ p: String) -> Bool { fm.fileExists(atPath: p + "/continuous.ppl") }
-        if let env = ProcessInfo.processInfo.environment["PPL_STDLIB"], isStdlib(env) { return env }
-        var dir = URL(fileURLWithPath: CommandLine.arguments.first ?? ".").resolvingSymlinksInPath().deletingLastPathComponent()
-        for _ in 0..<6 {
-            let candidate = dir.appendingPathComponent("stdlib").path
-            if isStdlib(candidate) { return candidate }
-            dir = dir.deletingLastPathComponent()
+    /// The library's files, in a stable order: from `$PPL_STDLIB` if it is set, else the
+    /// embedded copy, named `stdlib/NAME.ppl` in diagnostics. Nil when `$PPL_STDLIB` is
+    /// set but holds no library.
+    public static func sources() -> [SourceFile]? {
+        guard let dir = ProcessInfo.processInfo.environment["PPL_STDLIB"] else {
+            return embedded.map { SourceFile(path: "stdlib/" + $0.name, text: $0.text) }
         }
-        let source = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("stdlib").path
-        return isStdlib(source) ? source : nil
-    }
-
-    /// The library files in a stable order.
-    public static func files() -> [String] {
-        guard let dir = directory(),
-              let names = try? FileManager.default.contentsOfDirectory(atPath: dir) else { return [] }
-        return names.filter { $0.hasSuffix(".ppl") }.sorted().map { dir + "/" + $0 }
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: dir) else { return nil }
+        let files = names.filter { $0.hasSuffix(".ppl") }.sorted().compactMap { FileSourceLoader.read(dir + "/" + $0) }
+        return files.isEmpty ? nil : files
     }
 }

@@ -9,7 +9,13 @@ public struct PosteriorDraws {
     public let names: [String]
     /// One row per draw.
     public let rows: [[Double]]
-    public let logWeights: [Double]
+    /// log p(z) of each draw: the model's density in the unconstrained space (with the
+    /// transforms' log-Jacobians), up to its constant.
+    public let logDensities: [Double]
+    /// log q(z) of each draw: the guide's density there.
+    public let logGuideDensities: [Double]
+    /// The importance log-ratios log p(z) - log q(z).
+    public var logWeights: [Double] { zip(logDensities, logGuideDensities).map { $0 - $1 } }
 
     /// `constrain` maps θ to the params; `derived` computes the param-dependent lets.
     /// `shapes` gives the dimensions of the components of values held flattened (arrays of
@@ -28,7 +34,7 @@ public struct PosteriorDraws {
             for n in derived.outputNames { names += PosteriorDraws.components(n, shapes[n] ?? deriver.outputShape(n)) }
         }
         var rows: [[Double]] = []
-        var logWeights: [Double] = []
+        var logDensities: [Double] = [], logGuideDensities: [Double] = []
         var rng = RNG(seed: seed &+ 0x5EED)
         let d = elbo.dimension
         for i in 0..<elbo.parameterCount { sampler.input("phi")[i] = phi[i] }
@@ -57,12 +63,14 @@ public struct PosteriorDraws {
                 for n in paramNames { row += constrainer.output(n, particle: k) }
                 if let deriver { for n in derived.outputNames { row += deriver.output(n, particle: k) } }
                 rows.append(row)
-                logWeights.append(sampler.output("logp", particle: k)[0] - sampler.output("logq", particle: k)[0])
+                logDensities.append(sampler.output("logp", particle: k)[0])
+                logGuideDensities.append(sampler.output("logq", particle: k)[0])
             }
         }
         self.names = names
         self.rows = rows
-        self.logWeights = logWeights
+        self.logDensities = logDensities
+        self.logGuideDensities = logGuideDensities
     }
 
     /// The draws of several fits together (independent runs that agree), in order.
@@ -70,13 +78,15 @@ public struct PosteriorDraws {
         precondition(!parts.isEmpty)
         names = parts[0].names
         rows = parts.flatMap(\.rows)
-        logWeights = parts.flatMap(\.logWeights)
+        logDensities = parts.flatMap(\.logDensities)
+        logGuideDensities = parts.flatMap(\.logGuideDensities)
     }
 
-    public init(names: [String], rows: [[Double]], logWeights: [Double]) {
+    public init(names: [String], rows: [[Double]], logDensities: [Double], logGuideDensities: [Double]) {
         self.names = names
         self.rows = rows
-        self.logWeights = logWeights
+        self.logDensities = logDensities
+        self.logGuideDensities = logGuideDensities
     }
 
     /// As many draws, taken from these with probabilities `weights` (normalised) by
@@ -101,7 +111,8 @@ public struct PosteriorDraws {
         for j in stride(from: n - 1, to: 0, by: -1) {
             picked.swapAt(j, Int(rng.next() % UInt64(j + 1)))
         }
-        return PosteriorDraws(names: names, rows: picked.map { rows[$0] }, logWeights: picked.map { logWeights[$0] })
+        return PosteriorDraws(names: names, rows: picked.map { rows[$0] }, logDensities: picked.map { logDensities[$0] },
+                              logGuideDensities: picked.map { logGuideDensities[$0] })
     }
 
     /// Names of a value's components, 1-based, row-major: `x[2,3]`.

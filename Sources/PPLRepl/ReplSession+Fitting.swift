@@ -84,7 +84,7 @@ extension ReplSession {
         let d: PosteriorDraws
         if let r = f.last { d = try f.session.sample(n, result: r) } else { d = try f.session.sample(n, phi: f.phi) }
         let file = path(parts[1])
-        try FitReports.write(FitReports.csv(d), to: file)
+        try FitReports.write(FitReports.csv(f.session, d, model: f.editor.path), to: file)
         say("wrote \(d.rows.count) draws (\(d.names.count) columns) to \(file)")
     }
 

@@ -646,14 +646,17 @@ extension Elaborator {
             try builder.assume(r, equals: c)
             let logDet = Emitter(builder).cholesky(args[0].value).logDeterminant
             return TV(value: logDet, type: .real, dep: args[0].dep)
-        case .to_vector:
-            switch args[0].type.shape {
-            case .rowVector: return try op(.transpose, args[0])
-            default: return toReal(args[0])
+        case .to_vector, .to_row_vector:
+            var x = toReal(args[0])
+            // A matrix column by column: the rows of its transpose, flattened.
+            if case .matrix(let r, let c) = x.type.shape {
+                let t = try op(.transpose, x)
+                x = TV(value: builder.append(.reshape, [t.value], type: .vector(r * c)), type: .vector(r * c), dep: t.dep)
             }
-        case .to_row_vector:
-            if case .rowVector = args[0].type.shape { return args[0] }
-            return try op(.transpose, args[0])
+            switch (s, x.type.shape) {
+            case (.to_vector, .rowVector), (.to_row_vector, .vector): return try op(.transpose, x)
+            default: return x
+            }
         }
     }
 }

@@ -63,7 +63,7 @@ struct Fit: ParsableCommand {
         print(FitReports.table(sampled))
         print(FitReports.diagnostics(session, draws: sampled.rows.count), terminator: "")
         try Terminal.run { () throws(PPLError) in
-            if let draws = output.draws { try FitReports.write(FitReports.csv(sampled), to: draws) }
+            if let draws = output.draws { try FitReports.write(FitReports.csv(session, sampled, model: file), to: draws) }
             if let path = output.summaryJSON { try FitReports.write(FitReports.summaryJSON(session, result, sampled), to: path) }
             if let save { try FitReports.write(FitReports.savedFit(session, result, model: file, data: dataPath), to: save) }
         }

@@ -26,7 +26,7 @@ struct Sample: ParsableCommand {
             let sampled = try session.sample(session.options.draws, phi: saved.phi)
             print(FitReports.table(sampled))
             print(FitReports.diagnostics(session, draws: sampled.rows.count), terminator: "")
-            if let draws = output.draws { try FitReports.write(FitReports.csv(sampled), to: draws) }
+            if let draws = output.draws { try FitReports.write(FitReports.csv(session, sampled, model: saved.model), to: draws) }
             if let path = output.summaryJSON {
                 try FitReports.write(FitReports.summaryJSON(session, FitResult(phi: saved.phi), sampled), to: path)
             }

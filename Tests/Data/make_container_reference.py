@@ -143,6 +143,9 @@ cases += [
     ("zeros_vector(2)", np.zeros(2)),
     ("ones_row_vector(2)", np.ones(2)),
     ("zeros_row_vector(3)", np.zeros(3)),
+    ("to_vector(M)", d["M"].ravel(order="F")),
+    ("to_row_vector(B)", d["B"].ravel(order="F")),
+    ("to_vector(rv)", d["rv"]),
 ]
 
 

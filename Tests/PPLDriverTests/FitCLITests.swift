@@ -23,11 +23,20 @@ final class FitCLITests: XCTestCase {
         for row in ["\nmu ", "\ntau ", "\neta[1] ", "\ntheta[8] "] { XCTAssertTrue(r.stdout.contains(row), row) }
         XCTAssertTrue(r.stdout.contains("Pareto k̂ = "), r.stdout)
         XCTAssertTrue(r.stdout.contains("log p(data) ≈ "), r.stdout)
-        let csv = try String(contentsOfFile: d + "/draws.csv", encoding: .utf8).split(separator: "\n")
+        let file = try String(contentsOfFile: d + "/draws.csv", encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(file[0], "# model = eight_schools")
+        XCTAssertTrue(file.contains("#   algorithm = meanfield"), "\(file.prefix(14))")
+        let csv = file.filter { !$0.hasPrefix("#") }
         // 1,000 draws of each run that agrees with the best (four runs by default).
         XCTAssertTrue([1001, 2001, 3001, 4001].contains(csv.count), "\(csv.count)")
-        XCTAssertTrue(csv[0].hasPrefix("mu,tau,eta[1],eta[2],"))
-        XCTAssertTrue(csv[0].hasSuffix(",theta[8]"))
+        XCTAssertTrue(csv[0].hasPrefix("lp__,log_p__,log_g__,mu,tau,eta.1,eta.2,"), String(csv[0]))
+        XCTAssertTrue(csv[0].hasSuffix(",theta.8"))
+        // log_p__ - log_g__ are the importance ratios k̂ was computed from: finite, and lp__ is log_p__.
+        for row in csv.dropFirst().prefix(20) {
+            let v = row.split(separator: ",").prefix(3).map { Double($0)! }
+            XCTAssertTrue(v.allSatisfy(\.isFinite), String(row))
+            XCTAssertEqual(v[0], v[1])
+        }
         let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: d + "/summary.json"))) as! [String: Any]
         for key in ["guide", "family", "elbo", "steps", "seconds", "converged", "runs", "runs_agree", "largest_rhat", "khat",
                     "verdict", "log_z", "log_z_se", "params"] {
@@ -40,7 +49,8 @@ final class FitCLITests: XCTestCase {
         // The saved fit draws again without refitting, and warm-starts a fit.
         let s = try ppl(["sample", d + "/fit.json", "--draws-n", "50", "--draws", d + "/more.csv"])
         XCTAssertEqual(s.status, 0, s.stderr)
-        XCTAssertEqual(try String(contentsOfFile: d + "/more.csv", encoding: .utf8).split(separator: "\n").count, 51)
+        XCTAssertEqual(try String(contentsOfFile: d + "/more.csv", encoding: .utf8).split(separator: "\n")
+            .filter { !$0.hasPrefix("#") }.count, 51)
         let warm = try ppl(["fit", bench + "/models/eight_schools.ppl", "--data", bench + "/data/eight_schools.json",
                                 "--init", d + "/fit.json"])
         XCTAssertEqual(warm.status, 0, warm.stderr)
@@ -213,5 +223,63 @@ final class FitCLITests: XCTestCase {
         let r = try ppl(["fit", d + "/bad_index.ppl", "--data", d + "/bad_index.json", "--steps", "10"])
         XCTAssertEqual(r.status, 70, r.stderr)
         XCTAssertTrue(r.stderr.contains("bad_index.ppl:7: index 4 out of range for 'mu' (size 3)"), r.stderr)
+    }
+}
+
+/// The draws file as ArviZ reads it (`arviz.from_cmdstan`), where a Python with ArviZ is
+/// found: the checkout's `.venv-anchors` (see ../shared/bench/README.md), else `python3`.
+final class StanCSVTests: XCTestCase {
+    func python() -> String? {
+        for p in [CLI.root + "/.venv-anchors/bin/python", "/usr/bin/python3"] where FileManager.default.isExecutableFile(atPath: p) {
+            let probe = Process()
+            probe.executableURL = URL(fileURLWithPath: p)
+            probe.arguments = ["-c", "import arviz"]
+            probe.standardError = FileHandle.nullDevice
+            guard (try? probe.run()) != nil else { continue }
+            probe.waitUntilExit()
+            if probe.terminationStatus == 0 { return p }
+        }
+        return nil
+    }
+
+    func testArviZGroupsVectorsAndMatricesAndKeepsTheLogDensities() throws {
+        guard let python = python() else { throw XCTSkip("no Python with ArviZ") }
+        let d = FileManager.default.temporaryDirectory.appendingPathComponent("ppl-stancsv-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: d) }
+        try """
+            param beta: vector[3]
+            param W: matrix[2, 2]
+            param s: real<lower=0>
+            beta ~ normal(0, 1)
+            to_vector(W) ~ normal(0, 2)
+            s ~ exponential(1)
+
+            """.write(toFile: d + "/m.ppl", atomically: true, encoding: .utf8)
+        let r = try CLI.run(["fit", d + "/m.ppl", "--runs", "1", "--draws-n", "200", "--draws", d + "/draws.csv", "--quiet"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let script = """
+            import arviz
+            data = arviz.from_cmdstan(posterior="\(d)/draws.csv")
+            p = data.posterior
+            print(sorted(p.data_vars), p["beta"].shape, p["W"].shape, p["s"].shape)
+            print(sorted(data.sample_stats.data_vars))
+            print(float(p["W"].values[0, :, 1, 0].std()) > 0.5)
+            """
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: python)
+        p.arguments = ["-c", script]
+        let out = d + "/out.txt"
+        FileManager.default.createFile(atPath: out, contents: nil)
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: out))
+        p.standardOutput = handle
+        p.standardError = handle
+        try p.run()
+        p.waitUntilExit()
+        let text = try String(contentsOfFile: out, encoding: .utf8)
+        XCTAssertEqual(p.terminationStatus, 0, text)
+        XCTAssertTrue(text.contains("['W', 'beta', 's'] (1, 200, 3) (1, 200, 2, 2) (1, 200)"), text)
+        XCTAssertTrue(text.contains("['log_g', 'log_p', 'lp']") || text.contains("['log_g__', 'log_p__', 'lp']"), text)
+        XCTAssertTrue(text.contains("True"), text)
     }
 }

@@ -91,7 +91,7 @@ final class ParetoSmoothingTests: XCTestCase {
         let top = x.max()!
         let raw = x.map { exp($0 - top) }
         let w = raw.map { $0 / raw.reduce(0, +) }
-        let draws = PosteriorDraws(names: ["x"], rows: x.map { [$0] }, logWeights: x)
+        let draws = PosteriorDraws(names: ["x"], rows: x.map { [$0] }, logDensities: x, logGuideDensities: x.map { _ in 0 })
         let r = draws.resampled(w, seed: 5)
         XCTAssertEqual(r.rows.count, 4000)
         XCTAssertTrue(Set(x).isSuperset(of: r.rows.map { $0[0] }))

@@ -190,9 +190,9 @@ final class ReplTests: XCTestCase {
         ])
         XCTAssertEqual(r.status, 65, r.stderr)
         XCTAssertTrue(r.stdout.contains("wrote 50 draws (5 columns) to \(d)/draws.csv"), r.stdout)
-        let csv = try String(contentsOfFile: d + "/draws.csv", encoding: .utf8).split(separator: "\n")
+        let csv = try String(contentsOfFile: d + "/draws.csv", encoding: .utf8).split(separator: "\n").filter { !$0.hasPrefix("#") }
         XCTAssertEqual(csv.count, 51)
-        XCTAssertEqual(csv.first, "alpha,beta[1],beta[2],beta[3],sigma")
+        XCTAssertEqual(csv.first, "lp__,log_p__,log_g__,alpha,beta.1,beta.2,beta.3,sigma")
         expect(r.stdout, contains: [
             "saved the fit to \(d)/fit.json\n",
             "saved the fit to \(d)/edited.json (and the model as edited in this session to \(d)/edited.ppl)",
