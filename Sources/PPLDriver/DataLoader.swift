@@ -79,7 +79,9 @@ enum DataLoader {
         switch v {
         case .int(let i): return Double(i)
         case .real(let x):
-            if d.type.elem == .int {
+            // An integral real is an int, as CmdStan reads it (cmdstanpy writes `3.0` for an
+            // int held in a float array).
+            if d.type.elem == .int && !(x.isFinite && x.rounded() == x && x.magnitude <= 0x1p53) {
                 throw PPLError.user("\(file): '\(name)' is \(x), but '\(d.name)' is \(d.typeText): an integer is needed")
             }
             return x

@@ -104,6 +104,12 @@ public struct JSONReader {
         case UInt8(ascii: "t"): try word("true"); return .bool(true)
         case UInt8(ascii: "f"): try word("false"); return .bool(false)
         case UInt8(ascii: "n"): try word("null"); return .null
+        // Not JSON, but what Python's json module (and so cmdstanpy's write_stan_json)
+        // writes for non-finite numbers, and what CmdStan reads.
+        case UInt8(ascii: "I"): try word("Infinity"); return .real(.infinity)
+        case UInt8(ascii: "N"): try word("NaN"); return .real(.nan)
+        case UInt8(ascii: "-") where pos + 1 < bytes.count && bytes[pos + 1] == UInt8(ascii: "I"):
+            try word("-Infinity"); return .real(-.infinity)
         default:
             return try number()
         }

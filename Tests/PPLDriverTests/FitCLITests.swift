@@ -67,6 +67,38 @@ final class FitCLITests: XCTestCase {
         XCTAssertTrue(typo.stderr.contains("guide blocks: mf, iaf"), typo.stderr)
     }
 
+    /// A data file as cmdstanpy's write_stan_json writes it: ints of float arrays as `2.0`,
+    /// non-finite reals as bare Infinity, -Infinity and NaN (Python's json module). A real
+    /// that is not integral is still no int.
+    func testDataAsCmdstanpyWritesIt() throws {
+        let d = try dir()
+        let model = d + "/m.ppl"
+        try """
+            data K: int<lower=1>
+            data n: array[3] int<lower=0>
+            data x: vector[3]
+            data z: real
+            param mu: real
+            mu ~ normal(K + sum(n), 0.1)
+
+            """.write(toFile: model, atomically: true, encoding: .utf8)
+        try "{\"K\": 2.0, \"n\": [1.0, 0.0, 3.0], \"x\": [0.5, Infinity, -Infinity], \"z\": NaN}"
+            .write(toFile: d + "/m.data.json", atomically: true, encoding: .utf8)
+        let r = try ppl(["fit", model, "--runs", "1", "--summary-json", d + "/s.json", "--quiet"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: d + "/s.json"))) as! [String: Any]
+        let mu = (summary["params"] as! [String: [String: Double]])["mu"]!
+        XCTAssertEqual(mu["mean"]!, 6, accuracy: 0.05)
+        for (text, message) in [("{\"K\": 2.5, \"n\": [1, 0, 3], \"x\": [0, 0, 0], \"z\": 0}", "'K' is 2.5, but 'K' is int<lower=1>: an integer is needed"),
+                                ("{\"K\": 2, \"n\": [1, NaN, 3], \"x\": [0, 0, 0], \"z\": 0}", "'n[2]' is nan, but 'n' is array[3] int<lower=0>: an integer is needed"),
+                                ("{\"K\": 2, \"n\": [1, 0, 3], \"x\": [0, Infinit, 0], \"z\": 0}", "invalid JSON at line 1, column")] {
+            try text.write(toFile: d + "/m.data.json", atomically: true, encoding: .utf8)
+            let bad = try ppl(["check", model])
+            XCTAssertEqual(bad.status, 65, text)
+            XCTAssertTrue(bad.stderr.contains(message), bad.stderr)
+        }
+    }
+
     func testBadDataFilesNameTheVariableAndIndex() throws {
         let d = try dir()
         let model = bench + "/models/eight_schools.ppl"
