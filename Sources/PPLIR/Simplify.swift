@@ -207,6 +207,11 @@ final class Simplifier {
                     if let a, let bb, type(bb).isScalar { return make(d.op, [make(.sum, [a]), bb]) }
                 case .unary(.neg):
                     if let a { return make(.unary(.neg), [make(.sum, [a])]) }
+                case .matmul:
+                    // sum(X 1) = sum(X): the sums of the rows of a vectorised loop, summed.
+                    if let a, let bb, case .matrix = type(a).shape, let one = fills[bb], constants[one] == 1 {
+                        return make(.sum, [a])
+                    }
                 default: break
                 }
             }
