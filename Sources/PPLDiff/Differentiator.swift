@@ -94,7 +94,8 @@ public enum Differentiator {
 
     // MARK: - Reverse pass
 
-    /// `tapes` holds the tapes already recorded of loops among `instrs`, by the loop's first result.
+    /// `tapes` holds what `LoopTape.record` returned for the loops among `instrs` the forward
+    /// pass recorded, by the loop's first result.
     static func reverse(_ instrs: [Instr], _ e: Emitter, active: Set<Value>, adjoints: inout [Value: Value],
                         sizes: SizeOf, tapes: [Value: [Value]] = [:]) throws {
         func accumulate(_ v: Value, _ c: Value) {
@@ -163,7 +164,7 @@ public enum Differentiator {
         let inits = Array(instr.args.dropFirst(2))
         let tape = try LoopTape(instr, e, sizes: sizes)
         let stateTypes = tape.stateTypes
-        let finalTapes = tapes ?? tape.record(keeping: nil)
+        let recorded = tapes ?? tape.record(keeping: nil)
 
         let free = body.freeValues.filter { active.contains($0) && e.type($0).elem == .real }.sorted()
         let stateAdjointTypes = stateTypes.map { $0.with(elem: .real) }
@@ -176,7 +177,8 @@ public enum Differentiator {
         let i = e.sub(e.add(lo, hi), j)
         var replay: [Value: Value] = [body.params[0]: i]
         for (k, p) in body.params.dropFirst().enumerated() {
-            replay[p] = tape.unflat(e.op(.at, finalTapes[k], tape.slot(i, stateTypes[k])), as: stateTypes[k])
+            replay[p] = tape.fromResult[k] ? recorded[k]
+                : tape.unflat(e.op(.at, recorded[k], tape.slot(i, stateTypes[k])), as: stateTypes[k])
         }
         let copy = b.clone(body, types: b.types, mapping: replay)
         var activeCopy = active
@@ -203,12 +205,15 @@ public enum Differentiator {
 }
 
 /// The tape of a loop with carried state: its states at the start of every iteration,
-/// each recorded flat, `count` elements per iteration in one vector.
+/// each recorded flat, `count` elements per iteration in one vector; or, for a state the
+/// reverse pass can read from its value at the end of the loop (`writtenOnce`), nothing.
 struct LoopTape {
     let instr: Instr
     let e: Emitter
     let stateTypes: [IRType]
     let tapeTypes: [IRType]
+    /// The states read back from the loop's result instead of a tape (see `writtenOnce`).
+    let fromResult: [Bool]
 
     init(_ instr: Instr, _ e: Emitter, sizes: SizeOf) throws {
         let (lo, hi) = (instr.args[0], instr.args[1])
@@ -224,8 +229,43 @@ struct LoopTape {
         self.e = e
         stateTypes = instr.args.dropFirst(2).map { e.type($0) }
         tapeTypes = stateTypes.map { IRType($0.elem, .vector(trips * $0.shape.count)) }
+        fromResult = stateTypes.indices.map { Self.writtenOnce(instr.regions[0], state: $0, sizes: sizes, type: e.type) }
     }
 
+    /// Whether every element of state `k` that an iteration reads holds, when it reads it,
+    /// its value at the end of the loop: a state the loop never changes, or a vector written
+    /// one element per iteration at the index (`h[t] = ...`) and otherwise read only at the
+    /// elements of earlier iterations (`h[t - 1]`), which no later iteration writes again.
+    /// Its tape would cost a copy of the whole vector per iteration.
+    static func writtenOnce(_ body: Block, state k: Int, sizes: SizeOf, type: (Value) -> IRType) -> Bool {
+        let index = body.params[0], p = body.params[k + 1]
+        if body.yields[k] == p { return true }
+        var readers: [Value: [Instr]] = [:]
+        var definitions: [Value: Instr] = [:]
+        for i in body.instrs {
+            for a in Set(i.args) { readers[a, default: []].append(i) }
+            if i.results.count == 1 { definitions[i.result] = i }
+        }
+        let nestedReads = body.instrs.flatMap { $0.regions }.reduce(Set<Value>()) { $0.union($1.freeValues) }
+        /// `at(p, t - c)` for a constant c >= 1.
+        func readsEarlier(_ i: Instr) -> Bool {
+            guard i.op == .at, i.args[0] == p, i.args[1] != p, let d = definitions[i.args[1]], d.args.first == index,
+                  let c = sizes[d.args[1]]?.constant else { return false }
+            return (d.op == .binary(.sub) && c >= 1) || (d.op == .binary(.add) && c <= -1)
+        }
+        guard body.yields.filter({ $0 == p }).isEmpty else { return false }
+        var v = p
+        while v != body.yields[k] {
+            let users = readers[v] ?? []
+            let writes = users.filter { $0.op == .set && $0.args[0] == v }
+            guard writes.count == 1, let write = writes.first, write.args[1] == index, write.args[2] != v,
+                  type(v).shape.rank == 1, type(write.args[2]).isScalar, !nestedReads.contains(v) else { return false }
+            let others = users.filter { $0.results != write.results }
+            guard v == p ? others.allSatisfy(readsEarlier) : others.isEmpty else { return false }
+            v = write.result
+        }
+        return (readers[v] ?? []).isEmpty && body.yields.filter({ $0 == v }).count == 1 && !nestedReads.contains(v)
+    }
     /// The tape indices of iteration i for a state of type t: an int, or an int range.
     func slot(_ i: Value, _ t: IRType) -> Value {
         let lo = instr.args[0], one = e.int(1)
@@ -253,30 +293,37 @@ struct LoopTape {
         }
     }
 
-    /// Emits the loop again, recording its states; returns the tapes. With `results`, the
-    /// loop's own results: the recording loop then stands for the loop itself.
+    /// Emits the loop again, recording its states; returns, for each state, what the reverse
+    /// pass reads it from: its tape, or the loop's result (`fromResult`). With `results`,
+    /// the loop's own results: the recording loop then stands for the loop itself.
     func record(keeping results: [Value]?) -> [Value] {
         let b = e.b
         let body = instr.regions[0]
-        let emptyTapes = tapeTypes.map { b.append(.fill, [b.constant(0, $0.elem)], type: $0) }
-        let tapeParams = b.beginBlock(params: [.int] + stateTypes + tapeTypes)
+        let taped = stateTypes.indices.filter { !fromResult[$0] }
+        let types = taped.map { tapeTypes[$0] }
+        let emptyTapes = types.map { b.append(.fill, [b.constant(0, $0.elem)], type: $0) }
+        let tapeParams = b.beginBlock(params: [.int] + stateTypes + types)
         let index = tapeParams[0]
         let state = Array(tapeParams[1...stateTypes.count])
         let tapes = Array(tapeParams[(1 + stateTypes.count)...])
         var map: [Value: Value] = [body.params[0]: index]
         for (p, v) in zip(body.params.dropFirst(), state) { map[p] = v }
         let forward = b.clone(body, types: b.types, mapping: map)
-        let recorded = zip(tapes, state).map { e.op(.set, $0, slot(index, e.type($1)), flat($1)) }
+        let recorded = zip(tapes, taped).map { tape, k in e.op(.set, tape, slot(index, stateTypes[k]), flat(state[k])) }
         let tapeBlock = b.endBlock(params: tapeParams, yields: forward.yields + recorded)
         let args = Array(instr.args.prefix(2)) + instr.args.dropFirst(2) + emptyTapes
+        let finals: [Value], finalTapes: [Value]
         if let results {
-            let finalTapes = tapeTypes.map { b.inputValue($0) }
+            finals = results
+            finalTapes = types.map { b.inputValue($0) }
             b.appendInstrs([Instr(results: results + finalTapes, op: .loop, args: args, regions: [tapeBlock],
                                   tripBound: instr.tripBound)])
-            return finalTapes
+        } else {
+            let all = b.appendRegion(.loop, args, regions: [tapeBlock], resultTypes: stateTypes + types, tripBound: instr.tripBound)
+            finals = Array(all.prefix(stateTypes.count))
+            finalTapes = Array(all.dropFirst(stateTypes.count))
         }
-        let all = b.appendRegion(.loop, args, regions: [tapeBlock], resultTypes: stateTypes + tapeTypes,
-                                 tripBound: instr.tripBound)
-        return Array(all[stateTypes.count...])
+        var next = finalTapes.makeIterator()
+        return stateTypes.indices.map { fromResult[$0] ? finals[$0] : next.next()! }
     }
 }
