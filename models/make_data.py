@@ -278,6 +278,8 @@ def ar_loop():
         lags = [y[n - k - 1] if n - k - 1 >= 0 else 0.0 for k in range(K)]
         y[n] = alpha + beta @ np.array(lags) + rng.normal(0.0, sigma)
     write("ar_loop", {"K": K, "N": N, "y": y}, {"alpha": alpha, "beta": beta, "sigma": sigma})
+    # The same series for the vectorised form of the model (ppl-bench loops times the two).
+    write("ar_lagged", {"K": K, "N": N, "y": y}, {"alpha": alpha, "beta": beta, "sigma": sigma})
 
 
 def change_point():

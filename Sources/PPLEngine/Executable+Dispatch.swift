@@ -53,6 +53,13 @@ extension Executable {
     @inline(__always)
     private func map1(_ out: Slot, _ a: Slot, _ f: (Double) -> Double) {
         let n = out.count
+        if n == 1 {
+            // A scalar per particle (the steps of a sequential loop): one flat loop over
+            // the particles rather than a loop over one element per particle.
+            let o = out.ptr, x = a.ptr, sa = a.stride
+            for s in 0..<out.copies { o[s] = f(x[s * sa]) }
+            return
+        }
         for s in 0..<out.copies {
             let o = out.base(s), x = a.base(s)
             if a.count == n {
@@ -67,6 +74,11 @@ extension Executable {
     @inline(__always)
     private func map2(_ out: Slot, _ a: Slot, _ b: Slot, _ f: (Double, Double) -> Double) {
         let n = out.count
+        if n == 1 {
+            let o = out.ptr, x = a.ptr, y = b.ptr, sa = a.stride, sb = b.stride
+            for s in 0..<out.copies { o[s] = f(x[s * sa], y[s * sb]) }
+            return
+        }
         for s in 0..<out.copies {
             let o = out.base(s), x = a.base(s), y = b.base(s)
             switch (a.count == n, b.count == n) {
@@ -314,6 +326,14 @@ extension Executable {
                         for k in 0..<ii.count { (o + k * row).update(from: src + ii[k] * row, count: row) }
                     }
                 }
+            } else if row == 1, index.count == 1, index.copies == 1 {
+                // One element at an index shared by the particles (a loop's x[t]): checked
+                // once, read without a block copy.
+                guard let i = self.index(index.ptr[0], n, cache) else {
+                    for s in 0..<out.copies { out.base(s)[0] = .nan }
+                    return
+                }
+                for s in 0..<out.copies { out.base(s)[0] = x.base(s)[i] }
             } else {
                 for s in 0..<out.copies {
                     let o = out.base(s), src = x.base(s), idx = index.base(s)

@@ -52,7 +52,27 @@ final class Simplifier {
             (rep, table, constants, fills, defs) = saved
             return Block(params: region.params, instrs: block.instrs, yields: block.yields)
         }
+        if instr.op == .loop { hoistInvariants(&instr) }
         b.appendInstrs([instr])
+    }
+
+    /// Moves the instructions of a loop body that read nothing the body defines (nor its
+    /// index or carried values) before the loop, so they run once instead of once per
+    /// iteration: constants, sizes, index arithmetic against the bounds, functions of the
+    /// params. Gathers stay, since a loop that runs no iteration must not fail on them.
+    private func hoistInvariants(_ loop: inout Instr) {
+        var inside = Set(loop.regions[0].params)
+        var hoisted: [Instr] = [], kept: [Instr] = []
+        for i in loop.regions[0].instrs {
+            if i.regions.isEmpty, !i.op.indexes, !i.args.contains(where: inside.contains) {
+                hoisted.append(i)
+            } else {
+                kept.append(i)
+                inside.formUnion(i.results)
+            }
+        }
+        b.appendInstrs(hoisted)
+        loop.regions[0].instrs = kept
     }
 
     private func type(_ v: Value) -> IRType { b.type(of: v) }
@@ -208,6 +228,11 @@ final class Simplifier {
                     if let a, let bb, type(bb).isScalar { return make(d.op, [make(.sum, [a]), bb]) }
                 case .unary(.neg):
                     if let a { return make(.unary(.neg), [make(.sum, [a])]) }
+                case .matmul:
+                    // sum(X 1) = sum(X): the sums of the rows of a vectorised loop, summed.
+                    if let a, let bb, case .matrix = type(a).shape, let one = fills[bb], constants[one] == 1 {
+                        return make(.sum, [a])
+                    }
                 default: break
                 }
             }

@@ -6,13 +6,18 @@
 ///   becomes a gather `at(x, range)`, or `x` itself where i runs over all of x;
 /// - a carried accumulator `acc + f(i) + g(i)` becomes `acc + sum(f) + sum(g)` (`f * n`,
 ///   n the trip count, for a term that does not depend on i);
-/// - a carried vector only written as `set(h, i, v(i))` becomes `set(h, range, v)`.
+/// - a carried vector only written as `set(h, i, v(i))` becomes `set(h, range, v)`;
+/// - a value that is a vector in each iteration (a row `X[n]`, the lags `y[n - (1:K)]` of
+///   an inner loop vectorised first) becomes a matrix with one row per iteration: its
+///   elementwise ops act on the matrix (scalars of an iteration spread along its row,
+///   vectors shared by the iterations down its columns), `dot(v, b)` and `x[n] * b` become
+///   one matrix-vector product, `sum` a product with ones, and `v[j]` a column.
 ///
 /// A loop stays a loop when an iteration may read what another wrote (a carried value used
-/// in any other way, as in `h[t] = f(h[t-1])`), when its body holds a region (a nested loop
-/// or branch; loops inside it are vectorised on their own), when a value that depends on
-/// the index is not a scalar per iteration, when the trip count is not a size known from
-/// the data, or when the range is empty for all data.
+/// in any other way, as in `h[t] = f(h[t-1])`), when its body holds a branch or a loop that
+/// stays a loop (loops inside it are vectorised first), when a value that depends on the
+/// index is a matrix per iteration or made by an op without a rule here, when the trip count
+/// is not a size known from the data, or when the range is empty for all data.
 ///
 /// Where an accumulator that starts from zero feeds a sum `x + acc`, its terms are added
 /// to x one by one, `(x + sum(f)) + sum(g)`: the order in which the statements of the
@@ -64,6 +69,48 @@ struct LoopPlan {
     let types: [Value: IRType]
     /// `at(x, i)` where i runs over all of x: x.
     let aliases: [Value: Value]
+    /// How each value of the body that depends on the index is computed for all iterations.
+    let liftings: [Value: Lifting]
+    /// The rules the liftings were chosen by.
+    let shape: LiftShape
+
+    /// Products read only by a `rowSumOfProduct`, which reads their factors instead.
+    var absorbed: Set<Value> {
+        Set(liftings.compactMap { v, l in
+            guard case .rowSumOfProduct = l else { return nil }
+            return shape.definitions[v]!.args[0]
+        })
+    }
+}
+
+/// How an instruction of a loop body that depends on the index is computed for all the
+/// iterations at once. A value that is a scalar in each iteration becomes a vector over
+/// the iterations; one that is a vector in each iteration (its "row") a matrix, one row per
+/// iteration.
+enum Lifting: Equatable {
+    /// The op itself on the lifted arguments.
+    case direct
+    /// An elementwise op with a row among its arguments: each other argument that is a
+    /// scalar per iteration is spread along the rows, each vector shared by the iterations
+    /// down the columns, so that all are matrices of the same shape.
+    case rows
+    /// `dot(v, b)` or `v * b` of a row v (argument `row`) and a vector b shared by the
+    /// iterations: the matrix of rows times b.
+    case rowProduct(row: Int)
+    /// `dot(v, w)` of two rows: the sums of the rows of their elementwise product.
+    case rowDot
+    /// `sum(v)` of a row: the matrix of rows times ones.
+    case rowSum
+    /// `sum(v * b)` of a row v (argument `row` of the product) and a vector b shared by
+    /// the iterations: as `dot(v, b)`, without spreading b.
+    case rowSumOfProduct(row: Int)
+    /// `x[I]` of a vector x shared by the iterations at a row of indices I: a gather at
+    /// all the indices, reshaped.
+    case gatherRows
+    /// `v[j]` of a row v at an index j shared by the iterations: a column of the matrix.
+    case column
+    /// The transpose of a row: the same matrix of rows.
+    case sameRows
 }
 
 final class LoopVectorizer {
@@ -104,6 +151,11 @@ final class LoopVectorizer {
             _ = b.beginBlock(params: [])
             block(region.instrs)
             return b.endBlock(params: region.params, yields: region.yields.map { map[$0] ?? $0 })
+        }
+        // A loop whose inner loops are all vectorised now may be vectorised itself.
+        if instr.op == .loop, original.regions[0].instrs.contains(where: { !$0.regions.isEmpty }), let plan = plan(instr) {
+            vectorize(instr, plan)
+            return
         }
         copy(instr)
     }
@@ -191,8 +243,17 @@ final class LoopVectorizer {
         // The vector types, and the gathers that are whole vectors.
         var types: [Value: IRType] = [index: .intArray(count)]
         var aliases: [Value: Value] = [:]
+        var liftings: [Value: Lifting] = [:]
+        let shape = LiftShape(count: count, varying: varying, type: type, definitions: def, uses: uses)
         var assume = assumptions
         func vectorType(_ v: Value) -> IRType { types[v] ?? type(v) }
+        /// Whether the iterations index every element of a vector (every row of a matrix).
+        func wholeRows(_ t: IRType) -> Bool {
+            switch t.shape {
+            case .vector(let n), .rowVector(let n), .matrix(let n, _): return equal(n, count)
+            case .scalar: return false
+            }
+        }
         for i in body.instrs {
             if chain.contains(i.result) {
                 guard i.op == .set else { continue }
@@ -203,30 +264,24 @@ final class LoopVectorizer {
                 continue
             }
             guard varying.contains(i.result) else { continue }
-            guard type(i.result).isScalar else { return nil }
-            switch i.op {
-            case .unary, .binary, .polygamma, .incomplete, .select, .stopGradient:
-                break
-            case .at:
+            guard type(i.result).shape.rank <= 1 else { return nil }
+            if i.op == .at, i.args[1] == index, lo == Size(1), wholeRows(type(i.args[0])) {
                 let x = i.args[0]
-                if i.args[1] == index, lo == Size(1), type(x).shape.rank == 1, equal(type(x).shape.count, count) {
-                    aliases[i.result] = x
-                    types[i.result] = type(x)
-                    continue
-                }
-            case .at2:
-                guard !(varying.contains(i.args[1]) && varying.contains(i.args[2])) else { return nil }
-            default:
-                return nil
+                aliases[i.result] = x
+                types[i.result] = type(x)
+                continue
             }
-            guard let t = try? ShapeRules.resultType(i.op, i.args.map(vectorType), assume: &assume) else { return nil }
+            guard let lifting = shape.lifting(i),
+                  let t = try? shape.resultType(i, lifting, vectorType, assume: &assume) else { return nil }
+            liftings[i.result] = lifting
             types[i.result] = t
         }
         for case .sum(let terms) in carried {
             for t in terms where !type(t).isScalar { return nil }
         }
         assumptions = assume
-        return LoopPlan(lo: lo, count: count, carried: carried, chain: chain, varying: varying, types: types, aliases: aliases)
+        return LoopPlan(lo: lo, count: count, carried: carried, chain: chain, varying: varying, types: types, aliases: aliases,
+                        liftings: liftings, shape: shape)
     }
 
     // MARK: - Emission
@@ -258,16 +313,18 @@ final class LoopVectorizer {
                 }
             }
         }
+        let absorbed = plan.absorbed
         for instr in body.instrs {
             let r = instr.result
             if plan.chain.contains(r), instr.op != .set { continue }
+            if absorbed.contains(r) { continue }
             let args = instr.args.map { map[$0] ?? $0 }
             if plan.chain.contains(r) {
                 map[r] = b.append(.set, args, type: type(args[0]), site: instr.site)
             } else if let x = plan.aliases[r] {
                 map[r] = map[x] ?? x
             } else if plan.varying.contains(r) {
-                map[r] = b.append(instr.op, args, type: plan.types[r]!, site: instr.site)
+                map[r] = lift(instr, args, plan)
             } else {
                 copy(Instr(results: [r], op: instr.op, args: args, regions: [], site: instr.site))
             }
@@ -295,6 +352,67 @@ final class LoopVectorizer {
         }
     }
 
+    /// An instruction of the body that depends on the index, for all iterations at once;
+    /// `args` are its arguments there. Emits what `LiftShape.resultType` typed.
+    private func lift(_ instr: Instr, _ args: [Value], _ plan: LoopPlan) -> Value {
+        let shape = plan.shape
+        let t = plan.types[instr.result]!
+        let lifting = plan.liftings[instr.result]!
+        func ones(_ n: Size, _ elem: Elem) -> Value {
+            b.append(.fill, [b.constant(1, elem)], type: IRType(elem, .vector(n)))
+        }
+        func iterations() -> Value {
+            b.append(.range, [b.constant(1, .int), b.append(.size(plan.count), [], type: .int)], type: .intArray(plan.count))
+        }
+        switch lifting {
+        case .direct:
+            return b.append(instr.op, args, type: t, site: instr.site)
+        case .rows:
+            guard case .matrix(_, let n) = t.shape else { preconditionFailure("a row is lifted to a matrix") }
+            let spread = zip(instr.args, args).map { original, a -> Value in
+                let elem = type(a).elem
+                switch shape.kind(original) {
+                case .row, .shared(scalar: true): return a
+                case .scalarPerIteration:
+                    // The column of the iterations' scalars, repeated along each row.
+                    let column = b.append(.reshape, [a], type: IRType(elem, .matrix(plan.count, Size(1))))
+                    return b.append(.at2, [column, iterations(), ones(n, .int)], type: IRType(elem, .matrix(plan.count, n)))
+                case .shared(scalar: false):
+                    // The shared vector as every row.
+                    let width = type(a).shape.count
+                    let row = b.append(.reshape, [a], type: IRType(elem, .matrix(Size(1), width)))
+                    return b.append(.at, [row, ones(plan.count, .int)], type: IRType(elem, .matrix(plan.count, width)))
+                }
+            }
+            return b.append(instr.op, spread, type: t, site: instr.site)
+        case .rowProduct(let row):
+            var other = args[1 - row]
+            if case .rowVector = type(other).shape { other = Emitter(b).transpose(other) }
+            return b.append(.matmul, [args[row], other], type: t)
+        case .rowSumOfProduct(let row):
+            let factors = plan.shape.definitions[instr.args[0]]!.args.map { map[$0] ?? $0 }
+            var other = factors[1 - row]
+            if case .rowVector = type(other).shape { other = Emitter(b).transpose(other) }
+            return b.append(.matmul, [factors[row], other], type: t)
+        case .rowDot:
+            let product = b.append(.binary(.mul), args, type: type(args[0]))
+            guard case .matrix(_, let n) = type(product).shape else { preconditionFailure("rows are lifted to a matrix") }
+            return b.append(.matmul, [product, ones(n, .real)], type: t)
+        case .rowSum:
+            guard case .matrix(_, let n) = type(args[0]).shape else { preconditionFailure("rows are lifted to a matrix") }
+            return b.append(.matmul, [args[0], ones(n, .real)], type: t)
+        case .gatherRows:
+            let indices = type(args[1])
+            let flat = b.append(.reshape, [args[1]], type: IRType(.int, .vector(indices.shape.count)))
+            let gathered = b.append(.at, [args[0], flat], type: IRType(t.elem, .vector(indices.shape.count)), site: instr.site)
+            return b.append(.reshape, [gathered], type: t)
+        case .column:
+            return b.append(.at2, [args[0], iterations(), args[1]], type: t, site: instr.site)
+        case .sameRows:
+            return args[0]
+        }
+    }
+
     /// The number of iterations as an int: clamped at zero unless it is the length of a
     /// container (`lo` is 1 and `hi` a size).
     private func tripCount(_ loop: Instr, _ plan: LoopPlan) -> Value {
@@ -307,5 +425,118 @@ final class LoopVectorizer {
     private func isZero(_ v: Value) -> Bool {
         if case .const(let x)? = defs[v]?.op { return x == 0 && type(v) == .real }
         return false
+    }
+}
+
+/// The rules of `Lifting`: which one an instruction of a loop body takes, and the type of
+/// its result over `count` iterations.
+struct LiftShape {
+    let count: Size
+    /// The values of the body that depend on the index.
+    let varying: Set<Value>
+    /// The type of a value in one iteration.
+    let type: (Value) -> IRType
+    /// The instructions of the body by result, and the uses of its values.
+    let definitions: [Value: Instr]
+    let uses: [Value: Int]
+
+    enum Kind: Equatable {
+        case scalarPerIteration, row
+        case shared(scalar: Bool)
+    }
+
+    func kind(_ v: Value) -> Kind {
+        if !varying.contains(v) { return .shared(scalar: type(v).isScalar) }
+        return type(v).isScalar ? .scalarPerIteration : .row
+    }
+
+    /// The lifting of `i`; nil where there is no rule for it.
+    func lifting(_ i: Instr) -> Lifting? {
+        let kinds = i.args.map(kind)
+        let result = type(i.result)
+        switch i.op {
+        case .unary, .binary, .polygamma, .select, .stopGradient:
+            return result.isScalar ? .direct : .rows
+        case .incomplete:
+            return result.isScalar ? .direct : nil
+        case .transpose:
+            return kinds[0] == .row ? .sameRows : nil
+        case .sum:
+            guard kinds[0] == .row, result.elem == .real else { return nil }
+            if let product = definitions[i.args[0]], product.op == .binary(.mul), uses[i.args[0]] == 1 {
+                switch (kind(product.args[0]), kind(product.args[1])) {
+                case (.row, .shared(scalar: false)): return .rowSumOfProduct(row: 0)
+                case (.shared(scalar: false), .row): return .rowSumOfProduct(row: 1)
+                default: break
+                }
+            }
+            return .rowSum
+        case .dot:
+            switch (kinds[0], kinds[1]) {
+            case (.row, .row): return .rowDot
+            case (.row, .shared): return .rowProduct(row: 0)
+            case (.shared, .row): return .rowProduct(row: 1)
+            default: return nil
+            }
+        case .matmul:
+            guard kinds == [.row, .shared(scalar: false)], case .rowVector = type(i.args[0]).shape,
+                  case .vector = type(i.args[1]).shape else { return nil }
+            return .rowProduct(row: 0)
+        case .at:
+            switch (kinds[0], kinds[1]) {
+            case (.shared(scalar: false), .scalarPerIteration): return .direct
+            case (.shared(scalar: false), .row):
+                guard case .vector = type(i.args[0]).shape else { return nil }
+                return .gatherRows
+            case (.row, .shared(scalar: true)): return .column
+            default: return nil
+            }
+        case .at2:
+            // A matrix shared by the iterations, at most one index varying: one element or
+            // (a vector shared by the iterations as the column indices) one row per iteration.
+            switch (kinds[0], kinds[1], kinds[2]) {
+            case (.shared, .scalarPerIteration, .shared), (.shared, .shared(scalar: true), .scalarPerIteration): return .direct
+            default: return nil
+            }
+        default:
+            return nil
+        }
+    }
+
+    /// The type of `i` over all iterations; `lifted` gives the lifted type of a value of the
+    /// body (its own type for a value shared by the iterations).
+    func resultType(_ i: Instr, _ lifting: Lifting, _ lifted: (Value) -> IRType,
+                    assume: inout [SizeAssumption]) throws(ShapeError) -> IRType {
+        let result = type(i.result)
+        switch lifting {
+        case .direct:
+            return try ShapeRules.resultType(i.op, i.args.map(lifted), assume: &assume)
+        case .rows:
+            let n = result.shape.count
+            var args: [IRType] = []
+            for a in i.args {
+                switch kind(a) {
+                case .row, .shared(scalar: true): args.append(lifted(a))
+                case .scalarPerIteration: args.append(IRType(type(a).elem, .matrix(count, n)))
+                case .shared(scalar: false): args.append(IRType(type(a).elem, .matrix(count, type(a).shape.count)))
+                }
+            }
+            return try ShapeRules.resultType(i.op, args, assume: &assume)
+        case .rowProduct(let row):
+            return try ShapeRules.resultType(.matmul, [lifted(i.args[row]), .vector(type(i.args[1 - row]).shape.count)],
+                                             assume: &assume)
+        case .rowDot, .rowSum:
+            return try ShapeRules.resultType(.matmul, [lifted(i.args[0]), .vector(type(i.args[0]).shape.count)], assume: &assume)
+        case .rowSumOfProduct(let row):
+            let factors = definitions[i.args[0]]!.args
+            return try ShapeRules.resultType(.matmul, [lifted(factors[row]), .vector(type(factors[1 - row]).shape.count)],
+                                             assume: &assume)
+        case .gatherRows:
+            return IRType(type(i.args[0]).elem, lifted(i.args[1]).shape)
+        case .column:
+            return IRType(result.elem, .vector(count))
+        case .sameRows:
+            return lifted(i.args[0])
+        }
     }
 }

@@ -55,8 +55,8 @@ final class ElementwiseMathTests: XCTestCase {
     }
 
     /// A program applying `op` to inputs `x0`, `x1`, ... of the given lengths (1: a scalar),
-    /// compiled for one particle.
-    static func executable(_ op: Op, lengths: [Int]) throws -> Executable {
+    /// compiled for `batch` particles; the inputs named in `shared` are common to them all.
+    static func executable(_ op: Op, lengths: [Int], batch: Int = 1, shared: Set<String> = []) throws -> Executable {
         let b = Builder()
         let types = lengths.map { $0 == 1 ? IRType.real : .vector(Size($0)) }
         let inputs = types.enumerated().map { k, t in
@@ -66,7 +66,8 @@ final class ElementwiseMathTests: XCTestCase {
         let (instrs, all) = b.finish()
         let program = Program(name: op.mnemonic, inputs: inputs, body: Block(instrs: instrs, yields: [y]),
                               outputNames: ["y"], types: all)
-        return try Executable(program, varying: Set(inputs.map(\.name)), data: [:])
+        return try Executable(program, varying: Set(inputs.map(\.name)).subtracting(shared), shared: shared, data: [:],
+                              batch: batch)
     }
 
     static func run(_ e: Executable, _ args: [[Double]]) throws -> [Double] {
@@ -189,6 +190,43 @@ final class ElementwiseMathTests: XCTestCase {
                         mismatches.report("\(f)\(orders) on \(lengths) elements")
                     }
                 }
+            }
+        }
+    }
+
+    /// A scalar per particle (the steps of a sequential loop run for a batch of draws): one
+    /// loop over the particles, each operand its own per particle or shared by them all.
+    /// The same formulas as one element: identical values.
+    func testScalarsOfABatchOfParticlesAgreeWithTheirDefinitions() throws {
+        let batch = 7
+        let xs = Self.windows(batch, of: Self.arguments)
+        let ys = Self.windows(batch, of: Array(Self.arguments.reversed()))
+        for f in UnaryFn.allCases {
+            let e = try Self.executable(.unary(f), lengths: [1], batch: batch)
+            var mismatches = Mismatches()
+            for args in xs {
+                _ = try Self.run(e, [args])
+                for s in 0..<batch {
+                    let got = e.output("y", particle: s)[0]
+                    mismatches.check(Self.agree(got, ScalarMath.apply(f, args[s]), ulps: 0), "\(f)(\(args[s])) = \(got)")
+                }
+            }
+            mismatches.report("\(f) on \(batch) particles")
+        }
+        for f in BinaryFn.allCases {
+            for shared in [Set<String>(), ["x1"]] {
+                let e = try Self.executable(.binary(f), lengths: [1, 1], batch: batch, shared: shared)
+                var mismatches = Mismatches()
+                for (a, b) in zip(xs, ys) {
+                    let second = shared.isEmpty ? b : [b[0]]
+                    _ = try Self.run(e, [a, second])
+                    for s in 0..<batch {
+                        let y = second[shared.isEmpty ? s : 0]
+                        let got = e.output("y", particle: s)[0]
+                        mismatches.check(Self.agree(got, ScalarMath.apply(f, a[s], y), ulps: 0), "\(f)(\(a[s]), \(y)) = \(got)")
+                    }
+                }
+                mismatches.report("\(f) on \(batch) particles" + (shared.isEmpty ? "" : ", the second shared"))
             }
         }
     }

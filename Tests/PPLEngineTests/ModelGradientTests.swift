@@ -3,6 +3,7 @@ import PPLDriver
 import PPLEngine
 import PPLIR
 import PPLSema
+import PPLSyntax
 import XCTest
 
 /// Every bench model's gradient and Hessian-vector product against finite differences at
@@ -75,6 +76,45 @@ final class ModelGradientTests: XCTestCase {
             let check = try GradientCheck(runtime: runtime, points: 2, seed: 7)
             XCTAssertLessThan(check.gradientError, GradientCheck.gradientTolerance, file)
             XCTAssertLessThan(check.hessianVectorError, GradientCheck.hessianVectorTolerance, file)
+        }
+    }
+
+    /// A vector written one element per iteration and read at earlier iterations' elements
+    /// is read back in the reverse pass from its value after the loop, with no tape (a copy
+    /// of the whole vector per iteration); one whose iterations read an element before a
+    /// later iteration writes it (its own, a later one, all of it) keeps its tape. Both
+    /// differentiate exactly.
+    func testVectorsWrittenOncePerIterationNeedNoTape() throws {
+        let cases: [(body: String, taped: Bool)] = [
+            ("for t in 3:N { h[t] = phi * h[t - 1] + s * z[t] }", false),
+            ("for t in 3:N { h[t] = phi * h[t - 2] + 0.5 * h[t - 1] + z[t] }", false),
+            ("for t in 3:N { h[t] = phi * h[t] + h[t - 1] }", true),
+            ("for t in 3:(N - 1) { h[t] = phi * h[t + 1] + z[t] }", true),
+            ("for t in 3:N { h[t] = phi * sum(h) / N + z[t] }", true),
+        ]
+        for (body, taped) in cases {
+            let text = """
+                data N: int<lower=4>
+                data y: vector[N]
+                param phi: real<lower=-1, upper=1>
+                param s: real<lower=0>
+                param z: vector[N]
+                z ~ std_normal()
+                s ~ half_normal(1)
+                let h: vector[N] = s * z
+                \(body)
+                y ~ normal(h, 1)
+
+                """
+            let c = Compilation.compile(file: SourceFile(path: "written_once.ppl", text: text))
+            let model = try XCTUnwrap(c.model, c.renderDiagnostics(color: false) + text)
+            let runtime = try ModelRuntime(model: model, data: ["N": Tensor(scalar: 6),
+                                                                "y": Tensor(vector: [0.3, -0.2, 0.8, 1.1, 0.4, -0.5])])
+            let gradient = Printer.print(try runtime.gradientProgram())
+            XCTAssertEqual(gradient.contains("N*N"), taped, "\(body): a tape of N vectors is \(taped ? "needed" : "not needed")")
+            let check = try GradientCheck(runtime: runtime, points: 3, seed: 17)
+            XCTAssertLessThan(check.gradientError, GradientCheck.gradientTolerance, body)
+            XCTAssertLessThan(check.hessianVectorError, GradientCheck.hessianVectorTolerance, body)
         }
     }
 

@@ -52,16 +52,30 @@ final class VectorizeTests: XCTestCase {
         "let acc: real\nacc = 0\nfor n in 1:N { acc = acc + y[n] * s }\ntarget += acc",
         "let acc: real = 0\nfor n in 1:N { acc += A[n][2] * s + A[n, 1] }\ntarget += acc",
         "for n in 1:N { target += A[n, K] * a[1] }",
+        "for n in 1:N { target += sum(B[n]) }",
+        """
+        for n in (K + 1):N {
+          let mu: real = s
+          for k in 1:K {
+            mu += a[k] * y[n - k]
+          }
+          y[n] ~ normal(mu, s)
+        }
+        """,
+        "for n in 1:N { y[n] ~ normal(X[n]' * a, s) }",
+        "for n in 1:N { target += dot_product(exp(B[n]) - a, a) * y[n] + B[n][2] }",
+        "for n in 1:N { target += sum(y[n] * B[n]) + dot_product(B[n], B[n]) + dot_self(B[n]) }",
+        "for n in 1:N { target += sum(X[n, 1:2]) * s }",
     ]
 
     /// Loops that must stay loops: a carried dependence, a written value read back, a
-    /// branch in the body, a per-iteration vector, a product, an empty range, a range that
+    /// branch in the body, a matrix per iteration, a product, an empty range, a range that
     /// depends on an outer index or on data values, a `?:` that indexes (a branch).
     static let dependent = [
         "let h: vector[N]\nh[1] = s\nfor t in 2:N { h[t] = s + 0.5 * h[t - 1] }\ntarget += sum(h)",
         "let h: vector[N]\nfor n in 1:N {\n  h[n] = y[n] * s\n  target += h[n]\n}",
         "for n in 1:N { if n > 2 { target += s } }",
-        "for n in 1:N { target += sum(B[n]) }",
+        "for n in 1:N { target += sum(B[n] * a') }",
         "let p: real\np = 1.0\nfor n in 1:N { p = p * (s + y[n]) }\ntarget += p",
         "for n in 5:3 { target += s }",
         "for i in 1:N {\n  let c: real = 0\n  for m in 1:(i - 1) { c += y[m] * s }\n  target += c\n}",
