@@ -181,25 +181,6 @@ public enum FitReports {
         URL(fileURLWithPath: path).standardizedFileURL.path
     }
 
-    /// Writes a file atomically: a temporary file beside it, then a rename, so a reader
-    /// never sees half a file and a failed write leaves the old one. A file that cannot be
-    /// written is the user's error, as one that cannot be read is.
-    public static func write(_ text: String, to path: String) throws(PPLError) {
-        let url = URL(fileURLWithPath: path)
-        let temp = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(getpid()).tmp")
-        do {
-            try Data(text.utf8).write(to: temp)
-        } catch {
-            try? FileManager.default.removeItem(at: temp)
-            throw .user("cannot write '\(path)': \(error.localizedDescription)")
-        }
-        if rename(temp.path, url.path) != 0 {
-            let reason = String(cString: strerror(errno))
-            try? FileManager.default.removeItem(at: temp)
-            throw .user("cannot write '\(path)': \(reason)")
-        }
-    }
-
     /// The parameters and settings of a saved fit.
     /// `{"location": [...], "factor": [...] | null}`.
     static func frameJSON(_ f: Frame) -> String {

@@ -86,7 +86,7 @@ extension ReplSession {
         let d: PosteriorDraws
         if let r = f.last { d = try f.session.sample(n, result: r) } else { d = try f.session.sample(n, phi: f.phi) }
         let file = path(parts[1])
-        try FitReports.write(FitReports.csv(d), to: file)
+        try OutputFile.write(FitReports.csv(d), to: file)
         say("wrote \(d.rows.count) draws (\(d.names.count) columns) to \(file)")
     }
 
@@ -103,14 +103,14 @@ extension ReplSession {
             if let original = f.editor.file, FitReports.absolute(original) == FitReports.absolute(model) {
                 model = stem + ".edited.ppl"
             }
-            try FitReports.write(f.editor.text, to: model)
+            try OutputFile.write(f.editor.text, to: model)
             note = " (and the model as edited in this session to \(model))"
         }
         var r = f.last ?? FitResult(phi: f.phi)
         r.phi = f.phi
         r.trace = f.trace
         r.steps = f.steps
-        try FitReports.write(FitReports.savedFit(f.session, r, model: model, data: f.dataPath), to: file)
+        try OutputFile.write(FitReports.savedFit(f.session, r, model: model, data: f.dataPath), to: file)
         say("saved the fit to \(file)\(note)")
     }
 

@@ -36,6 +36,10 @@ struct Fit: ParsableCommand {
 
     func run() throws {
         let dataPath = data ?? defaultDataPath(file)
+        // Not after an hour of fitting.
+        try Terminal.run { () throws(PPLError) in
+            for path in [output.draws, output.summaryJSON, save].compactMap({ $0 }) { try OutputFile.check(path) }
+        }
         // A guide to start from lives in the frame it was fitted in, which this fit then keeps.
         let saved = try Terminal.run { () throws(PPLError) in try self.`init`.map(FitReports.readSaved) }
         let session = try Terminal.run { () throws(PPLError) in
@@ -63,9 +67,9 @@ struct Fit: ParsableCommand {
         print(FitReports.table(sampled))
         print(FitReports.diagnostics(session, draws: sampled.rows.count), terminator: "")
         try Terminal.run { () throws(PPLError) in
-            if let draws = output.draws { try FitReports.write(FitReports.csv(sampled), to: draws) }
-            if let path = output.summaryJSON { try FitReports.write(FitReports.summaryJSON(session, result, sampled), to: path) }
-            if let save { try FitReports.write(FitReports.savedFit(session, result, model: file, data: dataPath), to: save) }
+            if let draws = output.draws { try OutputFile.write(FitReports.csv(sampled), to: draws) }
+            if let path = output.summaryJSON { try OutputFile.write(FitReports.summaryJSON(session, result, sampled), to: path) }
+            if let save { try OutputFile.write(FitReports.savedFit(session, result, model: file, data: dataPath), to: save) }
         }
         if result.failure != nil || !result.elbo.isFinite { throw Terminal.failed(.computation) }
     }
@@ -108,12 +112,12 @@ final class ProgressBar {
         last = now
         let rate = Double(step) / (Double(now - start) / 1e9)
         let line = String(format: "\r  step %6d  ELBO %12.4g  %8.0f steps/s ", step, elbo, rate)
-        FileHandle.standardError.write(Data(line.utf8))
+        Terminal.error(line)
         shown = true
     }
 
     func finish() {
-        if shown { FileHandle.standardError.write(Data(("\r" + String(repeating: " ", count: 60) + "\r").utf8)) }
+        if shown { Terminal.error("\r" + String(repeating: " ", count: 60) + "\r") }
         shown = false
     }
 }

@@ -14,6 +14,7 @@ struct Sample: ParsableCommand {
 
     func run() throws {
         let (saved, session) = try Terminal.run { () throws(PPLError) in
+            for path in [output.draws, output.summaryJSON].compactMap({ $0 }) { try OutputFile.check(path) }
             let saved = try FitReports.readSaved(fit)
             let session = try FitSession.open(model: saved.model, data: saved.data, guide: saved.guide,
                                               settings: output.settings, frame: .given(saved.frame))
@@ -26,9 +27,9 @@ struct Sample: ParsableCommand {
             let sampled = try session.sample(session.options.draws, phi: saved.phi)
             print(FitReports.table(sampled))
             print(FitReports.diagnostics(session, draws: sampled.rows.count), terminator: "")
-            if let draws = output.draws { try FitReports.write(FitReports.csv(sampled), to: draws) }
+            if let draws = output.draws { try OutputFile.write(FitReports.csv(sampled), to: draws) }
             if let path = output.summaryJSON {
-                try FitReports.write(FitReports.summaryJSON(session, FitResult(phi: saved.phi), sampled), to: path)
+                try OutputFile.write(FitReports.summaryJSON(session, FitResult(phi: saved.phi), sampled), to: path)
             }
         }
     }
