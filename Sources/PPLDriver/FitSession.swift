@@ -37,6 +37,7 @@ public final class FitSession {
     public init(runtime: ModelRuntime, options: FitOptions, frame source: FrameSource = .search) throws(PPLError) {
         self.runtime = runtime
         self.options = options
+        try MemoryBudget.checkFit(options, dimension: runtime.dimension, columns: runtime.columns)
         let family = Families.make(options)
         self.family = family
         settings = FitSettings(options, family: family)
@@ -149,7 +150,8 @@ public final class FitSession {
     }
 
     func draws(_ count: Int, elbo: ELBO, phi: [Double], seed: UInt64) throws(PPLError) -> PosteriorDraws {
-        try PPLError.during(.computation) {
+        try MemoryBudget.checkDraws(count, columns: runtime.columns)
+        return try PPLError.during(.computation) {
             try PosteriorDraws(elbo: elbo, phi: phi, count: max(count, 10), seed: seed,
                                constrain: runtime.space.constrain, derived: runtime.model.derived, data: runtime.values,
                                shapes: runtime.componentShapes)

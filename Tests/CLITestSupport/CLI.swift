@@ -30,9 +30,11 @@ public enum CLI {
         return try run(["-c", script], in: directory, executable: bash, environment: ["PPL": binary])
     }
 
-    /// Runs ppl with `args`, `input` (if any) as its standard input, in `directory` (if given).
-    public static func run(_ args: [String], input: String? = nil, in directory: String? = nil) throws -> Run {
-        try run(args, input: input, in: directory, executable: binary, environment: [:])
+    /// Runs ppl with `args`, `input` (if any) as its standard input, in `directory` (if given),
+    /// with `environment` over this process's.
+    public static func run(_ args: [String], input: String? = nil, in directory: String? = nil,
+                           environment: [String: String] = [:]) throws -> Run {
+        try run(args, input: input, in: directory, executable: binary, environment: environment)
     }
 
     static func run(_ args: [String], input: String? = nil, in directory: String?, executable: String,
