@@ -45,7 +45,7 @@ public enum FitReports {
         }
         if r.recoveries > 0 { out += "; backed off to the best state \(r.recoveries) time\(r.recoveries == 1 ? "" : "s")" }
         out += "\n"
-        if let f = r.failure { out += "warning: \(f)\n" }
+        if let f = failure(r) { out += "warning: \(f)\n" }
         if let u = unconverged(r) { out += "warning: \(u)\n" }
         if let a = s.agreement { out += runs(r, a) }
         return out
@@ -110,8 +110,8 @@ public enum FitReports {
         return out
     }
 
-    /// `{"guide", "family", "elbo", "steps", "seconds", "converged", "khat", "verdict", "log_z",
-    /// "log_z_se", "params": {...}}`.
+    /// `{"guide", "family", "elbo", "steps", "seconds", "converged", "failure", "khat", "verdict",
+    /// "log_z", "log_z_se", "params": {...}}`; "failure" is null unless the fit failed.
     public static func summaryJSON(_ s: FitSession, _ r: FitResult, _ draws: PosteriorDraws) -> String {
         var params: [String] = []
         for (n, st) in zip(draws.names, draws.summaries()) {
@@ -126,6 +126,7 @@ public enum FitReports {
               "steps": \(r.steps),
               "seconds": \(json(r.seconds)),
               "converged": \(r.converged),
+              "failure": \(failure(r).map(json) ?? "null"),
               "runs": \(max(1, r.runs.count)),
               "runs_agree": \(s.agreement.map { String($0.agree) } ?? "null"),
               "largest_rhat": \(s.agreement.map { json($0.largestRHat) } ?? "null"),
@@ -155,21 +156,39 @@ public enum FitReports {
         return out + "\""
     }
 
-    /// A saved fit: enough to draw again (`ppl sample`) or to warm-start (`--init`).
-    public static func savedFit(_ s: FitSession, _ r: FitResult, model: String, data: String?) -> String {
-        """
+    /// Why a fit failed, if it did: the optimiser gave up, or the ELBO or the guide's
+    /// parameters are not finite (a fit that diverged).
+    public static func failure(_ r: FitResult) -> String? {
+        if let f = r.failure { return f }
+        // A fit's trace is empty only for a guide given, not fitted (`ppl sample`).
+        if !r.trace.isEmpty, !r.elbo.isFinite { return "the ELBO is not finite" }
+        if !r.phi.allSatisfy(\.isFinite) { return "the guide's parameters are not finite" }
+        return nil
+    }
+
+    /// A saved fit: enough to draw again (`ppl sample`) or to warm-start (`--init`). A guide
+    /// whose parameters are not finite is not saved: nothing could be drawn from it.
+    public static func savedFit(_ s: FitSession, _ r: FitResult, model: String, data: String?) throws(PPLError) -> String {
+        let frame = r.frame ?? s.elbo.frame
+        let values = r.phi + (frame?.location ?? []) + (frame?.curvatureFactor ?? [])
+        guard values.allSatisfy(\.isFinite) else {
+            throw .computation("the fit diverged: its guide's parameters are not finite, so it is not saved")
+        }
+        return """
         {
           "format": "ppl-fit",
           "version": 1,
           "model": \(json(absolute(model))),
           "data": \(data.map { json(absolute($0)) } ?? "null"),
+          "model_hash": \(json(s.runtime.modelHash)),
+          "data_hash": \(json(s.runtime.dataHash)),
           "guide": \(json(s.options.guide)),
           "family": \(json(s.family.family.rawValue)),
           "dimension": \(s.runtime.dimension),
           "seed": \(s.settings.seed),
           "elbo": \(json(r.elbo)),
           "steps": \(r.steps),
-          "frame": \((r.frame ?? s.elbo.frame).map(frameJSON) ?? "null"),
+          "frame": \(frame.map(frameJSON) ?? "null"),
           "phi": [\(r.phi.map { String($0) }.joined(separator: ", "))]
         }
 
@@ -197,6 +216,10 @@ public enum FitReports {
         /// The frame the guide was fitted in.
         public let frame: Frame?
         public let phi: [Double]
+        /// `ContentHash`es of the model and the data it was fitted to (none in a fit saved
+        /// before they were kept).
+        public var modelHash: String?
+        public var dataHash: String?
     }
 
     public static func readSaved(_ path: String) throws(PPLError) -> Saved {
@@ -240,6 +263,9 @@ public enum FitReports {
             }
             frame = Frame(location: m, curvatureFactor: factor)
         }
-        return Saved(model: model, data: data, guide: guide, family: family, dimension: dimension, frame: frame, phi: phi)
+        var saved = Saved(model: model, data: data, guide: guide, family: family, dimension: dimension, frame: frame, phi: phi)
+        if case .string(let h)? = f["model_hash"] { saved.modelHash = h }
+        if case .string(let h)? = f["data_hash"] { saved.dataHash = h }
+        return saved
     }
 }

@@ -46,6 +46,7 @@ public final class ModelRuntime {
                 }
                 values[name] = t
             }
+            try Self.checkDeclarations(model, values)
             try DataLoader.checkBounds(values, model: model, file: file)
             return values
         }
@@ -71,6 +72,11 @@ public final class ModelRuntime {
         dimension = d
         columns = d + model.derived.outputNames.count
     }
+
+    /// The model as it runs (imports and library included), for a saved fit to be checked against.
+    public var modelHash: String { ContentHash.model(model) }
+    /// The data the model reads, for a saved fit to be checked against.
+    public var dataHash: String { ContentHash.data(model, values) }
 
     /// The value of a size with the data's ints, which must be a count: a size that overflows,
     /// is negative, or names a transformed int that is not an integer (`7 / N` with N = 0) is

@@ -53,7 +53,7 @@ extension ReplSession {
         fitted = f
         say(FitReports.header(session, result, model: editor.path) + diagnostics(f))
         if result.interrupted { say("interrupted: the guide keeps the state it reached; ':fit' goes on from there") }
-        if result.failure != nil || !result.elbo.isFinite, status == 0 { status = PPLError.Kind.computation.exitCode }
+        if FitReports.failure(result) != nil || !result.elbo.isFinite, status == 0 { status = PPLError.Kind.computation.exitCode }
     }
 
     /// k̂ and log p(data) from the draws kept with the fit.
@@ -110,7 +110,7 @@ extension ReplSession {
         r.phi = f.phi
         r.trace = f.trace
         r.steps = f.steps
-        try OutputFile.write(FitReports.savedFit(f.session, r, model: model, data: f.dataPath), to: file)
+        try OutputFile.write(try FitReports.savedFit(f.session, r, model: model, data: f.dataPath), to: file)
         say("saved the fit to \(file)\(note)")
     }
 
@@ -123,10 +123,7 @@ extension ReplSession {
             guide = saved.guide
             let rt = try runtime()
             let session = try FitSession(runtime: rt, options: try guideOptions(settings: true), frame: .given(saved.frame))
-            guard session.accepts(saved) else {
-                throw PPLError.user("'\(file)' holds a \(saved.family) guide of dimension \(saved.dimension), which does not match "
-                              + "'\(saved.model)' any more (the model or its data changed)")
-            }
+            try session.check(saved, from: file)
             let draws = try session.sample(session.options.draws, phi: saved.phi)
             let f = Fitted(session: session, identity: ReplSession.identity(session.options), phi: saved.phi,
                            trace: [], steps: 0, last: nil, draws: draws, editor: editor, dataPath: dataPath)

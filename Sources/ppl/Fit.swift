@@ -48,10 +48,7 @@ struct Fit: ParsableCommand {
         }
         let initial: [Double]? = try Terminal.run { () throws(PPLError) in
             guard let saved, let path = self.`init` else { return nil }
-            guard session.accepts(saved) else {
-                throw .user("'\(path)' holds a \(saved.family) guide of dimension \(saved.dimension); "
-                    + "this fit is \(session.family.family.rawValue) of dimension \(session.runtime.dimension)")
-            }
+            try session.check(saved, from: path)
             return saved.phi
         }
         let bar = ProgressBar(enabled: !quiet && isatty(2) == 1, total: session.settings.steps)
@@ -66,12 +63,18 @@ struct Fit: ParsableCommand {
         print(FitReports.header(session, result, model: file))
         print(FitReports.table(sampled))
         print(FitReports.diagnostics(session, draws: sampled.rows.count), terminator: "")
+        // The summary says when the fit failed; a diverged guide's draws are not written.
         try Terminal.run { () throws(PPLError) in
-            if let draws = output.draws { try OutputFile.write(FitReports.csv(sampled), to: draws) }
             if let path = output.summaryJSON { try OutputFile.write(FitReports.summaryJSON(session, result, sampled), to: path) }
-            if let save { try OutputFile.write(FitReports.savedFit(session, result, model: file, data: dataPath), to: save) }
+            if let draws = output.draws {
+                guard result.phi.allSatisfy(\.isFinite) else {
+                    throw .computation("the fit diverged: its guide's parameters are not finite, so no draws are written to '\(draws)'")
+                }
+                try OutputFile.write(FitReports.csv(sampled), to: draws)
+            }
+            if let save { try OutputFile.write(try FitReports.savedFit(session, result, model: file, data: dataPath), to: save) }
         }
-        if result.failure != nil || !result.elbo.isFinite { throw Terminal.failed(.computation) }
+        if FitReports.failure(result) != nil || !result.elbo.isFinite { throw Terminal.failed(.computation) }
     }
 }
 

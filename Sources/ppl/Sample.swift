@@ -18,9 +18,7 @@ struct Sample: ParsableCommand {
             let saved = try FitReports.readSaved(fit)
             let session = try FitSession.open(model: saved.model, data: saved.data, guide: saved.guide,
                                               settings: output.settings, frame: .given(saved.frame))
-            guard session.accepts(saved) else {
-                throw .user("'\(fit)' does not match '\(saved.model)' any more (the model or data changed)")
-            }
+            try session.check(saved, from: fit)
             return (saved, session)
         }
         try Terminal.run { () throws(PPLError) in

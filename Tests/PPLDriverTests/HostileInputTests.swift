@@ -61,6 +61,30 @@ final class HostileInputTests: XCTestCase {
         XCTAssertTrue(r.stdout.contains("50 steps"), "the session fits at the end: \(r.stdout)")
     }
 
+    /// Declarations the data make impossible are located errors naming the declaration.
+    func testBoundsThatCrossAndEmptySimplexesAreLocatedErrors() throws {
+        let d = try folder([
+            "m.ppl": "data a: real\ndata b: real\ndata c: real\ndata K: int\nparam x: real<lower=a, upper=b>\nparam s: simplex[K]\n"
+                + "param o: ordered[0]\nparam v: vector<lower=0, upper=c>[2]\nx ~ normal(0, 1)\n",
+            "m.json": "{\"a\": 3, \"b\": 1, \"c\": -1, \"K\": 0}",
+        ])
+        let expected = [
+            "m.ppl:5:7: error: 'x' is real<lower=a, upper=b>, but with these data its lower bound 3 is above its upper bound 1",
+            "m.ppl:6:7: error: 's' is simplex[K], of no element with these data, but a simplex has at least one",
+            "m.ppl:7:7: error: 'o' is ordered[0], of no element with these data, but an ordered vector has at least one",
+            "m.ppl:8:7: error: 'v' is vector<lower=0, upper=c>[2], but with these data its lower bound 0 is above its upper bound -1",
+            "4 errors",
+        ]
+        for command in [["check"], ["fit"], ["check", "--gradients"]] {
+            let r = try CLI.run(command + ["m.ppl", "--data", "m.json"], in: d)
+            XCTAssertEqual(r.status, 65, r.stderr)
+            for e in expected { XCTAssertTrue(r.stderr.contains(e), "expected \(e) in \(r.stderr)") }
+        }
+        let repl = try CLI.run(["repl"], input: ":load m.ppl\n:data m.json\n:fit 10\nparam w: real\n", in: d)
+        XCTAssertEqual(repl.status, 65)
+        XCTAssertTrue(repl.stderr.contains(expected[1]), repl.stderr)
+    }
+
     func testFlagsAndGuidesTooLargeForMemoryAreRefusedBeforeTheFit() throws {
         let d = try folder([
             "m.ppl": "param x: real\nx ~ normal(0, 1)\nguide g = planar { layers = 100000000 }\n",
