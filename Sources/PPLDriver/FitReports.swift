@@ -166,11 +166,13 @@ public enum FitReports {
         return nil
     }
 
-    /// A saved fit: enough to draw again (`ppl sample`) or to warm-start (`--init`). A guide
-    /// whose parameters are not finite is not saved: nothing could be drawn from it.
+    /// A saved fit: enough to draw again (`ppl sample`) or to warm-start (`--init`). A failed
+    /// fit, or a guide whose parameters are not finite, is not saved: what would be drawn
+    /// from it is no answer.
     public static func savedFit(_ s: FitSession, _ r: FitResult, model: String, data: String?) throws(PPLError) -> String {
         let frame = r.frame ?? s.elbo.frame
         let values = r.phi + (frame?.location ?? []) + (frame?.curvatureFactor ?? [])
+        if let f = failure(r) { throw .computation("the fit failed (\(f)), so it is not saved") }
         guard values.allSatisfy(\.isFinite) else {
             throw .computation("the fit diverged: its guide's parameters are not finite, so it is not saved")
         }

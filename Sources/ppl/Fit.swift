@@ -63,15 +63,16 @@ struct Fit: ParsableCommand {
         print(FitReports.header(session, result, model: file))
         print(FitReports.table(sampled))
         print(FitReports.diagnostics(session, draws: sampled.rows.count), terminator: "")
-        // The summary says when the fit failed; a diverged guide's draws are not written.
+        // The summary says when the fit failed; a failed fit's draws and guide are not
+        // written, so nothing downstream takes them for an answer.
         try Terminal.run { () throws(PPLError) in
             if let path = output.summaryJSON { try OutputFile.write(FitReports.summaryJSON(session, result, sampled), to: path) }
-            if let draws = output.draws {
-                guard result.phi.allSatisfy(\.isFinite) else {
-                    throw .computation("the fit diverged: its guide's parameters are not finite, so no draws are written to '\(draws)'")
-                }
-                try OutputFile.write(FitReports.csv(sampled), to: draws)
+            let unwritten = [output.draws, save].compactMap { $0 }
+            if let failure = FitReports.failure(result), !unwritten.isEmpty {
+                throw .computation("the fit failed (\(failure)), so "
+                                   + unwritten.map { "'\($0)'" }.joined(separator: " and ") + " \(unwritten.count == 1 ? "is" : "are") not written")
             }
+            if let draws = output.draws { try OutputFile.write(FitReports.csv(sampled), to: draws) }
             if let save { try OutputFile.write(try FitReports.savedFit(session, result, model: file, data: dataPath), to: save) }
         }
         if FitReports.failure(result) != nil || !result.elbo.isFinite { throw Terminal.failed(.computation) }

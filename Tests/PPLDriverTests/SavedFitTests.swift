@@ -66,4 +66,30 @@ final class SavedFitTests: XCTestCase {
                           r.stderr)
         }
     }
+
+    /// A fit whose ELBO is never finite: exit 70, the summary names the failure, and neither
+    /// the draws nor the guide are written (nor is an old saved fit replaced).
+    func testAFailedFitIsReportedAndNotSaved() throws {
+        let d = try dir()
+        try "param mu: real\ntarget += log(-1 - mu * mu)\n".write(toFile: d + "/bad.ppl", atomically: true, encoding: .utf8)
+        try "old\n".write(toFile: d + "/fit.json", atomically: true, encoding: .utf8)
+        let r = try CLI.run(["fit", "bad.ppl", "--runs", "1", "--quiet", "--summary-json", "summary.json", "--draws", "draws.csv",
+                             "--save", "fit.json"], in: d)
+        XCTAssertEqual(r.status, 70)
+        XCTAssertTrue(r.stdout.contains("warning: the ELBO or its gradient stayed non-finite for 30 steps"), r.stdout)
+        XCTAssertTrue(r.stderr.contains("ppl: error: the fit failed (the ELBO or its gradient stayed non-finite for 30 steps"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("so 'draws.csv' and 'fit.json' are not written"), r.stderr)
+        let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: d + "/summary.json"))) as? [String: Any]
+        XCTAssertTrue((summary?["failure"] as? String)?.hasPrefix("the ELBO or its gradient stayed non-finite") == true, "\(summary ?? [:])")
+        XCTAssertTrue(summary?["elbo"] is NSNull)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: d + "/draws.csv"))
+        XCTAssertEqual(try String(contentsOfFile: d + "/fit.json", encoding: .utf8), "old\n")
+        // A fit that did not fail says so too.
+        let g = try fitted()
+        let good = try CLI.run(["fit", "m.ppl", "--data", "m.json", "--steps", "300", "--runs", "1", "--quiet", "--summary-json", "s.json"],
+                               in: g)
+        XCTAssertEqual(good.status, 0, good.stderr)
+        let s = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: g + "/s.json"))) as? [String: Any]
+        XCTAssertTrue(s?["failure"] is NSNull, "\(s ?? [:])")
+    }
 }
