@@ -156,6 +156,17 @@ public enum FitReports {
         return out + "\""
     }
 
+    /// The failure of a fit whose draws have components with no finite mean or sd: a
+    /// guide whose scale grew without bound (an improper posterior: a param with neither a
+    /// prior nor data) or a fit that diverged. Such a summary is no answer.
+    public static func nonFinite(_ draws: PosteriorDraws) -> String? {
+        let bad = zip(draws.names, draws.summaries()).filter { !($0.1.mean.isFinite && $0.1.sd.isFinite) }.map(\.0)
+        guard !bad.isEmpty else { return nil }
+        let names = bad.prefix(5).map { "'\($0)'" }.joined(separator: ", ") + (bad.count > 5 ? " and \(bad.count - 5) more" : "")
+        return "the draws of \(names) have no finite mean or sd: the posterior looks improper (a param with neither a prior "
+            + "nor data?), or the fit diverged"
+    }
+
     /// Why a fit failed, if it did: the optimiser gave up, or the ELBO or the guide's
     /// parameters are not finite (a fit that diverged).
     public static func failure(_ r: FitResult) -> String? {

@@ -38,7 +38,7 @@ extension ReplSession {
         }
         let session = try FitSession(runtime: rt, options: options, frame: frame)
         let display = console.fitStarted()
-        let result: FitResult
+        var result: FitResult
         do {
             result = try session.fit(initial: initial, progress: display.progress, interrupted: console.interrupted)
             display.finished()
@@ -47,6 +47,7 @@ extension ReplSession {
             throw error
         }
         let draws = try session.sample(options.draws, result: result)
+        if result.failure == nil { result.failure = FitReports.nonFinite(draws) }
         let f = Fitted(session: session, identity: identity, phi: result.phi, trace: trace + result.trace,
                        steps: before + result.steps, last: result, draws: draws, editor: editor,
                        dataPath: dataPath)

@@ -55,11 +55,12 @@ struct Fit: ParsableCommand {
         signal(SIGINT) { _ in interruptRequested = 1 }
         defer { signal(SIGINT, SIG_DFL) }
         defer { bar.finish() }
-        let (result, sampled) = try Terminal.run { () throws(PPLError) in
+        var (result, sampled) = try Terminal.run { () throws(PPLError) in
             let result = try session.fit(initial: initial, progress: bar.update, interrupted: { interruptRequested != 0 })
             bar.finish()
             return (result, try session.sample(session.options.draws, result: result))
         }
+        if result.failure == nil { result.failure = FitReports.nonFinite(sampled) }
         print(FitReports.header(session, result, model: file))
         print(FitReports.table(sampled))
         print(FitReports.diagnostics(session, draws: sampled.rows.count), terminator: "")

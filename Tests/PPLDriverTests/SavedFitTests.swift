@@ -92,4 +92,24 @@ final class SavedFitTests: XCTestCase {
         let s = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: g + "/s.json"))) as? [String: Any]
         XCTAssertTrue(s?["failure"] is NSNull, "\(s ?? [:])")
     }
+
+    /// `mu` has neither a prior nor data: the guide's scale grows until its draws overflow.
+    /// That is a failed fit naming 'mu', in ppl fit and in the REPL, not a table with an
+    /// infinite sd and exit 0.
+    func testAnImproperPosteriorIsAFailureNamingTheParam() throws {
+        let d = try dir()
+        try "param mu: real\nparam s: real<lower=0>\ns ~ normal(0, 1)\n".write(toFile: d + "/imp.ppl", atomically: true, encoding: .utf8)
+        let message = "the draws of 'mu' have no finite mean or sd: the posterior looks improper (a param with neither a prior nor data?)"
+        let r = try CLI.run(["fit", "imp.ppl", "--runs", "1", "--steps", "3000", "--lr", "1", "--no-precondition", "--quiet",
+                             "--save", "fit.json"], in: d)
+        XCTAssertEqual(r.status, 70)
+        XCTAssertTrue(r.stdout.contains("warning: " + message), r.stdout)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: d + "/fit.json"))
+        let repl = try CLI.run(["repl", "imp.ppl"], input: ":set runs 1\n:set lr 1\n:set precondition off\n:fit 3000\n:save fit.json\n",
+                               in: d)
+        XCTAssertEqual(repl.status, 70)
+        XCTAssertTrue(repl.stdout.contains(message), repl.stdout)
+        XCTAssertTrue(repl.stderr.contains("the fit failed (" + message), repl.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: d + "/fit.json"))
+    }
 }
