@@ -24,6 +24,8 @@ extension Elaborator {
                        help: "use it as 'x ~ \(n)(...)' or call '\(n)_\(discrete ? "lpmf" : "lpdf")(x | ...)'")
             return errorValue()
         }
+        // A definition that did not parse has had its error.
+        if broken.contains(n) { return errorValue() }
         let candidates = Array(fns.keys) + Builtins.table.map(\.name)
             + dists.map { $0.key + ($0.value.discrete ? "_lpmf" : "_lpdf") }
         sink.error("unknown function '\(n)'", at: name.span, help: didYouMean(n, candidates))
@@ -60,6 +62,7 @@ extension Elaborator {
 
     func lookupDist(_ name: Identifier) -> DistInfo? {
         if let d = dists[name.name] { return d }
+        if broken.contains(name.name) { return nil }
         var help = didYouMean(name.name, Array(dists.keys))
         if help == nil, fns[name.name] != nil || Builtins.byName[name.name] != nil {
             help = "'\(name.name)' is a function; distributions are defined with 'dist'"
