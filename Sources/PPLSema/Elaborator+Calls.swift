@@ -174,6 +174,13 @@ extension Elaborator {
         var previous: SourceSpan?
         if let f = fns[name] { previous = f.name.span }
         if let d = dists[name] { previous = d.def.name.span }
+        // `normal_lpdf` names the density of `normal`: a fn of that name would never be called.
+        for suffix in ["_lpdf", "_lpmf", "_lupdf", "_lupmf"] where name.hasSuffix(suffix) {
+            let stem = String(name.dropLast(suffix.count))
+            if dists[stem] != nil {
+                return Diagnostic.error("'\(name)' is the log density of the distribution '\(stem)'", at: span, help: "choose another name")
+            }
+        }
         if previous == nil, Builtins.byName[name] == nil { return nil }
         var d = Diagnostic.error("'\(name)' is already defined", at: span, help: "choose another name")
         if let p = previous, p.file != nil { d.notes = [Diagnostic(.note, "the existing definition is here", at: p)] }
