@@ -330,6 +330,17 @@ def garch_bounded():
           {"mu": mu, "alpha0": alpha0, "alpha1": alpha1, "beta1": beta1})
 
 
+def gp():
+    rng = np.random.default_rng(114)
+    N = 30
+    rho, alpha, sigma = 1.2, 1.0, 0.3
+    x = np.sort(rng.uniform(-5.0, 5.0, size=N))
+    K = alpha ** 2 * np.exp(-0.5 * (x[:, None] - x[None, :]) ** 2 / rho ** 2) + 1e-9 * np.eye(N)
+    f = np.linalg.cholesky(K) @ rng.normal(size=N)
+    y = f + sigma * rng.normal(size=N)
+    write("gp", {"N": N, "x": x, "y": y}, {"rho": rho, "alpha": alpha, "sigma": sigma})
+
+
 if __name__ == "__main__":
     regression()
     logistic_regression()
@@ -353,6 +364,7 @@ if __name__ == "__main__":
     multi_group()
     varying_slopes()
     garch_bounded()
+    gp()
     path = os.path.join(HERE, "true_values.json")
     with open(path, "w") as f:
         json.dump(TRUE, f, indent=2)

@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
-"""Reference posteriors, by NumPyro NUTS, for the example models with constrained types.
+"""Reference posteriors, by NumPyro NUTS, for the example models with constrained types and
+the Gaussian process.
 
 Run from the repository root with a Python that has numpyro (see ../shared/bench/README.md):
 
-    .venv-anchors/bin/python models/make_reference_constrained.py [--model varying_slopes garch_bounded]
+    .venv-anchors/bin/python models/make_reference_constrained.py [--model varying_slopes garch_bounded gp]
 
 Writes models/reference/NAME.json: for every scalar component (1-based names, `L_Omega[2,1]`)
 of every latent and derived site that varies, the posterior mean, sd, q05, q50, q95, split
@@ -18,6 +19,8 @@ Each NumPyro model is the .ppl model's density term by term:
   (alpha1, beta1) is uniform on the triangle alpha1 + beta1 < 1. Here beta1 = (1 - alpha1) u
   with u uniform on (0, 1), which has density 1 / (1 - alpha1); a factor log(1 - alpha1)
   makes it uniform on the triangle again. The reported sigma is the last volatility, as in ppl.
+- gp: `std_normal()` on a `real<lower=0>` is a half-normal; the marginal likelihood is the
+  multivariate normal with the Cholesky factor of K + sigma^2 I, as in ppl.
 """
 import argparse
 import json
@@ -75,10 +78,21 @@ def garch_bounded(data):
     numpyro.sample("r", dist.Normal(mu, sigma), obs=r)
 
 
+def gp(data):
+    x = jnp.asarray(data["x"])
+    rho = numpyro.sample("rho", dist.InverseGamma(5.0, 5.0))
+    alpha = numpyro.sample("alpha", dist.HalfNormal(1.0))
+    sigma = numpyro.sample("sigma", dist.HalfNormal(1.0))
+    k = alpha ** 2 * jnp.exp(-0.5 * (x[:, None] - x[None, :]) ** 2 / rho ** 2) + sigma ** 2 * jnp.eye(x.shape[0])
+    numpyro.sample("y", dist.MultivariateNormal(jnp.zeros(x.shape[0]), scale_tril=jnp.linalg.cholesky(k)),
+                   obs=jnp.asarray(data["y"]))
+
+
 # The sites as ppl names them: its params ("latent", beta1 a deterministic site here) and lets.
 MODELS = {
     "varying_slopes": {"fn": varying_slopes, "latent": ["mu", "tau", "L_Omega", "z", "sigma"], "derived": ["beta", "Omega"]},
     "garch_bounded": {"fn": garch_bounded, "latent": ["mu", "alpha0", "alpha1", "beta1"], "derived": ["sigma"]},
+    "gp": {"fn": gp, "latent": ["rho", "alpha", "sigma"], "derived": []},
 }
 
 

@@ -3,3 +3,6 @@
 
 char *openblas_get_corename(void);
 void openblas_set_num_threads(int num_threads);
+
+// LAPACK's Cholesky factorisation (Fortran interface), which libopenblas exports.
+void dpotrf_(const char *uplo, const int *n, double *a, const int *lda, int *info);

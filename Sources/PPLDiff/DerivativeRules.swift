@@ -48,6 +48,11 @@ enum DerivativeRules {
             case .Phi:
                 let d = e.mul(e.c(1 / (2 * Double.pi).squareRoot()), e.un(.exp, e.mul(e.c(-0.5), e.un(.square, a))))
                 return [scale(d)]
+            case .log_erfc:
+                // erfc'(x) / erfc(x) = −2/√π exp(−x² − log erfc(x)), finite where erfc underflows.
+                let d = e.mul(e.c(-2 / Double.pi.squareRoot()), e.un(.exp, e.sub(e.neg(e.un(.square, a)), r)))
+                return [scale(d)]
+            case .atan: return [e.div(g, e.add(e.c(1), e.un(.square, a)))]
             }
         case .polygamma(let n):
             return [scale(e.op(.polygamma(n + 1), x[0]))]
@@ -76,6 +81,32 @@ enum DerivativeRules {
                 let rest = e.un(.digamma, e.add(e.sub(a, b), e.c(1)))
                 return [scale(e.sub(e.un(.digamma, e.add(a, e.c(1))), rest)),
                         scale(e.sub(rest, e.un(.digamma, e.add(b, e.c(1)))))]
+            case .atan2:
+                // atan2(a, b): ∂/∂a = b / (a² + b²), ∂/∂b = −a / (a² + b²).
+                let norm = e.add(e.un(.square, a), e.un(.square, b))
+                return [e.div(scale(b), norm), e.neg(e.div(scale(a), norm))]
+            }
+        case .incomplete(let f, let orders):
+            return x.indices.map { k in
+                var higher = orders
+                higher[k] += 1
+                if orders.allSatisfy({ $0 == 0 }), k == x.count - 1 {
+                    // In the last argument the derivative is a density: for I_x(a, b),
+                    // x^(a−1) (1 − x)^(b−1) / B(a, b); for P(a, x), x^(a−1) e^(−x) / Γ(a).
+                    let density: Value
+                    switch f {
+                    case .inc_beta:
+                        let (a, b, v) = (x[0], x[1], x[2])
+                        density = e.un(.exp, e.sub(e.add(e.mul(e.sub(a, e.c(1)), e.un(.log, v)), e.mul(e.sub(b, e.c(1)), e.un(.log1m, v))),
+                                                   e.bin(.lbeta, a, b)))
+                    case .gamma_p, .gamma_q:
+                        let (a, v) = (x[0], x[1])
+                        let d = e.un(.exp, e.sub(e.sub(e.mul(e.sub(a, e.c(1)), e.un(.log, v)), v), e.un(.lgamma, a)))
+                        density = f == .gamma_p ? d : e.neg(d)
+                    }
+                    return scale(density)
+                }
+                return scale(e.op(.incomplete(f, orders: higher), x))
             }
         case .select:
             let zero = e.c(0)
@@ -108,6 +139,17 @@ enum DerivativeRules {
             return [e.neg(e.op(.tril, e.matmul(r, e.transpose(gb)))), gb]
         case .tril:
             return [e.op(.tril, g)]
+        case .cholesky:
+            // Murray (2016), "Differentiation of the Cholesky decomposition": with
+            // Φ(M) = tril(M) − diag(M)/2, S = L⁻ᵀ Φ(Lᵀ tril(Lbar)) L⁻¹, and A read through its
+            // lower triangle, Abar = tril(S + Sᵀ) − diag(S). Written with ops that have rules,
+            // so it can be differentiated again.
+            let l = r
+            func phi(_ m: Value) -> Value { e.sub(e.op(.tril, m), e.mul(e.c(0.5), e.op(.diagMatrix, e.op(.diagonal, m)))) }
+            let p = phi(e.matmul(e.transpose(l), e.op(.tril, g)))
+            let y = e.op(.triSolveLowerT, l, p)
+            let s = e.transpose(e.op(.triSolveLowerT, l, e.transpose(y)))
+            return [e.sub(e.op(.tril, e.add(s, e.transpose(s))), e.op(.diagMatrix, e.op(.diagonal, s)))]
         case .diagonal:
             return [e.op(.diagMatrix, g)]
         case .diagMatrix:

@@ -98,6 +98,10 @@ public enum FitReports {
         var out = "Pareto k̂ = \(number(s.khat)): \(ParetoSmoothing.verdict(s.khat))\n"
         out += "log p(data) ≈ \(number(s.logEvidence.estimate)) ± \(number(s.logEvidence.standardError))"
         out += " (importance sampling with \(draws) guide draws)\n"
+        if let r = s.resampling {
+            out += "draws: resampled by their Pareto-smoothed importance weights (effective sample size "
+                + "\(Int(r.effectiveSize.rounded())) of \(r.draws))\n"
+        }
         return out
     }
 
@@ -110,8 +114,9 @@ public enum FitReports {
         return out
     }
 
-    /// `{"guide", "family", "elbo", "steps", "seconds", "converged", "failure", "khat", "verdict",
-    /// "log_z", "log_z_se", "params": {...}}`; "failure" is null unless the fit failed.
+    /// `{"guide", "family", "elbo", "steps", "seconds", "converged", "failure", "runs", "runs_agree",
+    /// "largest_rhat", "khat", "psis_resampled", "importance_ess", "verdict", "log_z",
+    /// "log_z_se", "params": {...}}`; "failure" is null unless the fit failed.
     public static func summaryJSON(_ s: FitSession, _ r: FitResult, _ draws: PosteriorDraws) -> String {
         var params: [String] = []
         for (n, st) in zip(draws.names, draws.summaries()) {
@@ -131,6 +136,8 @@ public enum FitReports {
               "runs_agree": \(s.agreement.map { String($0.agree) } ?? "null"),
               "largest_rhat": \(s.agreement.map { json($0.largestRHat) } ?? "null"),
               "khat": \(json(s.khat)),
+              "psis_resampled": \(s.resampling != nil),
+              "importance_ess": \(s.resampling.map { json($0.effectiveSize) } ?? "null"),
               "verdict": \(json(verdict(s, r))),
               "log_z": \(json(s.logEvidence.estimate)),
               "log_z_se": \(json(s.logEvidence.standardError)),

@@ -64,10 +64,7 @@ extension FitSession {
             RunAgreement.Run(elbo: $0.elbo, elboError: $0.elboStandardError, draws: $1.rows)
         }, names: parts[0].names)
         agreement = a
-        let pooled = PosteriorDraws(pooling: a.agreeing.map { parts[$0] })
-        khat = ParetoSmoothing.khat(pooled.logWeights)
-        logEvidence = ParetoSmoothing.logEvidence(pooled.logWeights)
-        return pooled
+        return diagnosed(a.agreeing.map { parts[$0] })
     }
 }
 

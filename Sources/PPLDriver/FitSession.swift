@@ -13,6 +13,9 @@ public final class FitSession {
     public let elbo: ELBO
     public var khat = Double.nan
     public var logEvidence = (estimate: Double.nan, standardError: Double.nan)
+    /// The last sampled draws were importance-resampled (`psis_resample`): the effective
+    /// sample size of the smoothed weights, summed over the runs, and the draws it is of.
+    public internal(set) var resampling: (effectiveSize: Double, draws: Int)?
     /// Whether the runs of the last sampled fit agree, if it had several.
     public internal(set) var agreement: RunAgreement?
     private var gradientChecked = false
@@ -159,10 +162,28 @@ public final class FitSession {
     /// Draws from the fitted guide, and the diagnostics computed from them.
     public func sample(_ count: Int, phi: [Double]) throws(PPLError) -> PosteriorDraws {
         agreement = nil
-        let d = try draws(count, elbo: elbo, phi: phi, seed: settings.seed)
-        khat = ParetoSmoothing.khat(d.logWeights)
-        logEvidence = ParetoSmoothing.logEvidence(d.logWeights)
-        return d
+        return diagnosed([try draws(count, elbo: elbo, phi: phi, seed: settings.seed)])
+    }
+
+    /// The draws of the runs `parts` pooled, with k̂ and log p(data) set from them. Where k̂
+    /// is below 0.7 and `psis_resample` is on, each run's draws are first resampled by their
+    /// Pareto-smoothed importance weights (as Pathfinder's draws are; Yao et al. 2018: below
+    /// 0.7, PSIS-corrected estimates are reliable, the guide's own may not be: a Gaussian
+    /// guide's sds are too small where the posterior is skewed).
+    func diagnosed(_ parts: [PosteriorDraws]) -> PosteriorDraws {
+        let pooled = parts.count == 1 ? parts[0] : PosteriorDraws(pooling: parts)
+        khat = ParetoSmoothing.khat(pooled.logWeights)
+        logEvidence = ParetoSmoothing.logEvidence(pooled.logWeights)
+        resampling = nil
+        guard options.psisResample, khat < 0.7 else { return pooled }
+        var resampled: [PosteriorDraws] = [], effectiveSize = 0.0
+        for (r, part) in parts.enumerated() {
+            guard let w = ParetoSmoothing.smoothedWeights(part.logWeights) else { return pooled }
+            effectiveSize += ParetoSmoothing.effectiveSampleSize(w)
+            resampled.append(part.resampled(w, seed: runSeed(r)))
+        }
+        resampling = (effectiveSize, pooled.rows.count)
+        return resampled.count == 1 ? resampled[0] : PosteriorDraws(pooling: resampled)
     }
 
     func draws(_ count: Int, elbo: ELBO, phi: [Double], seed: UInt64) throws(PPLError) -> PosteriorDraws {

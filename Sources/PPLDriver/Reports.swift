@@ -59,7 +59,7 @@ public enum Reports {
         for b in Builtins.table { out += "  \(b.signature)\n" }
         out += "distributions:\n"
         for (name, d) in distributions.sorted(by: { $0.key < $1.key }) {
-            out += "  \(d.signature)    (\(name)_\(d.discrete ? "lpmf" : "lpdf"))\n"
+            out += "  \(d.signature)    (\(d.functionNames.joined(separator: ", ")))\n"
         }
         out += "guide families, with their keys' defaults:\n"
         for f in GuideFamily.allCases {

@@ -105,6 +105,8 @@ extension Executable {
             let k = max(1, a[1].count / max(1, n))
             return .triSolve(out: out[0], l: a[0], b: a[1], n: n, k: k, transposed: instr.op == .triSolveLowerT)
         case .tril: return .tril(out: out[0], a: a[0], n: dims(instr.args[0])[0])
+        case .cholesky: return .cholesky(out: out[0], a: a[0], n: dims(instr.args[0])[0])
+        case .incomplete(let f, let orders): return .incomplete(keep(Incomplete(f, orders: orders, out: out[0], args: a)))
         case .diagonal: return .diagonal(out: out[0], a: a[0], n: dims(instr.args[0])[0])
         case .diagMatrix: return .diagMatrix(out: out[0], a: a[0], n: a[0].count)
         case .fill: return .fill(out: out[0], a: a[0])

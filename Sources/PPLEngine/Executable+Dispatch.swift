@@ -268,6 +268,10 @@ extension Executable {
                 let o = out.base(s), x = a.base(s)
                 for r in 0..<n { for c in 0..<n { o[r * n + c] = c <= r ? x[r * n + c] : 0 } }
             }
+        case .cholesky(let out, let a, let n):
+            cholesky(out, a, n)
+        case .incomplete(let reference):
+            incomplete(reference.takeUnretainedValue())
         case .diagonal(let out, let a, let n):
             for s in 0..<out.copies { let o = out.base(s), x = a.base(s); for i in 0..<n { o[i] = x[i * n + i] } }
         case .diagMatrix(let out, let a, let n):
@@ -414,6 +418,40 @@ extension Executable {
             let k = cond.condition.ptr[0] != 0 ? 0 : 1
             execute(cond.branches[k])
             for (r, y) in zip(cond.results, cond.yields[k]) { copy(y, into: r) }
+        }
+    }
+
+    /// L with A = L Lᵀ from A's lower triangle, per particle, by LAPACK's dpotrf: A row-major
+    /// is Aᵀ column-major, whose upper factor U (Aᵀ = Uᵀ U) is L row-major. A matrix that is
+    /// not positive definite gives NaN, which rejects the step like any non-finite density.
+    private func cholesky(_ out: Slot, _ a: Slot, _ n: Int) {
+        var size = Int32(n), info: Int32 = 0
+        var upper = CChar(UInt8(ascii: "U"))
+        for s in 0..<out.copies {
+            let o = out.base(s)
+            if o != a.base(s) { o.update(from: a.base(s), count: n * n) }
+            if n == 0 { continue }
+            dpotrf_(&upper, &size, o, &size, &info)
+            if info != 0 {
+                o.update(repeating: .nan, count: n * n)
+                continue
+            }
+            for r in 0..<n { for c in (r + 1)..<n { o[r * n + c] = 0 } }
+        }
+    }
+
+    /// An incomplete beta or gamma function elementwise, an argument of one element standing
+    /// for all.
+    private func incomplete(_ step: Incomplete) {
+        let out = step.out, n = out.count
+        var args = [Double](repeating: 0, count: step.args.count)
+        for s in 0..<out.copies {
+            let o = out.base(s)
+            let bases = step.args.map { $0.base(s) }
+            for i in 0..<n {
+                for (k, a) in step.args.enumerated() { args[k] = bases[k][a.count == n ? i : 0] }
+                o[i] = ScalarMath.incomplete(step.f, args, orders: step.orders)
+            }
         }
     }
 

@@ -20,6 +20,8 @@ enum Step {
     case transpose(out: Slot, a: Slot, rows: Int, cols: Int)
     case triSolve(out: Slot, l: Slot, b: Slot, n: Int, k: Int, transposed: Bool)
     case tril(out: Slot, a: Slot, n: Int)
+    case cholesky(out: Slot, a: Slot, n: Int)
+    case incomplete(Unmanaged<Incomplete>)
     case diagonal(out: Slot, a: Slot, n: Int)
     case diagMatrix(out: Slot, a: Slot, n: Int)
     case fill(out: Slot, a: Slot)
@@ -37,6 +39,21 @@ enum Step {
     case particleSum(out: Slot, a: Slot)
     case loop(Unmanaged<Loop>)
     case cond(Unmanaged<Cond>)
+}
+
+/// An incomplete beta or gamma function (or a partial derivative of one), elementwise over
+/// its arguments with broadcasting.
+final class Incomplete {
+    let f: IncompleteFn
+    let orders: [Int]
+    let out: Slot
+    let args: [Slot]
+    init(_ f: IncompleteFn, orders: [Int], out: Slot, args: [Slot]) {
+        self.f = f
+        self.orders = orders
+        self.out = out
+        self.args = args
+    }
 }
 
 final class SlotList {

@@ -12,7 +12,8 @@ public struct Emitter {
     public func range(_ lo: Size, _ hi: Size) -> Value {
         b.append(.range, [lo.constant.map(int) ?? size(lo), hi.constant.map(int) ?? size(hi)], type: .intArray(hi - lo + Size(1)))
     }
-    public func op(_ o: Op, _ args: Value...) -> Value {
+    public func op(_ o: Op, _ args: Value...) -> Value { op(o, args) }
+    public func op(_ o: Op, _ args: [Value]) -> Value {
         do { return try b.emit(o, args) } catch {
             preconditionFailure("derivative rule built an ill-typed \(o.mnemonic): \(error.message)")
         }

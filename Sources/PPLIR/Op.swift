@@ -7,6 +7,9 @@ public enum UnaryFn: String, CaseIterable, Hashable, Sendable {
     case lgamma, digamma, trigamma
     case sin, cos, tan, tanh, abs, sign, erf, erfc, Phi
     case floor, ceil
+    /// log(erfc(x)), without underflow for large x.
+    case log_erfc
+    case atan
 
     /// Integer-valued or piecewise-constant functions have zero derivative everywhere
     /// they have one; they are never differentiated through.
@@ -30,6 +33,8 @@ public enum UnaryFn: String, CaseIterable, Hashable, Sendable {
 public enum BinaryFn: String, CaseIterable, Hashable, Sendable {
     case add, sub, mul, div, pow, fmin, fmax
     case log_sum_exp, log_diff_exp, lbeta, lchoose
+    /// The angle of the point (x, y) = (b, a): atan2(y, x).
+    case atan2
     case lt, le, gt, ge, eq, ne, and, or
 
     public var isComparison: Bool {
@@ -48,6 +53,15 @@ public enum BinaryFn: String, CaseIterable, Hashable, Sendable {
     }
 }
 
+/// The regularised incomplete beta and gamma functions, elementwise with broadcasting:
+/// `inc_beta(a, b, x)` = I_x(a, b), `gamma_p(a, x)` = P(a, x) = γ(a, x) / Γ(a) and
+/// `gamma_q(a, x)` = 1 − P(a, x) (Stan's names and argument orders).
+public enum IncompleteFn: String, CaseIterable, Hashable, Sendable {
+    case inc_beta, gamma_p, gamma_q
+
+    public var arity: Int { self == .inc_beta ? 3 : 2 }
+}
+
 /// The operations of the IR. Every op is pure; loops and branches are region ops whose
 /// blocks yield their results, so there is no hidden state.
 public enum Op: Hashable, Sendable {
@@ -61,6 +75,9 @@ public enum Op: Hashable, Sendable {
     /// The n-th derivative of digamma, elementwise (n ≥ 0; 0 is digamma, 1 trigamma).
     case polygamma(Int)
     case binary(BinaryFn)
+    /// An incomplete beta or gamma function or, where `orders` are not all zero, its partial
+    /// derivative of those orders in each argument (one order per argument).
+    case incomplete(IncompleteFn, orders: [Int])
     /// `select(c, a, b)`: elementwise `c != 0 ? a : b`.
     case select
     /// Sum of all elements.
@@ -81,6 +98,9 @@ public enum Op: Hashable, Sendable {
     case triSolveLowerT
     /// The lower triangle (with the diagonal) of a square matrix; zeros above.
     case tril
+    /// The lower-triangular Cholesky factor L of a symmetric positive-definite matrix A = L Lᵀ,
+    /// computed from A's lower triangle; NaN where A is not positive definite.
+    case cholesky
     case diagonal
     case diagMatrix
     /// A scalar repeated to the result's shape.
@@ -142,6 +162,8 @@ public enum Op: Hashable, Sendable {
         case .size: return "size"
         case .unary(let f): return f.rawValue
         case .polygamma(let n): return "polygamma\(n)"
+        case .incomplete(let f, let orders):
+            return orders.allSatisfy { $0 == 0 } ? f.rawValue : f.rawValue + "_d" + orders.map(String.init).joined()
         case .binary(let f): return f.rawValue
         case .select: return "select"
         case .sum: return "sum"
@@ -155,6 +177,7 @@ public enum Op: Hashable, Sendable {
         case .triSolveLower: return "tri_solve_lower"
         case .triSolveLowerT: return "tri_solve_lower_t"
         case .tril: return "tril"
+        case .cholesky: return "cholesky"
         case .concat: return "concat"
         case .reshape: return "reshape"
         case .stopGradient: return "stop_gradient"

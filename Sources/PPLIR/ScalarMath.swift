@@ -34,6 +34,8 @@ public enum ScalarMath {
         case .Phi: return 0.5 * Foundation.erfc(-x / 2.0.squareRoot())
         case .floor: return Foundation.floor(x)
         case .ceil: return Foundation.ceil(x)
+        case .log_erfc: return logErfc(x)
+        case .atan: return Foundation.atan(x)
         }
     }
 
@@ -58,6 +60,7 @@ public enum ScalarMath {
             return a + apply(.log1m_exp, b - a)
         case .lbeta: return Foundation.lgamma(a) + Foundation.lgamma(b) - Foundation.lgamma(a + b)
         case .lchoose: return Foundation.lgamma(a + 1) - Foundation.lgamma(b + 1) - Foundation.lgamma(a - b + 1)
+        case .atan2: return Foundation.atan2(a, b)
         case .lt: return a < b ? 1 : 0
         case .le: return a <= b ? 1 : 0
         case .gt: return a > b ? 1 : 0
@@ -87,6 +90,22 @@ public enum ScalarMath {
             series += b * Foundation.exp(Foundation.lgamma(twoK + Double(n)) - Foundation.lgamma(twoK + 1)) / Foundation.pow(x, twoK + Double(n))
         }
         return sign * (r + series)
+    }
+
+    /// log(erfc(x)). Below 26, where glibc's erfc is accurate and does not underflow, the
+    /// logarithm of it; above, the asymptotic series erfc(x) = exp(−x²) / (x √π) ·
+    /// Σₖ (−1)ᵏ (2k − 1)!! / (2x²)ᵏ (Abramowitz & Stegun 7.1.23), whose twelfth term is
+    /// below 1e-30 there.
+    public static func logErfc(_ x: Double) -> Double {
+        if !(x >= 26) { return Foundation.log(Foundation.erfc(x)) }
+        if x == .infinity { return -.infinity }
+        let y = 1 / (2 * x * x)
+        var term = 1.0, sum = 1.0
+        for k in 1...12 {
+            term *= -Double(2 * k - 1) * y
+            sum += term
+        }
+        return -x * x - Foundation.log(x) - 0.5 * Foundation.log(Double.pi) + Foundation.log(sum)
     }
 
     /// log(1 + exp(x)) without overflow.

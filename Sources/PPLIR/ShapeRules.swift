@@ -58,6 +58,12 @@ public enum ShapeRules {
         case .stopGradient:
             try arity(1)
             return args[0]
+        case .incomplete(let f, let orders):
+            try arity(f.arity)
+            guard orders.count == f.arity, orders.allSatisfy({ $0 >= 0 }) else { throw ShapeError("\(f.rawValue) takes one order per argument") }
+            var shape = args[0].shape
+            for a in args.dropFirst() { shape = try broadcast(shape, a.shape, assume: &assume) }
+            return IRType(.real, shape)
         case .binary(let f):
             try arity(2)
             let shape = try broadcast(args[0].shape, args[1].shape, assume: &assume)
@@ -128,6 +134,11 @@ public enum ShapeRules {
             guard case .matrix(let r, let c) = args[0].shape else { throw ShapeError("tril takes a matrix") }
             try unify(r, c, &assume)
             return args[0]
+        case .cholesky:
+            try arity(1)
+            guard case .matrix(let r, let c) = args[0].shape else { throw ShapeError("cholesky takes a matrix") }
+            try unify(r, c, &assume)
+            return args[0].with(elem: .real)
         case .concat:
             try arity(2)
             switch (args[0].shape, args[1].shape) {

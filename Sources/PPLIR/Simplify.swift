@@ -99,6 +99,7 @@ final class Simplifier {
             switch op {
             case .unary(let f): folded = ScalarMath.apply(f, c[0]!)
             case .polygamma(let n): folded = ScalarMath.polygamma(n, c[0]!)
+            case .incomplete(let f, let orders): folded = ScalarMath.incomplete(f, c.map { $0! }, orders: orders)
             case .binary(let f):
                 folded = ScalarMath.apply(f, c[0]!, c[1]!)
                 if t.elem == .int, let v = folded { folded = v.rounded(.towardZero) }
@@ -230,7 +231,7 @@ final class Simplifier {
 
     private func isElementwise(_ op: Op) -> Bool {
         switch op {
-        case .unary, .binary, .polygamma, .select: return true
+        case .unary, .binary, .polygamma, .incomplete, .select: return true
         default: return false
         }
     }

@@ -205,7 +205,7 @@ final class LoopVectorizer {
             guard varying.contains(i.result) else { continue }
             guard type(i.result).isScalar else { return nil }
             switch i.op {
-            case .unary, .binary, .polygamma, .select, .stopGradient:
+            case .unary, .binary, .polygamma, .incomplete, .select, .stopGradient:
                 break
             case .at:
                 let x = i.args[0]

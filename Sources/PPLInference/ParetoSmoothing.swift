@@ -21,15 +21,22 @@ public enum ParetoSmoothing {
     /// empirical-Bayes estimator of Zhang & Stephens (2009), with the weakly informative
     /// prior adjustment towards 0.5 that PSIS uses.
     public static func generalizedParetoShape(_ exceedances: [Double]) -> Double {
+        generalizedPareto(exceedances).shape
+    }
+
+    /// The generalized Pareto distribution fitted to exceedances x > 0: its shape k (as
+    /// `generalizedParetoShape`) and its scale σ = k₀ / (-b̂), from the shape k₀ before the
+    /// prior adjustment (as PSIS computes it).
+    static func generalizedPareto(_ exceedances: [Double]) -> (shape: Double, scale: Double) {
         let x = exceedances.sorted()
         let n = x.count
         let nd = Double(n)
         let gridSize = 30 + Int(nd.squareRoot())
         let quartile: Double = x[max(0, Int(nd / 4 + 0.5) - 1)]
-        guard x[n - 1] > 0 else { return .nan }
+        guard x[n - 1] > 0 else { return (.nan, .nan) }
         // The largest ratio so far above the others that they vanish beside it (a guide
         // thousands of nats off): a tail too heavy to fit, not an undefined one.
-        guard quartile > 0 else { return .infinity }
+        guard quartile > 0 else { return (.infinity, .nan) }
         var b: [Double] = []
         for j in 1...gridSize {
             let shrink: Double = 1 - (Double(gridSize) / (Double(j) - 0.5)).squareRoot()
@@ -58,7 +65,39 @@ public enum ParetoSmoothing {
         // With b < 0 for heavy tails, k = mean(log(1 - b x)) is the usual shape (> 0 for heavy
         // tails); Zhang & Stephens' own k is its negative.
         let k = meanLog1p(bHat)
-        return (nd * k + 10 * 0.5) / (nd + 10)
+        return ((nd * k + 10 * 0.5) / (nd + 10), k / -bHat)
+    }
+
+    /// Pareto-smoothed importance weights (Vehtari et al. 2024, "Pareto smoothed importance
+    /// sampling"), normalised to sum to one: the largest M = min(S/5, 3√S) ratios are
+    /// replaced by the expected order statistics of the generalized Pareto distribution
+    /// fitted to them, F⁻¹((j - ½) / M), capped at the largest raw ratio. Non-finite log
+    /// ratios get weight zero. Nil where no tail can be fitted (too few draws, or a tail
+    /// too heavy to fit).
+    public static func smoothedWeights(_ logWeights: [Double]) -> [Double]? {
+        let finite = logWeights.filter(\.isFinite)
+        guard let top = finite.max(), finite.count >= 10 else { return nil }
+        let s = finite.count
+        let m = Int(min(Double(s) / 5, 3 * Double(s).squareRoot()))
+        guard m >= 5 else { return nil }
+        var w = logWeights.map { $0.isFinite ? exp($0 - top) : 0 }
+        let order = w.indices.filter { logWeights[$0].isFinite }.sorted { w[$0] < w[$1] }
+        let tailIndices = order.suffix(m)
+        let cutoff = w[order[s - m - 1]]
+        let (k, sigma) = generalizedPareto(tailIndices.map { w[$0] - cutoff })
+        guard k.isFinite, sigma.isFinite, sigma > 0 else { return nil }
+        for (j, i) in tailIndices.enumerated() {
+            let p = (Double(j) + 0.5) / Double(m)
+            let quantile = abs(k) < 1e-10 ? -sigma * log1p(-p) : sigma * (pow(1 - p, -k) - 1) / k
+            w[i] = min(1, cutoff + quantile)
+        }
+        let total = w.reduce(0, +)
+        return w.map { $0 / total }
+    }
+
+    /// The effective sample size of normalised importance weights, 1 / Σ w².
+    public static func effectiveSampleSize(_ weights: [Double]) -> Double {
+        1 / weights.reduce(0) { $0 + $1 * $1 }
     }
 
     /// log p(data) ≈ log mean exp(log w), with the delta-method standard error.

@@ -73,6 +73,37 @@ public struct PosteriorDraws {
         logWeights = parts.flatMap(\.logWeights)
     }
 
+    public init(names: [String], rows: [[Double]], logWeights: [Double]) {
+        self.names = names
+        self.rows = rows
+        self.logWeights = logWeights
+    }
+
+    /// As many draws, taken from these with probabilities `weights` (normalised) by
+    /// systematic resampling (one uniform, then evenly spaced: less added noise than
+    /// multinomial draws), in a random order so that copies are not neighbours.
+    public func resampled(_ weights: [Double], seed: UInt64) -> PosteriorDraws {
+        precondition(weights.count == rows.count)
+        var rng = RNG(seed: seed &+ 0x4E5A_3B1D)
+        let n = rows.count
+        var picked: [Int] = []
+        picked.reserveCapacity(n)
+        var cumulative = 0.0, i = 0
+        let u = rng.uniform()
+        for j in 0..<n {
+            let target = (Double(j) + u) / Double(n)
+            while i < n - 1 && cumulative + weights[i] < target {
+                cumulative += weights[i]
+                i += 1
+            }
+            picked.append(i)
+        }
+        for j in stride(from: n - 1, to: 0, by: -1) {
+            picked.swapAt(j, Int(rng.next() % UInt64(j + 1)))
+        }
+        return PosteriorDraws(names: names, rows: picked.map { rows[$0] }, logWeights: picked.map { logWeights[$0] })
+    }
+
     /// Names of a value's components, 1-based, row-major: `x[2,3]`.
     static func components(_ name: String, _ shape: [Int]) -> [String] {
         var out = [name]

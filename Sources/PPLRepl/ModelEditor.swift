@@ -149,7 +149,7 @@ public struct ModelEditor {
         case .dist(let d): return .distribution(d.name.name)
         case .guide(let g): return .guide(g.name.name)
         case .import_(let p): return .imported(p)
-        case .tilde(let lhs, _, _): return .sampled(file.text(lhs.span).filter { !$0.isWhitespace })
+        case .tilde(let lhs, _, _, _): return .sampled(file.text(lhs.span).filter { !$0.isWhitespace })
         case .assign, .targetPlus, .for_, .if_, .block, .return_: return nil
         }
     }

@@ -57,11 +57,9 @@ extension ReplSession {
         if FitReports.failure(result) != nil || !result.elbo.isFinite, status == 0 { status = PPLError.Kind.computation.exitCode }
     }
 
-    /// k̂ and log p(data) from the draws kept with the fit.
+    /// k̂ and log p(data) of the draws kept with the fit (its session's last sampling).
     func diagnostics(_ f: Fitted) -> String {
-        f.session.khat = ParetoSmoothing.khat(f.draws.logWeights)
-        f.session.logEvidence = ParetoSmoothing.logEvidence(f.draws.logWeights)
-        return FitReports.diagnostics(f.session, draws: f.draws.rows.count)
+        FitReports.diagnostics(f.session, draws: f.draws.rows.count)
     }
 
     func summary() throws(PPLError) {

@@ -18,6 +18,8 @@ public enum ArgKind: Sendable {
     case matrix
     /// An int built from int data and literals: the size of the result.
     case size
+    /// An int.
+    case int
 
     public var phrase: String {
         switch self {
@@ -28,6 +30,7 @@ public enum ArgKind: Sendable {
         case .oneDimensional: return "a vector, row_vector or int[]"
         case .matrix: return "a matrix"
         case .size: return "an int size"
+        case .int: return "an int"
         }
     }
 
@@ -40,7 +43,7 @@ public enum ArgKind: Sendable {
         case .vector: return "vector"
         case .oneDimensional: return "vector | int[]"
         case .matrix: return "matrix"
-        case .size: return "int"
+        case .size, .int: return "int"
         }
     }
 
@@ -52,7 +55,7 @@ public enum ArgKind: Sendable {
         case .vector: return t.shape.rank == 1 && t.elem == .real
         case .oneDimensional: return t.shape.rank == 1
         case .matrix: if case .matrix = t.shape { return true } else { return false }
-        case .size: return t == .int
+        case .size, .int: return t == .int
         }
     }
 }
@@ -88,6 +91,8 @@ public enum ResultRule: Sendable {
     case vector(size: Int?)
     case rowVector(size: Int?)
     case matrix(rows: Int?, cols: Int?)
+    /// A type that depends on the arguments' kinds, as the text says.
+    case computed(String)
 
     func written(_ params: [BuiltinParam]) -> String {
         func n(_ k: Int?) -> String { k.map { "[\(params[$0].name)]" } ?? "" }
@@ -102,6 +107,7 @@ public enum ResultRule: Sendable {
         case .matrix(let r, let c):
             if let r, let c { return "-> matrix[\(params[r].name), \(params[c].name)]" }
             return "-> matrix"
+        case .computed(let text): return "-> " + text
         }
     }
 }
@@ -112,8 +118,15 @@ public enum BuiltinImpl: Sendable {
     case unary(UnaryFn)
     /// Elementwise with scalar broadcasting.
     case binary(BinaryFn)
+    /// An incomplete beta or gamma function, elementwise with scalar broadcasting.
+    case incomplete(IncompleteFn)
     /// Lowered by `Elaborator.special`, which switches over every case.
     case special(SpecialFn)
+    /// Lowered by `Elaborator.containerFunction`, which switches over every case.
+    case container(ContainerFn)
+    /// Elementwise, with scalar broadcasting: a composition of elementwise ops, lowered by
+    /// `Elaborator.composedFunction`.
+    case composed(ComposedFn)
 }
 
 public enum SpecialFn: String, Sendable {
@@ -124,6 +137,25 @@ public enum SpecialFn: String, Sendable {
     /// Every element of an array (where `size` counts its first dimension).
     case num_elements
     case diag_pre_multiply, diag_post_multiply, multiply_lower_tri_self_transpose, log_determinant_spd
+}
+
+/// The builtins lowered by `Elaborator.containerFunction`: linear algebra, and building,
+/// cutting and joining containers.
+public enum ContainerFn: String, Sendable {
+    case cholesky_decompose, log_determinant_spd, gp_exp_quad_cov, quad_form, quad_form_sym, quad_form_diag, add_diag
+    case append_row, append_col, rep_array, segment, head, tail, reverse, to_matrix
+    case cov_exp_quad, crossprod, tcrossprod, trace, identity_matrix, columns_dot_product, rows_dot_product
+    case mdivide_left_spd, mdivide_right_spd, mdivide_right_tri_low, inverse_spd
+    case distance, squared_distance, norm1, norm2, prod
+    case col, row, block, sub_col, sub_row, linspaced_vector, ones_vector, zeros_vector, ones_row_vector, zeros_row_vector
+}
+
+/// Stan's elementwise functions that are compositions of the elementwise ops (so their
+/// derivatives come from those ops' rules).
+public enum ComposedFn: String, Sendable {
+    case log10, log2, exp2, cbrt, hypot, fma, fdim, inv_square, inv_cloglog, Phi_approx, step, int_step
+    case sinh, cosh, asinh, acosh, atanh, asin, acos, tgamma, lmultiply, multiply_log, binomial_coefficient_log
+    case trunc, round, fmod
 }
 
 /// One signature of a builtin function: its typed arguments, its result, how it lowers, and
@@ -168,6 +200,9 @@ public enum Builtins {
     private static func binary(_ name: String, _ f: BinaryFn, _ doc: String? = nil, names: (String, String) = ("a", "b")) -> Builtin {
         Builtin(name, [BuiltinParam(names.0), BuiltinParam(names.1)], .elementwise, .binary(f), doc)
     }
+    private static func composed(_ name: String, _ f: ComposedFn, _ doc: String? = nil, _ names: String...) -> Builtin {
+        Builtin(name, (names.isEmpty ? ["x"] : names).map { BuiltinParam($0) }, .elementwise, .composed(f), doc)
+    }
     private static func constant(_ name: String, _ s: SpecialFn, _ doc: String?) -> Builtin {
         Builtin(name, [], .real, .special(s), doc)
     }
@@ -203,6 +238,15 @@ public enum Builtins {
         unary("erf", .erf),
         unary("erfc", .erfc),
         unary("Phi", .Phi, "the standard normal CDF"),
+        unary("log_erfc", .log_erfc, "log(erfc(x)), without underflow in the upper tail"),
+        unary("atan", .atan),
+        binary("atan2", .atan2, "the angle of the point (x, y)", names: ("y", "x")),
+        Builtin("inc_beta", [BuiltinParam("a"), BuiltinParam("b"), BuiltinParam("x")], .elementwise, .incomplete(.inc_beta),
+                "the regularised incomplete beta function I_x(a, b)"),
+        Builtin("gamma_p", [BuiltinParam("a"), BuiltinParam("x")], .elementwise, .incomplete(.gamma_p),
+                "the regularised lower incomplete gamma function P(a, x)"),
+        Builtin("gamma_q", [BuiltinParam("a"), BuiltinParam("x")], .elementwise, .incomplete(.gamma_q),
+                "the regularised upper incomplete gamma function Q(a, x) = 1 - P(a, x)"),
         binary("fmin", .fmin),
         binary("fmax", .fmax),
         binary("pow", .pow, "a ^ b"),
@@ -254,6 +298,112 @@ public enum Builtins {
                 "L \\ b for lower-triangular L, b a vector or matrix"),
         Builtin("to_vector", [BuiltinParam("x", .oneDimensional)], .vector(size: nil), .special(.to_vector)),
         Builtin("to_row_vector", [BuiltinParam("x", .vector)], .rowVector(size: nil), .special(.to_row_vector)),
+        Builtin("to_matrix", [BuiltinParam("x")], .matrix(rows: nil, cols: nil), .container(.to_matrix),
+                "a vector as one column, a row_vector as one row, a matrix as it is"),
+        Builtin("to_matrix", [BuiltinParam("x", .container), BuiltinParam("m", .size), BuiltinParam("n", .size)],
+                .matrix(rows: 1, cols: 2), .container(.to_matrix), "the m * n elements of x, column by column (as Stan)"),
+        Builtin("to_matrix", [BuiltinParam("x", .container), BuiltinParam("m", .size), BuiltinParam("n", .size),
+                              BuiltinParam("col_major", .int)],
+                .matrix(rows: 1, cols: 2), .container(.to_matrix), "column by column, or row by row where col_major is 0"),
+        Builtin("cholesky_decompose", [BuiltinParam("A", .matrix)], .sameAs(0), .container(.cholesky_decompose),
+                "the lower-triangular L with A = L * L' of a symmetric positive-definite A (from its lower triangle)"),
+        Builtin("log_determinant_spd", [BuiltinParam("A", .matrix)], .real, .container(.log_determinant_spd),
+                "log |A| of a symmetric positive-definite A, by its Cholesky factor"),
+        Builtin("gp_exp_quad_cov", [BuiltinParam("x", .container), BuiltinParam("alpha", .scalar), BuiltinParam("rho", .scalar)],
+                .matrix(rows: nil, cols: nil), .container(.gp_exp_quad_cov),
+                "K[i, j] = alpha^2 exp(-|x[i] - x[j]|^2 / (2 rho^2)); the points are x's elements, or its rows for a matrix"),
+        Builtin("gp_exp_quad_cov", [BuiltinParam("x1", .container), BuiltinParam("x2", .container), BuiltinParam("alpha", .scalar),
+                                    BuiltinParam("rho", .scalar)],
+                .matrix(rows: nil, cols: nil), .container(.gp_exp_quad_cov), "the cross-covariance between the points x1 and x2"),
+        Builtin("quad_form", [BuiltinParam("A", .matrix), BuiltinParam("B")], .computed("real for a vector B, matrix for a matrix B"),
+                .container(.quad_form), "B' * A * B"),
+        Builtin("quad_form_sym", [BuiltinParam("A", .matrix), BuiltinParam("B")], .computed("real for a vector B, matrix for a matrix B"),
+                .container(.quad_form_sym), "B' * A * B, made exactly symmetric"),
+        Builtin("quad_form_diag", [BuiltinParam("M", .matrix), BuiltinParam("v", .vector)], .sameAs(0), .container(.quad_form_diag),
+                "diag_matrix(v) * M * diag_matrix(v)"),
+        Builtin("add_diag", [BuiltinParam("M", .matrix), BuiltinParam("d")], .sameAs(0), .container(.add_diag),
+                "M with d (a scalar or a vector) added to its diagonal"),
+        Builtin("append_row", [BuiltinParam("a"), BuiltinParam("b")],
+                .computed("vector for scalars and vectors; matrix for row_vectors and matrices"), .container(.append_row),
+                "b below a"),
+        Builtin("append_col", [BuiltinParam("a"), BuiltinParam("b")],
+                .computed("row_vector for scalars and row_vectors; matrix for vectors and matrices"), .container(.append_col),
+                "b to the right of a"),
+        Builtin("rep_array", [BuiltinParam("x", .scalar, verb: "repeats"), BuiltinParam("n", .size)],
+                .computed("int[n] for an int x, else vector[n]"), .container(.rep_array), "n copies of x"),
+        Builtin("segment", [BuiltinParam("x", .oneDimensional), BuiltinParam("i", .int), BuiltinParam("n", .size)],
+                .computed("the kind of x, with n elements"), .container(.segment), "x[i:(i + n - 1)]"),
+        Builtin("head", [BuiltinParam("x", .oneDimensional), BuiltinParam("n", .size)], .computed("the kind of x, with n elements"),
+                .container(.head), "the first n elements"),
+        Builtin("tail", [BuiltinParam("x", .oneDimensional), BuiltinParam("n", .size)], .computed("the kind of x, with n elements"),
+                .container(.tail), "the last n elements"),
+        Builtin("reverse", [BuiltinParam("x", .oneDimensional)], .sameAs(0), .container(.reverse), "the elements in reverse order"),
+        composed("log10", .log10, "log(x) / log(10)"),
+        composed("log2", .log2, "log(x) / log(2)"),
+        composed("exp2", .exp2, "2^x"),
+        composed("cbrt", .cbrt, "the real cube root"),
+        composed("hypot", .hypot, "sqrt(x^2 + y^2)", "x", "y"),
+        composed("fma", .fma, "x * y + z", "x", "y", "z"),
+        composed("fdim", .fdim, "fmax(x - y, 0)", "x", "y"),
+        composed("inv_square", .inv_square, "1 / x^2"),
+        composed("inv_cloglog", .inv_cloglog, "1 - exp(-exp(x))"),
+        composed("Phi_approx", .Phi_approx, "inv_logit(0.07056 x^3 + 1.5976 x), Stan's logistic approximation of Phi"),
+        composed("step", .step, "0 where x < 0, else 1 (as Stan: step(0) is 1)"),
+        Builtin("int_step", [x], .computed("ints, elementwise"), .composed(.int_step), "1 where x > 0, else 0"),
+        composed("sinh", .sinh),
+        composed("cosh", .cosh),
+        composed("asinh", .asinh),
+        composed("acosh", .acosh),
+        composed("atanh", .atanh),
+        composed("asin", .asin),
+        composed("acos", .acos),
+        composed("tgamma", .tgamma, "the gamma function, exp(lgamma(x)) with its sign"),
+        composed("lmultiply", .lmultiply, "x log(y), 0 where x = 0", "x", "y"),
+        composed("multiply_log", .multiply_log, "lmultiply(x, y)", "x", "y"),
+        composed("binomial_coefficient_log", .binomial_coefficient_log, "lchoose(n, k)", "n", "k"),
+        composed("trunc", .trunc, "x rounded toward zero"),
+        composed("round", .round, "x rounded to the nearest integer, halves away from zero"),
+        composed("fmod", .fmod, "x - trunc(x / y) y", "x", "y"),
+        Builtin("cov_exp_quad", [BuiltinParam("x", .container), BuiltinParam("alpha", .scalar), BuiltinParam("rho", .scalar)],
+                .matrix(rows: nil, cols: nil), .container(.cov_exp_quad), "gp_exp_quad_cov(x, alpha, rho), Stan's older name"),
+        Builtin("crossprod", [BuiltinParam("A", .matrix)], .matrix(rows: nil, cols: nil), .container(.crossprod), "A' * A"),
+        Builtin("tcrossprod", [BuiltinParam("A", .matrix)], .matrix(rows: nil, cols: nil), .container(.tcrossprod), "A * A'"),
+        Builtin("trace", [BuiltinParam("A", .matrix)], .real, .container(.trace), "the sum of the diagonal"),
+        Builtin("identity_matrix", [BuiltinParam("n", .size)], .matrix(rows: 0, cols: 0), .container(.identity_matrix),
+                "the n x n identity"),
+        Builtin("columns_dot_product", [BuiltinParam("A", .matrix), BuiltinParam("B", .matrix)], .computed("row_vector"),
+                .container(.columns_dot_product), "the dot products of the columns of A and B"),
+        Builtin("rows_dot_product", [BuiltinParam("A", .matrix), BuiltinParam("B", .matrix)], .computed("vector"),
+                .container(.rows_dot_product), "the dot products of the rows of A and B"),
+        Builtin("mdivide_left_spd", [BuiltinParam("A", .matrix), BuiltinParam("b")], .sameAs(1), .container(.mdivide_left_spd),
+                "A \\ b for a symmetric positive-definite A, by its Cholesky factor"),
+        Builtin("mdivide_right_spd", [BuiltinParam("b"), BuiltinParam("A", .matrix)], .sameAs(0), .container(.mdivide_right_spd),
+                "b / A for a symmetric positive-definite A, by its Cholesky factor (a vector b as a row)"),
+        Builtin("mdivide_right_tri_low", [BuiltinParam("b"), BuiltinParam("L", .matrix)], .sameAs(0), .container(.mdivide_right_tri_low),
+                "b / L for a lower-triangular L (a vector b as a row)"),
+        Builtin("inverse_spd", [BuiltinParam("A", .matrix)], .sameAs(0), .container(.inverse_spd),
+                "the inverse of a symmetric positive-definite A, by its Cholesky factor"),
+        Builtin("distance", [BuiltinParam("a", .vector), BuiltinParam("b", .vector)], .real, .container(.distance), "the Euclidean distance"),
+        Builtin("squared_distance", [BuiltinParam("a", .vector), BuiltinParam("b", .vector)], .real, .container(.squared_distance),
+                "the squared Euclidean distance"),
+        Builtin("norm1", [BuiltinParam("x", .container)], .real, .container(.norm1), "the sum of the absolute values"),
+        Builtin("norm2", [BuiltinParam("x", .container)], .real, .container(.norm2), "the Euclidean norm"),
+        Builtin("prod", [BuiltinParam("x", .container)], .real, .container(.prod), "the product of the elements"),
+        Builtin("col", [BuiltinParam("A", .matrix), BuiltinParam("j", .int)], .computed("vector"), .container(.col), "A[:, j]"),
+        Builtin("row", [BuiltinParam("A", .matrix), BuiltinParam("i", .int)], .computed("row_vector"), .container(.row), "A[i, :]"),
+        Builtin("block", [BuiltinParam("A", .matrix), BuiltinParam("i", .int), BuiltinParam("j", .int), BuiltinParam("n_rows", .size),
+                          BuiltinParam("n_cols", .size)],
+                .matrix(rows: 3, cols: 4), .container(.block), "the n_rows x n_cols block of A from row i, column j"),
+        Builtin("sub_col", [BuiltinParam("A", .matrix), BuiltinParam("i", .int), BuiltinParam("j", .int), BuiltinParam("n", .size)],
+                .vector(size: 3), .container(.sub_col), "the n elements of column j of A from row i"),
+        Builtin("sub_row", [BuiltinParam("A", .matrix), BuiltinParam("i", .int), BuiltinParam("j", .int), BuiltinParam("n", .size)],
+                .rowVector(size: 3), .container(.sub_row), "the n elements of row i of A from column j"),
+        Builtin("linspaced_vector", [BuiltinParam("n", .size), BuiltinParam("lo", .scalar), BuiltinParam("hi", .scalar)],
+                .vector(size: 0), .container(.linspaced_vector), "n evenly spaced values from lo to hi"),
+        Builtin("ones_vector", [BuiltinParam("n", .size)], .vector(size: 0), .container(.ones_vector), nil),
+        Builtin("zeros_vector", [BuiltinParam("n", .size)], .vector(size: 0), .container(.zeros_vector), nil),
+        Builtin("ones_row_vector", [BuiltinParam("n", .size)], .rowVector(size: 0), .container(.ones_row_vector), nil),
+        Builtin("zeros_row_vector", [BuiltinParam("n", .size)], .rowVector(size: 0), .container(.zeros_row_vector), nil),
         constant("pi", .pi, "3.14159..."),
         constant("e", .e, "2.71828..."),
         constant("sqrt2", .sqrt2, "1.41421..."),

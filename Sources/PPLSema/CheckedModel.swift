@@ -75,6 +75,9 @@ public struct GuideSpec: Sendable {
     public var family: GuideFamily { options.family }
 }
 
+/// What a call of a distribution computes, per element: `d_lpdf` / `d_lpmf`, `d_lcdf`, `d_lccdf`.
+public enum DistFunctionKind: String, Sendable { case logpdf, lcdf, lccdf }
+
 /// A distribution known to the checker: from `stdlib/` or a user `dist` block.
 public struct DistInfo: Sendable {
     public let def: DistDef
@@ -82,6 +85,15 @@ public struct DistInfo: Sendable {
     public var signature: String {
         let ps = def.params.map { "\($0.name.name): \(typeName($0.type))" }.joined(separator: ", ")
         return "\(def.name.name)(\(ps)) on \(typeName(def.support))"
+    }
+
+    /// Whether it has a cdf: its block defines lcdf or lccdf (the other is derived).
+    public var hasCdf: Bool { def.lcdf != nil || def.lccdf != nil }
+
+    /// The functions it defines, as called: `normal_lpdf`, `normal_lcdf`, `normal_lccdf`, `normal_cdf`.
+    public var functionNames: [String] {
+        let n = def.name.name
+        return [n + (discrete ? "_lpmf" : "_lpdf")] + (hasCdf ? [n + "_lcdf", n + "_lccdf", n + "_cdf"] : [])
     }
 }
 

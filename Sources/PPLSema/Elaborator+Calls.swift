@@ -10,8 +10,13 @@ extension Elaborator {
             let base = Identifier(String(n.dropLast(suffix.count)), span: name.span)
             return densityCall(base, suffix: suffix, argExprs, conditional: conditional, span: span)
         }
+        for suffix in ["_lccdf", "_lcdf", "_cdf"] where n.hasSuffix(suffix) && n.count > suffix.count
+            && fns[n] == nil && Builtins.byName[n] == nil {
+            let base = Identifier(String(n.dropLast(suffix.count)), span: name.span)
+            return cdfCall(base, suffix: suffix, argExprs, conditional: conditional, span: span)
+        }
         if conditional {
-            sink.error("'|' is only used in '_lpdf' and '_lpmf' calls", at: span)
+            sink.error("'|' is only used in calls of distributions: '_lpdf', '_lpmf', '_lcdf', '_lccdf' and '_cdf'", at: span)
             return errorValue()
         }
         let args = argExprs.map(expr)
@@ -58,6 +63,33 @@ extension Elaborator {
         if values.contains(where: \.isError) { return errorValue() }
         return distLogDensity(info, variate: values[0], variateSpan: argExprs[0].span, args: Array(values.dropFirst()),
                                   argSpans: argExprs.dropFirst().map(\.span), callSpan: span)
+    }
+
+    /// `d_lcdf(x | args)`, `d_lccdf(x | args)`: the log cdf or log ccdf summed over the
+    /// elements; `d_cdf(x | args)`: the cdf, the product over the elements (as in Stan).
+    private func cdfCall(_ distName: Identifier, suffix: String, _ argExprs: [Expr], conditional: Bool, span: SourceSpan) -> TV {
+        guard let info = lookupDist(distName) else { return errorValue() }
+        let call = distName.name + suffix
+        guard info.hasCdf else {
+            sink.error("'\(distName.name)' has no cdf, so no '\(call)'", at: span,
+                       help: "a distribution has one when its 'dist' block defines 'lcdf(x) = ...' or 'lccdf(x) = ...'")
+            return errorValue()
+        }
+        guard !argExprs.isEmpty else {
+            sink.error("'\(call)' needs the variate: '\(call)(x | ...)'", at: span)
+            return errorValue()
+        }
+        if !conditional && argExprs.count > 1 {
+            sink.error("separate the variate with '|': '\(call)(x | ...)'", at: span)
+            return errorValue()
+        }
+        let values = argExprs.map(expr)
+        if values.contains(where: \.isError) { return errorValue() }
+        let function: DistFunctionKind = suffix == "_lccdf" ? .lccdf : .lcdf
+        let r = distLogDensity(info, variate: values[0], variateSpan: argExprs[0].span, args: Array(values.dropFirst()),
+                               argSpans: argExprs.dropFirst().map(\.span), callSpan: span, function: function)
+        if suffix != "_cdf" || r.isError { return r }
+        return (try? apply(.unary(.exp), [r])) ?? errorValue()
     }
 
     func lookupDist(_ name: Identifier) -> DistInfo? {
@@ -149,7 +181,7 @@ extension Elaborator {
         if let clash = nameClash(def.name.name, span: def.name.span) { sink.report(clash); return }
         fns[def.name.name] = def
         let before = sink.errorCount
-        if checkSignature(def.params, def.name.name) {
+        if checkSignature(def.params, def.name.name), checksDefinitions {
             checkBody(name: def.name.name, nameSpan: def.name.span, params: def.params.map { ($0.name, $0.type) }, body: def.body,
                       result: def.result, isDist: false)
         }
@@ -160,12 +192,16 @@ extension Elaborator {
         if let clash = nameClash(def.name.name, span: def.name.span) { sink.report(clash); return }
         dists[def.name.name] = DistInfo(def: def, discrete: def.support.base == .int)
         let before = sink.errorCount
-        if !checkSignature(def.params, def.name.name) {
-        } else if def.params.contains(where: { $0.name.name == def.variate.name }) {
-            sink.error("the variate '\(def.variate.name)' has the name of a parameter", at: def.variate.span)
-        } else {
-            checkBody(name: def.name.name, nameSpan: def.name.span, params: [(def.variate, def.support)] + def.params.map { ($0.name, $0.type) },
-                      body: def.body, result: nil, isDist: true)
+        if checkSignature(def.params, def.name.name), checksDefinitions {
+            let functions = [(def.variate, def.body)] + [def.lcdf, def.lccdf].compactMap { $0.map { ($0.variate, $0.body) } }
+            for (variate, body) in functions {
+                if def.params.contains(where: { $0.name.name == variate.name }) {
+                    sink.error("the variate '\(variate.name)' has the name of a parameter", at: variate.span)
+                    continue
+                }
+                checkBody(name: def.name.name, nameSpan: def.name.span, params: [(variate, def.support)] + def.params.map { ($0.name, $0.type) },
+                          body: body, result: nil, isDist: true)
+            }
         }
         if sink.errorCount > before { broken.insert(def.name.name) }
     }
@@ -290,14 +326,43 @@ extension Elaborator {
         return failed ? errorValue() : r
     }
 
-    /// The log density of a distribution at `variate`, summed over elements as in Stan.
-    ///
-    /// A logpdf is written for one element. Where a parameter declared `real` or `int`
-    /// (or the variate of a scalar distribution) receives a vector, the body is lowered in
-    /// a loop over the elements whose log densities are summed (which `Vectorize` turns
-    /// into vector operations when the body allows).
+    /// The log density of a distribution at `variate`, summed over elements as in Stan; with
+    /// `function` `.lcdf` or `.lccdf`, the log cdf or log ccdf, summed the same way.
     func distLogDensity(_ info: DistInfo, variate: TV, variateSpan: SourceSpan, args: [TV], argSpans: [SourceSpan],
-                        callSpan: SourceSpan) -> TV {
+                        callSpan: SourceSpan, function: DistFunctionKind = .logpdf) -> TV {
+        distElementSum(info, variates: [variate], variateSpans: [variateSpan], args: args, argSpans: argSpans, callSpan: callSpan) { xs, rest in
+            self.distFunction(info, function, variate: xs[0], args: rest, span: callSpan)
+        }
+    }
+
+    /// One element's log density, log cdf or log ccdf: the function's body inlined. A
+    /// distribution that defines only one of lcdf and lccdf has the other as
+    /// log1m_exp of it, element by element.
+    func distFunction(_ info: DistInfo, _ function: DistFunctionKind, variate: TV, args: [TV], span: SourceSpan) -> TV {
+        let def = info.def
+        let params = def.params.map(\.name)
+        switch function {
+        case .logpdf:
+            return inline(name: def.name.name, params: [def.variate] + params, args: [variate] + args, body: def.body, span: span)
+        case .lcdf, .lccdf:
+            let (own, other) = function == .lcdf ? (def.lcdf, def.lccdf) : (def.lccdf, def.lcdf)
+            guard let f = own ?? other else { return errorValue() }
+            let r = inline(name: def.name.name, params: [f.variate] + params, args: [variate] + args, body: f.body, span: span)
+            if own != nil || r.isError { return r }
+            return (try? apply(.unary(.log1m_exp), [toReal(r)])) ?? errorValue()
+        }
+    }
+
+    /// The sum over elements of what `element` computes from one element of each variate
+    /// (each of the distribution's support) and of each argument, checked as a call of the
+    /// distribution.
+    ///
+    /// A function of a distribution is written for one element. Where a parameter declared
+    /// `real` or `int` (or the variate of a scalar distribution) receives a vector, the
+    /// element is lowered in a loop over the elements whose values are summed (which
+    /// `Vectorize` turns into vector operations when the body allows).
+    func distElementSum(_ info: DistInfo, variates: [TV], variateSpans: [SourceSpan], args: [TV], argSpans: [SourceSpan],
+                        callSpan: SourceSpan, element: ([TV], [TV]) -> TV) -> TV {
         let def = info.def
         let name = def.name.name
         if broken.contains(name) { return errorValue() }
@@ -306,40 +371,41 @@ extension Elaborator {
             sink.error("'\(name)' takes \(def.params.count) argument\(def.params.count == 1 ? "" : "s") (\(ps)), got \(args.count)", at: callSpan)
             return errorValue()
         }
-        if info.discrete && variate.type.elem == .real {
+        for (variate, variateSpan) in zip(variates, variateSpans) where info.discrete && variate.type.elem == .real {
             sink.error("'\(name)' is a distribution over ints, but the variate is \(variate.type)", at: variateSpan)
             return errorValue()
         }
-        let sigs = [def.support] + def.params.map(\.type)
+        let count = variates.count
+        let sigs = variates.map { _ in def.support } + def.params.map(\.type)
         // Ints where reals are declared are reals: `k ~ normal(0, 2)` with int data k is
         // (k - 0) / 2 in reals, not integer division.
-        var values = zip(sigs, [variate] + args).map { sig, v in sig.base == .int ? v : toReal(v) }
-        let spans = [variateSpan] + argSpans
-        let params = [def.variate] + def.params.map(\.name)
+        var values = zip(sigs, variates + args).map { sig, v in sig.base == .int ? v : toReal(v) }
+        let spans = variateSpans + argSpans
         // Arrays of what a container parameter takes (an array of vectors where a vector is
         // declared): these run element by element, as in Stan.
         let arrayed = values.indices.filter { i in
             guard !sigs[i].isArray, sigs[i].isContainer, let layout = values[i].layout, !layout.isVector else { return false }
             return elementFits(TypeExpr(base: sigs[i].base, bounds: [], sizes: [], arrayRank: 1, span: sigs[i].span), layout.element)
         }
-        if !arrayed.contains(0), !accepts(def.support, variate, vectorised: true) {
-            sink.error("'\(name)' is a distribution on \(typeName(def.support)), but the variate is \(variate.typeName)", at: variateSpan)
+        for (i, variate) in variates.enumerated() where !arrayed.contains(i) && !accepts(def.support, variate, vectorised: true) {
+            sink.error("'\(name)' is a distribution on \(typeName(def.support)), but the variate is \(variate.typeName)", at: variateSpans[i])
             return errorValue()
         }
-        for (k, (p, a)) in zip(def.params, args).enumerated() where !arrayed.contains(k + 1) && !accepts(p.type, a, vectorised: true) {
+        for (k, (p, a)) in zip(def.params, args).enumerated() where !arrayed.contains(k + count) && !accepts(p.type, a, vectorised: true) {
             sink.error("argument '\(p.name.name)' of '\(name)' must be \(typeName(p.type)), not \(a.typeName)", at: argSpans[k])
             return errorValue()
         }
+        func apply(_ values: [TV]) -> TV { element(Array(values.prefix(count)), Array(values.dropFirst(count))) }
         // Arguments where a scalar is declared and a vector is given: these run element-wise.
         let elementwise = values.indices.filter { i in
             sigs[i].isArray == false && (sigs[i].base == .real || sigs[i].base == .int) && values[i].type.shape.rank == 1
         }
         if !arrayed.isEmpty {
-            return arrayedLogDensity(info, values: values, arrayed: arrayed, elementwise: elementwise, spans: spans,
-                                     params: params, callSpan: callSpan)
+            return arrayedElementSum(info, values: values, arrayed: arrayed, elementwise: elementwise, spans: spans,
+                                     compute: apply)
         }
         guard !elementwise.isEmpty, !values.contains(where: { $0.type.shape.rank == 2 }) else {
-            let r = inline(name: name, params: params, args: values, body: def.body, span: callSpan)
+            let r = apply(values)
             return r.isError ? r : summed(r)
         }
         var length: Size?
@@ -371,14 +437,14 @@ extension Elaborator {
             let x = Emitter(builder).op(.at, values[i].value, loop[0])
             values[i] = TV(value: x, type: builder.type(of: x), dep: values[i].dep)
         }
-        return closeDensityLoop(loop, lo: lo, hi: hi, name: name, params: params, args: values, body: def.body, span: callSpan)
+        return closeDensityLoop(loop, lo: lo, hi: hi, args: values, compute: apply)
     }
 
     /// A distribution given arrays of its containers (`arrayed`), with perhaps vectors for
     /// its scalars (`elementwise`): the sum over the elements of the log densities, in a
     /// loop (`y ~ multi_normal_cholesky(mu, L)` with `y` an array of vectors).
-    private func arrayedLogDensity(_ info: DistInfo, values: [TV], arrayed: [Int], elementwise: [Int], spans: [SourceSpan],
-                                   params: [Identifier], callSpan: SourceSpan) -> TV {
+    private func arrayedElementSum(_ info: DistInfo, values: [TV], arrayed: [Int], elementwise: [Int], spans: [SourceSpan],
+                                   compute: ([TV]) -> TV) -> TV {
         let name = info.def.name.name
         var values = values
         func count(_ i: Int) -> Size {
@@ -408,18 +474,16 @@ extension Elaborator {
             let x = e.op(.at, v, loop[0])
             values[i] = TV(value: x, type: builder.type(of: x), dep: values[i].dep)
         }
-        return closeDensityLoop(loop, lo: lo, hi: hi, name: name, params: params, args: values, body: info.def.body,
-                                span: callSpan)
+        return closeDensityLoop(loop, lo: lo, hi: hi, args: values, compute: compute)
     }
 
-    /// The body of a loop over elements (`loop`, open): the distribution's log density at
-    /// the element values `args`, summed, with the body's own additions to the log density
-    /// carried beside; returns the sum over the loop and adds those additions to the target.
-    private func closeDensityLoop(_ loop: [Value], lo: Value, hi: Value, name: String, params: [Identifier], args: [TV],
-                                  body: Body, span: SourceSpan) -> TV {
+    /// The body of a loop over elements (`loop`, open): what `compute` makes of the element
+    /// values `args`, summed, with the body's own additions to the log density carried
+    /// beside; returns the sum over the loop and adds those additions to the target.
+    private func closeDensityLoop(_ loop: [Value], lo: Value, hi: Value, args: [TV], compute: ([TV]) -> TV) -> TV {
         let savedTerms = targetTerms
         targetTerms = []
-        let r = inline(name: name, params: params, args: args, body: body, span: span)
+        let r = compute(args)
         let bodyTerms = targetTerms
         targetTerms = savedTerms
         if r.isError {
@@ -496,7 +560,10 @@ extension Elaborator {
             switch b.impl {
             case .unary(let f): return try apply(.unary(f), args)
             case .binary(let f): return try apply(.binary(f), args)
+            case .incomplete(let f): return try apply(.incomplete(f, orders: [Int](repeating: 0, count: f.arity)), args.map(toReal))
             case .special(let s): return try special(s, args, sizes: sizes)
+            case .container(let f): return try containerFunction(f, args, sizes: sizes)
+            case .composed(let f): return try composedFunction(f, args)
             }
         } catch {
             sink.error("'\(name)' cannot take \(types.joined(separator: " and ")): \(error.message)", at: span)

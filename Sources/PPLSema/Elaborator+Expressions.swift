@@ -163,7 +163,8 @@ extension Elaborator {
         switch s.kind {
         case .let_(_, _, let v): return v.map(mayIndex) ?? false
         case .assign(_, let idx, let v): return !idx.isEmpty || mayIndex(v)
-        case .tilde(let x, _, let args): return mayIndex(x) || args.contains(where: mayIndex)
+        case .tilde(let x, _, let args, let t):
+            return mayIndex(x) || args.contains(where: mayIndex) || [t?.lower, t?.upper].contains { $0.map(mayIndex) ?? false }
         case .targetPlus(let e), .return_(let e): return mayIndex(e)
         case .for_(_, let lo, let hi, let body): return mayIndex(lo) || mayIndex(hi) || body.contains(where: stmtMayIndex)
         case .if_(let c, let a, let b): return mayIndex(c) || (a + (b ?? [])).contains(where: stmtMayIndex)

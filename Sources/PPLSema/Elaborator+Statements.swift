@@ -10,7 +10,7 @@ extension Elaborator {
         switch s.kind {
         case .let_(let name, let t, let value): letStmt(name, t, value)
         case .assign(let name, let indices, let value): assign(name, indices, value, span: s.span)
-        case .tilde(let lhs, let dist, let args): tilde(lhs, dist, args, span: s.span)
+        case .tilde(let lhs, let dist, let args, let truncation): tilde(lhs, dist, args, truncation, span: s.span)
         case .targetPlus(let e):
             let tv = expr(e)
             if tv.isError { return }
@@ -240,7 +240,7 @@ extension Elaborator {
 
     // MARK: - ~
 
-    private func tilde(_ lhs: Expr, _ distName: Identifier, _ args: [Expr], span: SourceSpan) {
+    private func tilde(_ lhs: Expr, _ distName: Identifier, _ args: [Expr], _ truncation: Truncation?, span: SourceSpan) {
         guard let info = lookupDist(distName) else {
             for a in args { _ = expr(a) }
             return
@@ -248,9 +248,62 @@ extension Elaborator {
         let x = expr(lhs)
         let argValues = args.map(expr)
         if x.isError || argValues.contains(where: \.isError) { return }
-        let lp = distLogDensity(info, variate: x, variateSpan: lhs.span, args: argValues, argSpans: args.map(\.span), callSpan: span)
+        let lp: TV
+        if let truncation {
+            lp = truncated(info, x, variateSpan: lhs.span, args: argValues, argSpans: args.map(\.span), truncation, callSpan: span)
+        } else {
+            lp = distLogDensity(info, variate: x, variateSpan: lhs.span, args: argValues, argSpans: args.map(\.span), callSpan: span)
+        }
         if lp.isError { return }
         addTarget(lp)
+    }
+
+    /// `x ~ d(args) T[L, U]`: per element, the log density less log(F(U) − F(L)) (or
+    /// log(1 − F(L)), log F(U) with one bound), and −∞ outside [L, U], as in Stan. For a
+    /// discrete d the lower bound counts: P(L ≤ n ≤ U) = F(U) − F(L − 1).
+    private func truncated(_ info: DistInfo, _ x: TV, variateSpan: SourceSpan, args: [TV], argSpans: [SourceSpan],
+                           _ truncation: Truncation, callSpan: SourceSpan) -> TV {
+        let name = info.def.name.name
+        guard info.hasCdf else {
+            sink.error("'\(name)' has no cdf, so it cannot be truncated", at: truncation.span,
+                       help: "a distribution has one when its 'dist' block defines 'lcdf(x) = ...' or 'lccdf(x) = ...'")
+            return errorValue()
+        }
+        let bounds = [truncation.lower, truncation.upper].compactMap { $0 }
+        let values = bounds.map(expr)
+        if values.contains(where: \.isError) { return errorValue() }
+        for (v, e) in zip(values, bounds) where !v.type.isScalar && x.type.isScalar {
+            sink.error("a bound of a truncation of a scalar must be a scalar, not \(v.type)", at: e.span)
+            return errorValue()
+        }
+        let hasLower = truncation.lower != nil, hasUpper = truncation.upper != nil
+        let span = truncation.span
+        return distElementSum(info, variates: [x] + values, variateSpans: [variateSpan] + bounds.map(\.span), args: args,
+                              argSpans: argSpans, callSpan: callSpan) { xs, rest in
+            func op(_ o: Op, _ a: TV...) -> TV { (try? self.apply(o, a)) ?? self.errorValue() }
+            func cdf(_ f: DistFunctionKind, _ at: TV) -> TV { self.distFunction(info, f, variate: at, args: rest, span: span) }
+            let one = TV(value: self.builder.constant(1, .int), type: .int, dep: .literal, constant: 1)
+            let y = xs[0]
+            let lower = hasLower ? xs[1] : nil, upper = hasUpper ? xs.last : nil
+            // Just below the lower bound, for a discrete distribution.
+            let below = lower.map { info.discrete ? op(.binary(.sub), $0, one) : $0 }
+            var inside: TV?
+            if let lower { inside = op(.binary(.ge), y, lower) }
+            if let upper {
+                let le = op(.binary(.le), y, upper)
+                inside = inside.map { op(.binary(.and), $0, le) } ?? le
+            }
+            let normaliser: TV
+            switch (below, upper) {
+            case (let l?, let u?): normaliser = op(.binary(.log_diff_exp), cdf(.lcdf, u), cdf(.lcdf, l))
+            case (let l?, nil): normaliser = cdf(.lccdf, l)
+            case (nil, let u?): normaliser = cdf(.lcdf, u)
+            case (nil, nil): return self.errorValue()
+            }
+            let density = self.distFunction(info, .logpdf, variate: y, args: rest, span: callSpan)
+            if density.isError || normaliser.isError { return self.errorValue() }
+            return op(.binary(.add), op(.binary(.sub), density, normaliser), op(.unary(.log), inside!))
+        }
     }
 
     // MARK: - for

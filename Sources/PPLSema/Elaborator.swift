@@ -67,6 +67,11 @@ public final class Elaborator {
     /// Functions and distributions whose definitions have errors: calls to them stay silent.
     var broken: Set<String> = []
     var inFunctionBody = false
+    /// Whether definitions are checked where they are defined (with placeholder arguments),
+    /// so that a function's errors are reported even if it is never called. Off for the
+    /// standard library, which every compilation loads and whose every function the
+    /// distribution tests call: there the checks cost more than the model's own.
+    var checksDefinitions = true
 
     var dataDecls: [Declaration] = []
     var paramDecls: [Declaration] = []
@@ -93,6 +98,8 @@ public final class Elaborator {
     public func loadLibrary(_ file: SourceFile) {
         imported.insert(loader.identity(of: file))
         let program = Parser.parse(file, sink: sink.sink)
+        checksDefinitions = false
+        defer { checksDefinitions = true }
         libraryItems(program)
     }
 

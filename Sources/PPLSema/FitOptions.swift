@@ -25,6 +25,7 @@ public struct FitOptions: Sendable, Equatable {
     /// Independent fits from dispersed starting points, run in parallel, whose agreement is
     /// checked (`RunAgreement`) and whose agreeing draws are pooled.
     public private(set) var runs = 4
+    public private(set) var psisResample = true
     public private(set) var layers = 2
     /// The widths of the hidden layers of a flow's conditioner networks (HVI's reverse
     /// model's); empty (it cannot be given so): one layer of max(16, 2d) for dimension d
@@ -109,12 +110,12 @@ public struct FitOptions: Sendable, Equatable {
 extension FitOptions {
     /// The options, one row each.
     public enum Key: String, CaseIterable, Sendable {
-        case steps, lr, samples, seed, stl, draws, precondition, runs
+        case steps, lr, samples, seed, stl, draws, precondition, runs, psis_resample
         case layers, hidden, activation, base
         case transitions, leapfrog, step_size
 
         /// The options every guide takes; the others are the families' own (`GuideFamily.keys`).
-        public static let fitting: [Key] = [.steps, .lr, .samples, .seed, .stl, .draws, .precondition, .runs]
+        public static let fitting: [Key] = [.steps, .lr, .samples, .seed, .stl, .draws, .precondition, .runs, .psis_resample]
 
         var row: any OptionRow {
             switch self {
@@ -127,6 +128,8 @@ extension FitOptions {
             case .precondition: Row(self, \.precondition, .onOff, "fit in the frame of the posterior mode's curvature, where a usable mode exists")
             case .runs: Row(self, \.runs, .count(atLeast: 1, atMost: 64),
                             "independent fits from dispersed starts, in parallel: their agreement is checked and their draws pooled")
+            case .psis_resample: Row(self, \.psisResample, .onOff,
+                                     "resample the draws by their Pareto-smoothed importance weights where k̂ < 0.7")
             case .layers: Row(self, \.layers, .count(atLeast: 1), "the layers of a flow")
             case .hidden: Row(self, \.hidden, .widths, "the widths of the hidden layers of a flow's conditioner networks (hvi: of its reverse model)")
             case .activation: Row(self, \.activation, .activation, "the activation of a flow's conditioner networks")

@@ -113,12 +113,30 @@ public struct FnDef: Sendable {
     public let span: SourceSpan
 }
 
+/// `lcdf(x) = ...` or `lccdf(x) = ...` in a distribution's body: the log of the cdf, or of
+/// the complementary cdf, of one element.
+public struct DistFunction: Sendable {
+    public let variate: Identifier
+    public let body: Body
+}
+
 public struct DistDef: Sendable {
     public let name: Identifier
     public let params: [Param]
     public let support: TypeExpr
+    /// The logpdf's variate and body.
     public let variate: Identifier
     public let body: Body
+    public let lcdf: DistFunction?
+    public let lccdf: DistFunction?
+    public let span: SourceSpan
+}
+
+/// `T[L, U]` after a `~` statement: the distribution truncated to [L, U]; either bound may
+/// be left out.
+public struct Truncation: Sendable {
+    public let lower: Expr?
+    public let upper: Expr?
     public let span: SourceSpan
 }
 
@@ -150,7 +168,7 @@ public indirect enum StmtKind: Sendable {
     /// `name[i, j][k] = value`; `indices` may be empty only for a diagnostic. The parser
     /// reads `x += e` (and `-=`, `*=`, `/=`, `.*=`, `./=`) as `x = x + e`.
     case assign(Identifier, [[IndexArg]], Expr)
-    case tilde(Expr, Identifier, [Expr])
+    case tilde(Expr, Identifier, [Expr], Truncation?)
     case targetPlus(Expr)
     case for_(Identifier, Expr, Expr, [Stmt])
     case if_(Expr, [Stmt], [Stmt]?)

@@ -245,14 +245,29 @@ public struct Parser {
         return Stmt(.assign(Identifier(n, span: target.span), indices, rhs), span: lhs.span.to(rhs.span))
     }
 
-    /// tilde_stmt = expr "~" identifier "(" [ dist_args ] ")" ;
+    /// tilde_stmt = expr "~" identifier "(" [ dist_args ] ")" [ truncation ] ;
+    /// truncation = "T" "[" [ expr ] "," [ expr ] "]" ;
     private mutating func tildeStmt(_ lhs: Expr) throws -> Stmt {
         _ = advance()
         let dist = try expectIdentifier("of a distribution after '~'")
         _ = try expect(.lparen, "after the distribution name")
         let args = try exprList(until: .rparen)
-        let close = try expect(.rparen, "to close the distribution's arguments")
-        return Stmt(.tilde(lhs, dist, args), span: lhs.span.to(close.span))
+        var end = try expect(.rparen, "to close the distribution's arguments").span
+        var truncation: Truncation?
+        if case .identifier("T") = kind, peekKind(1) == .symbol(.lbracket) {
+            let start = advance().span
+            _ = advance()
+            let lower = at(.comma) ? nil : try expr()
+            guard accept(.comma) else {
+                throw fail("expected ',' in the truncation, found \(kind)",
+                           help: "write 'T[L, U]', or 'T[L, ]' and 'T[, U]' for one bound")
+            }
+            let upper = at(.rbracket) ? nil : try expr()
+            end = try expect(.rbracket, "to close the truncation").span
+            if lower == nil && upper == nil { throw fail("a truncation needs a bound", at: start.to(end), help: "write 'T[L, U]', 'T[L, ]' or 'T[, U]'") }
+            truncation = Truncation(lower: lower, upper: upper, span: start.to(end))
+        }
+        return Stmt(.tilde(lhs, dist, args, truncation), span: lhs.span.to(end))
     }
 
     /// target_stmt = "target" "+=" expr ;
@@ -337,8 +352,9 @@ public struct Parser {
         return Stmt(.fn(def), span: def.span)
     }
 
-    /// dist_def = "dist" identifier "(" [ fn_params ] ")" "on" sig_type "{" logpdf_def "}" ;
+    /// dist_def = "dist" identifier "(" [ fn_params ] ")" "on" sig_type "{" logpdf_def { cdf_def } "}" ;
     /// logpdf_def = "logpdf" "(" identifier ")" ( "=" expr | block ) ;
+    /// cdf_def = ( "lcdf" | "lccdf" ) "(" identifier ")" ( "=" expr | block ) ;
     private mutating func distDef() throws -> Stmt {
         let kw = advance()
         let name = try expectIdentifier("after 'dist'")
@@ -352,16 +368,31 @@ public struct Parser {
         guard case .identifier("logpdf") = kind else {
             throw fail("expected 'logpdf(NAME) = ...' in the distribution's body, found \(kind)")
         }
+        let logpdf = try distFunction("logpdf")
+        var cdfs: [String: DistFunction] = [:]
+        skipNewlines()
+        while case .identifier(let f) = kind {
+            guard f == "lcdf" || f == "lccdf" else {
+                throw fail("expected 'lcdf(NAME) = ...', 'lccdf(NAME) = ...' or '}' in the distribution's body, found \(kind)")
+            }
+            if cdfs[f] != nil { throw fail("'\(f)' is defined twice in '\(name.name)'") }
+            cdfs[f] = try distFunction(f)
+            skipNewlines()
+        }
+        let close = try expect(.rbrace, "to close the distribution's body")
+        let def = DistDef(name: name, params: params, support: support, variate: logpdf.variate, body: logpdf.body,
+                          lcdf: cdfs["lcdf"], lccdf: cdfs["lccdf"], span: kw.span.to(close.span))
+        return Stmt(.dist(def), span: def.span)
+    }
+
+    /// `logpdf(x) = ...`, `lcdf(x) = ...` or `lccdf(x) = ...`, at its name.
+    private mutating func distFunction(_ what: String) throws -> DistFunction {
         _ = advance()
-        _ = try expect(.lparen, "after 'logpdf'")
+        _ = try expect(.lparen, "after '\(what)'")
         let variate = try expectIdentifier("for the variate")
         _ = try expect(.rparen, "after the variate")
-        let (body, _) = try definitionBody("logpdf")
-        skipNewlines()
-        let close = try expect(.rbrace, "to close the distribution's body")
-        let def = DistDef(name: name, params: params, support: support, variate: variate, body: body,
-                          span: kw.span.to(close.span))
-        return Stmt(.dist(def), span: def.span)
+        let (body, _) = try definitionBody(what)
+        return DistFunction(variate: variate, body: body)
     }
 
     private mutating func definitionBody(_ what: String) throws -> (Body, SourceSpan) {

@@ -43,7 +43,7 @@ RNG = np.random.default_rng(20240611)
 # Distribution signatures: variate type and parameter types.
 #   'real' / 'int' scalars (vectorisable), 'vector' (list of reals), 'matrix'
 # ---------------------------------------------------------------------------
-R, I, V, MAT = "real", "int", "vector", "matrix"
+R, I, V, MAT, IA = "real", "int", "vector", "matrix", "ints"
 SIG = {
     # continuous.ppl
     "normal": (R, [R, R]),
@@ -78,9 +78,18 @@ SIG = {
     "neg_binomial_2_log": (I, [R, R]),
     "categorical": (I, [V]),
     "categorical_logit": (I, [V]),
+    "neg_binomial": (I, [R, R]),
+    "ordered_logistic": (I, [R, V]),
+    "multinomial": (IA, [V]),
+    "multinomial_logit": (IA, [V]),
+    # glm.ppl: the linear predictor x * beta + alpha
+    "poisson_log_glm": (I, [MAT, R, V]),
+    "bernoulli_logit_glm": (I, [MAT, R, V]),
+    "normal_id_glm": (R, [MAT, R, V, R]),
     # multivariate.ppl
     "dirichlet": (V, [V]),
     "multi_normal_cholesky": (V, [V, MAT]),
+    "multi_normal": (V, [V, MAT]),
 }
 SCALAR_DISTS = [d for d, (t, ps) in SIG.items() if t in (R, I) and all(p in (R, I) for p in ps)]
 
@@ -122,7 +131,17 @@ SCIPY = {
     "poisson_log": lambda n, a: st.poisson.logpmf(n, np.exp(a)),
     "neg_binomial_2": _nb2,
     "neg_binomial_2_log": lambda n, eta, phi: _nb2(n, np.exp(eta), phi),
+    "neg_binomial": lambda n, a, b: st.nbinom.logpmf(n, a, b / (1 + b)),
 }
+
+
+def _ordered_logistic(k, eta, c):
+    cuts = np.concatenate([[-np.inf], np.asarray(c, float), [np.inf]])
+    return np.log(sc.expit(eta - cuts[k - 1]) - sc.expit(eta - cuts[k]))
+
+
+def _linear(x, alpha, beta):
+    return np.asarray(x, float) @ np.asarray(beta, float) + np.asarray(alpha, float)
 
 
 def scipy_logp(dist, x, args):
@@ -139,6 +158,21 @@ def scipy_logp(dist, x, args):
     if dist == "multi_normal_cholesky":
         L = np.asarray(args[1], float)
         return float(st.multivariate_normal.logpdf(np.asarray(x, float), mean=np.asarray(args[0], float), cov=L @ L.T))
+    if dist == "multi_normal":
+        return float(st.multivariate_normal.logpdf(np.asarray(x, float), mean=np.asarray(args[0], float),
+                                                   cov=np.asarray(args[1], float)))
+    if dist == "ordered_logistic":
+        k, eta = np.broadcast_arrays(np.asarray(x), np.asarray(args[0], float))
+        return float(np.sum([_ordered_logistic(int(a), b, args[1]) for a, b in zip(k.ravel(), eta.ravel())]))
+    if dist in ("multinomial", "multinomial_logit"):
+        theta = np.asarray(args[0], float) if dist == "multinomial" else sc.softmax(np.asarray(args[0], float))
+        return float(st.multinomial.logpmf(x, sum(x), theta))
+    if dist == "poisson_log_glm":
+        return float(np.sum(st.poisson.logpmf(x, np.exp(_linear(*args)))))
+    if dist == "bernoulli_logit_glm":
+        return float(np.sum(st.bernoulli.logpmf(x, sc.expit(_linear(*args)))))
+    if dist == "normal_id_glm":
+        return float(np.sum(st.norm.logpdf(x, _linear(*args[:3]), args[3])))
     arrs = np.broadcast_arrays(np.asarray(x, float), *[np.asarray(a, float) for a in args])
     return float(np.sum(SCIPY[dist](*arrs)))
 
@@ -267,6 +301,9 @@ def mp_scalar(dist, x, a):
     if dist == "poisson_log":
         (al,) = a
         return x * al - mp.exp(al) - lgam(x + 1)
+    if dist == "neg_binomial":
+        al, b = a
+        return lgam(x + al) - lgam(x + 1) - lgam(al) + al * mp.log(b / (1 + b)) - x * mp.log1p(b)
     if dist in ("neg_binomial_2", "neg_binomial_2_log"):
         m, phi = a
         if dist == "neg_binomial_2_log":
@@ -299,6 +336,39 @@ def mp_logp(dist, x, args):
             z.append(acc / L[i][i])
         return (-mp.fsum(t * t for t in z) / 2 - mp.fsum(mp.log(L[i][i]) for i in range(K))
                 - K * LOG2PI / 2)
+    if dist == "multi_normal":
+        mu = mp.matrix([M(t) for t in args[0]])
+        S = mp.matrix([[M(t) for t in row] for row in args[1]])
+        d = mp.matrix([M(t) for t in x]) - mu
+        K = len(x)
+        quad = (d.T * mp.lu_solve(S, d))[0]
+        return -quad / 2 - mp.log(mp.det(S)) / 2 - K * LOG2PI / 2
+    if dist == "ordered_logistic":
+        ks, etas = np.broadcast_arrays(np.asarray(x, dtype=object), np.asarray(args[0], dtype=object))
+        cuts = [M(t) for t in args[1]]
+        total = mp.mpf(0)
+        for k, eta in zip(ks.ravel(), etas.ravel()):
+            k, eta = int(k), M(eta)
+            upper = 1 if k == 1 else inv_logit(eta - cuts[k - 2])
+            lower = 0 if k == len(cuts) + 1 else inv_logit(eta - cuts[k - 1])
+            total += mp.log(upper - lower)
+        return total
+    if dist in ("multinomial", "multinomial_logit"):
+        th = [M(t) for t in args[0]]
+        if dist == "multinomial_logit":
+            z = mp.fsum(mp.exp(t) for t in th)
+            th = [mp.exp(t) / z for t in th]
+        return lgam(sum(x) + 1) - mp.fsum(lgam(n + 1) for n in x) + mp.fsum(xlogy(n, t) for n, t in zip(x, th))
+    if dist.endswith("_glm"):
+        X = [[M(t) for t in row] for row in args[0]]
+        alpha = args[1] if isinstance(args[1], list) else [args[1]] * len(X)
+        eta = [mp.fsum(a * M(b) for a, b in zip(row, args[2])) + M(al) for row, al in zip(X, alpha)]
+        ys = x if isinstance(x, list) else [x]
+        if dist == "poisson_log_glm":
+            return mp.fsum(mp_scalar("poisson_log", int(y), [e]) for y, e in zip(ys, eta))
+        if dist == "bernoulli_logit_glm":
+            return mp.fsum(mp_scalar("bernoulli_logit", int(y), [e]) for y, e in zip(ys, eta))
+        return mp.fsum(mp_scalar("normal", M(y), [e, M(args[3])]) for y, e in zip(ys, eta))
     arrs = np.broadcast_arrays(np.asarray(x, dtype=object), *[np.asarray(a, dtype=object) for a in args])
     total = mp.mpf(0)
     for idx in np.ndindex(arrs[0].shape):
@@ -329,6 +399,8 @@ def coerce(v, t):
         return [float(u) for u in v]
     if t == MAT:
         return [[float(u) for u in row] for row in v]
+    if t == IA:
+        return [int(u) for u in v]
     raise KeyError(t)
 
 
@@ -583,6 +655,40 @@ add("categorical_logit", 1, [-30.0, 0.0, 30.0])
 add("categorical_logit", 2, [700.0, 0.0, -5.0])   # naive softmax overflows
 add("categorical_logit", 4, [0.5, -1.2, 2.2, 0.1])
 
+add("neg_binomial", 0, 1.0, 1.0)
+add("neg_binomial", 5, 3.0, 0.5)
+add("neg_binomial", 100, 10.0, 0.2)
+add("neg_binomial", 3, 1e4, 1e3)           # nearly Poisson
+add("neg_binomial", [0, 2, 7], 2.0, 0.7)
+add("neg_binomial", [0, 2, 7], [0.5, 2.0, 10.0], [1.0, 0.3, 2.0])
+
+add("ordered_logistic", 1, 0.3, [-1.0, 0.5, 2.0])
+add("ordered_logistic", 2, 0.3, [-1.0, 0.5, 2.0])
+add("ordered_logistic", 4, 0.3, [-1.0, 0.5, 2.0])
+add("ordered_logistic", 1, 30.0, [-1.0, 0.5])        # far into the last category
+add("ordered_logistic", 2, -3.0, [0.0])
+add("ordered_logistic", 3, 1.0, [0.0, 1.0 - 1e-9, 1.5])  # adjacent cutpoints
+add("ordered_logistic", [1, 3, 2, 4], 0.2, [-0.5, 0.5, 1.5])
+add("ordered_logistic", [1, 3, 2, 4], [-1.0, 0.0, 2.0, 5.0], [-0.5, 0.5, 1.5])
+
+add("multinomial", [1, 0, 2], [0.2, 0.3, 0.5])
+add("multinomial", [10, 20, 30, 40], [0.1, 0.2, 0.3, 0.4])
+add("multinomial", [0, 0, 5], [0.1, 0.1, 0.8])
+add("multinomial", [3], [1.0])
+
+add("multinomial_logit", [1, 0, 2], [0.0, 0.5, -1.0])
+add("multinomial_logit", [10, 20, 30, 40], [700.0, 700.5, 699.0, 701.0])  # naive softmax overflows
+add("multinomial_logit", [1, 4], [-3.0, 3.0])
+
+GLM_X = [[1.0, 0.5], [0.2, -1.0], [0.3, 0.3], [-1.0, 2.0], [0.5, 0.1]]
+add("poisson_log_glm", [0, 3, 1, 5, 2], GLM_X, 0.3, [0.5, -0.2])
+add("poisson_log_glm", [0, 3, 1, 5, 2], GLM_X, [0.1, 0.2, 0.3, 0.4, 0.5], [1.0, 0.7])
+add("poisson_log_glm", 4, [[0.5, 1.5]], -1.0, [2.0, 0.1])
+add("bernoulli_logit_glm", [0, 1, 1, 0, 1], GLM_X, -0.5, [1.5, -2.0])
+add("bernoulli_logit_glm", [0, 1, 1, 0, 1], GLM_X, [0.0, 1.0, -1.0, 2.0, 0.5], [20.0, 3.0])
+add("normal_id_glm", [0.4, -1.0, 2.5, 0.0, 1.0], GLM_X, 0.2, [1.0, -0.5], 0.8)
+add("normal_id_glm", [0.4, -1.0, 2.5, 0.0, 1.0], GLM_X, [0.1, 0.2, 0.3, 0.4, 0.5], [1.0, -0.5], 2.5)
+
 # --- multivariate -----------------------------------------------------------
 def simplex(alpha):
     th = RNG.dirichlet(alpha)
@@ -617,6 +723,18 @@ add("multi_normal_cholesky", [10.0, -10.0, 5.0], [0.0, 0.0, 0.0], L3)   # far fr
 add("multi_normal_cholesky", [0.5, 0.4], [0.5, 0.5], [[1e-3, 0.0], [2.0, 0.1]])  # strong correlation
 
 
+def cov(L):
+    L = np.asarray(L)
+    return [[float(v) for v in row] for row in L @ L.T]
+
+
+add("multi_normal", [0.3], [0.0], [[4.0]])
+add("multi_normal", [1.0, -1.0], [0.0, 0.5], [[2.0, 0.3], [0.3, 1.0]])
+add("multi_normal", [float(round(v, 6)) for v in RNG.normal(size=3)], [0.1, -0.2, 0.3], cov(L3))
+add("multi_normal", [10.0, -10.0, 5.0], [0.0, 0.0, 0.0], cov(L3))
+add("multi_normal", [float(round(v, 6)) for v in RNG.normal(size=4)], [1.0, 2.0, 3.0, 4.0], cov(L4))
+
+
 # ---------------------------------------------------------------------------
 # Evaluate
 # ---------------------------------------------------------------------------
@@ -629,6 +747,15 @@ def explain_logit_loss(c, sp):
     |alpha| ~ 30 that rounding alone changes log(1 - p) in the 4th digit.
     Confirm that scipy's value is exactly what the rounded probability gives,
     so the disagreement is scipy's input rounding, not a wrong reference."""
+    if c["dist"] == "ordered_logistic":
+        ks, etas = np.broadcast_arrays(np.asarray(c["x"]), np.asarray(c["args"][0], float))
+        cuts = np.concatenate([[-np.inf], np.asarray(c["args"][1], float), [np.inf]])
+        rounded = mp.fsum(mp.log(M(sc.expit(e - cuts[k - 1])) - M(sc.expit(e - cuts[k])))
+                          for k, e in zip(ks.ravel(), etas.ravel()))
+        return rel(sp, float(rounded)) < 1e-9
+    if c["dist"] == "bernoulli_logit_glm":
+        p = [float(v) for v in sc.expit(_linear(*c["args"]))]
+        return rel(sp, float(mp_logp("bernoulli", c["x"], [p]))) < 1e-9
     if c["dist"] not in ("bernoulli_logit", "binomial_logit"):
         return False
     base = "bernoulli" if c["dist"] == "bernoulli_logit" else "binomial"
@@ -665,6 +792,23 @@ def m_lgamma(x):
 def m_polygamma(n, x):
     return mp.psi(int(n), x)
 
+
+def m_inc_beta(a, b, x):
+    # The limits I_x(0, b) = 1 and I_x(a, 0) = 0 (0 < x < 1), as Stan's binomial cdfs use them.
+    if a == 0:
+        return mp.mpf(1)
+    if b == 0:
+        return mp.mpf(0)
+    return mp.betainc(a, b, 0, x, regularized=True)
+
+
+INC_BETA_POINTS = [(1.0, 1.0, 0.5), (2.0, 3.0, 0.4), (0.5, 0.5, 1e-3), (10.0, 20.0, 0.3), (0.01, 0.01, 0.5),
+                   (100.0, 0.5, 0.999), (500000.0, 0.5, 0.99999), (1.5, 0.5, 3e-10), (200.0, 300.0, 0.41),
+                   (0.1, 50.0, 0.2), (3.0, 2.0, 0.9999), (0.0, 2.0, 0.3), (2.0, 0.0, 0.3)]
+GAMMA_POINTS = [(1.0, 1.0), (0.5, 2.0), (3.0, 0.5), (10.0, 12.0), (1000.0, 1000.0), (0.01, 0.5), (50.0, 20.0),
+                (2.5, 40.0), (1e-3, 1e-3), (20.0, 60.0), (1.0, 700.0), (7.0, 1e-5)]
+INC_BETA_DERIVATIVE_POINTS = [(2.0, 3.0, 0.4), (0.5, 0.5, 0.2), (10.0, 20.0, 0.3), (1.5, 0.5, 0.9), (40.0, 3.0, 0.97)]
+GAMMA_DERIVATIVE_POINTS = [(2.5, 1.0), (3.0, 7.0), (0.5, 0.2), (20.0, 25.0), (4.0, 1.5)]
 
 SPECIAL = {
     "exp": (mp.exp, [0.0, 1.0, -1.5, 1e-10, 700.0, -700.0, -745.0 + 36.0]),
@@ -706,7 +850,24 @@ SPECIAL = {
     "fmax": (max, [(1.0, 2.0), (-3.0, -3.5), (1e300, -1e300), (2.5, 2.5000001), (-1e-300, 1e-300)]),
     "polygamma": (m_polygamma,
                   [(n, x) for n in (0, 1, 2, 3) for x in (0.5, 1.0, 3.7, 1e-5, 100.0, -1.5)]),
+    "log_erfc": (lambda x: mp.log(mp.erfc(x)), [-30.0, -3.0, 0.0, 0.5, 5.0, 25.9, 26.0, 27.5, 100.0, 1e5, 1e10]),
+    "atan": (mp.atan, [0.0, 0.5, -2.0, 1e10, -1e-10, 1e300]),
+    "atan2": (mp.atan2, [(1.0, 1.0), (1.0, -1.0), (-1.0, -1e-10), (0.0, 2.0), (3.0, 0.0), (-2.5, 7.0), (1e-300, -1.0)]),
+    "inc_beta": (m_inc_beta, INC_BETA_POINTS),
+    "gamma_p": (lambda a, x: mp.gammainc(a, 0, x, regularized=True), GAMMA_POINTS),
+    "gamma_q": (lambda a, x: mp.gammainc(a, x, mp.inf, regularized=True), GAMMA_POINTS),
 }
+
+# Partial derivatives of the incomplete functions, named as the IR names them
+# (inc_beta_d101 = d^2 I / da dx), by mpmath's numerical differentiation at 50 digits.
+for orders in [(1, 0, 0), (0, 1, 0), (0, 0, 1), (2, 0, 0), (1, 1, 0), (0, 2, 0), (1, 0, 1), (0, 1, 1), (0, 0, 2), (3, 0, 0)]:
+    SPECIAL["inc_beta_d" + "".join(map(str, orders))] = (
+        (lambda o: lambda a, b, x: mp.diff(m_inc_beta, (a, b, x), o))(orders), INC_BETA_DERIVATIVE_POINTS)
+for orders in [(1, 0), (0, 1), (2, 0), (1, 1), (0, 2), (3, 0)]:
+    for name, upper in (("gamma_p", False), ("gamma_q", True)):
+        f = SPECIAL[name][0]
+        SPECIAL[name + "_d" + "".join(map(str, orders))] = (
+            (lambda o, f: lambda a, x: mp.diff(f, (a, x), o))(orders, f), GAMMA_DERIVATIVE_POINTS)
 
 # Cross-check against double-precision libraries (tolerance, function).
 DOUBLE_IMPL = {
@@ -721,6 +882,8 @@ DOUBLE_IMPL = {
     "lchoose": lambda n, k: -np.log1p(n) - sc.betaln(n - k + 1, k + 1),
     "log_sum_exp": np.logaddexp, "log_diff_exp": lambda a, b: a + (np.log(-np.expm1(b - a)) if b - a > -0.693 else np.log1p(-np.exp(b - a))),
     "pow": np.power, "fmin": np.fmin, "fmax": np.fmax, "polygamma": lambda n, x: sc.polygamma(int(n), x),
+    "log_erfc": lambda x: np.log(sc.erfc(x)), "atan": np.arctan, "atan2": np.arctan2,
+    "inc_beta": sc.betainc, "gamma_p": sc.gammainc, "gamma_q": sc.gammaincc,
 }
 
 
@@ -734,6 +897,9 @@ def build_special():
             val = float(v)
             assert math.isfinite(val), (fn, args)
             jargs = [int(a) if (fn == "polygamma" and i == 0) else float(a) for i, a in enumerate(args)]
+            if fn not in DOUBLE_IMPL:
+                out.append({"fn": fn, "x": jargs, "value": val})
+                continue
             d = float(DOUBLE_IMPL[fn](*jargs))
             if val == 0.0:
                 bad = d != 0.0 and abs(d) > 1e-300
@@ -742,6 +908,326 @@ def build_special():
             if bad:
                 notes.append((fn, jargs, val, d, abs(d - val) / abs(val) if val else abs(d)))
             out.append({"fn": fn, "x": jargs, "value": val})
+    return out, notes
+
+
+# ---------------------------------------------------------------------------
+# Cumulative distribution functions: lcdf, lccdf (and cdf) of every distribution
+# with one, at 50 digits (100 where a complement is taken), cross-checked with
+# scipy's logcdf / logsf.
+# ---------------------------------------------------------------------------
+def mp_cdf(dist, x, a):
+    """(F(x), 1 - F(x)) for one element, each computed without cancellation."""
+    if dist in ("normal", "std_normal", "lognormal"):
+        mu, s = a if dist != "std_normal" else (mp.mpf(0), mp.mpf(1))
+        z = ((mp.log(x) if dist == "lognormal" else x) - mu) / s
+        return mp.ncdf(z), mp.ncdf(-z)
+    if dist == "student_t":
+        nu, mu, s = a
+
+        def F(t):  # Abramowitz & Stegun 26.7.1 via the hypergeometric form
+            with mp.workdps(120):
+                c = mp.gamma((nu + 1) / 2) / (mp.sqrt(nu * mp.pi) * mp.gamma(nu / 2))
+                return mp.mpf(1) / 2 + t * c * mp.hyp2f1(mp.mpf(1) / 2, (nu + 1) / 2, mp.mpf(3) / 2, -t * t / nu)
+        t = (x - mu) / s
+        return F(t), F(-t)
+    if dist == "cauchy":
+        mu, s = a
+        z = (x - mu) / s
+        with mp.workdps(120):
+            return mp.mpf(1) / 2 + mp.atan(z) / mp.pi, mp.mpf(1) / 2 - mp.atan(z) / mp.pi
+    if dist == "double_exponential":
+        mu, s = a
+        z = (x - mu) / s
+        if z < 0:
+            return mp.exp(z) / 2, 1 - mp.exp(z) / 2
+        return 1 - mp.exp(-z) / 2, mp.exp(-z) / 2
+    if dist == "logistic":
+        mu, s = a
+        z = (x - mu) / s
+        return 1 / (1 + mp.exp(-z)), 1 / (1 + mp.exp(z))
+    if dist == "gumbel":
+        mu, b = a
+        z = (x - mu) / b
+        return mp.exp(-mp.exp(-z)), -mp.expm1(-mp.exp(-z))
+    if dist == "exponential":
+        (b,) = a
+        return -mp.expm1(-b * x), mp.exp(-b * x)
+    if dist in ("gamma", "chi_square"):
+        al, u = (a[0], a[1] * x) if dist == "gamma" else (a[0] / 2, x / 2)
+        return mp.gammainc(al, 0, u, regularized=True), mp.gammainc(al, u, mp.inf, regularized=True)
+    if dist in ("inv_gamma", "inv_chi_square"):
+        al, u = (a[0], a[1] / x) if dist == "inv_gamma" else (a[0] / 2, 1 / (2 * x))
+        return mp.gammainc(al, u, mp.inf, regularized=True), mp.gammainc(al, 0, u, regularized=True)
+    if dist == "weibull":
+        al, s = a
+        return -mp.expm1(-(x / s) ** al), mp.exp(-(x / s) ** al)
+    if dist == "rayleigh":
+        (s,) = a
+        return -mp.expm1(-x ** 2 / (2 * s ** 2)), mp.exp(-x ** 2 / (2 * s ** 2))
+    if dist == "pareto":
+        ymin, al = a
+        S = (ymin / x) ** al if x >= ymin else mp.mpf(1)
+        with mp.workdps(120):
+            return 1 - S, S
+    if dist == "beta":
+        p, q = a
+        return mp.betainc(p, q, 0, x, regularized=True), mp.betainc(p, q, x, 1, regularized=True)
+    if dist == "uniform":
+        lo, hi = a
+        return (x - lo) / (hi - lo), (hi - x) / (hi - lo)
+    if dist == "half_normal":
+        (s,) = a
+        return mp.erf(x / (s * mp.sqrt(2))), mp.erfc(x / (s * mp.sqrt(2)))
+    if dist == "half_cauchy":
+        (s,) = a
+        return 2 * mp.atan(x / s) / mp.pi, 2 * mp.atan(s / x) / mp.pi
+    # Discrete: F(n) = sum of the pmf up to n, its complement at 120 digits.
+    pmf_dist, pa = DISCRETE_PMF[dist](a)
+    with mp.workdps(120):
+        F = mp.fsum(mp.exp(mp_scalar(pmf_dist, k, pa)) for k in range(0, x + 1))
+        return F, 1 - F
+
+
+DISCRETE_PMF = {
+    "bernoulli": lambda a: ("bernoulli", a),
+    "bernoulli_logit": lambda a: ("bernoulli_logit", a),
+    "binomial": lambda a: ("binomial", a),
+    "binomial_logit": lambda a: ("binomial_logit", a),
+    "poisson": lambda a: ("poisson", a),
+    "poisson_log": lambda a: ("poisson_log", a),
+    "neg_binomial_2": lambda a: ("neg_binomial_2", a),
+    "neg_binomial_2_log": lambda a: ("neg_binomial_2_log", a),
+    "neg_binomial": lambda a: ("neg_binomial", a),
+}
+
+SCIPY_CDF = {
+    "normal": lambda mu, s: st.norm(mu, s),
+    "std_normal": lambda: st.norm(),
+    "lognormal": lambda mu, s: st.lognorm(s=s, scale=np.exp(mu)),
+    "student_t": lambda nu, mu, s: st.t(df=nu, loc=mu, scale=s),
+    "cauchy": lambda mu, s: st.cauchy(mu, s),
+    "double_exponential": lambda mu, s: st.laplace(mu, s),
+    "logistic": lambda mu, s: st.logistic(mu, s),
+    "gumbel": lambda mu, b: st.gumbel_r(mu, b),
+    "exponential": lambda b: st.expon(scale=1 / b),
+    "gamma": lambda al, b: st.gamma(al, scale=1 / b),
+    "inv_gamma": lambda al, b: st.invgamma(al, scale=b),
+    "chi_square": lambda nu: st.chi2(nu),
+    "inv_chi_square": lambda nu: st.invgamma(nu / 2, scale=0.5),
+    "weibull": lambda al, s: st.weibull_min(al, scale=s),
+    "rayleigh": lambda s: st.rayleigh(scale=s),
+    "pareto": lambda ymin, al: st.pareto(al, scale=ymin),
+    "beta": lambda p, q: st.beta(p, q),
+    "uniform": lambda lo, hi: st.uniform(lo, hi - lo),
+    "half_normal": lambda s: st.halfnorm(scale=s),
+    "half_cauchy": lambda s: st.halfcauchy(scale=s),
+    "bernoulli": lambda p: st.bernoulli(p),
+    "bernoulli_logit": lambda al: st.bernoulli(sc.expit(al)),
+    "binomial": lambda N, p: st.binom(N, p),
+    "binomial_logit": lambda N, al: st.binom(N, sc.expit(al)),
+    "poisson": lambda lam: st.poisson(lam),
+    "poisson_log": lambda al: st.poisson(np.exp(al)),
+    "neg_binomial_2": lambda mu, phi: st.nbinom(phi, phi / (mu + phi)),
+    "neg_binomial_2_log": lambda eta, phi: st.nbinom(phi, phi / (np.exp(eta) + phi)),
+    "neg_binomial": lambda al, b: st.nbinom(al, b / (1 + b)),
+}
+
+CDF_CASES = []
+
+
+def cdf_case(dist, x, *args):
+    xt, pts = SIG[dist]
+    CDF_CASES.append({"dist": dist, "x": coerce(x, xt), "args": [coerce(a, t) for a, t in zip(args, pts)]})
+
+
+cdf_case("normal", 0.0, 0.0, 1.0)
+cdf_case("normal", 1.5, -0.3, 2.0)
+cdf_case("normal", -40.0, 0.0, 1.0)       # far tail: the cdf underflows, its log does not
+cdf_case("normal", 40.0, 1.0, 1.0)
+cdf_case("normal", [-1.0, 0.25, 3.0], [0.0, -2.0, 10.0], 1.3)
+cdf_case("std_normal", 0.5)
+cdf_case("std_normal", -38.5)
+cdf_case("std_normal", [-1.0, 0.25, 3.0, 9.0])
+cdf_case("lognormal", 1.0, 0.0, 1.0)
+cdf_case("lognormal", 1e-6, 0.0, 0.5)
+cdf_case("lognormal", 1e6, 2.0, 1.0)
+cdf_case("lognormal", [0.5, 1.0, 4.0], [0.0, 1.0, -1.0], 0.7)
+cdf_case("student_t", 0.0, 3.0, 0.0, 2.5)  # brms's half-t normaliser
+cdf_case("student_t", -2.0, 3.0, 0.0, 1.0)
+cdf_case("student_t", 2.0, 3.0, 0.0, 1.0)
+cdf_case("student_t", -1e3, 2.5, 0.0, 1.0)
+cdf_case("student_t", 1e3, 2.5, 0.0, 1.0)
+cdf_case("student_t", -2.0, 1e6, 0.0, 1.0)  # nearly normal
+cdf_case("student_t", 0.3, 0.5, 0.2, 0.01)
+cdf_case("student_t", 1e-8, 7.0, 0.0, 1.0)
+cdf_case("student_t", [-1.0, 0.0, 4.0], [1.0, 5.0, 30.0], 0.5, 2.0)
+cdf_case("cauchy", 0.0, 0.0, 1.0)
+cdf_case("cauchy", -1e8, 0.0, 1.0)          # 1/2 + atan(z)/pi would cancel
+cdf_case("cauchy", 3.0, 2.0, 0.5)
+cdf_case("cauchy", [-2.0, 0.0, 7.5], [0.0, 1.0, 2.0], 2.0)
+cdf_case("double_exponential", 0.0, 0.0, 1.0)
+cdf_case("double_exponential", -40.0, 0.0, 1.0)
+cdf_case("double_exponential", 3.0, 1.0, 0.5)
+cdf_case("double_exponential", [-1.0, 0.5, 2.0], [-1.0, 0.0, 1.0], 1.5)
+cdf_case("logistic", 0.0, 0.0, 1.0)
+cdf_case("logistic", -800.0, 0.0, 1.0)
+cdf_case("logistic", 50.0, 0.0, 1.0)
+cdf_case("logistic", [-2.0, 0.0, 3.0], [0.0, 1.0, -4.0], 1.2)
+cdf_case("gumbel", 0.0, 0.0, 1.0)
+cdf_case("gumbel", -3.0, 0.0, 1.0)
+cdf_case("gumbel", 30.0, 1.0, 2.0)
+cdf_case("gumbel", [-1.0, 0.5, 4.0], [0.0, 1.0, 2.0], 2.0)
+cdf_case("exponential", 1.0, 1.0)
+cdf_case("exponential", 1e-8, 3.0)
+cdf_case("exponential", 100.0, 0.5)
+cdf_case("exponential", [0.1, 1.0, 5.0], [0.5, 1.0, 4.0])
+cdf_case("gamma", 1.0, 1.0, 1.0)
+cdf_case("gamma", 0.5, 2.5, 3.0)
+cdf_case("gamma", 50.0, 30.0, 0.7)
+cdf_case("gamma", 1e-3, 0.5, 2.0)
+cdf_case("gamma", 1000.0, 1000.0, 1.0)
+cdf_case("gamma", [0.2, 1.0, 6.0], [0.5, 2.0, 9.0], 0.5)
+cdf_case("inv_gamma", 1.0, 1.0, 1.0)
+cdf_case("inv_gamma", 0.1, 3.0, 2.0)
+cdf_case("inv_gamma", 100.0, 0.5, 1.5)
+cdf_case("inv_gamma", [0.2, 1.0, 6.0], [0.5, 2.0, 9.0], 0.5)
+cdf_case("chi_square", 1.0, 1.0)
+cdf_case("chi_square", 0.01, 3.0)
+cdf_case("chi_square", 50.0, 10.0)
+cdf_case("chi_square", [0.5, 2.0, 9.0], [1.0, 4.0, 7.5])
+cdf_case("inv_chi_square", 1.0, 1.0)
+cdf_case("inv_chi_square", 0.05, 3.0)
+cdf_case("inv_chi_square", [0.1, 0.5, 3.0], [1.0, 4.0, 7.5])
+cdf_case("weibull", 1.0, 1.0, 1.0)
+cdf_case("weibull", 1e-4, 3.0, 0.2)
+cdf_case("weibull", 10.0, 0.5, 2.0)
+cdf_case("weibull", [0.3, 1.0, 2.5], [0.8, 1.5, 4.0], 2.0)
+cdf_case("rayleigh", 1.0, 1.0)
+cdf_case("rayleigh", 0.01, 2.0)
+cdf_case("rayleigh", 10.0, 1.5)
+cdf_case("rayleigh", [0.3, 1.0, 2.5], [0.5, 1.0, 2.0])
+cdf_case("pareto", 1.5, 1.0, 2.0)
+cdf_case("pareto", 1e4, 0.5, 3.0)
+cdf_case("pareto", 7.3, 0.1, 0.8)
+cdf_case("pareto", [1.0, 2.0, 10.0], [0.5, 1.0, 2.0], 1.5)
+cdf_case("beta", 0.5, 1.0, 1.0)
+cdf_case("beta", 1e-10, 0.5, 2.0)
+cdf_case("beta", 1 - 1e-10, 3.0, 0.5)
+cdf_case("beta", 0.3, 2.5, 7.1)
+cdf_case("beta", 0.999, 100.0, 0.1)
+cdf_case("beta", [0.1, 0.5, 0.9], [0.5, 1.0, 4.0], 3.0)
+cdf_case("uniform", 0.5, 0.0, 1.0)
+cdf_case("uniform", -3.0, -10.0, 10.0)
+cdf_case("uniform", [0.1, 0.5, 0.9], [-1.0, 0.0, 0.5], 2.0)
+cdf_case("half_normal", 0.5, 1.0)
+cdf_case("half_normal", 1e-5, 2.0)
+cdf_case("half_normal", 30.0, 3.5)
+cdf_case("half_normal", [0.1, 1.0, 3.0], [0.5, 1.0, 2.0])
+cdf_case("half_cauchy", 0.5, 1.0)
+cdf_case("half_cauchy", 1e6, 1.0)
+cdf_case("half_cauchy", 1e-5, 2.5)
+cdf_case("half_cauchy", [0.1, 1.0, 3.0], [0.5, 1.0, 2.0])
+cdf_case("bernoulli", 0, 0.3)
+cdf_case("bernoulli", 0, 1e-10)
+cdf_case("bernoulli_logit", 0, 2.5)
+cdf_case("bernoulli_logit", 0, -30.0)
+cdf_case("binomial", 3, 10, 0.3)
+cdf_case("binomial", 0, 5, 0.1)
+cdf_case("binomial", 500, 1000, 0.5)
+cdf_case("binomial", 1, 100, 1e-4)
+cdf_case("binomial", [0, 3, 9], [5, 10, 20], 0.4)
+cdf_case("binomial_logit", 3, 10, -0.5)
+cdf_case("binomial_logit", 7, 12, 2.0)
+cdf_case("poisson", 0, 1.0)
+cdf_case("poisson", 3, 2.5)
+cdf_case("poisson", 1000, 950.0)
+cdf_case("poisson", 20, 0.5)
+cdf_case("poisson", [0, 2, 7], [0.5, 2.0, 10.0])
+cdf_case("poisson_log", 3, 0.9)
+cdf_case("poisson_log", 25, 3.0)
+cdf_case("neg_binomial_2", 0, 1.0, 1.0)
+cdf_case("neg_binomial_2", 5, 3.0, 2.5)
+cdf_case("neg_binomial_2", 100, 10.0, 0.5)
+cdf_case("neg_binomial_2", [0, 2, 7], [0.5, 2.0, 10.0], 2.0)
+cdf_case("neg_binomial_2_log", 5, 1.1, 2.5)
+cdf_case("neg_binomial_2_log", 3, -5.0, 4.0)
+cdf_case("neg_binomial", 5, 3.0, 0.5)
+cdf_case("neg_binomial", [0, 2, 7], [0.5, 2.0, 10.0], [1.0, 0.3, 2.0])
+
+
+def mp_cdfs(dist, x, args):
+    """log F and log(1 - F), summed over the broadcast elements."""
+    arrs = np.broadcast_arrays(np.asarray(x, dtype=object), *[np.asarray(a, dtype=object) for a in args])
+    lf, ls = mp.mpf(0), mp.mpf(0)
+    for idx in np.ndindex(arrs[0].shape):
+        xv = int(arrs[0][idx]) if SIG[dist][0] == I else M(arrs[0][idx])
+        av = [int(arr[idx]) if t == I else M(arr[idx]) for t, arr in zip(SIG[dist][1], arrs[1:])]
+        F, S = mp_cdf(dist, xv, av)
+        lf += mp.log(F)
+        ls += mp.log(S)
+    return lf, ls
+
+
+def scipy_cdfs(dist, x, args):
+    arrs = np.broadcast_arrays(np.asarray(x, float), *[np.asarray(a, float) for a in args])
+    lf = ls = 0.0
+    for idx in np.ndindex(arrs[0].shape):
+        d = SCIPY_CDF[dist](*[float(a[idx]) for a in arrs[1:]])
+        lf += float(d.logcdf(arrs[0][idx]))
+        ls += float(d.logsf(arrs[0][idx]))
+    return lf, ls
+
+
+# Truncated distributions, y ~ d(args) T[lower, upper]: log p(y) - log(F(upper) - F(lower)),
+# with F(lower - 1) for a discrete d (its lower bound is in the support); None is no bound.
+TRUNC_CASES = [
+    ("normal", 0.5, [0.0, 1.0], -1.0, 2.0),
+    ("normal", 3.0, [0.0, 1.0], 2.5, None),
+    ("normal", -1.5, [1.0, 2.0], None, 0.0),
+    ("normal", [0.5, 1.0, 1.5], [[0.0, 1.0, 2.0], 1.5], 0.0, 3.0),
+    ("student_t", 1.2, [3.0, 0.0, 2.5], 0.0, None),   # a half-t
+    ("gamma", 2.0, [2.0, 1.5], 1.0, 5.0),
+    ("poisson", 2, [1.5], 1, None),                     # zero-truncated Poisson
+    ("poisson", [2, 3, 5], [[1.5, 3.0, 4.0]], 2, 8),
+    ("binomial", 4, [10, 0.3], None, 6),
+]
+
+
+def mp_truncated(dist, x, args, lower, upper):
+    xs, *rest = np.broadcast_arrays(np.asarray(x, dtype=object), *[np.asarray(a, dtype=object) for a in args])
+    total = mp.mpf(0)
+    discrete = SIG[dist][0] == I
+    for idx in np.ndindex(xs.shape):
+        xv = int(xs[idx]) if discrete else M(xs[idx])
+        av = [int(a[idx]) if t == I else M(a[idx]) for t, a in zip(SIG[dist][1], rest)]
+        with mp.workdps(120):
+            lo = mp.mpf(0) if lower is None else mp_cdf(dist, lower - 1 if discrete else M(lower), av)[0]
+            hi = mp.mpf(1) if upper is None else mp_cdf(dist, upper if discrete else M(upper), av)[0]
+            total += mp_scalar(dist, xv, av) - mp.log(hi - lo)
+    return total
+
+
+def build_cdf():
+    out, notes = [], []
+    for dist, x, args, lower, upper in TRUNC_CASES:
+        xt, pts = SIG[dist]
+        args = [coerce(a, t) for a, t in zip(args, pts)]
+        x = coerce(x, xt)
+        out.append({"dist": dist, "fn": "truncated", "x": x, "args": args, "lower": lower, "upper": upper,
+                    "value": float(mp_truncated(dist, x, args, lower, upper))})
+    for c in CDF_CASES:
+        lf, ls = mp_cdfs(c["dist"], c["x"], c["args"])
+        slf, sls = scipy_cdfs(c["dist"], c["x"], c["args"])
+        for fn, exact, sp in (("lcdf", lf, slf), ("lccdf", ls, sls)):
+            val = float(exact)
+            assert math.isfinite(val), (c, fn)
+            # Errors relative to max(1, |value|), as the test measures them.
+            if not abs(sp - val) <= 1e-9 * max(1.0, abs(val)):
+                notes.append((c["dist"], fn, c["x"], c["args"], val, sp))
+            out.append({"dist": c["dist"], "fn": fn, "x": c["x"], "args": c["args"], "value": val})
+        if lf > -700:
+            out.append({"dist": c["dist"], "fn": "cdf", "x": c["x"], "args": c["args"], "value": float(mp.exp(lf))})
     return out, notes
 
 
@@ -758,6 +1244,13 @@ def main():
     sp, sp_notes = build_special()
     write_cases(os.path.join(HERE, "lpdf_reference.json"), lp)
     write_cases(os.path.join(HERE, "special_functions.json"), sp)
+    cdf, cdf_notes = build_cdf()
+    write_cases(os.path.join(HERE, "cdf_reference.json"), cdf)
+    print(f"cdf_reference.json: {len(cdf)} cases")
+    if cdf_notes:
+        print("\ncdf cases where double-precision scipy differs from the 50-digit value by > 1e-9 (of max(1, |value|)):")
+        for n in cdf_notes:
+            print("  %s %s x=%s args=%s exact=%r scipy=%r" % n)
     print(f"lpdf_reference.json: {len(lp)} cases")
     print(f"special_functions.json: {len(sp)} cases")
     if lp_notes:

@@ -26,6 +26,7 @@ final class FitOptionsTests: XCTestCase {
         .stl: [Case(family: .meanfield, value: "off", invalid: "maybe"), Case(family: .fullrank, value: "on", invalid: "2")],
         .draws: [Case(family: .meanfield, value: "50", invalid: "5")],
         .precondition: [Case(family: .meanfield, value: "off", invalid: "2")],
+        .psis_resample: [Case(family: .realnvp, value: "off", invalid: "maybe")],
         .runs: [Case(family: .meanfield, value: "2", invalid: "65"), Case(family: .fullrank, value: "1", invalid: "0")],
         .layers: [Case(family: .iaf, value: "1", invalid: "0"), Case(family: .planar, value: "3", invalid: "1.5")],
         .hidden: [Case(family: .iaf, value: "[8, 8]", invalid: "[8, 0]", explicitDefault: "[16]")],
@@ -86,11 +87,14 @@ final class FitOptionsTests: XCTestCase {
     }
 
     /// What a fit reports that depends on its settings: the header without its timing, the
-    /// frame it was fitted in, k̂ and log p(data), each to four digits.
+    /// frame it was fitted in, k̂ and log p(data), each to four digits, and whether (and how
+    /// well) the draws were importance-resampled.
     func fingerprint(_ r: CLI.Run) -> String {
         r.stdout.split(separator: "\n").compactMap { line -> String? in
             if line.contains(" steps (") { return line.replacingOccurrences(of: #" in [0-9.]+ s, [0-9]+ steps/s"#, with: "", options: .regularExpression) }
-            if line.hasPrefix("Pareto k̂") || line.hasPrefix("log p(data)") || line.hasPrefix("frame: ") { return String(line) }
+            if line.hasPrefix("Pareto k̂") || line.hasPrefix("log p(data)") || line.hasPrefix("frame: ") || line.hasPrefix("draws: ") {
+                return String(line)
+            }
             return nil
         }.joined(separator: "\n")
     }

@@ -53,8 +53,22 @@ final class DerivativeRuleTests: XCTestCase {
             case .lbeta: return two(0.3...3, 0.3...3) { e, a, b in e.bin(f, a, b) }
             case .lchoose: return two(4...6, 0.5...2.5) { e, a, b in e.bin(f, a, b) }
             case .log_diff_exp: return two(1...2, -1...0.5) { e, a, b in e.bin(f, a, b) }
-            case .div: return two(wide, 0.5...2) { e, a, b in e.bin(f, a, b) }
+            case .div, .atan2: return two(wide, 0.5...2) { e, a, b in e.bin(f, a, b) }
             default: return two(wide, wide) { e, a, b in e.bin(f, a, b) }
+            }
+        case .incomplete(let f, _):
+            // Shapes in (0.5, 3), x in (0.1, 0.9) for inc_beta; the last argument a vector and
+            // the first a scalar, so the rules' broadcasting is exercised.
+            let shape: ClosedRange<Double> = 0.5...3
+            var inputs: [(String, IRType, ClosedRange<Double>)] = [("a", .real, shape)]
+            if f == .inc_beta { inputs.append(("b", v3, shape)) }
+            inputs.append(("c", v3, f == .inc_beta ? 0.1...0.9 : 0.2...4))
+            return Example(inputs: inputs) { e, x in e.op(op, x) }
+        case .cholesky:
+            // A = a aᵀ + 3 I, plus junk above the diagonal that the factorisation does not read.
+            return one(m3) { e, a in
+                let spd = e.add(e.matmul(a, e.transpose(a)), e.op(.diagMatrix, e.fill(e.c(3), v3)))
+                return e.op(.cholesky, e.add(spd, e.sub(a, e.op(.tril, a))))
             }
         case .select:
             return Example(inputs: [("a", v3, wide), ("b", v3, wide)],
@@ -125,9 +139,13 @@ final class DerivativeRuleTests: XCTestCase {
     }
 
     static var allOps: [Op] {
-        UnaryFn.allCases.map { Op.unary($0) } + (0...3).map { Op.polygamma($0) } + BinaryFn.allCases.map { Op.binary($0) } + [
+        UnaryFn.allCases.map { Op.unary($0) } + (0...3).map { Op.polygamma($0) } + BinaryFn.allCases.map { Op.binary($0) }
+            + IncompleteFn.allCases.flatMap { f in
+                // The function, and a partial derivative that is not the first (as the rules build them).
+                [Op.incomplete(f, orders: [Int](repeating: 0, count: f.arity)), Op.incomplete(f, orders: [1] + [Int](repeating: 0, count: f.arity - 2) + [1])]
+            } + [
             .const(0), .input("x"), .size(Size(1)), .select, .sum, .logSumExp, .cumulativeSum, .minElement, .maxElement,
-            .dot, .matmul, .transpose, .triSolveLower, .triSolveLowerT, .tril, .diagonal, .diagMatrix, .fill, .pack,
+            .dot, .matmul, .transpose, .triSolveLower, .triSolveLowerT, .tril, .cholesky, .diagonal, .diagMatrix, .fill, .pack,
             .range, .concat, .reshape, .at, .at2, .set, .set2, .scatterAdd, .scatterAdd2, .loop, .cond, .stopGradient,
         ]
     }

@@ -162,4 +162,34 @@ final class ElementwiseMathTests: XCTestCase {
             }
         }
     }
+
+    /// The incomplete beta and gamma functions and a partial derivative of each, every
+    /// argument in turn a scalar standing for all elements, at points of their domains, its
+    /// edges and outside it: the engine's value is ScalarMath's, exactly.
+    func testIncompleteFunctionsOnEveryPathAgreeWithTheirDefinitions() throws {
+        var rng = RNG(seed: 5)
+        let edges: [Double] = [0, 1, -1, .infinity, .nan, 1e-300]
+        func shapes(_ n: Int) -> [Double] { (0..<n).map { k in k < edges.count ? edges[k] : exp(10 * rng.uniform() - 5) } }
+        func unit(_ n: Int) -> [Double] { (0..<n).map { k in k < edges.count ? edges[edges.count - 1 - k] : rng.uniform() } }
+        for f in IncompleteFn.allCases {
+            for orders in [[Int](repeating: 0, count: f.arity), [1] + [Int](repeating: 0, count: f.arity - 1)] {
+                for n in [1, 7, 20] {
+                    for scalar in [nil] + Array(0..<f.arity) where n > 1 || scalar == nil {
+                        let lengths = (0..<f.arity).map { $0 == scalar ? 1 : n }
+                        let e = try Self.executable(.incomplete(f, orders: orders), lengths: lengths)
+                        let args = lengths.enumerated().map { k, m in
+                            k == f.arity - 1 ? (f == .inc_beta ? unit(m) : shapes(m).map { 8 * $0 }) : shapes(m)
+                        }
+                        var mismatches = Mismatches()
+                        for (i, got) in try Self.run(e, args).enumerated() {
+                            let point = args.map { $0.count == 1 ? $0[0] : $0[i] }
+                            let want = ScalarMath.incomplete(f, point, orders: orders)
+                            mismatches.check(Self.agree(got, want, ulps: 0), "\(f)\(orders)(\(point)) = \(got), defined as \(want)")
+                        }
+                        mismatches.report("\(f)\(orders) on \(lengths) elements")
+                    }
+                }
+            }
+        }
+    }
 }

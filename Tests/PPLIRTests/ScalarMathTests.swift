@@ -14,7 +14,7 @@ final class ScalarMathTests: XCTestCase {
             (.digamma, 1, -0.5772156649015329), (.trigamma, 1, Double.pi * Double.pi / 6),
             (.sin, Double.pi / 2, 1), (.cos, 0, 1), (.tan, Double.pi / 4, 1), (.tanh, 0, 0), (.abs, -2, 2), (.sign, -3, -1),
             (.erf, 1, 0.8427007929497149), (.erfc, 1, 0.15729920705028513), (.Phi, 1.959963984540054, 0.975),
-            (.floor, 2.7, 2), (.ceil, 2.1, 3),
+            (.floor, 2.7, 2), (.ceil, 2.1, 3), (.log_erfc, 1, log(0.15729920705028513)), (.atan, 1, Double.pi / 4),
         ]
         XCTAssertEqual(Set(cases.map(\.0)), Set(UnaryFn.allCases), "every unary function has a case")
         for (f, x, expected) in cases {
@@ -36,7 +36,7 @@ final class ScalarMathTests: XCTestCase {
             (.fmin, 1, 2, 1), (.fmax, 1, 2, 2), (.log_sum_exp, 1000, 1000, 1000 + log(2)),
             (.log_diff_exp, log(3), log(1), log(2)), (.lbeta, 2, 3, log(1.0 / 12)), (.lchoose, 5, 2, log(10)),
             (.lt, 1, 2, 1), (.le, 2, 2, 1), (.gt, 1, 2, 0), (.ge, 1, 2, 0), (.eq, 1, 1, 1), (.ne, 1, 1, 0),
-            (.and, 1, 0, 0), (.or, 1, 0, 1),
+            (.and, 1, 0, 0), (.or, 1, 0, 1), (.atan2, 1, -1, 3 * Double.pi / 4),
         ]
         XCTAssertEqual(Set(cases.map(\.0)), Set(BinaryFn.allCases), "every binary function has a case")
         for (f, a, b, expected) in cases {

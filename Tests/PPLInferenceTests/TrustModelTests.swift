@@ -132,5 +132,9 @@ final class TrustModelTests: XCTestCase {
 
     func testHilbertSpaceGaussianProcess() throws { try check("hsgp") }
 
+    /// The GP with its function integrated out: a Cholesky factor of an N x N covariance
+    /// that depends on every param, at each draw.
+    func testExactGaussianProcess() throws { try check("gp") }
+
     func testCentredMetaAnalysisOfAHundredTrials() throws { try check("meta_analysis") }
 }

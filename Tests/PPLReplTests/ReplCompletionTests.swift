@@ -22,7 +22,7 @@ final class ReplCompletionTests: XCTestCase {
         XCTAssertEqual(s.completions(for: "", after: ":set lr "), [])
         XCTAssertEqual(s.completions(for: "e", after: ":help "), ["elbo"])
         XCTAssertEqual(s.completions(for: "--", after: ":ir "), ["--grad"])
-        XCTAssertEqual(s.completions(for: "be", after: "target += normal_lpdf("), ["bernoulli", "bernoulli_logit", "beta", "beta_binomial"])
+        XCTAssertEqual(s.completions(for: "be", after: "target += normal_lpdf("), ["bernoulli", "bernoulli_logit", "bernoulli_logit_glm", "beta", "beta_binomial"])
         XCTAssertTrue(s.completions(for: "sig", after: "y ~ normal(mu, ").contains("sigma"))
         XCTAssertEqual(s.completions(for: "al", after: ""), ["alpha"])
         XCTAssertEqual(s.completions(for: "x", after: ":nonsense "), [])

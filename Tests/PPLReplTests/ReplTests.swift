@@ -225,7 +225,7 @@ final class ReplTests: XCTestCase {
             XCTAssertTrue(r.stdout.contains(program), program)
         }
         XCTAssertTrue(r.stderr.contains("error: ':ir' takes only --grad, not '--gard'; did you mean '--grad'?"), r.stderr)
-        XCTAssertTrue(r.stdout.contains("  lr            default   Adam's step size"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("  lr             default   Adam's step size"), r.stdout)
         XCTAssertEqual(r.stdout.components(separatedBy: "lr = 0.01\n").count - 1, 2, r.stdout)
         XCTAssertTrue(r.stderr.contains("error: unknown setting 'lrr'; did you mean 'lr'?"), r.stderr)
         XCTAssertTrue(r.stderr.contains("error: 'samples' must be a positive integer\n"), r.stderr)
