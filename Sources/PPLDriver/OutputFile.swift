@@ -20,8 +20,18 @@ public enum OutputFile {
     }
 
     /// Fails, before any work is done, if `path` could not be written: its folder missing
-    /// or not writable, or the path a folder.
-    public static func check(_ path: String) throws(PPLError) {
+    /// or not writable, the path a folder, or the same file as one of `inputs` (role → path:
+    /// the model, the data), which the output would replace.
+    public static func check(_ path: String, inputs: [(role: String, path: String)] = []) throws(PPLError) {
+        var out = stat()
+        if stat(path, &out) == 0, out.st_mode & S_IFMT == S_IFREG {
+            for input in inputs {
+                var st = stat()
+                if stat(input.path, &st) == 0, st.st_dev == out.st_dev, st.st_ino == out.st_ino {
+                    throw PPLError.user("cannot write '\(path)': it is \(input.role) '\(input.path)', which ppl reads, not replaces")
+                }
+            }
+        }
         switch try target(path) {
         case .descriptor: return
         case .device(let p):

@@ -38,7 +38,8 @@ struct Fit: ParsableCommand {
         let dataPath = data ?? defaultDataPath(file)
         // Not after an hour of fitting.
         try Terminal.run { () throws(PPLError) in
-            for path in [output.draws, output.summaryJSON, save].compactMap({ $0 }) { try OutputFile.check(path) }
+            let inputs = [("the model", file)] + (dataPath.map { [("the data", $0)] } ?? [])
+            for path in [output.draws, output.summaryJSON, save].compactMap({ $0 }) { try OutputFile.check(path, inputs: inputs) }
         }
         // A guide to start from lives in the frame it was fitted in, which this fit then keeps.
         let saved = try Terminal.run { () throws(PPLError) in try self.`init`.map(FitReports.readSaved) }

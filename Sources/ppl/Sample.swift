@@ -14,8 +14,9 @@ struct Sample: ParsableCommand {
 
     func run() throws {
         let (saved, session) = try Terminal.run { () throws(PPLError) in
-            for path in [output.draws, output.summaryJSON].compactMap({ $0 }) { try OutputFile.check(path) }
             let saved = try FitReports.readSaved(fit)
+            let inputs = [("the saved fit", fit), ("the model", saved.model)] + (saved.data.map { [("the data", $0)] } ?? [])
+            for path in [output.draws, output.summaryJSON].compactMap({ $0 }) { try OutputFile.check(path, inputs: inputs) }
             let session = try FitSession.open(model: saved.model, data: saved.data, guide: saved.guide,
                                               settings: output.settings, frame: .given(saved.frame))
             try session.check(saved, from: fit)

@@ -83,6 +83,33 @@ final class OutputFileTests: XCTestCase {
         XCTAssertEqual(sample.stdout, "")
     }
 
+    /// A careless `--draws model.ppl`: the inputs are never replaced by an output, through
+    /// a symlink either.
+    func testAnOutputOverAnInputIsRefused() throws {
+        let d = try dir()
+        let m = d + "/m.ppl", data = d + "/m.json"
+        try FileManager.default.copyItem(atPath: model, toPath: m)
+        try FileManager.default.copyItem(atPath: self.data, toPath: data)
+        XCTAssertEqual(symlink("m.json", d + "/link.json"), 0)
+        let fit = ["fit", m, "--data", data, "--steps", "200", "--runs", "1", "--no-precondition", "--quiet"]
+        let cases = [
+            (["--draws", m], "cannot write '\(m)': it is the model '\(m)', which ppl reads, not replaces"),
+            (["--summary-json", d + "/link.json"], "cannot write '\(d)/link.json': it is the data '\(data)', which ppl reads, not replaces"),
+        ]
+        for (flags, message) in cases {
+            let r = try CLI.run(fit + flags)
+            XCTAssertEqual(r.status, 65)
+            XCTAssertTrue(r.stderr.contains("ppl: error: " + message), r.stderr)
+        }
+        let s = try CLI.run(fit + ["--save", d + "/fit.json"])
+        XCTAssertEqual(s.status, 0, s.stderr)
+        let sample = try CLI.run(["sample", d + "/fit.json", "--draws", d + "/fit.json"])
+        XCTAssertEqual(sample.status, 65)
+        XCTAssertTrue(sample.stderr.contains("it is the saved fit '\(d)/fit.json'"), sample.stderr)
+        XCTAssertEqual(try String(contentsOfFile: m, encoding: .utf8), try String(contentsOfFile: model, encoding: .utf8))
+        XCTAssertEqual(try String(contentsOfFile: data, encoding: .utf8), try String(contentsOfFile: self.data, encoding: .utf8))
+    }
+
     func testAFifoIsWrittenInPlace() throws {
         let d = try dir()
         XCTAssertEqual(mkfifo(d + "/fifo", 0o600), 0)
