@@ -49,4 +49,15 @@ static inline int ppl_catch_sigint(void (*handler)(int)) {
     return sigaction(SIGINT, &action, NULL);
 }
 
+/// Flushes standard output; whether any write to it failed since ppl started.
+static inline int ppl_stdout_failed(void) {
+    return fflush(stdout) != 0 || ferror(stdout);
+}
+
+/// Writes to standard output through the buffer `print` uses, flushed at once.
+static inline void ppl_stdout_write(const char *text) {
+    fputs(text, stdout);
+    fflush(stdout);
+}
+
 #endif

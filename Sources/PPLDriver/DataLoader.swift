@@ -38,10 +38,12 @@ enum DataLoader {
                 throw PPLError.user("\(file): missing data '\(d.name)' (\(d.typeText))")
             }
             func size(_ s: Size) throws -> Int {
-                guard let n = s.evaluate({ ints[$0] }) else {
-                    throw PPLError.user("\(file): the size \(s) of '\(d.name)' is not known from the data")
+                switch s.evaluation({ ints[$0] }) {
+                case .value(let n) where n >= 0: return n
+                case .value(let n): throw PPLError.user("\(file): the size \(s) of '\(d.name)' is \(n) with these data: negative")
+                case .overflow: throw PPLError.user("\(file): the size \(s) of '\(d.name)' overflows with these data")
+                case .unknown: throw PPLError.user("\(file): the size \(s) of '\(d.name)' is not known from the data")
                 }
-                return n
             }
             // Nested JSON arrays, one level per dimension (an array's dimensions, then its
             // element's), read row-major: how the IR holds every value.
@@ -58,7 +60,7 @@ enum DataLoader {
             }
             try read(v, 0, d.name)
             let t = Tensor(shape: dims, values: values)
-            if dims.isEmpty, d.type.elem == .int { ints[d.name] = Int(values[0]) }
+            if dims.isEmpty, d.type.elem == .int { ints[d.name] = Int(exactly: values[0]) }
             try checkStructure(t, d, file)
             out[d.name] = t
         }
@@ -77,7 +79,12 @@ enum DataLoader {
 
     private static func number(_ v: JSONValue, _ d: Declaration, _ name: String, _ file: String) throws -> Double {
         switch v {
-        case .int(let i): return Double(i)
+        case .int(let i):
+            // Data are held as doubles, exact for integers up to 2^53 only.
+            guard i.magnitude <= 1 << 53 || d.type.elem == .real else {
+                throw PPLError.user("\(file): '\(name)' is \(i), beyond ±2^53 (9007199254740992), the largest integers held exactly")
+            }
+            return Double(i)
         case .real(let x):
             // An integral real is an int, as CmdStan reads it (cmdstanpy writes `3.0` for an
             // int held in a float array).

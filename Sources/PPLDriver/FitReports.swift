@@ -45,7 +45,7 @@ public enum FitReports {
         }
         if r.recoveries > 0 { out += "; backed off to the best state \(r.recoveries) time\(r.recoveries == 1 ? "" : "s")" }
         out += "\n"
-        if let f = r.failure { out += "warning: \(f)\n" }
+        if let f = failure(r) { out += "warning: \(f)\n" }
         if let u = unconverged(r) { out += "warning: \(u)\n" }
         if let a = s.agreement { out += runs(r, a) }
         return out
@@ -143,9 +143,9 @@ public enum FitReports {
         String(name.compactMap { c -> Character? in c == "[" || c == "," ? "." : (c == "]" ? nil : c) })
     }
 
-    /// `{"guide", "family", "elbo", "steps", "seconds", "converged", "runs", "runs_agree",
+    /// `{"guide", "family", "elbo", "steps", "seconds", "converged", "failure", "runs", "runs_agree",
     /// "largest_rhat", "khat", "psis_resampled", "importance_ess", "verdict", "log_z",
-    /// "log_z_se", "params": {...}}`.
+    /// "log_z_se", "params": {...}}`; "failure" is null unless the fit failed.
     public static func summaryJSON(_ s: FitSession, _ r: FitResult, _ draws: PosteriorDraws) -> String {
         var params: [String] = []
         for (n, st) in zip(draws.names, draws.summaries()) {
@@ -160,6 +160,7 @@ public enum FitReports {
               "steps": \(r.steps),
               "seconds": \(json(r.seconds)),
               "converged": \(r.converged),
+              "failure": \(failure(r).map(json) ?? "null"),
               "runs": \(max(1, r.runs.count)),
               "runs_agree": \(s.agreement.map { String($0.agree) } ?? "null"),
               "largest_rhat": \(s.agreement.map { json($0.largestRHat) } ?? "null"),
@@ -191,21 +192,52 @@ public enum FitReports {
         return out + "\""
     }
 
-    /// A saved fit: enough to draw again (`ppl sample`) or to warm-start (`--init`).
-    public static func savedFit(_ s: FitSession, _ r: FitResult, model: String, data: String?) -> String {
-        """
+    /// The failure of a fit whose draws have components with no finite mean or sd: a
+    /// guide whose scale grew without bound (an improper posterior: a param with neither a
+    /// prior nor data) or a fit that diverged. Such a summary is no answer.
+    public static func nonFinite(_ draws: PosteriorDraws) -> String? {
+        let bad = zip(draws.names, draws.summaries()).filter { !($0.1.mean.isFinite && $0.1.sd.isFinite) }.map(\.0)
+        guard !bad.isEmpty else { return nil }
+        let names = bad.prefix(5).map { "'\($0)'" }.joined(separator: ", ") + (bad.count > 5 ? " and \(bad.count - 5) more" : "")
+        return "the draws of \(names) have no finite mean or sd: the posterior looks improper (a param with neither a prior "
+            + "nor data?), or the fit diverged"
+    }
+
+    /// Why a fit failed, if it did: the optimiser gave up, or the ELBO or the guide's
+    /// parameters are not finite (a fit that diverged).
+    public static func failure(_ r: FitResult) -> String? {
+        if let f = r.failure { return f }
+        // A fit's trace is empty only for a guide given, not fitted (`ppl sample`).
+        if !r.trace.isEmpty, !r.elbo.isFinite { return "the ELBO is not finite" }
+        if !r.phi.allSatisfy(\.isFinite) { return "the guide's parameters are not finite" }
+        return nil
+    }
+
+    /// A saved fit: enough to draw again (`ppl sample`) or to warm-start (`--init`). A failed
+    /// fit, or a guide whose parameters are not finite, is not saved: what would be drawn
+    /// from it is no answer.
+    public static func savedFit(_ s: FitSession, _ r: FitResult, model: String, data: String?) throws(PPLError) -> String {
+        let frame = r.frame ?? s.elbo.frame
+        let values = r.phi + (frame?.location ?? []) + (frame?.curvatureFactor ?? [])
+        if let f = failure(r) { throw .computation("the fit failed (\(f)), so it is not saved") }
+        guard values.allSatisfy(\.isFinite) else {
+            throw .computation("the fit diverged: its guide's parameters are not finite, so it is not saved")
+        }
+        return """
         {
           "format": "ppl-fit",
           "version": 1,
           "model": \(json(absolute(model))),
           "data": \(data.map { json(absolute($0)) } ?? "null"),
+          "model_hash": \(json(s.runtime.modelHash)),
+          "data_hash": \(json(s.runtime.dataHash)),
           "guide": \(json(s.options.guide)),
           "family": \(json(s.family.family.rawValue)),
           "dimension": \(s.runtime.dimension),
           "seed": \(s.settings.seed),
           "elbo": \(json(r.elbo)),
           "steps": \(r.steps),
-          "frame": \((r.frame ?? s.elbo.frame).map(frameJSON) ?? "null"),
+          "frame": \(frame.map(frameJSON) ?? "null"),
           "phi": [\(r.phi.map { String($0) }.joined(separator: ", "))]
         }
 
@@ -215,25 +247,6 @@ public enum FitReports {
     /// The path made absolute and standard, as saved fits record models and data.
     public static func absolute(_ path: String) -> String {
         URL(fileURLWithPath: path).standardizedFileURL.path
-    }
-
-    /// Writes a file atomically: a temporary file beside it, then a rename, so a reader
-    /// never sees half a file and a failed write leaves the old one. A file that cannot be
-    /// written is the user's error, as one that cannot be read is.
-    public static func write(_ text: String, to path: String) throws(PPLError) {
-        let url = URL(fileURLWithPath: path)
-        let temp = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(getpid()).tmp")
-        do {
-            try Data(text.utf8).write(to: temp)
-        } catch {
-            try? FileManager.default.removeItem(at: temp)
-            throw .user("cannot write '\(path)': \(error.localizedDescription)")
-        }
-        if rename(temp.path, url.path) != 0 {
-            let reason = String(cString: strerror(errno))
-            try? FileManager.default.removeItem(at: temp)
-            throw .user("cannot write '\(path)': \(reason)")
-        }
     }
 
     /// The parameters and settings of a saved fit.
@@ -252,6 +265,10 @@ public enum FitReports {
         /// The frame the guide was fitted in.
         public let frame: Frame?
         public let phi: [Double]
+        /// `ContentHash`es of the model and the data it was fitted to (none in a fit saved
+        /// before they were kept).
+        public var modelHash: String?
+        public var dataHash: String?
     }
 
     public static func readSaved(_ path: String) throws(PPLError) -> Saved {
@@ -295,6 +312,9 @@ public enum FitReports {
             }
             frame = Frame(location: m, curvatureFactor: factor)
         }
-        return Saved(model: model, data: data, guide: guide, family: family, dimension: dimension, frame: frame, phi: phi)
+        var saved = Saved(model: model, data: data, guide: guide, family: family, dimension: dimension, frame: frame, phi: phi)
+        if case .string(let h)? = f["model_hash"] { saved.modelHash = h }
+        if case .string(let h)? = f["data_hash"] { saved.dataHash = h }
+        return saved
     }
 }

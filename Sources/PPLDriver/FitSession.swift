@@ -40,6 +40,7 @@ public final class FitSession {
     public init(runtime: ModelRuntime, options: FitOptions, frame source: FrameSource = .search) throws(PPLError) {
         self.runtime = runtime
         self.options = options
+        try MemoryBudget.checkFit(options, dimension: runtime.dimension, columns: runtime.columns)
         let family = Families.make(options)
         self.family = family
         settings = FitSettings(options, family: family)
@@ -142,6 +143,22 @@ public final class FitSession {
         saved.family == family.family.rawValue && saved.phi.count == elbo.parameterCount
     }
 
+    /// Fails unless the fit saved in `path` was fitted to this session's model and data (by
+    /// their hashes, which a fit saved before they were kept lacks) and holds parameters of
+    /// its guide: drawing from a guide fitted to something else would be a wrong answer.
+    public func check(_ saved: FitReports.Saved, from path: String) throws(PPLError) {
+        if let h = saved.modelHash, h != runtime.modelHash {
+            throw .user("'\(path)' was fitted to another version of the model: '\(saved.model)' changed since it was saved; fit it again")
+        }
+        if let h = saved.dataHash, h != runtime.dataHash {
+            throw .user("'\(path)' was fitted to other data: '\(saved.data ?? "the data")' changed since it was saved; fit it again")
+        }
+        guard accepts(saved) else {
+            throw .user("'\(path)' holds a \(saved.family) guide of dimension \(saved.dimension); "
+                        + "this one is \(family.family.rawValue) of dimension \(runtime.dimension)")
+        }
+    }
+
     /// Draws from the fitted guide, and the diagnostics computed from them.
     public func sample(_ count: Int, phi: [Double]) throws(PPLError) -> PosteriorDraws {
         agreement = nil
@@ -170,7 +187,8 @@ public final class FitSession {
     }
 
     func draws(_ count: Int, elbo: ELBO, phi: [Double], seed: UInt64) throws(PPLError) -> PosteriorDraws {
-        try PPLError.during(.computation) {
+        try MemoryBudget.checkDraws(count, columns: runtime.columns)
+        return try PPLError.during(.computation) {
             try PosteriorDraws(elbo: elbo, phi: phi, count: max(count, 10), seed: seed,
                                constrain: runtime.space.constrain, derived: runtime.model.derived, data: runtime.values,
                                shapes: runtime.componentShapes)

@@ -74,12 +74,19 @@ public struct JSONReader {
         case UInt8(ascii: "{"):
             pos += 1
             var fields: [(String, JSONValue)] = []
+            var keys: Set<String> = []
             skipSpace()
             if peek == UInt8(ascii: "}") { pos += 1; return .object(fields) }
             while true {
                 skipSpace()
                 guard peek == UInt8(ascii: "\"") else { throw fail(peek == nil ? "the file ends early: expected a key" : "expected a quoted key") }
+                let keyStart = pos
                 let key = try string()
+                // Which of two values a reader takes differs between readers: neither.
+                guard keys.insert(key).inserted else {
+                    pos = keyStart
+                    throw fail("the key \"\(key)\" appears twice in the same object")
+                }
                 try expect(UInt8(ascii: ":"), "':' after the key")
                 fields.append((key, try value()))
                 skipSpace()

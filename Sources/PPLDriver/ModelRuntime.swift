@@ -13,6 +13,8 @@ public final class ModelRuntime {
     public let programs: DerivedPrograms
     public var space: UnconstrainedDensity { programs.unconstrained }
     public let dimension: Int
+    /// The values of a draw: the unconstrained dimension and the derived values (at least).
+    public let columns: Int
     /// The Laplace frame, once searched for (`laplaceFrame`).
     var laplace: (frame: Frame?, note: String)?
 
@@ -34,26 +36,68 @@ public final class ModelRuntime {
         values = try PPLError.during(.user) {
             var values = data
             let td = try Executable(model.transformedData, varying: [], data: values)
-            for name in model.transformedData.outputNames {
-                values[name] = Tensor(vector: Array(td.output(name)))
+            for (name, value) in model.transformedData.outputs {
+                let t = Tensor(vector: Array(td.output(name)))
+                if model.transformedData.types[value.id].elem == .int,
+                   let bad = t.values.firstIndex(where: { !(abs($0) <= 0x1p53) }) {
+                    let x = t.values[bad]
+                    throw PPLError.user("\(file): '\(name)' is an int, but with these data it is \(DataLoader.format(x))"
+                                        + (x.isFinite ? ", beyond ±2^53" : x.isNaN ? "" : " (an integer division by zero?)"))
+                }
+                values[name] = t
             }
+            try Self.checkDeclarations(model, values)
             try DataLoader.checkBounds(values, model: model, file: file)
             return values
         }
         programs = DerivedPrograms(model: model)
         var ints: [String: Int] = [:]
         for (k, v) in values where v.count == 1 { ints[k] = Int(exactly: v.values[0]) }
+        for p in model.params {
+            for s in p.componentDims + [p.unconstrainedSize] {
+                try Self.checkSize(s, of: "'\(p.name)' is \(p.typeText)", ints: ints, values: values, file: file)
+            }
+        }
         for p in model.params where p.constraint == .choleskyFactorCov {
             if case .matrix(let r, let c) = p.type.shape, let m = r.evaluate({ ints[$0] }), let n = c.evaluate({ ints[$0] }), m < n {
                 throw .user("'\(p.name)' is \(p.typeText), \(m)×\(n) with these data, but a Cholesky factor has at least as many rows as columns")
             }
         }
         let size = programs.unconstrained.dimension
-        // Every size is a data int or a transformed one, all checked by now.
-        guard let d = size.evaluate({ ints[$0] }) else {
-            throw PPLError(InternalError("the unconstrained dimension \(size) is not known from the data"), otherwise: .internal)
+        let d = try Self.checkSize(size, of: "the unconstrained dimension", ints: ints, values: values, file: file)
+        // The engine indexes a value with 32 bits.
+        guard d <= Int(Int32.max) else {
+            throw .user("\(file): the unconstrained dimension \(size) is \(d), more than ppl holds (\(Int32.max))")
         }
         dimension = d
+        columns = d + model.derived.outputNames.count
+    }
+
+    /// The model as it runs (imports and library included), for a saved fit to be checked against.
+    public var modelHash: String { ContentHash.model(model) }
+    /// The data the model reads, for a saved fit to be checked against.
+    public var dataHash: String { ContentHash.data(model, values) }
+
+    /// The value of a size with the data's ints, which must be a count: a size that overflows,
+    /// is negative, or names a transformed int that is not an integer (`7 / N` with N = 0) is
+    /// the data's error, naming `what`.
+    @discardableResult
+    static func checkSize(_ s: Size, of what: String, ints: [String: Int], values: [String: Tensor],
+                          file: String) throws(PPLError) -> Int {
+        switch s.evaluation({ ints[$0] }) {
+        case .value(let n) where n >= 0: return n
+        case .value(let n): throw .user("\(file): \(what): its size \(s) is \(n), a negative number")
+        case .overflow: throw .user("\(file): \(what): its size \(s) overflows")
+        case .unknown:
+            for atom in s.terms.keys.flatMap({ $0 }) where ints[atom] == nil {
+                if let v = values[atom], v.count == 1 {
+                    throw .user("\(file): \(what), but '\(atom)' is \(DataLoader.format(v.values[0])), not an integer"
+                                + (v.values[0].isFinite ? "" : " (an integer division by zero?)"))
+                }
+            }
+            // Every size is a data int or a transformed one, all checked by now.
+            throw PPLError(InternalError("\(what): its size \(s) is not known from the data"), otherwise: .internal)
+        }
     }
 
     /// Compiles the model file at `path` and loads the data file.

@@ -35,28 +35,30 @@ extension BufferPlan {
         func linear(_ instr: Instr) -> [Int]? { linearPositions(instr, varies: varies) }
         var candidates = Set(program.body.instrs.filter { linear($0) != nil && $0.results.count == 1 && varies[$0.results[0].id] }
             .map { $0.results[0] })
-        var changed = true
-        while changed {
-            changed = false
-            for r in candidates {
-                let instr = index.definition(of: r)!
-                let positions = linear(instr)!
-                let produces = instr.args.indices.allSatisfy { p in
-                    let a = instr.args[p]
-                    // A per-particle value in a linear position is summed first.
-                    if positions.contains(p) { return varies[a.id] || zero(a) }
-                    // Per-particle factors only in an outer product.
-                    return !varies[a.id] || (instr.op == .matmul && positions.isEmpty)
+        // The greatest set closed under the two conditions. A removal can only break the
+        // condition on the values the removed one reads, so only those are looked at again:
+        // linear in the program, where sweeping all of them until none changed was
+        // quadratic on a long chain of sums (a model of many 'target +=' lines).
+        var work = Array(candidates)
+        while let r = work.popLast() {
+            guard candidates.contains(r) else { continue }
+            let instr = index.definition(of: r)!
+            let positions = linear(instr)!
+            let produces = instr.args.indices.allSatisfy { p in
+                let a = instr.args[p]
+                // A per-particle value in a linear position is summed first.
+                if positions.contains(p) { return varies[a.id] || zero(a) }
+                // Per-particle factors only in an outer product.
+                return !varies[a.id] || (instr.op == .matmul && positions.isEmpty)
+            }
+            let consumed = readers(r).map { uses in
+                (outputs.contains(r) || !uses.isEmpty) && uses.allSatisfy { u in
+                    u.instr.results.count == 1 && candidates.contains(u.instr.results[0]) && linear(u.instr)!.contains(u.position)
                 }
-                let consumed = readers(r).map { uses in
-                    (outputs.contains(r) || !uses.isEmpty) && uses.allSatisfy { u in
-                        u.instr.results.count == 1 && candidates.contains(u.instr.results[0]) && linear(u.instr)!.contains(u.position)
-                    }
-                } ?? false
-                if !produces || !consumed {
-                    candidates.remove(r)
-                    changed = true
-                }
+            } ?? false
+            if !produces || !consumed {
+                candidates.remove(r)
+                work += instr.args.filter { candidates.contains($0) }
             }
         }
         return candidates

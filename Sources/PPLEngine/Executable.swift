@@ -34,7 +34,7 @@ public final class Executable {
         // Sizes: int scalars among the inputs that are given.
         var sizes: [String: Int] = [:]
         for i in program.inputs where i.type == .int {
-            if let t = data[i.name], t.count == 1 { sizes[i.name] = Int(t.values[0]) }
+            if let t = data[i.name], t.count == 1, let n = Int(exactly: t.values[0]) { sizes[i.name] = n }
         }
         plan = try BufferPlan(program, varying: varying, shared: shared, sizes: sizes, batch: batch, summed: summed)
         self.batch = plan.batch

@@ -54,17 +54,36 @@ public struct Size: Hashable, Sendable, CustomStringConvertible {
         return Size(symbol: "(\(a) / \(b))")
     }
 
-    public func evaluate(_ env: (String) -> Int?) -> Int? {
+    /// What a size comes to with the data's ints: its value, or none because an atom is not
+    /// known, or because it overflows Int (`N*N*N` with N = 3,000,000).
+    public enum Evaluation: Equatable, Sendable {
+        case value(Int)
+        case unknown
+        case overflow
+    }
+
+    /// The value with the ints `env` gives, in checked arithmetic.
+    public func evaluation(_ env: (String) -> Int?) -> Evaluation {
         var total = 0
         for (k, v) in terms {
             var m = v
             for atom in k {
-                guard let x = env(atom) else { return nil }
-                m = m &* x
+                guard let x = env(atom) else { return .unknown }
+                let (p, overflow) = m.multipliedReportingOverflow(by: x)
+                if overflow { return .overflow }
+                m = p
             }
-            total = total &+ m
+            let (t, overflow) = total.addingReportingOverflow(m)
+            if overflow { return .overflow }
+            total = t
         }
-        return total / denominator
+        return .value(total / denominator)
+    }
+
+    /// The value, nil when it is not known or overflows.
+    public func evaluate(_ env: (String) -> Int?) -> Int? {
+        if case .value(let n) = evaluation(env) { return n }
+        return nil
     }
 
     public var description: String {

@@ -38,7 +38,7 @@ extension ReplSession {
         }
         let session = try FitSession(runtime: rt, options: options, frame: frame)
         let display = console.fitStarted()
-        let result: FitResult
+        var result: FitResult
         do {
             result = try session.fit(initial: initial, progress: display.progress, interrupted: console.interrupted)
             display.finished()
@@ -47,13 +47,14 @@ extension ReplSession {
             throw error
         }
         let draws = try session.sample(options.draws, result: result)
+        if result.failure == nil { result.failure = FitReports.nonFinite(draws) }
         let f = Fitted(session: session, identity: identity, phi: result.phi, trace: trace + result.trace,
                        steps: before + result.steps, last: result, draws: draws, editor: editor,
                        dataPath: dataPath)
         fitted = f
         say(FitReports.header(session, result, model: editor.path) + diagnostics(f))
         if result.interrupted { say("interrupted: the guide keeps the state it reached; ':fit' goes on from there") }
-        if result.failure != nil || !result.elbo.isFinite, status == 0 { status = PPLError.Kind.computation.exitCode }
+        if FitReports.failure(result) != nil || !result.elbo.isFinite, status == 0 { status = PPLError.Kind.computation.exitCode }
     }
 
     /// k̂ and log p(data) of the draws kept with the fit (its session's last sampling).
@@ -84,7 +85,7 @@ extension ReplSession {
         let d: PosteriorDraws
         if let r = f.last { d = try f.session.sample(n, result: r) } else { d = try f.session.sample(n, phi: f.phi) }
         let file = path(parts[1])
-        try FitReports.write(FitReports.csv(f.session, d, model: f.editor.path), to: file)
+        try OutputFile.write(FitReports.csv(f.session, d, model: f.editor.path), to: file)
         say("wrote \(d.rows.count) draws (\(d.names.count) columns) to \(file)")
     }
 
@@ -101,14 +102,14 @@ extension ReplSession {
             if let original = f.editor.file, FitReports.absolute(original) == FitReports.absolute(model) {
                 model = stem + ".edited.ppl"
             }
-            try FitReports.write(f.editor.text, to: model)
+            try OutputFile.write(f.editor.text, to: model)
             note = " (and the model as edited in this session to \(model))"
         }
         var r = f.last ?? FitResult(phi: f.phi)
         r.phi = f.phi
         r.trace = f.trace
         r.steps = f.steps
-        try FitReports.write(FitReports.savedFit(f.session, r, model: model, data: f.dataPath), to: file)
+        try OutputFile.write(try FitReports.savedFit(f.session, r, model: model, data: f.dataPath), to: file)
         say("saved the fit to \(file)\(note)")
     }
 
@@ -121,10 +122,7 @@ extension ReplSession {
             guide = saved.guide
             let rt = try runtime()
             let session = try FitSession(runtime: rt, options: try guideOptions(settings: true), frame: .given(saved.frame))
-            guard session.accepts(saved) else {
-                throw PPLError.user("'\(file)' holds a \(saved.family) guide of dimension \(saved.dimension), which does not match "
-                              + "'\(saved.model)' any more (the model or its data changed)")
-            }
+            try session.check(saved, from: file)
             let draws = try session.sample(session.options.draws, phi: saved.phi)
             let f = Fitted(session: session, identity: ReplSession.identity(session.options), phi: saved.phi,
                            trace: [], steps: 0, last: nil, draws: draws, editor: editor, dataPath: dataPath)

@@ -29,6 +29,8 @@ extension Elaborator {
                        help: "use it as 'x ~ \(n)(...)' or call '\(n)_\(discrete ? "lpmf" : "lpdf")(x | ...)'")
             return errorValue()
         }
+        // A definition that did not parse has had its error.
+        if broken.contains(n) { return errorValue() }
         let candidates = Array(fns.keys) + Builtins.table.map(\.name)
             + dists.map { $0.key + ($0.value.discrete ? "_lpmf" : "_lpdf") }
         sink.error("unknown function '\(n)'", at: name.span, help: didYouMean(n, candidates))
@@ -92,6 +94,7 @@ extension Elaborator {
 
     func lookupDist(_ name: Identifier) -> DistInfo? {
         if let d = dists[name.name] { return d }
+        if broken.contains(name.name) { return nil }
         var help = didYouMean(name.name, Array(dists.keys))
         if help == nil, fns[name.name] != nil || Builtins.byName[name.name] != nil {
             help = "'\(name.name)' is a function; distributions are defined with 'dist'"
@@ -207,6 +210,13 @@ extension Elaborator {
         var previous: SourceSpan?
         if let f = fns[name] { previous = f.name.span }
         if let d = dists[name] { previous = d.def.name.span }
+        // `normal_lpdf` names the density of `normal`: a fn of that name would never be called.
+        for suffix in ["_lpdf", "_lpmf", "_lupdf", "_lupmf"] where name.hasSuffix(suffix) {
+            let stem = String(name.dropLast(suffix.count))
+            if dists[stem] != nil {
+                return Diagnostic.error("'\(name)' is the log density of the distribution '\(stem)'", at: span, help: "choose another name")
+            }
+        }
         if previous == nil, Builtins.byName[name] == nil { return nil }
         var d = Diagnostic.error("'\(name)' is already defined", at: span, help: "choose another name")
         if let p = previous, p.file != nil { d.notes = [Diagnostic(.note, "the existing definition is here", at: p)] }

@@ -236,8 +236,18 @@ extension Elaborator {
             sink.error("'\(op.rawValue)' takes scalars, not \(x.type) and \(y.type)", at: span)
             return errorValue()
         }
+        if fn == .div, x.type.elem == .int, y.type.elem == .int, y.constant == 0 {
+            sink.error("integer division by zero", at: span)
+            return errorValue()
+        }
         if x.type.isScalar, y.type.isScalar, let a = x.constant, let b = y.constant,
            let folded = fold(fn, a, b, int: x.type.elem == .int && y.type.elem == .int) {
+            // Ints are held as doubles: exact up to 2^53, and sizes must fit an Int.
+            if folded.1 == .int, !(abs(folded.0) <= 0x1p53) {
+                sink.error("integer overflow: the result is beyond ±2^53 (9007199254740992), the largest integers held exactly",
+                           at: span)
+                return errorValue()
+            }
             let t = builder.constant(folded.0, folded.1)
             return TV(value: t, type: IRType(folded.1, .scalar), dep: .literal,
                       size: folded.1 == .int ? Size(Int(folded.0)) : nil, constant: folded.0)

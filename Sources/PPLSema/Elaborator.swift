@@ -108,6 +108,7 @@ public final class Elaborator {
     public func elaborate(_ program: SourceProgram, vectorize: Bool = true) -> CheckedModel? {
         importStack = [loader.identity(of: program.file)]
         imported.insert(importStack[0])
+        broken.formUnion(program.unparsedDefinitions)
         for item in program.items { topLevel(item) }
         if paramDecls.isEmpty && !sink.hasErrors {
             let span = SourceSpan(file: program.file, start: 0, end: 0)
@@ -459,6 +460,7 @@ public final class Elaborator {
     }
 
     private func libraryItems(_ program: SourceProgram) {
+        broken.formUnion(program.unparsedDefinitions)
         for item in program.items {
             switch item.kind {
             case .fn(let def): defineFn(def)

@@ -193,4 +193,7 @@ public struct Stmt: Sendable {
 public struct SourceProgram: Sendable {
     public let file: SourceFile
     public let items: [Stmt]
+    /// The names of `fn` and `dist` definitions that did not parse (their errors reported):
+    /// their uses add no "unknown function" or "unknown distribution" errors.
+    public var unparsedDefinitions: Set<String> = []
 }

@@ -7,6 +7,7 @@ public struct Parser {
     private let file: SourceFile
     private let sink: DiagnosticSink
     private var depth = 0
+    private var unparsedDefinitions: Set<String> = []
     /// Limits on nesting and on the length of one operator chain, so that no input can
     /// exhaust the stack of the parser or of the checker that walks the tree.
     private static let maxDepth = 200
@@ -112,7 +113,9 @@ public struct Parser {
             }
             skipNewlines()
         }
-        return SourceProgram(file: file, items: items)
+        var program = SourceProgram(file: file, items: items)
+        program.unparsedDefinitions = unparsedDefinitions
+        return program
     }
 
     /// item / body_statement, followed by statement_end.
@@ -123,6 +126,10 @@ public struct Parser {
             try statementEnd()
             return s
         } catch {
+            if start + 1 < tokens.count, tokens[start].kind == .keyword(.fn) || tokens[start].kind == .keyword(.dist),
+               case .identifier(let name) = tokens[start + 1].kind {
+                unparsedDefinitions.insert(name)
+            }
             var open = 0
             for t in tokens[start..<pos] {
                 if t.kind == .symbol(.lbrace) { open += 1 }

@@ -36,6 +36,11 @@ struct Fit: ParsableCommand {
 
     func run() throws {
         let dataPath = data ?? defaultDataPath(file)
+        // Not after an hour of fitting.
+        try Terminal.run { () throws(PPLError) in
+            let inputs = [("the model", file)] + (dataPath.map { [("the data", $0)] } ?? [])
+            for path in [output.draws, output.summaryJSON, save].compactMap({ $0 }) { try OutputFile.check(path, inputs: inputs) }
+        }
         // A guide to start from lives in the frame it was fitted in, which this fit then keeps.
         let saved = try Terminal.run { () throws(PPLError) in try self.`init`.map(FitReports.readSaved) }
         let session = try Terminal.run { () throws(PPLError) in
@@ -44,30 +49,35 @@ struct Fit: ParsableCommand {
         }
         let initial: [Double]? = try Terminal.run { () throws(PPLError) in
             guard let saved, let path = self.`init` else { return nil }
-            guard session.accepts(saved) else {
-                throw .user("'\(path)' holds a \(saved.family) guide of dimension \(saved.dimension); "
-                    + "this fit is \(session.family.family.rawValue) of dimension \(session.runtime.dimension)")
-            }
+            try session.check(saved, from: path)
             return saved.phi
         }
         let bar = ProgressBar(enabled: !quiet && isatty(2) == 1, total: session.settings.steps)
         signal(SIGINT) { _ in interruptRequested = 1 }
         defer { signal(SIGINT, SIG_DFL) }
         defer { bar.finish() }
-        let (result, sampled) = try Terminal.run { () throws(PPLError) in
+        var (result, sampled) = try Terminal.run { () throws(PPLError) in
             let result = try session.fit(initial: initial, progress: bar.update, interrupted: { interruptRequested != 0 })
             bar.finish()
             return (result, try session.sample(session.options.draws, result: result))
         }
+        if result.failure == nil { result.failure = FitReports.nonFinite(sampled) }
         print(FitReports.header(session, result, model: file))
         print(FitReports.table(sampled))
         print(FitReports.diagnostics(session, draws: sampled.rows.count), terminator: "")
+        // The summary says when the fit failed; a failed fit's draws and guide are not
+        // written, so nothing downstream takes them for an answer.
         try Terminal.run { () throws(PPLError) in
-            if let draws = output.draws { try FitReports.write(FitReports.csv(session, sampled, model: file), to: draws) }
-            if let path = output.summaryJSON { try FitReports.write(FitReports.summaryJSON(session, result, sampled), to: path) }
-            if let save { try FitReports.write(FitReports.savedFit(session, result, model: file, data: dataPath), to: save) }
+            if let path = output.summaryJSON { try OutputFile.write(FitReports.summaryJSON(session, result, sampled), to: path) }
+            let unwritten = [output.draws, save].compactMap { $0 }
+            if let failure = FitReports.failure(result), !unwritten.isEmpty {
+                throw .computation("the fit failed (\(failure)), so "
+                                   + unwritten.map { "'\($0)'" }.joined(separator: " and ") + " \(unwritten.count == 1 ? "is" : "are") not written")
+            }
+            if let draws = output.draws { try OutputFile.write(FitReports.csv(session, sampled, model: file), to: draws) }
+            if let save { try OutputFile.write(try FitReports.savedFit(session, result, model: file, data: dataPath), to: save) }
         }
-        if result.failure != nil || !result.elbo.isFinite { throw Terminal.failed(.computation) }
+        if FitReports.failure(result) != nil || !result.elbo.isFinite { throw Terminal.failed(.computation) }
     }
 }
 
@@ -108,12 +118,12 @@ final class ProgressBar {
         last = now
         let rate = Double(step) / (Double(now - start) / 1e9)
         let line = String(format: "\r  step %6d  ELBO %12.4g  %8.0f steps/s ", step, elbo, rate)
-        FileHandle.standardError.write(Data(line.utf8))
+        Terminal.error(line)
         shown = true
     }
 
     func finish() {
-        if shown { FileHandle.standardError.write(Data(("\r" + String(repeating: " ", count: 60) + "\r").utf8)) }
+        if shown { Terminal.error("\r" + String(repeating: " ", count: 60) + "\r") }
         shown = false
     }
 }

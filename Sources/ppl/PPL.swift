@@ -1,4 +1,5 @@
 import ArgumentParser
+import CEditline
 import Foundation
 import PPLDriver
 
@@ -6,6 +7,7 @@ import PPLDriver
 struct PPL: ParsableCommand {
     static func main() {
         OpenBLASSetup.reexecIfNeeded()
+        Terminal.guardStandardStreams()
         main(nil)
     }
 
@@ -22,8 +24,40 @@ enum Terminal {
         ProcessInfo.processInfo.environment["NO_COLOR"] == nil && isatty(2) == 1
     }
 
+    /// Writes to standard error; a failure there has nowhere to be told, and is dropped.
     static func error(_ text: String) {
-        FileHandle.standardError.write(Data(text.utf8))
+        _ = OutputFile.writeToDescriptor(2, text)
+    }
+
+    /// Standard output for the REPL, through the same buffer as `print`, flushed at once.
+    static func output(_ text: String) { ppl_stdout_write(text) }
+
+    /// Whether standard output was closed when ppl started.
+    nonisolated(unsafe) static var outputClosed = false
+
+    /// A write to a closed pipe (`ppl fit ... | head`) is an error, not a death by SIGPIPE; a
+    /// closed descriptor 0, 1 or 2 is held by a stand-in, so no file ppl opens takes its
+    /// number (and then what `print` writes); and at exit, output that could not be written
+    /// is an error naming standard output, with exit status 65, never a silent success.
+    static func guardStandardStreams() {
+        signal(SIGPIPE, SIG_IGN)
+        for fd: Int32 in [0, 1, 2] where fcntl(fd, F_GETFD) == -1 && errno == EBADF {
+            // Writes to /dev/full fail, so a closed standard output fails as it should.
+            let standIn = open(fd == 1 ? "/dev/full" : "/dev/null", fd == 0 ? O_RDONLY : O_WRONLY)
+            if standIn >= 0 && standIn != fd {
+                dup2(standIn, fd)
+                close(standIn)
+            }
+            if fd == 1 { outputClosed = true }
+        }
+        atexit {
+            errno = 0
+            guard ppl_stdout_failed() != 0 else { return }
+            let code = errno
+            let reason = Terminal.outputClosed ? "it is closed" : code == 0 ? "a write failed" : String(cString: strerror(code))
+            Terminal.error("ppl: error: cannot write the standard output: \(reason)\n")
+            _exit(PPLError.Kind.user.exitCode)
+        }
     }
 
     /// Runs `body`; a failure is printed (a model's located errors, or `ppl: error: ...`)

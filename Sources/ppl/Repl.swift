@@ -27,8 +27,8 @@ struct Repl: ParsableCommand {
         interruptRequested = 0
         _ = ppl_catch_sigint { _ in interruptRequested = 1 }
         let console = ReplSession.Console(
-            output: { FileHandle.standardOutput.write(Data($0.utf8)) },
-            error: { FileHandle.standardError.write(Data($0.utf8)) },
+            output: Terminal.output,
+            error: Terminal.error,
             fitStarted: {
                 // Only a Ctrl-C from now on stops this fit.
                 interruptRequested = 0

@@ -23,14 +23,29 @@ public enum CLI {
         public let stderr: String
     }
 
-    /// Runs ppl with `args`, `input` (if any) as its standard input, in `directory` (if given).
-    public static func run(_ args: [String], input: String? = nil, in directory: String? = nil) throws -> Run {
+    /// Runs a bash script, with the binary as `$PPL`, in `directory`: for pipes, redirections
+    /// and signals, as a shell sets them up.
+    public static func shell(_ script: String, in directory: String) throws -> Run {
+        let bash = ["/bin/bash", "/usr/bin/bash"].first { FileManager.default.isExecutableFile(atPath: $0) } ?? "/bin/bash"
+        return try run(["-c", script], in: directory, executable: bash, environment: ["PPL": binary])
+    }
+
+    /// Runs ppl with `args`, `input` (if any) as its standard input, in `directory` (if given),
+    /// with `environment` over this process's.
+    public static func run(_ args: [String], input: String? = nil, in directory: String? = nil,
+                           environment: [String: String] = [:]) throws -> Run {
+        try run(args, input: input, in: directory, executable: binary, environment: environment)
+    }
+
+    static func run(_ args: [String], input: String? = nil, in directory: String?, executable: String,
+                    environment: [String: String]) throws -> Run {
         let p = Process()
-        p.executableURL = URL(fileURLWithPath: binary)
+        p.executableURL = URL(fileURLWithPath: executable)
         p.arguments = args
         if let directory { p.currentDirectoryURL = URL(fileURLWithPath: directory) }
         var env = ProcessInfo.processInfo.environment
         env["NO_COLOR"] = "1"
+        env.merge(environment) { _, new in new }
         p.environment = env
         // Files, not pipes: a pipe left unread while the other fills would deadlock.
         let dir = FileManager.default.temporaryDirectory

@@ -173,8 +173,9 @@ final class FitCLITests: XCTestCase {
         try "data N: int\nparam x: vector[N]\nx ~ normal(0, 1)\n".write(toFile: path, atomically: true, encoding: .utf8)
         try #"{"N": 3000000000}"#.write(toFile: d + "/big.json", atomically: true, encoding: .utf8)
         let r = try ppl(["fit", path, "--data", d + "/big.json", "--quiet"])
-        XCTAssertEqual(r.status, 70, r.stdout + r.stderr)
-        XCTAssertTrue(r.stderr.contains("more than the engine holds (2147483647 elements in all)"), r.stderr)
+        XCTAssertEqual(r.status, 65, r.stdout + r.stderr)
+        XCTAssertTrue(r.stderr.contains("big.json: the unconstrained dimension N is 3000000000, more than ppl holds (2147483647)"),
+                      r.stderr)
     }
 
     /// An output file that cannot be written is the user's error, as an unreadable input is.

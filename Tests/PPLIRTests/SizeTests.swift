@@ -46,4 +46,16 @@ final class SizeTests: XCTestCase {
         XCTAssertEqual(try ShapeRules.resultType(.matmul, [.matrix(n, k), .vector(k)], assume: &assume), .vector(n))
         XCTAssertEqual(try ShapeRules.resultType(.matmul, [.rowVector(k), .vector(k)], assume: &assume), .real)
     }
+
+    func testEvaluationIsCheckedArithmetic() {
+        let cube = n * n * n
+        XCTAssertEqual(cube.evaluation { $0 == "N" ? 1000 : nil }, .value(1_000_000_000))
+        XCTAssertEqual(cube.evaluation { $0 == "N" ? 3_000_000 : nil }, .overflow, "2.7e19 is beyond Int.max")
+        XCTAssertEqual((n * Size(2)).evaluation { _ in Int.max }, .overflow)
+        XCTAssertEqual((n + Size(1)).evaluation { _ in Int.max }, .overflow)
+        XCTAssertEqual((n + Size(-1)).evaluation { _ in Int.max }, .value(Int.max - 1))
+        XCTAssertEqual((n * k).evaluation { $0 == "N" ? 3 : nil }, .unknown)
+        XCTAssertNil(cube.evaluate { _ in 3_000_000 })
+        XCTAssertEqual(((n * n - n).dividedExactly(by: 2)).evaluate { _ in 5 }, 10)
+    }
 }

@@ -1,0 +1,115 @@
+import CLITestSupport
+import Foundation
+import XCTest
+
+/// A saved fit knows the model and data it was fitted to (`ContentHash`): `ppl sample`,
+/// `--init` and the REPL's `:restore` refuse it once either changed, naming which; a fit
+/// that diverged is reported as failed and never saved.
+final class SavedFitTests: XCTestCase {
+    let model = "data N: int\ndata y: vector[N]\nparam mu: real\nmu ~ normal(0, 10)\ny ~ normal(mu, 1)\n"
+    let data = "{\"N\": 3, \"y\": [1.5, 2, 2.5]}"
+
+    func dir() throws -> String {
+        let d = FileManager.default.temporaryDirectory.appendingPathComponent("ppl-saved-\(getpid())-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
+        return d
+    }
+
+    /// A folder with m.ppl and m.json fitted and saved to fit.json.
+    func fitted() throws -> String {
+        let d = try dir()
+        try model.write(toFile: d + "/m.ppl", atomically: true, encoding: .utf8)
+        try data.write(toFile: d + "/m.json", atomically: true, encoding: .utf8)
+        let r = try CLI.run(["fit", "m.ppl", "--data", "m.json", "--steps", "300", "--runs", "1", "--quiet", "--save", "fit.json"], in: d)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        return d
+    }
+
+    /// `ppl sample`, a fit with `--init` and `:restore` of fit.json in `d`: their status and stderr.
+    func uses(in d: String) throws -> [CLI.Run] {
+        [
+            try CLI.run(["sample", "fit.json", "--draws-n", "20"], in: d),
+            try CLI.run(["fit", "m.ppl", "--data", "m.json", "--steps", "100", "--runs", "1", "--init", "fit.json"], in: d),
+            try CLI.run(["repl"], input: ":restore fit.json\n", in: d),
+        ]
+    }
+
+    func testTheSavedFitRecordsHashesAndIsUsableUnchanged() throws {
+        let d = try fitted()
+        let saved = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: d + "/fit.json"))) as? [String: Any]
+        for key in ["model_hash", "data_hash"] {
+            let h = try XCTUnwrap(saved?[key] as? String, key)
+            XCTAssertEqual(h.count, 16, "64 bits in hex")
+        }
+        // Comments and layout are not the model: the fit stays usable.
+        try ("// the same model\n" + model.replacingOccurrences(of: "~", with: " ~ ")).write(toFile: d + "/m.ppl", atomically: true, encoding: .utf8)
+        try data.replacingOccurrences(of: " ", with: "\n").write(toFile: d + "/m.json", atomically: true, encoding: .utf8)
+        for r in try uses(in: d) { XCTAssertEqual(r.status, 0, r.stderr) }
+    }
+
+    func testAChangedModelIsRefusedNamingTheModel() throws {
+        let d = try fitted()
+        try model.replacingOccurrences(of: "normal(0, 10)", with: "normal(0, 1)").write(toFile: d + "/m.ppl", atomically: true, encoding: .utf8)
+        for r in try uses(in: d) {
+            XCTAssertEqual(r.status, 65)
+            XCTAssertTrue(r.stderr.contains("'fit.json' was fitted to another version of the model: '\(d)/m.ppl' changed since it was saved; "
+                                            + "fit it again"), r.stderr)
+        }
+    }
+
+    func testChangedDataAreRefusedNamingTheData() throws {
+        let d = try fitted()
+        try data.replacingOccurrences(of: "2.5", with: "2.6").write(toFile: d + "/m.json", atomically: true, encoding: .utf8)
+        for r in try uses(in: d) {
+            XCTAssertEqual(r.status, 65)
+            XCTAssertTrue(r.stderr.contains("'fit.json' was fitted to other data: '\(d)/m.json' changed since it was saved; fit it again"),
+                          r.stderr)
+        }
+    }
+
+    /// A fit whose ELBO is never finite: exit 70, the summary names the failure, and neither
+    /// the draws nor the guide are written (nor is an old saved fit replaced).
+    func testAFailedFitIsReportedAndNotSaved() throws {
+        let d = try dir()
+        try "param mu: real\ntarget += log(-1 - mu * mu)\n".write(toFile: d + "/bad.ppl", atomically: true, encoding: .utf8)
+        try "old\n".write(toFile: d + "/fit.json", atomically: true, encoding: .utf8)
+        let r = try CLI.run(["fit", "bad.ppl", "--runs", "1", "--quiet", "--summary-json", "summary.json", "--draws", "draws.csv",
+                             "--save", "fit.json"], in: d)
+        XCTAssertEqual(r.status, 70)
+        XCTAssertTrue(r.stdout.contains("warning: the ELBO or its gradient stayed non-finite for 30 steps"), r.stdout)
+        XCTAssertTrue(r.stderr.contains("ppl: error: the fit failed (the ELBO or its gradient stayed non-finite for 30 steps"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("so 'draws.csv' and 'fit.json' are not written"), r.stderr)
+        let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: d + "/summary.json"))) as? [String: Any]
+        XCTAssertTrue((summary?["failure"] as? String)?.hasPrefix("the ELBO or its gradient stayed non-finite") == true, "\(summary ?? [:])")
+        XCTAssertTrue(summary?["elbo"] is NSNull)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: d + "/draws.csv"))
+        XCTAssertEqual(try String(contentsOfFile: d + "/fit.json", encoding: .utf8), "old\n")
+        // A fit that did not fail says so too.
+        let g = try fitted()
+        let good = try CLI.run(["fit", "m.ppl", "--data", "m.json", "--steps", "300", "--runs", "1", "--quiet", "--summary-json", "s.json"],
+                               in: g)
+        XCTAssertEqual(good.status, 0, good.stderr)
+        let s = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: g + "/s.json"))) as? [String: Any]
+        XCTAssertTrue(s?["failure"] is NSNull, "\(s ?? [:])")
+    }
+
+    /// `mu` has neither a prior nor data: the guide's scale grows until its draws overflow.
+    /// That is a failed fit naming 'mu', in ppl fit and in the REPL, not a table with an
+    /// infinite sd and exit 0.
+    func testAnImproperPosteriorIsAFailureNamingTheParam() throws {
+        let d = try dir()
+        try "param mu: real\nparam s: real<lower=0>\ns ~ normal(0, 1)\n".write(toFile: d + "/imp.ppl", atomically: true, encoding: .utf8)
+        let message = "the draws of 'mu' have no finite mean or sd: the posterior looks improper (a param with neither a prior nor data?)"
+        let r = try CLI.run(["fit", "imp.ppl", "--runs", "1", "--steps", "3000", "--lr", "1", "--no-precondition", "--quiet",
+                             "--save", "fit.json"], in: d)
+        XCTAssertEqual(r.status, 70)
+        XCTAssertTrue(r.stdout.contains("warning: " + message), r.stdout)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: d + "/fit.json"))
+        let repl = try CLI.run(["repl", "imp.ppl"], input: ":set runs 1\n:set lr 1\n:set precondition off\n:fit 3000\n:save fit.json\n",
+                               in: d)
+        XCTAssertEqual(repl.status, 70)
+        XCTAssertTrue(repl.stdout.contains(message), repl.stdout)
+        XCTAssertTrue(repl.stderr.contains("the fit failed (" + message), repl.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: d + "/fit.json"))
+    }
+}
