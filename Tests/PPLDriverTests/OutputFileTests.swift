@@ -37,9 +37,9 @@ final class OutputFileTests: XCTestCase {
         XCTAssertEqual(mode(d + "/link.csv") & S_IFMT, S_IFLNK, "the link stays a link")
         XCTAssertEqual(mode(d + "/real.csv") & S_IFMT, S_IFREG)
         XCTAssertEqual(mode(d + "/real.csv") & 0o7777, 0o640, "the permissions carry over")
-        let csv = try String(contentsOfFile: d + "/real.csv", encoding: .utf8).split(separator: "\n")
+        let csv = try String(contentsOfFile: d + "/real.csv", encoding: .utf8).split(separator: "\n").filter { !$0.hasPrefix("#") }
         XCTAssertEqual(csv.count, 1001)
-        XCTAssertTrue(csv[0].hasPrefix("mu,tau,eta[1],"))
+        XCTAssertTrue(csv[0].hasPrefix("lp__,log_p__,log_g__,mu,tau,eta.1,"))
         // A new file gets the usual permissions (0666 less the umask), and no temporary file is left.
         let umask = Foundation.umask(0o022)
         Foundation.umask(umask)
@@ -118,7 +118,8 @@ final class OutputFileTests: XCTestCase {
                           + "--no-precondition --quiet --draws fifo > /dev/null; s=$?; wait; exit $s", in: d)
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertEqual(mode(d + "/fifo") & S_IFMT, S_IFIFO, "still a FIFO")
-        XCTAssertEqual(try String(contentsOfFile: d + "/read.csv", encoding: .utf8).split(separator: "\n").count, 1001)
+        XCTAssertEqual(try String(contentsOfFile: d + "/read.csv", encoding: .utf8).split(separator: "\n")
+            .filter { !$0.hasPrefix("#") }.count, 1001)
     }
 
     /// A device node made with mknod (root only): written to, not replaced by a file.
@@ -148,7 +149,7 @@ final class OutputFileTests: XCTestCase {
             XCTAssertTrue(out.hasPrefix("\(model): guide 'mf'"), out)
             XCTAssertTrue(out.contains("Pareto k̂ = "))
             let lines = out.split(separator: "\n")
-            let header = try XCTUnwrap(lines.firstIndex { $0.hasPrefix("mu,tau,eta[1],") }, target)
+            let header = try XCTUnwrap(lines.firstIndex { $0.hasPrefix("lp__,log_p__,log_g__,mu,tau,eta.1,") }, target)
             XCTAssertEqual(lines.count - header, 1001, target)
         }
     }
