@@ -7,10 +7,10 @@ import PPLSyntax
 /// instead (to try changes to the library without rebuilding).
 public enum Stdlib {
     /// The library's files, in a stable order: from `$PPL_STDLIB` if it is set, else the
-    /// embedded copy, named `stdlib/NAME.ppl` in diagnostics. Nil when `$PPL_STDLIB` is
-    /// set but holds no library.
+    /// embedded copy, named `stdlib/NAME.ppl` in diagnostics (also when it is set but
+    /// empty). Nil when `$PPL_STDLIB` names a folder that holds no library.
     public static func sources() -> [SourceFile]? {
-        guard let dir = ProcessInfo.processInfo.environment["PPL_STDLIB"] else {
+        guard let dir = ProcessInfo.processInfo.environment["PPL_STDLIB"], !dir.isEmpty else {
             return embedded.map { SourceFile(path: "stdlib/" + $0.name, text: $0.text) }
         }
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: dir) else { return nil }

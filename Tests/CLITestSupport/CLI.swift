@@ -37,8 +37,9 @@ public enum CLI {
         try run(args, input: input, in: directory, executable: binary, environment: environment)
     }
 
-    static func run(_ args: [String], input: String? = nil, in directory: String?, executable: String,
-                    environment: [String: String]) throws -> Run {
+    /// Runs `executable` (a copy of ppl, or another program a test needs) the same way.
+    public static func run(_ args: [String], input: String? = nil, in directory: String?, executable: String,
+                           environment: [String: String]) throws -> Run {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: executable)
         p.arguments = args

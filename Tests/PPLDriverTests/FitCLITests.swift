@@ -299,18 +299,9 @@ final class StanCSVTests: XCTestCase {
             print(sorted(data.sample_stats.data_vars))
             print(float(p["W"].values[0, :, 1, 0].std()) > 0.5)
             """
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: python)
-        p.arguments = ["-c", script]
-        let out = d + "/out.txt"
-        FileManager.default.createFile(atPath: out, contents: nil)
-        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: out))
-        p.standardOutput = handle
-        p.standardError = handle
-        try p.run()
-        p.waitUntilExit()
-        let text = try String(contentsOfFile: out, encoding: .utf8)
-        XCTAssertEqual(p.terminationStatus, 0, text)
+        let run = try CLI.run(["-c", script], in: d, executable: python, environment: [:])
+        let text = run.stdout + run.stderr
+        XCTAssertEqual(run.status, 0, text)
         XCTAssertTrue(text.contains("['W', 'beta', 's'] (1, 200, 3) (1, 200, 2, 2) (1, 200)"), text)
         XCTAssertTrue(text.contains("['log_g', 'log_p', 'lp']") || text.contains("['log_g__', 'log_p__', 'lp']"), text)
         XCTAssertTrue(text.contains("True"), text)

@@ -58,26 +58,14 @@ final class StdlibTests: XCTestCase {
         try "param mu: real\ndata y: real\nmu ~ student_t(3, 0, 1)\ny ~ normal(mu, 1)\n"
             .write(toFile: dir + "/m.ppl", atomically: true, encoding: .utf8)
         try "{\"y\": 1.5}".write(toFile: dir + "/m.data.json", atomically: true, encoding: .utf8)
-        func run(_ args: [String], stdlib: String?) throws -> (status: Int32, out: String) {
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: dir + "/ppl")
-            p.arguments = args
-            p.currentDirectoryURL = URL(fileURLWithPath: dir)
-            var env = ProcessInfo.processInfo.environment
-            env["PPL_STDLIB"] = stdlib
-            p.environment = env
-            let out = dir + "/out.txt"
-            FileManager.default.createFile(atPath: out, contents: nil)
-            let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: out))
-            p.standardOutput = handle
-            p.standardError = handle
-            try p.run()
-            p.waitUntilExit()
-            return (p.terminationStatus, try String(contentsOfFile: out, encoding: .utf8))
+        /// The copy, in its folder; PPL_STDLIB empty is as unset.
+        func run(_ args: [String], stdlib: String) throws -> (status: Int32, out: String) {
+            let r = try CLI.run(args, in: dir, executable: dir + "/ppl", environment: ["PPL_STDLIB": stdlib])
+            return (r.status, r.stdout + r.stderr)
         }
-        let check = try run(["check", "m.ppl"], stdlib: nil)
+        let check = try run(["check", "m.ppl"], stdlib: "")
         XCTAssertEqual(check.status, 0, check.out)
-        let fit = try run(["fit", "m.ppl", "--runs", "1", "--quiet"], stdlib: nil)
+        let fit = try run(["fit", "m.ppl", "--runs", "1", "--quiet"], stdlib: "")
         XCTAssertEqual(fit.status, 0, fit.out)
         XCTAssertTrue(fit.out.contains("Pareto k̂"), fit.out)
         try FileManager.default.createDirectory(atPath: dir + "/empty", withIntermediateDirectories: false)
