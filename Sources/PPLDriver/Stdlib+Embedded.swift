@@ -34,34 +34,28 @@ dist lognormal(mu: real, sigma: real) on real {
   lccdf(x) = log_erfc((log(x) - mu) ./ (sigma * sqrt2())) - log(2)
 }
 
+// log F(t) for Student's t with nu degrees of freedom, location 0 and scale 1:
+// F(t) = inc_beta(nu/2, nu/2, (1 + t / r) / 2) with r = sqrt(t^2 + nu), smooth at t = 0
+// (unlike the form in t^2). Its argument is computed as nu / (2 r (r - t)) below zero and
+// by the symmetry F(t) = 1 - F(-t) above, so that no tail loses digits; fmin and fmax keep
+// the unused branch finite.
+fn student_t_std_lcdf(t: real, nu: real) -> real {
+  let below = t <= 0
+  let tn = fmin(t, 0)
+  let tp = fmax(t, 0)
+  let rn = sqrt(square(tn) + nu)
+  let rp = sqrt(square(tp) + nu)
+  let lower = inc_beta(0.5 * nu, 0.5 * nu, below .* nu ./ (2 * rn .* (rn - tn)) + (1 - below) .* nu ./ (2 * rp .* (rp + tp)))
+  return log(lower + (1 - below) .* (1 - 2 * lower))
+}
+
 // Student's t with nu degrees of freedom, location mu and scale sigma.
 dist student_t(nu: real, mu: real, sigma: real) on real {
   logpdf(x) = lgamma(0.5 * (nu + 1)) - lgamma(0.5 * nu) - 0.5 * log(nu * pi()) - log(sigma) -
     0.5 * (nu + 1) .* log1p(square((x - mu) ./ sigma) ./ nu)
-  // F(t) = inc_beta(nu/2, nu/2, (1 + t / r) / 2) with r = sqrt(t^2 + nu), t = (x - mu) / sigma:
-  // smooth at t = 0 (unlike the form in t^2). Its argument is computed as
-  // nu / (2 r (r - t)) below zero and by the symmetry F(t) = 1 - F(-t) above, so that no
-  // tail loses digits; fmin and fmax keep the unused branch finite. The ccdf is the cdf at -t.
-  lcdf(x) {
-    let t = (x - mu) ./ sigma
-    let below = t <= 0
-    let tn = fmin(t, 0)
-    let tp = fmax(t, 0)
-    let rn = sqrt(square(tn) + nu)
-    let rp = sqrt(square(tp) + nu)
-    let lower = inc_beta(0.5 * nu, 0.5 * nu, below .* nu ./ (2 * rn .* (rn - tn)) + (1 - below) .* nu ./ (2 * rp .* (rp + tp)))
-    return log(lower + (1 - below) .* (1 - 2 * lower))
-  }
-  lccdf(x) {
-    let t = (mu - x) ./ sigma
-    let below = t <= 0
-    let tn = fmin(t, 0)
-    let tp = fmax(t, 0)
-    let rn = sqrt(square(tn) + nu)
-    let rp = sqrt(square(tp) + nu)
-    let lower = inc_beta(0.5 * nu, 0.5 * nu, below .* nu ./ (2 * rn .* (rn - tn)) + (1 - below) .* nu ./ (2 * rp .* (rp + tp)))
-    return log(lower + (1 - below) .* (1 - 2 * lower))
-  }
+  // The ccdf is the cdf at -t.
+  lcdf(x) = student_t_std_lcdf((x - mu) ./ sigma, nu)
+  lccdf(x) = student_t_std_lcdf((mu - x) ./ sigma, nu)
 }
 
 // Cauchy with location mu and scale sigma.
