@@ -159,10 +159,11 @@ public final class FitSession {
         }
     }
 
-    /// Draws from the fitted guide, and the diagnostics computed from them.
-    public func sample(_ count: Int, phi: [Double]) throws(PPLError) -> PosteriorDraws {
+    /// Draws from the fitted guide, and the diagnostics computed from them; the generated
+    /// quantities with the data of `predicting`, if given, else the fit's.
+    public func sample(_ count: Int, phi: [Double], predicting: ModelRuntime? = nil) throws(PPLError) -> PosteriorDraws {
         agreement = nil
-        return try generating(diagnosed([try draws(count, elbo: elbo, phi: phi, seed: settings.seed)]))
+        return try generating(diagnosed([try draws(count, elbo: elbo, phi: phi, seed: settings.seed)]), data: predicting)
     }
 
     /// The draws with the model's generated quantities (its `generate` block) appended, run on
