@@ -41,6 +41,7 @@ public final class FitSession {
         self.runtime = runtime
         self.options = options
         try MemoryBudget.checkFit(options, dimension: runtime.dimension, columns: runtime.columns)
+        try PPLError.during(.user) { try options.check(dimension: runtime.dimension) }
         let family = Families.make(options)
         self.family = family
         settings = FitSettings(options, family: family)

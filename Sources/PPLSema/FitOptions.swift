@@ -37,6 +37,9 @@ public struct FitOptions: Sendable, Equatable {
     public private(set) var transitions = 1
     public private(set) var leapfrog = 4
     public private(set) var stepSize = 0.01
+    /// The columns of a low-rank guide's factor; 0 (it cannot be given so): ⌈√d⌉ for
+    /// dimension d (`rank(_:)`).
+    public private(set) var rank = 0
     /// The options set explicitly, in the order given: a guide block's keys, then flags or `:set`.
     public private(set) var given: [Key] = []
 
@@ -45,7 +48,7 @@ public struct FitOptions: Sendable, Equatable {
         self.guide = guide
         self.family = family
         switch family {
-        case .meanfield, .fullrank: lr = 0.05
+        case .meanfield, .fullrank, .lowrank: lr = 0.05
         // HVI starts from a fitted base, which a larger step throws off (funnel, iaf base:
         // ELBO -5.4 at 0.01 where 0.003 reaches -0.09).
         case .hvi: lr = 0.003
@@ -67,7 +70,7 @@ public struct FitOptions: Sendable, Equatable {
         switch family {
         case .nice, .realnvp: layers = 4
         case .planar, .radial: layers = 8
-        case .meanfield, .fullrank, .iaf, .maf, .hvi: break
+        case .meanfield, .fullrank, .lowrank, .iaf, .maf, .hvi: break
         }
     }
 
@@ -80,6 +83,21 @@ public struct FitOptions: Sendable, Equatable {
 
     /// The hidden widths for dimension d: as given, else one layer of max(16, 2d).
     public func hiddenWidths(_ d: Int) -> [Int] { hidden.isEmpty ? [max(16, 2 * d)] : hidden }
+
+    /// The rank for dimension d: as given, else ⌈√d⌉ (at least 1).
+    public func rank(_ d: Int) -> Int {
+        if rank > 0 { return rank }
+        var r = max(1, Int(Double(d).squareRoot().rounded(.up)))
+        while r > 1 && (r - 1) * (r - 1) >= d { r -= 1 }
+        return r
+    }
+
+    /// Fails where an option given is out of range for dimension d: a rank above it.
+    public func check(dimension d: Int) throws(Invalid) {
+        guard family.allKeys.contains(.rank), rank > d else { return }
+        throw Invalid(message: "'rank' of guide '\(guide)' (\(family.rawValue)) must be at most the dimension \(d)",
+                      help: nil, aboutKey: false)
+    }
 
     /// Sets `key` from a guide block's value (a flag's or `:set`'s text is read as one by
     /// `GuideValue(text:)`); a later value replaces an earlier one.
@@ -113,6 +131,7 @@ extension FitOptions {
         case steps, lr, samples, seed, stl, draws, precondition, runs, psis_resample
         case layers, hidden, activation, base
         case transitions, leapfrog, step_size
+        case rank
 
         /// The options every guide takes; the others are the families' own (`GuideFamily.keys`).
         public static let fitting: [Key] = [.steps, .lr, .samples, .seed, .stl, .draws, .precondition, .runs, .psis_resample]
@@ -137,6 +156,7 @@ extension FitOptions {
             case .transitions: Row(self, \.transitions, .count(atLeast: 1), "hvi's transitions: a fresh momentum, then leapfrog steps")
             case .leapfrog: Row(self, \.leapfrog, .count(atLeast: 0), "hvi's leapfrog steps per transition (0: the base alone)")
             case .step_size: Row(self, \.stepSize, .positive, "hvi's leapfrog step sizes at the start of the fit, which learns them")
+            case .rank: Row(self, \.rank, .rank, "the columns of a low-rank guide's covariance factor, from 1 to the dimension")
             }
         }
 
@@ -271,6 +291,16 @@ extension FitOptions.ValueKind where Value == Int {
                  }
              },
              text: { String($0) })
+    }
+}
+
+extension FitOptions.ValueKind where Value == Int {
+    /// A positive integer; unset (0), ⌈√d⌉. That it is at most the dimension is checked
+    /// when the dimension is known (`FitOptions.checkRank`).
+    static var rank: Self {
+        let positive = count(atLeast: 1)
+        return Self(expected: positive.expected, valueName: "n", read: positive.read,
+                    text: { $0 == 0 ? "ceil(sqrt(d))" : String($0) })
     }
 }
 

@@ -24,6 +24,7 @@ struct FitFlags: ParsableArguments {
     @Option(name: .customLong(Key.transitions.flag), help: Key.transitions.argumentHelp) var transitions: String?
     @Option(name: .customLong(Key.leapfrog.flag), help: Key.leapfrog.argumentHelp) var leapfrog: String?
     @Option(name: .customLong(Key.step_size.flag), help: Key.step_size.argumentHelp) var stepSize: String?
+    @Option(name: .customLong(Key.rank.flag), help: Key.rank.argumentHelp) var rank: String?
 
     typealias Key = FitOptions.Key
 
@@ -34,7 +35,7 @@ struct FitFlags: ParsableArguments {
             (.precondition, precondition.map { $0 ? "on" : "off" }), (.runs, runs),
             (.psis_resample, psisResample.map { $0 ? "on" : "off" }),
             (.layers, layers), (.hidden, hidden), (.activation, activation), (.base, base),
-            (.transitions, transitions), (.leapfrog, leapfrog), (.step_size, stepSize),
+            (.transitions, transitions), (.leapfrog, leapfrog), (.step_size, stepSize), (.rank, rank),
         ]
         return given.compactMap { key, text in text.map { (key, GuideValue(text: $0)) } }
     }

@@ -35,6 +35,7 @@ final class FitOptionsTests: XCTestCase {
         .transitions: [Case(family: .hvi, value: "3", invalid: "0")],
         .leapfrog: [Case(family: .hvi, value: "3", invalid: "-1")],
         .step_size: [Case(family: .hvi, value: "0.2", invalid: "0")],
+        .rank: [Case(family: .lowrank, value: "1", invalid: "0", explicitDefault: "2")],
     ]
 
     var directory = ""
@@ -157,6 +158,17 @@ final class FitOptionsTests: XCTestCase {
                 XCTAssertEqual(set.status, 65, label)
                 XCTAssertTrue(set.stderr.hasPrefix("error: \(message)"), "\(label): \(set.stderr) vs \(message)")
             }
+        }
+    }
+
+    /// A rank above the dimension (known only with the data) is refused before the fit, from a
+    /// guide block and from the flag alike, exit 65.
+    func testARankAboveTheDimensionIsRefused() throws {
+        for args in [["fit", try model(.lowrank, ["rank = 3"]), "--guide", "g"],
+                     ["fit", try model(.lowrank, []), "--guide", "g", "--rank", "3"]] {
+            let r = try CLI.run(args)
+            XCTAssertEqual(r.status, 65, r.stderr)
+            XCTAssertEqual(r.stderr, "ppl: error: 'rank' of guide 'g' (lowrank) must be at most the dimension 2\n")
         }
     }
 

@@ -36,7 +36,9 @@ final class FlowTests: XCTestCase {
     }
 
     /// (A family that also draws auxiliary variables, HVI, scores them with z: its log q is
-    /// checked through its importance weights instead, in HamiltonianVITests.)
+    /// checked through its importance weights instead, in HamiltonianVITests. Low-rank draws
+    /// z from d + r normals, a map with no Jacobian determinant: its log q is checked against
+    /// the multivariate normal density below.)
     func testLogDensityOfEveryFamilyMatchesTheJacobianOfItsDrawMap() throws {
         var checked: [GuideFamily] = []
         for (f, label, family) in try Self.variants() where family.noiseCount(1) == 1 {
@@ -63,12 +65,70 @@ final class FlowTests: XCTestCase {
             }
             checked.append(f)
         }
-        XCTAssertEqual(Set(checked), Set(GuideFamily.allCases.filter { $0 != .hvi }))
+        XCTAssertEqual(Set(checked), Set(GuideFamily.allCases.filter { $0 != .hvi && $0 != .lowrank }))
+    }
+
+    /// Low-rank's draw z = μ + D (ε₁ + B̃ ε₂) and its log q (Woodbury, an r × r Cholesky)
+    /// against the multivariate normal N(μ, D (I + B̃ B̃ᵀ) D) computed directly (d × d), at
+    /// parameters away from the start, for several dimensions and ranks.
+    func testLowRankDrawAndLogDensityAreTheMultivariateNormals() throws {
+        for (d, rank) in [(1, 1), (3, 1), (3, 2), (5, 3), (4, 4)] {
+            var options = FitOptions(guide: "g", family: .lowrank)
+            try options.set(.rank, .int(rank))
+            let family = LowRank(options)
+            XCTAssertEqual(family.noiseCount(d), d + rank)
+            let elbo = try ELBO(density: Self.emptyDensity(d), family: family, dimension: d, stickingTheLanding: false)
+            let e = try Executable(elbo.program, varying: ["eps"], shared: ["phi"], data: elbo.constants)
+            var rng = RNG(seed: 29)
+            let phi = family.initialParameters(d).map { $0 + 0.5 * rng.normal() }
+            for i in phi.indices { e.input("phi")[i] = phi[i] }
+            let mu = Array(phi[0..<d]), scale = phi[d..<(2 * d)].map { exp($0) }
+            let factor = Array(phi[(2 * d)...])
+            // Σ = D (I + B̃ B̃ᵀ) D.
+            var sigma = [[Double]](repeating: [Double](repeating: 0, count: d), count: d)
+            for i in 0..<d {
+                for j in 0..<d {
+                    var s = i == j ? 1.0 : 0.0
+                    for k in 0..<rank { s += factor[i * rank + k] * factor[j * rank + k] }
+                    sigma[i][j] = scale[i] * s * scale[j]
+                }
+            }
+            for _ in 0..<3 {
+                let eps = (0..<(d + rank)).map { _ in rng.normal() }
+                for i in eps.indices { e.input("eps")[i] = eps[i] }
+                try e.run()
+                let z = Array(e.output("z"))
+                for i in 0..<d {
+                    let shift = (0..<rank).reduce(eps[i]) { $0 + factor[i * rank + $1] * eps[d + $1] }
+                    XCTAssertEqual(z[i], mu[i] + scale[i] * shift, accuracy: 1e-12, "z d=\(d) r=\(rank)")
+                }
+                let r = zip(z, mu).map { $0 - $1 }
+                let solved = solve(sigma, r)
+                let quadratic = zip(r, solved).reduce(0) { $0 + $1.0 * $1.1 }
+                let expected = -0.5 * quadratic - 0.5 * logAbsDeterminant(sigma) - 0.5 * Double(d) * log(2 * Double.pi)
+                XCTAssertEqual(e.output("logq")[0], expected, accuracy: 1e-9, "log q d=\(d) r=\(rank)")
+            }
+        }
+    }
+
+    /// x with A x = b, by Gaussian elimination with partial pivoting.
+    private func solve(_ a: [[Double]], _ b: [Double]) -> [Double] {
+        var m = zip(a, b).map { $0 + [$1] }
+        let n = b.count
+        for col in 0..<n {
+            let pivot = (col..<n).max { abs(m[$0][col]) < abs(m[$1][col]) }!
+            m.swapAt(col, pivot)
+            for r in 0..<n where r != col {
+                let f = m[r][col] / m[col][col]
+                for c in col...n { m[r][c] -= f * m[col][c] }
+            }
+        }
+        return (0..<n).map { m[$0][n] / m[$0][$0] }
     }
 
     /// Where a family has an inverse, ε → z → ε is exact (to rounding) at parameters away
-    /// from the identity; planar flows (whose inverse needs root-finding) and HVI (whose draw
-    /// also depends on its momenta) have none.
+    /// from the identity; planar flows (whose inverse needs root-finding), HVI (whose draw
+    /// also depends on its momenta) and low-rank (z from d + r normals) have none.
     func testInverseOfEveryFamilyRoundTrips() throws {
         var withoutInverse = Set<GuideFamily>()
         for (f, label, family) in try Self.variants() {
@@ -76,10 +136,11 @@ final class FlowTests: XCTestCase {
                 let b = Builder()
                 let e = Emitter(b)
                 let p = family.parameterCount(d)
-                let phi = b.inputValue(.vector(Size(p))), eps = b.inputValue(.vector(Size(d)))
+                let n = family.noiseCount(d)
+                let phi = b.inputValue(.vector(Size(p))), eps = b.inputValue(.vector(Size(n)))
                 let (constants, constantInputs) = ELBO.constantInputs(b, family.constants(d))
                 let inputs = [Input(name: "phi", value: phi, role: .param, type: .vector(Size(p)), constraint: .none),
-                              Input(name: "eps", value: eps, role: .param, type: .vector(Size(d)), constraint: .none)]
+                              Input(name: "eps", value: eps, role: .param, type: .vector(Size(n)), constraint: .none)]
                     + constantInputs
                 let z = try family.sample(e, phi: phi, densityPhi: phi, eps: eps, d: d, constants: constants,
                                           target: TargetDensity(density: Self.emptyDensity(d))).z
@@ -103,7 +164,7 @@ final class FlowTests: XCTestCase {
                 }
             }
         }
-        XCTAssertEqual(withoutInverse, [.planar, .hvi])
+        XCTAssertEqual(withoutInverse, [.planar, .hvi, .lowrank])
     }
 
     /// Every flow fitted to banana (z1 ~ N(0, 1), z2 ~ N(z1², 0.5): normalised, so

@@ -50,6 +50,18 @@ final class AccuracyTests: XCTestCase {
         XCTAssertLessThanOrEqual(fullRank.meanError, 0.1)
     }
 
+    /// Low-rank with its default rank, within the tolerances of mean-field's default fits
+    /// (sds too where the posterior is not a mixture's).
+    func testLowRankFitsMatchTheReferences() throws {
+        for (model, checkSD) in [("eight_schools", true), ("linreg", true), ("logistic", true), ("hier_linear", true),
+                                 ("mixture", false)] {
+            let (s, khat) = try Self.fit(model, guide: "lowrank")
+            XCTAssertLessThanOrEqual(s.meanError, 0.1, "\(model) mean error")
+            if checkSD { XCTAssertLessThanOrEqual(s.logSDError, 0.15, "\(model) |log sd ratio|") }
+            XCTAssertTrue(khat.isFinite, "\(model) k-hat")
+        }
+    }
+
     func testSameSeedSameNumbers() throws {
         func run() throws -> [Double] {
             let s = try FitSession.open(model: Self.bench + "/models/eight_schools.ppl", data: Self.bench + "/data/eight_schools.json",

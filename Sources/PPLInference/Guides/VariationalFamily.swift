@@ -73,6 +73,7 @@ public enum Families {
         switch options.family {
         case .meanfield: return MeanField()
         case .fullrank: return FullRank()
+        case .lowrank: return LowRank(options)
         case .iaf: return InverseAutoregressiveFlow(options)
         case .maf: return MaskedAutoregressiveFlow(options)
         case .realnvp: return RealNVP(options)
