@@ -38,8 +38,14 @@ public enum FitReports {
         if let b = r.base {
             out += "base \(b.family): \(b.steps) steps (\(b.converged ? "converged" : "step cap reached")), ELBO \(number(b.elbo)); then "
         }
-        out += "\(r.steps) steps (\(state)) in \(String(format: "%.2f", r.seconds)) s, "
-        out += "\(String(format: "%.0f", rate)) steps/s, \(s.settings.samples) draws per step; ELBO \(number(r.elbo))"
+        if s.options.family.isPlacedAtMode {
+            out += "Newton's method, \(r.steps) iteration\(r.steps == 1 ? "" : "s") in \(String(format: "%.2f", r.seconds)) s; "
+            out += s.options.family.hasDensity ? "ELBO \(number(r.elbo)) (\(r.trace.count * 100) draws)"
+                : "log p at the mode \(number(r.elbo)) (unnormalised)"
+        } else {
+            out += "\(r.steps) steps (\(state)) in \(String(format: "%.2f", r.seconds)) s, "
+            out += "\(String(format: "%.0f", rate)) steps/s, \(s.settings.samples) draws per step; ELBO \(number(r.elbo))"
+        }
         if r.rejected > 0 {
             out += "; \(r.rejected) step\(r.rejected == 1 ? "" : "s") rejected (non-finite or exploded), step size reduced"
         }
@@ -89,12 +95,20 @@ public enum FitReports {
 
     /// The fit's verdict: k̂'s, unless the optimum was not reached.
     public static func verdict(_ s: FitSession, _ r: FitResult) -> String {
+        if let p = pointNote(s) { return p }
         if let u = unconverged(r) { return "don't trust it: \(u)" }
         if let a = s.agreement, !a.agree { return "don't trust it: " + disagreement(a) }
         return ParetoSmoothing.verdict(s.khat)
     }
 
+    /// For a guide without a density (a point), why k̂ and log p(data) are not given.
+    public static func pointNote(_ s: FitSession) -> String? {
+        s.options.family.hasDensity ? nil : "Pareto k̂ and log p(data) are not defined for a point estimate (\(s.options.family.rawValue)): "
+            + "it has no density to weight draws by; its draws are all the mode"
+    }
+
     public static func diagnostics(_ s: FitSession, draws: Int) -> String {
+        if let p = pointNote(s) { return p + "\n" }
         var out = "Pareto k̂ = \(number(s.khat)): \(ParetoSmoothing.verdict(s.khat))\n"
         out += "log p(data) ≈ \(number(s.logEvidence.estimate)) ± \(number(s.logEvidence.standardError))"
         out += " (importance sampling with \(draws) guide draws)\n"

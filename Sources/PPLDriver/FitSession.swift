@@ -45,12 +45,8 @@ public final class FitSession {
         let family = Families.make(options)
         self.family = family
         settings = FitSettings(options, family: family)
-        let frame: Frame?
-        switch source {
-        case .search where options.precondition: (frame, frameNote) = try runtime.laplaceFrame()
-        case .search: (frame, frameNote) = (nil, "none (precondition = off)")
-        case .given(let f): (frame, frameNote) = (f, f == nil ? "none" : "the saved one")
-        }
+        let (frame, note) = try FitSession.frame(source, runtime, options)
+        frameNote = note
         // Several runs start apart by moving the frame, which without a mode is a shift alone.
         let d = runtime.dimension
         let moving = frame ?? (options.runs > 1 ? Frame(location: [Double](repeating: 0, count: d), curvatureFactor: nil) : nil)
@@ -63,12 +59,42 @@ public final class FitSession {
     /// What the frame is and why, for the header.
     public let frameNote: String
 
+    /// The frame from `source` and what it is, for the header.
+    private static func frame(_ source: FrameSource, _ runtime: ModelRuntime,
+                              _ options: FitOptions) throws(PPLError) -> (Frame?, String) {
+        switch source {
+        case .given(let f?): return (f, "the saved one")
+        case .search where options.family.isPlacedAtMode: return try modeFrame(runtime, options)
+        case .given(nil) where options.family.isPlacedAtMode: return try modeFrame(runtime, options)
+        case .search where options.precondition: return try runtime.laplaceFrame()
+        case .search: return (nil, "none (precondition = off)")
+        case .given(nil): return (nil, "none")
+        }
+    }
+
+    /// The frame of a guide placed at the mode (`GuideFamily.isPlacedAtMode`): the mode and,
+    /// for Laplace, the Cholesky factor of the curvature there, whatever its k̂; a point's is
+    /// the shift alone. No mode, or a curvature there that is not positive definite, is a
+    /// failed fit (exit 70), never a NaN Cholesky factor.
+    private static func modeFrame(_ runtime: ModelRuntime, _ options: FitOptions) throws(PPLError) -> (Frame, String) {
+        switch try runtime.preciseMode().outcome {
+        case .none(let reason):
+            throw .computation("the \(options.family.rawValue) guide '\(options.guide)' needs the posterior mode, "
+                               + "with a positive-definite curvature there, and Newton's method found none: \(reason)")
+        case .found(let mode):
+            let curvature = options.family == .laplace
+            let note = "the posterior mode" + (curvature ? " and its curvature" : "")
+            return (Frame(location: mode.location, curvatureFactor: curvature ? mode.curvatureFactor : nil), note)
+        }
+    }
+
     /// Fits from `initial` (a saved fit's parameters) or the family's starting point; a family
     /// that refines another (HVI) starting afresh fits that one first and starts from it.
     /// With `runs` above 1 and no `initial`, that many independent fits (`fitRuns`).
     public func fit(initial: [Double]? = nil, progress: ((Int, Double) -> Void)? = nil,
                     interrupted: () -> Bool = { false }) throws(PPLError) -> FitResult {
         try checkGradient()
+        if options.family.isPlacedAtMode { return try placeAtMode() }
         guard initial == nil, options.runs > 1 else {
             return try fit(in: elbo, seed: settings.seed, initial: initial, progress: progress, interrupted: interrupted)
         }
@@ -107,6 +133,21 @@ public final class FitSession {
         r.trace = prelude.trace + r.trace
         r.frame = elbo.frame
         return r
+    }
+
+    /// The fit of a guide placed at the mode: no optimisation, the Newton search was it (its
+    /// iterations are the steps, its time the fit's). The trace holds ten estimates of the
+    /// ELBO, each the mean of log p − log q over 100 draws (for a point, log p at the mode).
+    private func placeAtMode() throws(PPLError) -> FitResult {
+        var result = FitResult(phi: [])
+        let (outcome, seconds) = try runtime.preciseMode()
+        if case .found(let mode) = outcome { result.steps = mode.iterations }
+        result.seconds = seconds
+        result.converged = true
+        result.frame = elbo.frame
+        let weights = try draws(1000, elbo: elbo, phi: [], seed: settings.seed).logWeights
+        result.trace = stride(from: 0, to: weights.count, by: 100).map { weights[$0..<($0 + 100)].reduce(0, +) / 100 }
+        return result
     }
 
     /// Before a fit: the model's gradient against finite differences along two directions
@@ -189,6 +230,11 @@ public final class FitSession {
     /// guide's sds are too small where the posterior is skewed).
     func diagnosed(_ parts: [PosteriorDraws]) -> PosteriorDraws {
         let pooled = parts.count == 1 ? parts[0] : PosteriorDraws(pooling: parts)
+        resampling = nil
+        guard options.family.hasDensity else {
+            (khat, logEvidence) = (.nan, (.nan, .nan))
+            return pooled
+        }
         khat = ParetoSmoothing.khat(pooled.logWeights)
         logEvidence = ParetoSmoothing.logEvidence(pooled.logWeights)
         resampling = nil

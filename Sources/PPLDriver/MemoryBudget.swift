@@ -57,6 +57,8 @@ public enum MemoryBudget {
         case .meanfield: guide = 2 * x
         case .fullrank: guide = x + x * x
         case .lowrank: guide = 2 * x + x * Double(options.rank(d))
+        // The frame's factor.
+        case .laplace, .map: guide = x * x
         case .planar: guide = layers * (2 * x + 1)
         case .radial: guide = layers * (x + 2)
         case .nice, .realnvp, .maf, .iaf: guide = 2 * layers * network

@@ -17,6 +17,8 @@ public final class ModelRuntime {
     public let columns: Int
     /// The Laplace frame, once searched for (`laplaceFrame`).
     var laplace: (frame: Frame?, note: String)?
+    /// The posterior mode, once searched for (`posteriorMode`), and the search.
+    var mode: (outcome: ModeSearch.Outcome, seconds: Double, search: ModeSearch)?
 
     /// The one way from a model and its data file to a runtime: reads and checks the data,
     /// computes the transformed data and checks the bounds. A model that declares data

@@ -18,6 +18,10 @@ public struct ModeSearch {
         /// L with L Lᵀ = H, H = −∇² log p at the mode, row-major lower triangle.
         public let curvatureFactor: [Double]
         public let iterations: Int
+
+        public init(location: [Double], logDensity: Double, curvatureFactor: [Double], iterations: Int) {
+            (self.location, self.logDensity, self.curvatureFactor, self.iterations) = (location, logDensity, curvatureFactor, iterations)
+        }
     }
 
     public enum Outcome: Sendable {
@@ -39,8 +43,8 @@ public struct ModeSearch {
         hessian = try Executable(hessianVector, varying: ["theta", "tangent.theta"], data: data, batch: max(1, d))
     }
 
-    /// Searches from `start`.
-    public func run(from start: [Double], maxIterations: Int = 100) -> Outcome {
+    /// Searches from `start`, until the Newton decrement is below `tolerance` nats.
+    public func run(from start: [Double], maxIterations: Int = 100, tolerance: Double = 1e-9) -> Outcome {
         guard d <= ModeSearch.largestDimension else {
             return .none("the dimension \(d) is above \(ModeSearch.largestDimension), where the dense curvature is not formed")
         }
@@ -65,7 +69,7 @@ public struct ModeSearch {
             }
             let delta = ModeSearch.solve(factor!, g, d)
             let decrement = zip(g, delta).reduce(0) { $0 + $1.0 * $1.1 }
-            if lambda == 0, decrement / 2 < 1e-9 {
+            if lambda == 0, decrement / 2 < tolerance {
                 // The frame takes the exact curvature at the mode.
                 guard let exact = negativeHessian(theta), let l = ModeSearch.cholesky(exact, d) else {
                     return .none("the exact curvature at the mode is not positive definite")

@@ -48,7 +48,7 @@ public struct FitOptions: Sendable, Equatable {
         self.guide = guide
         self.family = family
         switch family {
-        case .meanfield, .fullrank, .lowrank: lr = 0.05
+        case .meanfield, .fullrank, .lowrank, .laplace, .map: lr = 0.05
         // HVI starts from a fitted base, which a larger step throws off (funnel, iaf base:
         // ELBO -5.4 at 0.01 where 0.003 reaches -0.09).
         case .hvi: lr = 0.003
@@ -67,10 +67,12 @@ public struct FitOptions: Sendable, Equatable {
         // HVI's dynamics run in its base's latent space, which a flow makes close to a
         // standard normal even where a Gaussian cannot (a funnel's neck).
         base = family == .hvi ? .iaf : .meanfield
+        // A guide placed at the mode is one deterministic Newton search: nothing to repeat.
+        if family.isPlacedAtMode { runs = 1 }
         switch family {
         case .nice, .realnvp: layers = 4
         case .planar, .radial: layers = 8
-        case .meanfield, .fullrank, .lowrank, .iaf, .maf, .hvi: break
+        case .meanfield, .fullrank, .lowrank, .laplace, .map, .iaf, .maf, .hvi: break
         }
     }
 
@@ -133,7 +135,8 @@ extension FitOptions {
         case transitions, leapfrog, step_size
         case rank
 
-        /// The options every guide takes; the others are the families' own (`GuideFamily.keys`).
+        /// The options every guide fitted by optimisation takes (`GuideFamily.fittingKeys`);
+        /// the others are the families' own (`GuideFamily.keys`).
         public static let fitting: [Key] = [.steps, .lr, .samples, .seed, .stl, .draws, .precondition, .runs, .psis_resample]
 
         var row: any OptionRow {

@@ -1,11 +1,11 @@
 /// The variational families a `guide` block can name, and the keys each accepts.
 public enum GuideFamily: String, CaseIterable, Sendable {
-    case meanfield, fullrank, lowrank, planar, radial, nice, realnvp, maf, iaf, hvi
+    case meanfield, fullrank, lowrank, laplace, map, planar, radial, nice, realnvp, maf, iaf, hvi
 
     /// The family's own keys, besides the fitting options every guide takes.
     public var keys: [FitOptions.Key] {
         switch self {
-        case .meanfield, .fullrank: return []
+        case .meanfield, .fullrank, .laplace, .map: return []
         case .lowrank: return [.rank]
         case .planar, .radial: return [.layers, .base]
         case .nice, .realnvp, .maf, .iaf: return [.layers, .hidden, .activation, .base]
@@ -13,7 +13,36 @@ public enum GuideFamily: String, CaseIterable, Sendable {
         }
     }
 
-    public var allKeys: [FitOptions.Key] { keys + FitOptions.Key.fitting }
+    public var allKeys: [FitOptions.Key] { keys + fittingKeys }
+
+    /// The fitting options the family takes: all of them for a family fitted by
+    /// optimisation; those of the draws for one placed at the posterior mode, which has no
+    /// steps, runs or frame to choose (a point's draws are all equal: not even a seed).
+    public var fittingKeys: [FitOptions.Key] {
+        switch self {
+        case .laplace: return [.seed, .draws, .psis_resample]
+        case .map: return [.draws]
+        case .meanfield, .fullrank, .lowrank, .planar, .radial, .nice, .realnvp, .maf, .iaf, .hvi: return FitOptions.Key.fitting
+        }
+    }
+
+    /// Whether the guide is placed at the posterior mode found by Newton's method rather than
+    /// fitted by stochastic optimisation of the ELBO.
+    public var isPlacedAtMode: Bool {
+        switch self {
+        case .laplace, .map: return true
+        case .meanfield, .fullrank, .lowrank, .planar, .radial, .nice, .realnvp, .maf, .iaf, .hvi: return false
+        }
+    }
+
+    /// Whether the guide has a density, so that importance weights p(z)/q(z) — Pareto k̂, the
+    /// estimate of log p(data), PSIS resampling — mean something: not for a point.
+    public var hasDensity: Bool {
+        switch self {
+        case .map: return false
+        case .meanfield, .fullrank, .lowrank, .laplace, .planar, .radial, .nice, .realnvp, .maf, .iaf, .hvi: return true
+        }
+    }
 
     /// The families a block of this family may name as its `base`: a flow bends a Gaussian;
     /// HVI's dynamics run in the latent space of a base whose draw is an invertible map of d
@@ -23,11 +52,12 @@ public enum GuideFamily: String, CaseIterable, Sendable {
     }
 
     /// Whether a draw is an invertible map of d standard normals, z = f(ε), with φ fitted by
-    /// optimisation: not low-rank (d + r normals), nor HVI (its momenta too).
+    /// optimisation: not low-rank (d + r normals), nor HVI (its momenta too), nor the guides
+    /// placed at the mode.
     public var isInvertibleDraw: Bool {
         switch self {
         case .meanfield, .fullrank, .planar, .radial, .nice, .realnvp, .maf, .iaf: return true
-        case .lowrank, .hvi: return false
+        case .lowrank, .laplace, .map, .hvi: return false
         }
     }
 }

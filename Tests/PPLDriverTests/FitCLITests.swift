@@ -56,6 +56,39 @@ final class FitCLITests: XCTestCase {
         XCTAssertEqual(warm.status, 0, warm.stderr)
     }
 
+    /// `laplace` and `map` are placed at the mode by Newton's method: the header says so; a
+    /// point's k̂ and log p(data) are said to be undefined, in the output and as nulls in the
+    /// summary JSON; the optimiser's options do not apply; no mode is a failed fit, exit 70.
+    func testGuidesPlacedAtTheModeReportWhatTheyAre() throws {
+        let d = try dir()
+        let m = d + "/gamma.ppl"
+        try "param lambda: real<lower=0>\nlambda ~ gamma(3, 2)\n".write(toFile: m, atomically: true, encoding: .utf8)
+        let laplace = try ppl(["fit", m, "--guide", "laplace"])
+        XCTAssertEqual(laplace.status, 0, laplace.stderr)
+        XCTAssertTrue(laplace.stdout.contains("\nframe: the posterior mode and its curvature\nNewton's method, "), laplace.stdout)
+        XCTAssertTrue(laplace.stdout.contains("Pareto k̂ = "), laplace.stdout)
+        let map = try ppl(["fit", m, "--guide", "map", "--summary-json", d + "/map.json"])
+        XCTAssertEqual(map.status, 0, map.stderr)
+        XCTAssertTrue(map.stdout.contains("; log p at the mode -0.3973 (unnormalised)\n"), map.stdout)
+        XCTAssertTrue(map.stdout.hasSuffix("\nPareto k̂ and log p(data) are not defined for a point estimate (map): it has no density "
+                                           + "to weight draws by; its draws are all the mode\n"), map.stdout)
+        XCTAssertFalse(map.stdout.contains("nan"), map.stdout)
+        let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: d + "/map.json"))) as! [String: Any]
+        for key in ["khat", "log_z", "log_z_se"] { XCTAssertTrue(summary[key] is NSNull, key) }
+        XCTAssertTrue((summary["verdict"] as? String)?.hasPrefix("Pareto k̂ and log p(data) are not defined") == true)
+        let params = summary["params"] as! [String: [String: Double]]
+        XCTAssertEqual(params["lambda"]!["q50"]!, 1.5, accuracy: 1e-9)
+        let steps = try ppl(["fit", m, "--guide", "laplace", "--steps", "100"])
+        XCTAssertEqual(steps.status, 65)
+        XCTAssertEqual(steps.stderr, "ppl: error: 'steps' does not apply to a laplace guide; laplace takes seed, draws, psis_resample\n")
+        let flat = d + "/flat.ppl"
+        try "param a: real\nparam b: real\n(a + b) ~ normal(0, 1)\n".write(toFile: flat, atomically: true, encoding: .utf8)
+        let none = try ppl(["fit", flat, "--guide", "laplace", "--summary-json", d + "/none.json"])
+        XCTAssertEqual(none.status, 70)
+        XCTAssertTrue(none.stderr.hasPrefix("ppl: error: the laplace guide 'laplace' needs the posterior mode, with a "
+                                            + "positive-definite curvature there, and Newton's method found none: "), none.stderr)
+    }
+
     func testGuideSelectionAndUnknownGuides() throws {
         let m = bench + "/models/eight_schools.ppl", data = bench + "/data/eight_schools.json"
         let fr = try ppl(["fit", m, "--data", data, "--guide", "fullrank", "--steps", "500"])

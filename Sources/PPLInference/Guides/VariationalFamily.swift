@@ -74,6 +74,8 @@ public enum Families {
         case .meanfield: return MeanField()
         case .fullrank: return FullRank()
         case .lowrank: return LowRank(options)
+        case .laplace: return Laplace()
+        case .map: return MaximumAPosteriori()
         case .iaf: return InverseAutoregressiveFlow(options)
         case .maf: return MaskedAutoregressiveFlow(options)
         case .realnvp: return RealNVP(options)
