@@ -181,9 +181,11 @@ public struct PosteriorDraws {
         names.indices.map { j in
             let xs = rows.map { $0[j] }
             let n = Double(xs.count)
+            let sorted = xs.sorted()
+            // A point's draws (map) are all equal: its mean is the value, not their sum's rounding over n.
+            if let x = sorted.first, x == sorted.last { return Summary(mean: x, sd: 0, q05: x, q50: x, q95: x) }
             let mean = xs.reduce(0, +) / n
             let sd = (xs.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / max(1, n - 1)).squareRoot()
-            let sorted = xs.sorted()
             func q(_ p: Double) -> Double {
                 let h = p * (n - 1)
                 let lo = Int(h.rounded(.down)), hi = min(lo + 1, sorted.count - 1)
