@@ -14,7 +14,7 @@ struct PPL: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ppl",
         abstract: "A probabilistic-programming language with variational inference.",
-        subcommands: [Fit.self, Check.self, IR.self, Sample.self, Predict.self, Repl.self]
+        subcommands: [Fit.self, Compare.self, Check.self, IR.self, Sample.self, Predict.self, Repl.self]
     )
 }
 
