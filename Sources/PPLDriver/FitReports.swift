@@ -38,7 +38,10 @@ public enum FitReports {
         if let b = r.base {
             out += "base \(b.family): \(b.steps) steps (\(b.converged ? "converged" : "step cap reached")), ELBO \(number(b.elbo)); then "
         }
-        if s.options.family.isPlacedAtMode {
+        if s.options.family.isParticles {
+            out += "\(r.steps) steps in \(String(format: "%.2f", r.seconds)) s, \(String(format: "%.0f", rate)) steps/s, "
+            out += "\(s.options.particles) particles; mean log p over the particles \(number(r.elbo))"
+        } else if s.options.family.isPlacedAtMode {
             out += "Newton's method, \(r.steps) iteration\(r.steps == 1 ? "" : "s") in \(String(format: "%.2f", r.seconds)) s; "
             out += s.options.family.hasDensity ? "ELBO \(number(r.elbo)) (\(r.trace.count * 100) draws)"
                 : "log p at the mode \(number(r.elbo)) (unnormalised)"
@@ -101,10 +104,16 @@ public enum FitReports {
         return ParetoSmoothing.verdict(s.khat)
     }
 
-    /// For a guide without a density (a point), why k̂ and log p(data) are not given.
+    /// For a guide without a density (a point, particles), why k̂ and log p(data) are not given.
     public static func pointNote(_ s: FitSession) -> String? {
-        s.options.family.hasDensity ? nil : "Pareto k̂ and log p(data) are not defined for a point estimate (\(s.options.family.rawValue)): "
-            + "it has no density to weight draws by; its draws are all the mode"
+        let f = s.options.family
+        guard !f.hasDensity else { return nil }
+        if f.isParticles {
+            return "Pareto k̂ and log p(data) are not defined for particles (\(f.rawValue)): they have no density to weight "
+                + "draws by; the summary is over the \(s.options.particles) particles"
+        }
+        return "Pareto k̂ and log p(data) are not defined for a point estimate (\(f.rawValue)): it has no density to weight "
+            + "draws by; its draws are all the mode"
     }
 
     public static func diagnostics(_ s: FitSession, draws: Int) -> String {
@@ -170,7 +179,7 @@ public enum FitReports {
             {
               "guide": \(json(s.options.guide)),
               "family": \(json(s.family.family.rawValue)),
-              "elbo": \(json(r.elbo)),
+              "elbo": \(s.options.family.hasDensity ? json(r.elbo) : "null"),
               "steps": \(r.steps),
               "seconds": \(json(r.seconds)),
               "converged": \(r.converged),

@@ -95,6 +95,7 @@ public final class FitSession {
                     interrupted: () -> Bool = { false }) throws(PPLError) -> FitResult {
         try checkGradient()
         if options.family.isPlacedAtMode { return try placeAtMode() }
+        if options.family.isParticles { return try moveParticles(from: initial, progress: progress, interrupted: interrupted) }
         guard initial == nil, options.runs > 1 else {
             return try fit(in: elbo, seed: settings.seed, initial: initial, progress: progress, interrupted: interrupted)
         }
@@ -147,6 +148,21 @@ public final class FitSession {
         result.frame = elbo.frame
         let weights = try draws(1000, elbo: elbo, phi: [], seed: settings.seed).logWeights
         result.trace = stride(from: 0, to: weights.count, by: 100).map { weights[$0..<($0 + 100)].reduce(0, +) / 100 }
+        return result
+    }
+
+    /// SVGD's fit: the particles moved by `SteinFitter` over the density in the frame (if
+    /// any), from `initial` (a saved fit's particles) or the family's start.
+    private func moveParticles(from initial: [Double]?, progress: ((Int, Double) -> Void)?,
+                               interrupted: () -> Bool) throws(PPLError) -> FitResult {
+        let d = runtime.dimension
+        let density = elbo.frame?.apply(to: runtime.space.density) ?? runtime.space.density
+        let data = runtime.values.merging(elbo.frame?.constants ?? [:]) { a, _ in a }
+        let fitter = try PPLError.during(.computation) {
+            try SteinFitter(density: density, data: data, particles: options.particles, dimension: d, settings: settings)
+        }
+        var result = fitter.run(from: initial ?? family.initialParameters(d), progress: progress, interrupted: interrupted)
+        result.frame = elbo.frame
         return result
     }
 
@@ -249,12 +265,19 @@ public final class FitSession {
         return resampled.count == 1 ? resampled[0] : PosteriorDraws(pooling: resampled)
     }
 
+    /// SVGD's particles, which are its draws; nil for the other families.
+    func particles(_ phi: [Double]) -> [[Double]]? {
+        guard options.family.isParticles else { return nil }
+        let d = runtime.dimension
+        return (0..<(phi.count / max(1, d))).map { Array(phi[($0 * d)..<(($0 + 1) * d)]) }
+    }
+
     func draws(_ count: Int, elbo: ELBO, phi: [Double], seed: UInt64) throws(PPLError) -> PosteriorDraws {
         try MemoryBudget.checkDraws(count, columns: runtime.columns)
         return try PPLError.during(.computation) {
             try PosteriorDraws(elbo: elbo, phi: phi, count: max(count, 10), seed: seed,
                                constrain: runtime.space.constrain, derived: runtime.model.derived, data: runtime.values,
-                               shapes: runtime.componentShapes)
+                               shapes: runtime.componentShapes, noise: particles(phi))
         }
     }
 

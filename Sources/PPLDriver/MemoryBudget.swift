@@ -59,6 +59,8 @@ public enum MemoryBudget {
         case .lowrank: guide = 2 * x + x * Double(options.rank(d))
         // The frame's factor.
         case .laplace, .map: guide = x * x
+        // The particles, their gradients and the kernel matrix.
+        case .svgd: guide = Double(options.particles) * (3 * x + Double(options.particles))
         case .planar: guide = layers * (2 * x + 1)
         case .radial: guide = layers * (x + 2)
         case .nice, .realnvp, .maf, .iaf: guide = 2 * layers * network

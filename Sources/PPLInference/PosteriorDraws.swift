@@ -19,9 +19,11 @@ public struct PosteriorDraws {
 
     /// `constrain` maps θ to the params; `derived` computes the param-dependent lets.
     /// `shapes` gives the dimensions of the components of values held flattened (arrays of
-    /// matrices: `x[2,1,3]`), where the shape of the IR value is not theirs.
+    /// matrices: `x[2,1,3]`), where the shape of the IR value is not theirs. `noise`, if
+    /// given, is each draw's ε instead of random normals (SVGD's particles), one per draw.
     public init(elbo: ELBO, phi: [Double], count: Int, seed: UInt64, constrain: Program, derived: Program,
-                data: [String: Tensor], shapes: [String: [Int]] = [:]) throws {
+                data: [String: Tensor], shapes: [String: [Int]] = [:], noise: [[Double]]? = nil) throws {
+        let count = noise?.count ?? count
         let chunk = 64
         let sampler = try Executable(elbo.program, varying: ["eps"], shared: ["phi"], data: elbo.data(data), batch: chunk)
         let constrainer = try Executable(constrain, varying: ["theta"], data: data, batch: chunk)
@@ -40,7 +42,10 @@ public struct PosteriorDraws {
         for i in 0..<elbo.parameterCount { sampler.input("phi")[i] = phi[i] }
         while rows.count < count {
             let eps = sampler.input("eps")
-            for i in 0..<(chunk * elbo.noiseCount) { eps[i] = rng.normal() }
+            let n = elbo.noiseCount
+            for i in 0..<(chunk * n) {
+                if let noise { eps[i] = rows.count + i / n < noise.count ? noise[rows.count + i / n][i % n] : 0 } else { eps[i] = rng.normal() }
+            }
             try sampler.run()
             let theta = constrainer.input("theta")
             for k in 0..<chunk {

@@ -40,6 +40,8 @@ public struct FitOptions: Sendable, Equatable {
     /// The columns of a low-rank guide's factor; 0 (it cannot be given so): ⌈√d⌉ for
     /// dimension d (`rank(_:)`).
     public private(set) var rank = 0
+    /// SVGD's particles.
+    public private(set) var particles = 100
     /// The options set explicitly, in the order given: a guide block's keys, then flags or `:set`.
     public private(set) var given: [Key] = []
 
@@ -48,7 +50,7 @@ public struct FitOptions: Sendable, Equatable {
         self.guide = guide
         self.family = family
         switch family {
-        case .meanfield, .fullrank, .lowrank, .laplace, .map: lr = 0.05
+        case .meanfield, .fullrank, .lowrank, .laplace, .map, .svgd: lr = 0.05
         // HVI starts from a fitted base, which a larger step throws off (funnel, iaf base:
         // ELBO -5.4 at 0.01 where 0.003 reaches -0.09).
         case .hvi: lr = 0.003
@@ -67,12 +69,16 @@ public struct FitOptions: Sendable, Equatable {
         // HVI's dynamics run in its base's latent space, which a flow makes close to a
         // standard normal even where a Gaussian cannot (a funnel's neck).
         base = family == .hvi ? .iaf : .meanfield
-        // A guide placed at the mode is one deterministic Newton search: nothing to repeat.
-        if family.isPlacedAtMode { runs = 1 }
+        // A guide placed at the mode is one deterministic Newton search; SVGD's particles
+        // start spread out and interact: neither has independent runs.
+        if !family.fittingKeys.contains(.runs) { runs = 1 }
+        // SVGD has no convergence test: it runs its steps, the second half with a decaying
+        // step size.
+        if family.isParticles { steps = 2000 }
         switch family {
         case .nice, .realnvp: layers = 4
         case .planar, .radial: layers = 8
-        case .meanfield, .fullrank, .lowrank, .laplace, .map, .iaf, .maf, .hvi: break
+        case .meanfield, .fullrank, .lowrank, .laplace, .map, .svgd, .iaf, .maf, .hvi: break
         }
     }
 
@@ -133,7 +139,7 @@ extension FitOptions {
         case steps, lr, samples, seed, stl, draws, precondition, runs, psis_resample
         case layers, hidden, activation, base
         case transitions, leapfrog, step_size
-        case rank
+        case rank, particles
 
         /// The options every guide fitted by optimisation takes (`GuideFamily.fittingKeys`);
         /// the others are the families' own (`GuideFamily.keys`).
@@ -160,6 +166,7 @@ extension FitOptions {
             case .leapfrog: Row(self, \.leapfrog, .count(atLeast: 0), "hvi's leapfrog steps per transition (0: the base alone)")
             case .step_size: Row(self, \.stepSize, .positive, "hvi's leapfrog step sizes at the start of the fit, which learns them")
             case .rank: Row(self, \.rank, .rank, "the columns of a low-rank guide's covariance factor, from 1 to the dimension")
+            case .particles: Row(self, \.particles, .count(atLeast: 2, atMost: 10_000), "svgd's particles, which are its draws")
             }
         }
 

@@ -1,12 +1,13 @@
 /// The variational families a `guide` block can name, and the keys each accepts.
 public enum GuideFamily: String, CaseIterable, Sendable {
-    case meanfield, fullrank, lowrank, laplace, map, planar, radial, nice, realnvp, maf, iaf, hvi
+    case meanfield, fullrank, lowrank, laplace, map, svgd, planar, radial, nice, realnvp, maf, iaf, hvi
 
     /// The family's own keys, besides the fitting options every guide takes.
     public var keys: [FitOptions.Key] {
         switch self {
         case .meanfield, .fullrank, .laplace, .map: return []
         case .lowrank: return [.rank]
+        case .svgd: return [.particles]
         case .planar, .radial: return [.layers, .base]
         case .nice, .realnvp, .maf, .iaf: return [.layers, .hidden, .activation, .base]
         case .hvi: return [.transitions, .leapfrog, .base, .step_size, .hidden]
@@ -17,11 +18,13 @@ public enum GuideFamily: String, CaseIterable, Sendable {
 
     /// The fitting options the family takes: all of them for a family fitted by
     /// optimisation; those of the draws for one placed at the posterior mode, which has no
-    /// steps, runs or frame to choose (a point's draws are all equal: not even a seed).
+    /// steps, runs or frame to choose (a point's draws are all equal: not even a seed); those
+    /// of the particles' moves for SVGD, whose particles are its draws.
     public var fittingKeys: [FitOptions.Key] {
         switch self {
         case .laplace: return [.seed, .draws, .psis_resample]
         case .map: return [.draws]
+        case .svgd: return [.steps, .lr, .seed, .precondition]
         case .meanfield, .fullrank, .lowrank, .planar, .radial, .nice, .realnvp, .maf, .iaf, .hvi: return FitOptions.Key.fitting
         }
     }
@@ -31,15 +34,25 @@ public enum GuideFamily: String, CaseIterable, Sendable {
     public var isPlacedAtMode: Bool {
         switch self {
         case .laplace, .map: return true
-        case .meanfield, .fullrank, .lowrank, .planar, .radial, .nice, .realnvp, .maf, .iaf, .hvi: return false
+        case .meanfield, .fullrank, .lowrank, .svgd, .planar, .radial, .nice, .realnvp, .maf, .iaf, .hvi: return false
+        }
+    }
+
+    /// Whether the guide is a set of particles moved by Stein variational gradient descent
+    /// rather than a distribution fitted to the ELBO.
+    public var isParticles: Bool {
+        switch self {
+        case .svgd: return true
+        case .meanfield, .fullrank, .lowrank, .laplace, .map, .planar, .radial, .nice, .realnvp, .maf, .iaf, .hvi: return false
         }
     }
 
     /// Whether the guide has a density, so that importance weights p(z)/q(z) — Pareto k̂, the
-    /// estimate of log p(data), PSIS resampling — mean something: not for a point.
+    /// estimate of log p(data), PSIS resampling — mean something: not for a point, nor for
+    /// particles.
     public var hasDensity: Bool {
         switch self {
-        case .map: return false
+        case .map, .svgd: return false
         case .meanfield, .fullrank, .lowrank, .laplace, .planar, .radial, .nice, .realnvp, .maf, .iaf, .hvi: return true
         }
     }
@@ -53,11 +66,11 @@ public enum GuideFamily: String, CaseIterable, Sendable {
 
     /// Whether a draw is an invertible map of d standard normals, z = f(ε), with φ fitted by
     /// optimisation: not low-rank (d + r normals), nor HVI (its momenta too), nor the guides
-    /// placed at the mode.
+    /// placed at the mode, nor particles.
     public var isInvertibleDraw: Bool {
         switch self {
         case .meanfield, .fullrank, .planar, .radial, .nice, .realnvp, .maf, .iaf: return true
-        case .lowrank, .laplace, .map, .hvi: return false
+        case .lowrank, .laplace, .map, .svgd, .hvi: return false
         }
     }
 }

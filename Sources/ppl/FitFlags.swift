@@ -25,6 +25,7 @@ struct FitFlags: ParsableArguments {
     @Option(name: .customLong(Key.leapfrog.flag), help: Key.leapfrog.argumentHelp) var leapfrog: String?
     @Option(name: .customLong(Key.step_size.flag), help: Key.step_size.argumentHelp) var stepSize: String?
     @Option(name: .customLong(Key.rank.flag), help: Key.rank.argumentHelp) var rank: String?
+    @Option(name: .customLong(Key.particles.flag), help: Key.particles.argumentHelp) var particles: String?
 
     typealias Key = FitOptions.Key
 
@@ -36,6 +37,7 @@ struct FitFlags: ParsableArguments {
             (.psis_resample, psisResample.map { $0 ? "on" : "off" }),
             (.layers, layers), (.hidden, hidden), (.activation, activation), (.base, base),
             (.transitions, transitions), (.leapfrog, leapfrog), (.step_size, stepSize), (.rank, rank),
+            (.particles, particles),
         ]
         return given.compactMap { key, text in text.map { (key, GuideValue(text: $0)) } }
     }

@@ -100,7 +100,7 @@ final class CLITests: XCTestCase {
         for f in functions.split(separator: " ") {
             XCTAssertTrue(r.stdout.contains("\n  \(f)("), "missing function \(f)")
         }
-        for g in ["meanfield", "fullrank", "lowrank", "laplace", "map", "planar", "radial", "nice", "realnvp", "maf", "iaf", "hvi"] {
+        for g in ["meanfield", "fullrank", "lowrank", "laplace", "map", "svgd", "planar", "radial", "nice", "realnvp", "maf", "iaf", "hvi"] {
             XCTAssertTrue(r.stdout.contains("\n  \(g): "), "missing guide family \(g)")
         }
     }

@@ -36,6 +36,7 @@ final class FitOptionsTests: XCTestCase {
         .leapfrog: [Case(family: .hvi, value: "3", invalid: "-1")],
         .step_size: [Case(family: .hvi, value: "0.2", invalid: "0")],
         .rank: [Case(family: .lowrank, value: "1", invalid: "0", explicitDefault: "2")],
+        .particles: [Case(family: .svgd, value: "20", invalid: "1")],
     ]
 
     var directory = ""

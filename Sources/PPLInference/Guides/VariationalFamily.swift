@@ -76,6 +76,7 @@ public enum Families {
         case .lowrank: return LowRank(options)
         case .laplace: return Laplace()
         case .map: return MaximumAPosteriori()
+        case .svgd: return SteinVariationalGradientDescent(options)
         case .iaf: return InverseAutoregressiveFlow(options)
         case .maf: return MaskedAutoregressiveFlow(options)
         case .realnvp: return RealNVP(options)
