@@ -71,7 +71,8 @@ public struct Comparison {
             if !result.elbo.isFinite && out.failure == nil { out.failure = "the ELBO is not finite" }
             guard out.failure == nil else { return out }
             (out.khat, out.logEvidence) = (session.khat, session.logEvidence)
-            out.verdict = FitReports.verdict(session, result)
+            out.verdict = options.family.hasDensity ? FitReports.verdict(session, result)
+                : "k̂ and log p(data) are not defined for " + (options.family.isParticles ? "particles" : "a point")
             out.trusted = session.khat < 0.7 && FitReports.unconverged(result) == nil && (session.agreement?.agree ?? true)
             out.names = draws.names
             out.summaries = draws.summaries()

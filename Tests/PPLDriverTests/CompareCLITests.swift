@@ -37,8 +37,7 @@ final class CompareCLITests: XCTestCase {
         XCTAssertTrue(lines[3].hasPrefix("meanfield "), lines[3])
         XCTAssertTrue(lines[4].hasPrefix("laplace * "), lines[4])
         XCTAssertTrue(lines[5].hasPrefix("map  "), lines[5])
-        XCTAssertTrue(lines[5].hasSuffix("Pareto k̂ and log p(data) are not defined for a point estimate (map): it has no "
-                                         + "density to weight draws by; its draws are all the mode"), lines[5])
+        XCTAssertTrue(lines[5].hasSuffix("  k̂ and log p(data) are not defined for a point"), lines[5])
         let row = try XCTUnwrap(lines.first { $0.hasPrefix("lambda ") })
         let cells = row.split(separator: " ").dropFirst().map { Double($0)! }
         XCTAssertEqual(cells.count, 6)
