@@ -39,7 +39,7 @@ public enum FitReports {
             out += "base \(b.family): \(b.steps) steps (\(b.converged ? "converged" : "step cap reached")), ELBO \(number(b.elbo)); then "
         }
         out += "\(r.steps) steps (\(state)) in \(String(format: "%.2f", r.seconds)) s, "
-        out += "\(String(format: "%.0f", rate)) steps/s, \(s.settings.samples) draws per step; ELBO \(number(r.elbo))"
+        out += "\(String(format: "%.0f", rate)) steps/s, \(s.settings.samples) draws per step; \(objectiveName(s.settings)) \(number(r.elbo))"
         if r.rejected > 0 {
             out += "; \(r.rejected) step\(r.rejected == 1 ? "" : "s") rejected (non-finite or exploded), step size reduced"
         }
@@ -49,6 +49,15 @@ public enum FitReports {
         if let u = unconverged(r) { out += "warning: \(u)\n" }
         if let a = s.agreement { out += runs(r, a) }
         return out
+    }
+
+    /// What the fit maximised, as the header names it: `ELBO`, `IWAE bound (K = 8)`.
+    static func objectiveName(_ s: FitSettings) -> String {
+        switch s.objective {
+        case .elbo: return "ELBO"
+        case .iwae: return "IWAE bound (K = \(s.samples))"
+        case .renyi: return "Rényi bound (alpha = \(number(s.alpha)), K = \(s.samples))"
+        }
     }
 
     /// The runs' ELBOs and whether they agree, for the header.

@@ -42,6 +42,19 @@ public final class FitSession {
         self.options = options
         try MemoryBudget.checkFit(options, dimension: runtime.dimension, columns: runtime.columns)
         let family = Families.make(options)
+        if options.objective != .elbo {
+            guard family is NoiseMapFamily else {
+                throw .user("objective \(options.objective.rawValue) needs a guide whose draw is a map of its noise; "
+                            + "\(options.family.rawValue) draws auxiliary variables: use objective elbo")
+            }
+            if options.given.contains(.stl) {
+                throw .user("stl applies to objective elbo: iwae uses the doubly reparameterised gradient (path derivatives, "
+                            + "as stl's), renyi the full reparameterisation gradient")
+            }
+        }
+        if options.given.contains(.alpha), options.objective != .renyi {
+            throw .user("alpha is the Rényi bound's: it needs objective renyi, not \(options.objective.rawValue)")
+        }
         self.family = family
         settings = FitSettings(options, family: family)
         let frame: Frame?
@@ -50,11 +63,20 @@ public final class FitSession {
         case .search: (frame, frameNote) = (nil, "none (precondition = off)")
         case .given(let f): (frame, frameNote) = (f, f == nil ? "none" : "the saved one")
         }
+        // DReG's gradient is IWAE's with path derivatives alone; the Rényi bound needs the
+        // full reparameterisation gradient (stl's dropped score term has mean zero only for
+        // the ELBO).
+        let stickingTheLanding: Bool
+        switch options.objective {
+        case .elbo: stickingTheLanding = options.stl
+        case .iwae: stickingTheLanding = true
+        case .renyi: stickingTheLanding = false
+        }
         // Several runs start apart by moving the frame, which without a mode is a shift alone.
         let d = runtime.dimension
         let moving = frame ?? (options.runs > 1 ? Frame(location: [Double](repeating: 0, count: d), curvatureFactor: nil) : nil)
         elbo = try PPLError.during(.computation) {
-            try ELBO(density: runtime.space.density, family: family, dimension: d, stickingTheLanding: options.stl,
+            try ELBO(density: runtime.space.density, family: family, dimension: d, stickingTheLanding: stickingTheLanding,
                      frame: moving)
         }
     }
