@@ -22,10 +22,11 @@ public struct PosteriorDraws {
     /// matrices: `x[2,1,3]`), where the shape of the IR value is not theirs.
     public init(elbo: ELBO, phi: [Double], count: Int, seed: UInt64, constrain: Program, derived: Program,
                 data: [String: Tensor], shapes: [String: [Int]] = [:]) throws {
-        let chunk = 64
+        let paramNames = constrain.outputNames
+        let chunk = min(try Executable.batch(elbo.program, varying: ["eps"], shared: ["phi"], data: elbo.data(data), upTo: 64),
+                        derived.outputNames.isEmpty ? 64 : try Executable.batch(derived, varying: Set(paramNames), data: data, upTo: 64))
         let sampler = try Executable(elbo.program, varying: ["eps"], shared: ["phi"], data: elbo.data(data), batch: chunk)
         let constrainer = try Executable(constrain, varying: ["theta"], data: data, batch: chunk)
-        let paramNames = constrain.outputNames
         let deriver = derived.outputNames.isEmpty ? nil
             : try Executable(derived, varying: Set(paramNames), data: data, batch: chunk)
         var names: [String] = []
@@ -122,9 +123,9 @@ public struct PosteriorDraws {
     /// first whether the rows may grow to that many columns.
     public func generating(_ generated: Program, data: [String: Tensor], seed: UInt64, shapes: [String: [Int]] = [:],
                            budget: (_ columns: Int) throws -> Void = { _ in }) throws -> PosteriorDraws {
-        let chunk = 64
         let params = generated.inputs.filter { $0.role == .param }.map(\.name)
         let keys = generated.inputs.filter { $0.role == .draw }.map(\.name)
+        let chunk = try Executable.batch(generated, varying: Set(params + keys), data: data, upTo: 64)
         let exec = try Executable(generated, varying: Set(params + keys), data: data, batch: chunk)
         let sizes = params.map { exec.input($0).count / exec.batch }
         let outputs = generated.outputNames
