@@ -14,6 +14,7 @@ struct PPL: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ppl",
         abstract: "A probabilistic-programming language with variational inference.",
+        version: Version.text,
         subcommands: [Fit.self, Check.self, IR.self, Sample.self, Repl.self]
     )
 }
