@@ -161,8 +161,7 @@ public final class ReplSession {
         case .fit:
             try fit(arguments)
         case .summary:
-            try none("summary")
-            try summary()
+            try summary(arguments)
         case .draws:
             try writeDraws(arguments)
         case .elbo:

@@ -30,6 +30,14 @@ enum Terminal {
         _ = OutputFile.writeToDescriptor(2, text)
     }
 
+    /// Warnings go to standard error, after what standard output has so far, so that on a
+    /// terminal they appear where they belong.
+    static func warn(_ text: String) {
+        guard !text.isEmpty else { return }
+        output("")
+        error(text)
+    }
+
     /// Standard output for the REPL, through the same buffer as `print`, flushed at once.
     static func output(_ text: String) { ppl_stdout_write(text) }
 

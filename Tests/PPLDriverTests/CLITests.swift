@@ -161,10 +161,10 @@ final class CLITests: XCTestCase {
             }
             complete_line "ppl fi"
             complete_line "ppl fit --summ"
-            complete_line "ppl sample --summ"
+            complete_line "ppl sample --se"
             """
         let r = try CLI.shell(script, in: FileManager.default.temporaryDirectory.path)
         XCTAssertEqual(r.status, 0, r.stderr)
-        XCTAssertEqual(r.stdout, "fit\n--summary-json\n--summary-json\n")
+        XCTAssertEqual(r.stdout, "fit\n--summary-json\n--seed\n")
     }
 }
