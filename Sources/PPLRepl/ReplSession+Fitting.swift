@@ -96,6 +96,16 @@ extension ReplSession {
         say("wrote \(d.rows.count) draws (\(d.names.count) columns) to \(file)")
     }
 
+    /// The HTML report of the fit, as `ppl fit --report` writes it, with the ELBO trace since
+    /// the guide started.
+    func report(_ file: String) throws(PPLError) {
+        let f = try current()
+        try OutputFile.check(file, inputs: [("the model", f.editor.path)] + (f.dataPath.map { [("the data", $0)] } ?? []))
+        let fit = HTMLReport.Fit(session: f.session, result: f.last, traces: [f.trace], draws: f.draws, model: f.editor.path)
+        try OutputFile.write(HTMLReport.render(fit), to: file)
+        say("wrote the report to \(file)")
+    }
+
     /// Saves the fit; a model edited in the session (or typed in it) is written beside the
     /// saved fit as `FILE.ppl`, so the saved fit can be restored or sampled later.
     func save(_ file: String) throws(PPLError) {

@@ -172,6 +172,8 @@ public final class ReplSession {
         case .khat:
             try none("khat")
             say(diagnostics(try current()))
+        case .report:
+            try report(path(try argument(arguments, "FILE", command)))
         case .ir:
             try ir(arguments)
         case .set:

@@ -25,6 +25,10 @@ struct Fit: ParsableCommand {
 
     @OptionGroup var output: DrawOutput
 
+    @Option(help: ArgumentHelp("Write a report of the fit to this HTML file: diagnostics and plots, self-contained.",
+                               valueName: "file.html"))
+    var report: String?
+
     @Option(help: "Save the fitted guide to this JSON file (for --init and ppl sample).")
     var save: String?
 
@@ -39,7 +43,7 @@ struct Fit: ParsableCommand {
         // Not after an hour of fitting.
         try Terminal.run { () throws(PPLError) in
             let inputs = [("the model", file)] + (dataPath.map { [("the data", $0)] } ?? [])
-            for path in [output.draws, output.summaryJSON, save].compactMap({ $0 }) { try OutputFile.check(path, inputs: inputs) }
+            for path in [output.draws, output.summaryJSON, report, save].compactMap({ $0 }) { try OutputFile.check(path, inputs: inputs) }
         }
         // A guide to start from lives in the frame it was fitted in, which this fit then keeps.
         let saved = try Terminal.run { () throws(PPLError) in try self.`init`.map(FitReports.readSaved) }
@@ -75,6 +79,11 @@ struct Fit: ParsableCommand {
         try Terminal.run { () throws(PPLError) in
             if let path = output.summaryJSON {
                 try OutputFile.write(FitReports.summaryJSON(session, result, sampled, selection), to: path)
+            }
+            // A failed fit's report shows how it failed.
+            if let report {
+                let fit = HTMLReport.Fit(session: session, result: result, traces: HTMLReport.traces(result), draws: sampled, model: file)
+                try OutputFile.write(HTMLReport.render(fit), to: report)
             }
             let unwritten = [output.draws, save].compactMap { $0 }
             if let failure = FitReports.failure(result), !unwritten.isEmpty {

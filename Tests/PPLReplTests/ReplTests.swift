@@ -230,7 +230,7 @@ final class ReplTests: XCTestCase {
         XCTAssertTrue(r.stderr.contains("error: unknown setting 'lrr'; did you mean 'lr'?"), r.stderr)
         XCTAssertTrue(r.stderr.contains("error: 'samples' must be a positive integer\n"), r.stderr)
         XCTAssertTrue(r.stdout.contains("stl = off"), r.stdout)
-        for c in ["load", "data", "guide", "fit", "summary", "draws", "elbo", "khat", "ir", "set", "save", "restore",
+        for c in ["load", "data", "guide", "fit", "summary", "draws", "elbo", "khat", "report", "ir", "set", "save", "restore",
                   "show", "reset", "help", "quit"] {
             XCTAssertTrue(r.stdout.contains("\n  :\(c)"), c)
         }
