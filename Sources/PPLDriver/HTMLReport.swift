@@ -156,7 +156,9 @@ public enum HTMLReport {
 
     static func elbo(_ f: Fit) -> String {
         let traces = f.traces.filter { !$0.isEmpty }
-        guard !traces.isEmpty else { return "<p>No ELBO trace: this fit was restored, not fitted here.</p>" }
+        guard !traces.isEmpty else {
+            return f.result == nil ? "<p>No ELBO trace: this fit was restored, not fitted here.</p>" : "<p>The fit took no step.</p>"
+        }
         // The first steps are often far below the rest: the range is that after the first tenth.
         let settled = traces.flatMap { $0.dropFirst($0.count / 10) }.filter(\.isFinite)
         guard let lo = settled.min(), let hi = settled.max() else { return "<p>The ELBO was never finite.</p>" }
@@ -225,19 +227,37 @@ public enum HTMLReport {
 
     static func marginals(_ f: Fit, _ c: Columns) -> String {
         var out = "<div class=\"plots\">\n"
+        var unplotted: [String] = []
         for j in c.marginals {
-            out += density(column(f.draws, j), title: f.draws.names[j], width: 250, height: 170).render() + "\n"
+            if let plot = density(column(f.draws, j), title: f.draws.names[j], width: 250, height: 170) {
+                out += plot.render() + "\n"
+            } else {
+                unplotted.append(f.draws.names[j])
+            }
         }
         out += "</div>\n<p>Histograms of the draws with a Gaussian kernel density estimate (Silverman's bandwidth), "
             + "between their 0.5% and 99.5% quantiles."
+        if !unplotted.isEmpty {
+            out += " Not plotted, their draws having no finite range: " + escape(unplotted.joined(separator: ", ")) + "."
+        }
         if c.left > 0 { out += " \(c.left) more component\(c.left == 1 ? " is" : "s are") not shown (the first \(marginalCap) are)." }
         return out + "</p>"
     }
 
-    /// A histogram of `xs` with its kernel density estimate, between their 0.5% and 99.5% quantiles.
-    static func density(_ xs: [Double], title: String, width: Double, height: Double, color: String = palette[0]) -> SVGPlot {
-        let sorted = xs.sorted()
+    /// A histogram of `xs` with its kernel density estimate, between their 0.5% and 99.5%
+    /// quantiles; a line at the value of constant draws; nil without two finite draws
+    /// within a finite range (a fit that diverged).
+    static func density(_ xs: [Double], title: String, width: Double, height: Double, color: String = palette[0]) -> SVGPlot? {
+        let sorted = xs.filter(\.isFinite).sorted()
+        guard sorted.count >= 2 else { return nil }
         let lo = quantile(sorted, 0.005), hi = quantile(sorted, 0.995)
+        guard (hi - lo).isFinite else { return nil }
+        guard hi > lo else {
+            var plot = SVGPlot(width: width, height: height, title: title, x: .init(lo, lo), y: .init(0, 1))
+            plot.segments([(lo, 0, lo, 1)], color: color, width: 2)
+            plot.note("constant", atFraction: 0.97, 0.9)
+            return plot
+        }
         var (edges, heights) = histogram(sorted, lo, hi, bins: 24)
         let grid = (0...100).map { lo + (hi - lo) * Double($0) / 100 }
         let kde = kernelDensity(sorted, at: grid)
@@ -280,7 +300,7 @@ public enum HTMLReport {
                 let ya = cols[chosen[row]], xa = cols[chosen[col]]
                 let yName = names[candidates[chosen[row]]], xName = names[candidates[chosen[col]]]
                 if row == col {
-                    out += density(ya.filter(\.isFinite), title: yName, width: cell, height: cell, color: palette[1]).render() + "\n"
+                    out += (density(ya, title: yName, width: cell, height: cell, color: palette[1])?.render() ?? "<div></div>") + "\n"
                 } else if row > col {
                     let xs = Swift.stride(from: 0, to: xa.count, by: stride).map { xa[$0] }
                     let ys = Swift.stride(from: 0, to: ya.count, by: stride).map { ya[$0] }
@@ -444,10 +464,13 @@ public enum HTMLReport {
     /// Counts in `bins` equal bins of [lo, hi], as a density over all the values (values
     /// outside the range count in the total only).
     static func histogram(_ xs: [Double], _ lo: Double, _ hi: Double, bins: Int) -> (edges: [Double], heights: [Double]) {
-        guard hi > lo, !xs.isEmpty else { return ([], []) }
         let w = (hi - lo) / Double(bins)
+        guard hi > lo, w.isFinite, w > 0, !xs.isEmpty else { return ([], []) }
         var counts = [Double](repeating: 0, count: bins)
-        for x in xs where x >= lo && x <= hi { counts[min(bins - 1, Int((x - lo) / w))] += 1 }
+        for x in xs where x >= lo && x <= hi {
+            let k = (x - lo) / w
+            if k.isFinite { counts[Int(min(Double(bins - 1), max(0, k)))] += 1 }
+        }
         return ((0...bins).map { lo + Double($0) * w }, counts.map { $0 / (Double(xs.count) * w) })
     }
 

@@ -24,7 +24,8 @@ struct SVGPlot {
         init(_ lo: Double, _ hi: Double, pad: Double = 0.04, log: Bool = false) {
             self.log = log
             var (a, b) = log ? (Foundation.log10(lo), Foundation.log10(hi)) : (lo, hi)
-            if !(a.isFinite && b.isFinite) { (a, b) = (0, 1) }
+            // Values of a fit that diverged: no range to show them on, but finite coordinates still.
+            if !(a.isFinite && b.isFinite && (b - a).isFinite && b >= a) { (a, b) = (0, 1) }
             if b - a < 1e-12 * max(1, abs(a)) {
                 let h = max(0.5, abs(a) * 0.1)
                 (a, b) = (a - h, b + h)
@@ -60,14 +61,15 @@ struct SVGPlot {
 
     /// The pixel of a data value, clamped to the frame.
     func px(_ v: Double) -> Double {
-        let f = (x.scaled(v) - x.lo) / (x.hi - x.lo)
-        return Self.left + min(1, max(0, f)) * (width - Self.left - Self.right)
+        Self.left + Self.clamped((x.scaled(v) - x.lo) / (x.hi - x.lo)) * (width - Self.left - Self.right)
     }
 
     func py(_ v: Double) -> Double {
-        let f = (y.scaled(v) - y.lo) / (y.hi - y.lo)
-        return height - Self.bottom - min(1, max(0, f)) * (height - Self.top - Self.bottom)
+        height - Self.bottom - Self.clamped((y.scaled(v) - y.lo) / (y.hi - y.lo)) * (height - Self.top - Self.bottom)
     }
+
+    /// A fraction of the frame, within it (a value beyond the range, or NaN, at an edge).
+    static func clamped(_ f: Double) -> Double { f.isNaN ? 0 : min(1, max(0, f)) }
 
     static func n(_ v: Double) -> String { String(format: "%.2f", v) }
 
@@ -176,6 +178,7 @@ struct SVGPlot {
         var k = steps.firstIndex { $0 >= raw * 0.999 } ?? steps.count - 1
         while true {
             let step = steps[k]
+            guard abs(lo / step) < 1e12, abs(hi / step) < 1e12 else { return ([lo], step) }
             let first = Int((lo / step).rounded(.up)), last = Int((hi / step).rounded(.down))
             if last - first >= 1 || k == 0 { return (first <= last ? (first...last).map { Double($0) * step } : [lo], step) }
             k -= 1

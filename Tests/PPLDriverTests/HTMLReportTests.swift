@@ -131,6 +131,21 @@ final class HTMLReportTests: XCTestCase {
         XCTAssertEqual(bad.stdout, "")
     }
 
+    /// A fit that failed (draws overflowing: an improper posterior; an ELBO never finite)
+    /// still gets its report, with finite coordinates, saying how it failed.
+    func testAFailedFitsReportIsWellFormed() throws {
+        let d = try folder()
+        try "param mu: real\nparam s: real<lower=0>\ns ~ normal(0, 1)\n".write(toFile: d + "/imp.ppl", atomically: true, encoding: .utf8)
+        try "param mu: real\ntarget += log(-1 - mu * mu)\n".write(toFile: d + "/nan.ppl", atomically: true, encoding: .utf8)
+        for (model, flags) in [("imp.ppl", ["--steps", "3000", "--lr", "1", "--no-precondition"]), ("nan.ppl", [])] {
+            let r = try CLI.run(["fit", model, "--runs", "1", "--quiet", "--report", "r.html"] + flags, in: d)
+            XCTAssertEqual(r.status, 70, r.stderr)
+            _ = try plots(d + "/r.html")
+            let html = try String(contentsOfFile: d + "/r.html", encoding: .utf8)
+            XCTAssertTrue(html.contains("<p class=\"warning\">warning: "), model)
+        }
+    }
+
     func testTheReplWritesTheSameReport() throws {
         let d = try folder()
         let r = try CLI.run(["repl", "m.ppl"], input: ":report early.html\n:set runs 1\n:fit 500\n:report r.html\n", in: d)
