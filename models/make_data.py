@@ -343,6 +343,24 @@ def gp():
     write("gp", {"N": N, "x": x, "y": y}, {"rho": rho, "alpha": alpha, "sigma": sigma})
 
 
+def conjugate_normal():
+    rng = np.random.default_rng(117)
+    N, sigma = 20, 0.8
+    beta = np.array([1.0, 0.7])
+    x = rng.uniform(-2.0, 2.0, size=N)
+    X = np.column_stack([np.ones(N), x])
+    y = X @ beta + rng.normal(0.0, sigma, size=N)
+    write("conjugate_normal", {"N": N, "K": 2, "X": X, "y": y, "sigma": sigma}, {"beta": beta})
+    # New predictors for `ppl predict`, without outcomes.
+    new_x = np.array([-3.0, -1.0, 0.0, 1.5, 3.0])
+    path = os.path.join(HERE, "conjugate_normal.new.json")
+    with open(path, "w") as f:
+        json.dump({"N": len(new_x), "K": 2, "X": _clean(np.column_stack([np.ones(len(new_x)), new_x])), "sigma": sigma},
+                  f, separators=(",", ":"))
+        f.write("\n")
+    print(f"wrote {os.path.relpath(path)}")
+
+
 if __name__ == "__main__":
     regression()
     logistic_regression()
@@ -367,6 +385,7 @@ if __name__ == "__main__":
     varying_slopes()
     garch_bounded()
     gp()
+    conjugate_normal()
     path = os.path.join(HERE, "true_values.json")
     with open(path, "w") as f:
         json.dump(TRUE, f, indent=2)

@@ -15,6 +15,9 @@ enum DerivativeRules {
         switch instr.op {
         case .const, .input, .size, .range, .stopGradient:
             return x.map { _ in nil }
+        // Draws appear only in generated quantities, which are never differentiated.
+        case .random:
+            return x.map { _ in nil }
         case .unary(let f):
             let a = x[0]
             switch f {

@@ -14,7 +14,10 @@ public func defaultDataPath(_ model: String) -> String? {
 /// and bounds (`ModelRuntime` is the entry). Reals may be written as numbers or as "NaN",
 /// "Inf", "-Inf". Every error is the user's, naming the file or the variable and the index.
 enum DataLoader {
-    static func load(path: String, model: CheckedModel) throws -> [String: Tensor] {
+    /// The data of `model` in the JSON file at `path`. Data named in `optional` may be left
+    /// out: they are then zeros of their declared shape, unchecked, and named in `absent`.
+    static func load(path: String, model: CheckedModel, optional: Set<String> = [],
+                     absent: inout Set<String>) throws -> [String: Tensor] {
         guard let contents = FileManager.default.contents(atPath: path) else {
             throw PPLError.user("cannot read the data file '\(path)'")
         }
@@ -27,14 +30,17 @@ enum DataLoader {
         guard case .object(let fields) = json else {
             throw PPLError.user("\(path): the data must be a JSON object with one key per data variable")
         }
-        return try tensors(Dictionary(fields, uniquingKeysWith: { a, _ in a }), model: model, file: path)
+        return try tensors(Dictionary(fields, uniquingKeysWith: { a, _ in a }), model: model, file: path, optional: optional,
+                           absent: &absent)
     }
 
-    static func tensors(_ fields: [String: JSONValue], model: CheckedModel, file: String) throws -> [String: Tensor] {
+    static func tensors(_ fields: [String: JSONValue], model: CheckedModel, file: String, optional: Set<String>,
+                        absent: inout Set<String>) throws -> [String: Tensor] {
         var out: [String: Tensor] = [:]
         var ints: [String: Int] = [:]
         for d in model.data {
-            guard let v = fields[d.name] else {
+            let given = fields[d.name]
+            guard given != nil || optional.contains(d.name) else {
                 throw PPLError.user("\(file): missing data '\(d.name)' (\(d.typeText))")
             }
             func size(_ s: Size) throws -> Int {
@@ -48,6 +54,11 @@ enum DataLoader {
             // Nested JSON arrays, one level per dimension (an array's dimensions, then its
             // element's), read row-major: how the IR holds every value.
             let dims = try d.componentDims.map(size)
+            guard let v = given else {
+                out[d.name] = Tensor(shape: dims, values: [Double](repeating: 0, count: dims.reduce(1, *)))
+                absent.insert(d.name)
+                continue
+            }
             var values: [Double] = []
             func read(_ v: JSONValue, _ level: Int, _ name: String) throws {
                 guard level < dims.count else {
@@ -208,8 +219,8 @@ enum DataLoader {
     }
 
     /// Checks the bounds of every data variable; bounds may use transformed data.
-    static func checkBounds(_ data: [String: Tensor], model: CheckedModel, file: String) throws {
-        for d in model.data {
+    static func checkBounds(_ data: [String: Tensor], model: CheckedModel, file: String, absent: Set<String> = []) throws {
+        for d in model.data where !absent.contains(d.name) {
             guard let t = data[d.name] else { continue }
             /// The bound for element k: a scalar bound, or its element k.
             func value(_ b: BoundValue, _ k: Int) -> Double? {

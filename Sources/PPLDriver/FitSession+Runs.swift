@@ -64,7 +64,7 @@ extension FitSession {
             RunAgreement.Run(elbo: $0.elbo, elboError: $0.elboStandardError, draws: $1.rows)
         }, names: parts[0].names)
         agreement = a
-        return diagnosed(a.agreeing.map { parts[$0] })
+        return try generating(diagnosed(a.agreeing.map { parts[$0] }))
     }
 }
 

@@ -162,10 +162,26 @@ public final class FitSession {
         }
     }
 
-    /// Draws from the fitted guide, and the diagnostics computed from them.
-    public func sample(_ count: Int, phi: [Double]) throws(PPLError) -> PosteriorDraws {
+    /// Draws from the fitted guide, and the diagnostics computed from them; the generated
+    /// quantities with the data of `predicting`, if given, else the fit's.
+    public func sample(_ count: Int, phi: [Double], predicting: ModelRuntime? = nil) throws(PPLError) -> PosteriorDraws {
         agreement = nil
-        return diagnosed([try draws(count, elbo: elbo, phi: phi, seed: settings.seed)])
+        return try generating(diagnosed([try draws(count, elbo: elbo, phi: phi, seed: settings.seed)]), data: predicting)
+    }
+
+    /// The draws with the model's generated quantities (its `generate` block) appended, run on
+    /// each draw's params with the data of `runtime` — by default the fit's; another one's
+    /// to predict for new data (`ppl predict`).
+    public func generating(_ draws: PosteriorDraws, data runtime: ModelRuntime? = nil) throws(PPLError) -> PosteriorDraws {
+        let rt = runtime ?? self.runtime
+        let program = rt.model.generated
+        if program.outputNames.isEmpty { return draws }
+        let rows = draws.rows.count
+        return try PPLError.during(.computation) {
+            try draws.generating(program, data: rt.values, seed: settings.seed, shapes: rt.componentShapes) { columns in
+                try MemoryBudget.checkDraws(rows, columns: columns)
+            }
+        }
     }
 
     /// The draws of the runs `parts` pooled, with k̂ and log p(data) set from them. Where k̂

@@ -21,17 +21,25 @@ public final class ModelRuntime {
     /// The one way from a model and its data file to a runtime: reads and checks the data,
     /// computes the transformed data and checks the bounds. A model that declares data
     /// needs a file; `hint` says how to give one.
-    public convenience init(model: CheckedModel, dataPath: String?, hint: String) throws(PPLError) {
+    ///
+    /// Data named in `optional` may be missing from the file (`ppl predict` needs only what
+    /// the generate block reads): they are zeros, and neither they nor the transformed data
+    /// computed from them are checked.
+    public convenience init(model: CheckedModel, dataPath: String?, hint: String, optional: Set<String> = []) throws(PPLError) {
         if dataPath == nil, !model.data.isEmpty {
             throw .user("the model needs data (\(model.data.map(\.name).joined(separator: ", "))): \(hint)")
         }
-        let data = try PPLError.during(.user) { try dataPath.map { try DataLoader.load(path: $0, model: model) } ?? [:] }
-        try self.init(model: model, data: data, file: dataPath ?? "the data")
+        var absent: Set<String> = []
+        let data = try PPLError.during(.user) {
+            try dataPath.map { try DataLoader.load(path: $0, model: model, optional: optional, absent: &absent) } ?? [:]
+        }
+        try self.init(model: model, data: data, file: dataPath ?? "the data", absent: absent)
     }
 
     /// A runtime from data already read (`file` names them in messages): the transformed
-    /// data computed and the bounds checked.
-    public init(model: CheckedModel, data: [String: Tensor], file: String = "the data") throws(PPLError) {
+    /// data computed and the bounds checked, except those of the data named in `absent` and
+    /// of what is computed from them.
+    public init(model: CheckedModel, data: [String: Tensor], file: String = "the data", absent: Set<String> = []) throws(PPLError) {
         self.model = model
         values = try PPLError.during(.user) {
             var values = data
@@ -39,6 +47,7 @@ public final class ModelRuntime {
             for (name, value) in model.transformedData.outputs {
                 let t = Tensor(vector: Array(td.output(name)))
                 if model.transformedData.types[value.id].elem == .int,
+                   absent.isDisjoint(with: model.transformedData.inputsRead(by: [name])),
                    let bad = t.values.firstIndex(where: { !(abs($0) <= 0x1p53) }) {
                     let x = t.values[bad]
                     throw PPLError.user("\(file): '\(name)' is an int, but with these data it is \(DataLoader.format(x))"
@@ -47,7 +56,7 @@ public final class ModelRuntime {
                 values[name] = t
             }
             try Self.checkDeclarations(model, values)
-            try DataLoader.checkBounds(values, model: model, file: file)
+            try DataLoader.checkBounds(values, model: model, file: file, absent: absent)
             return values
         }
         programs = DerivedPrograms(model: model)

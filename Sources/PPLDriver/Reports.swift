@@ -27,6 +27,8 @@ public enum Reports {
         }
         let derived = m.derived.outputNames
         if !derived.isEmpty { out += "derived: \(derived.joined(separator: ", "))\n" }
+        let generated = m.generated.outputNames
+        if !generated.isEmpty { out += "generated: \(generated.joined(separator: ", "))\n" }
         if m.guides.isEmpty {
             out += "guides: none declared (default: meanfield)\n"
         } else {
@@ -39,7 +41,8 @@ public enum Reports {
         return out
     }
 
-    /// The three programs of a model as text, and a fourth when bounds depend on params;
+    /// The three programs of a model as text, a fourth when bounds depend on params and a
+    /// fifth for a `generate` block;
     /// the log density simplified, as it is run (inside the ELBO or a gradient program,
     /// which are simplified whole).
     public static func ir(_ m: CheckedModel) -> String {
@@ -50,6 +53,7 @@ public enum Reports {
         out += Printer.print(Simplify.run(m.logDensity)) + "\n"
         out += Printer.print(m.derived)
         if !m.paramBounds.outputNames.isEmpty { out += "\n" + Printer.print(m.paramBounds) }
+        if !m.generated.outputNames.isEmpty { out += "\n" + Printer.print(m.generated) }
         return out
     }
 

@@ -107,6 +107,7 @@ extension Executable {
         case .tril: return .tril(out: out[0], a: a[0], n: dims(instr.args[0])[0])
         case .cholesky: return .cholesky(out: out[0], a: a[0], n: dims(instr.args[0])[0])
         case .incomplete(let f, let orders): return .incomplete(keep(Incomplete(f, orders: orders, out: out[0], args: a)))
+        case .random(let f, let site, let keys): return .random(keep(RandomDraw(f, site: site, keys: keys, out: out[0], args: a)))
         case .diagonal: return .diagonal(out: out[0], a: a[0], n: dims(instr.args[0])[0])
         case .diagMatrix: return .diagMatrix(out: out[0], a: a[0], n: a[0].count)
         case .fill: return .fill(out: out[0], a: a[0])

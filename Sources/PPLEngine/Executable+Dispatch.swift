@@ -284,6 +284,8 @@ extension Executable {
             cholesky(out, a, n)
         case .incomplete(let reference):
             incomplete(reference.takeUnretainedValue())
+        case .random(let reference):
+            random(reference.takeUnretainedValue())
         case .diagonal(let out, let a, let n):
             for s in 0..<out.copies { let o = out.base(s), x = a.base(s); for i in 0..<n { o[i] = x[i * n + i] } }
         case .diagMatrix(let out, let a, let n):
@@ -471,6 +473,26 @@ extension Executable {
             for i in 0..<n {
                 for (k, a) in step.args.enumerated() { args[k] = bases[k][a.count == n ? i : 0] }
                 o[i] = ScalarMath.incomplete(step.f, args, orders: step.orders)
+            }
+        }
+    }
+
+    /// Draws elementwise, an argument of one element standing for all; each element's
+    /// generator is seeded by its site, key values and position (`RNG(site:keys:element:)`).
+    private func random(_ step: RandomDraw) {
+        let out = step.out, n = out.count
+        var keys = [Double](repeating: 0, count: step.keys)
+        var params = [Double](repeating: 0, count: step.args.count - step.keys)
+        for s in 0..<out.copies {
+            let o = out.base(s)
+            let bases = step.args.map { $0.base(s) }
+            for i in 0..<n {
+                for (k, a) in step.args.enumerated() {
+                    let x = bases[k][a.count == n ? i : 0]
+                    if k < step.keys { keys[k] = x } else { params[k - step.keys] = x }
+                }
+                var rng = RNG(site: step.site, keys: keys, element: i)
+                o[i] = rng.draw(step.f, params)
             }
         }
     }

@@ -22,6 +22,7 @@ enum Step {
     case tril(out: Slot, a: Slot, n: Int)
     case cholesky(out: Slot, a: Slot, n: Int)
     case incomplete(Unmanaged<Incomplete>)
+    case random(Unmanaged<RandomDraw>)
     case diagonal(out: Slot, a: Slot, n: Int)
     case diagMatrix(out: Slot, a: Slot, n: Int)
     case fill(out: Slot, a: Slot)
@@ -51,6 +52,23 @@ final class Incomplete {
     init(_ f: IncompleteFn, orders: [Int], out: Slot, args: [Slot]) {
         self.f = f
         self.orders = orders
+        self.out = out
+        self.args = args
+    }
+}
+
+/// A `random` op: draws of `f`, elementwise over its key values and parameters with
+/// broadcasting.
+final class RandomDraw {
+    let f: RandomFn
+    let site: Int
+    let keys: Int
+    let out: Slot
+    let args: [Slot]
+    init(_ f: RandomFn, site: Int, keys: Int, out: Slot, args: [Slot]) {
+        self.f = f
+        self.site = site
+        self.keys = keys
         self.out = out
         self.args = args
     }

@@ -62,6 +62,24 @@ public enum IncompleteFn: String, CaseIterable, Hashable, Sendable {
     public var arity: Int { self == .inc_beta ? 3 : 2 }
 }
 
+/// The random draws the `_rng` functions of the standard library are written with, each
+/// elementwise over its parameters: a uniform on (a, b), a normal of mean μ and sd σ, a
+/// gamma of shape α and rate 1 (Marsaglia & Tsang 2000), a Poisson of mean λ, a binomial of
+/// n trials of probability p.
+public enum RandomFn: String, CaseIterable, Hashable, Sendable {
+    case uniform, normal, gamma, poisson, binomial
+
+    /// The number of parameters after the key.
+    public var arity: Int {
+        switch self {
+        case .gamma, .poisson: return 1
+        case .uniform, .normal, .binomial: return 2
+        }
+    }
+
+    public var isDiscrete: Bool { self == .poisson || self == .binomial }
+}
+
 /// The operations of the IR. Every op is pure; loops and branches are region ops whose
 /// blocks yield their results, so there is no hidden state.
 public enum Op: Hashable, Sendable {
@@ -135,11 +153,18 @@ public enum Op: Hashable, Sendable {
     case loop
     /// `cond(c)`: two regions (then, else) with no params, each yielding the results.
     case cond
+    /// `random(k1, ..., kn, params...)`: a draw from `fn` for each element, a pure function
+    /// of the site, the key values (n = `keys`: the posterior draw and the indices of the
+    /// loops around the call), the element's position and the parameters. A counter-based
+    /// generator rather than a stateful one, so that the op is pure like every other:
+    /// equal arguments give equal draws, and common subexpressions, hoisting and
+    /// vectorisation stay valid.
+    case random(RandomFn, site: Int, keys: Int)
 
     /// Ops whose value never carries a derivative.
     public var isDifferentiable: Bool {
         switch self {
-        case .const, .size, .range, .stopGradient: return false
+        case .const, .size, .range, .stopGradient, .random: return false
         case .unary(let f): return f.isDifferentiable
         case .polygamma: return true
         case .binary(let f): return !f.isComparison
@@ -194,6 +219,7 @@ public enum Op: Hashable, Sendable {
         case .set2: return "set2"
         case .loop: return "loop"
         case .cond: return "cond"
+        case .random(let f, let site, _): return "random_\(f.rawValue)#\(site)"
         }
     }
 }

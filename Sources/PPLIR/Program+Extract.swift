@@ -48,3 +48,17 @@ extension Program {
                        outputNames: outputs.map(\.0), types: types)
     }
 }
+
+extension Program {
+    /// The names of the inputs the outputs `outputs` are computed from (all of them, for
+    /// every output, when `outputs` is nil).
+    public func inputsRead(by outputs: [String]? = nil) -> Set<String> {
+        let wanted = outputs.map(Set.init) ?? Set(outputNames)
+        var needed = Set(zip(outputNames, body.yields).filter { wanted.contains($0.0) }.map(\.1))
+        for instr in body.instrs.reversed() where instr.results.contains(where: needed.contains) {
+            needed.formUnion(instr.args)
+            for r in instr.regions { needed.formUnion(r.freeValues) }
+        }
+        return Set(inputs.filter { needed.contains($0.value) }.map(\.name))
+    }
+}

@@ -172,7 +172,9 @@ public enum Constraint: Hashable, Sendable, CustomStringConvertible {
     }
 }
 
-public enum InputRole: String, Sendable { case data, tdata, param }
+/// What an input of a program is: data, transformed data, a param, or (for generated
+/// quantities) the key of a posterior draw that seeds its random draws.
+public enum InputRole: String, Sendable { case data, tdata, param, draw }
 
 public struct Input: Sendable {
     public var name: String

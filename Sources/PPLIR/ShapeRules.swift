@@ -64,6 +64,12 @@ public enum ShapeRules {
             var shape = args[0].shape
             for a in args.dropFirst() { shape = try broadcast(shape, a.shape, assume: &assume) }
             return IRType(.real, shape)
+        case .random(let f, _, let keys):
+            try arity(keys + f.arity)
+            guard keys >= 1 else { throw ShapeError("a random draw needs a key") }
+            var shape = args[0].shape
+            for a in args.dropFirst() { shape = try broadcast(shape, a.shape, assume: &assume) }
+            return IRType(f.isDiscrete ? .int : .real, shape)
         case .binary(let f):
             try arity(2)
             let shape = try broadcast(args[0].shape, args[1].shape, assume: &assume)

@@ -457,7 +457,7 @@ struct LiftShape {
         switch i.op {
         case .unary, .binary, .polygamma, .select, .stopGradient:
             return result.isScalar ? .direct : .rows
-        case .incomplete:
+        case .incomplete, .random:
             return result.isScalar ? .direct : nil
         case .transpose:
             return kinds[0] == .row ? .sameRows : nil

@@ -115,6 +115,54 @@ public struct PosteriorDraws {
                               logGuideDensities: picked.map { logGuideDensities[$0] })
     }
 
+    /// These draws with the outputs of `generated` (a model's `generate` block) appended to
+    /// each: run once per draw on its params — the first values of its row, in the order of
+    /// the program's param inputs — and on `data`, with the draw's key (input `draw.key`, a
+    /// hash of `seed` and the draw's position) seeding its random draws. `budget` is asked
+    /// first whether the rows may grow to that many columns.
+    public func generating(_ generated: Program, data: [String: Tensor], seed: UInt64, shapes: [String: [Int]] = [:],
+                           budget: (_ columns: Int) throws -> Void = { _ in }) throws -> PosteriorDraws {
+        let chunk = 64
+        let params = generated.inputs.filter { $0.role == .param }.map(\.name)
+        let keys = generated.inputs.filter { $0.role == .draw }.map(\.name)
+        let exec = try Executable(generated, varying: Set(params + keys), data: data, batch: chunk)
+        let sizes = params.map { exec.input($0).count / exec.batch }
+        let outputs = generated.outputNames
+        var added: [String] = []
+        for n in outputs { added += PosteriorDraws.components(n, shapes[n] ?? exec.outputShape(n)) }
+        try budget(names.count + added.count)
+        var out = rows
+        var start = 0
+        while start < rows.count {
+            let count = min(chunk, rows.count - start)
+            var offset = 0
+            for (n, size) in zip(params, sizes) {
+                let buffer = exec.input(n)
+                for k in 0..<count {
+                    for j in 0..<size { buffer[k * size + j] = rows[start + k][offset + j] }
+                }
+                offset += size
+            }
+            for n in keys {
+                let buffer = exec.input(n)
+                for k in 0..<count { buffer[k] = PosteriorDraws.key(seed: seed, draw: start + k) }
+            }
+            try exec.run()
+            for k in 0..<count {
+                for n in outputs { out[start + k] += exec.output(n, particle: k) }
+            }
+            start += count
+        }
+        return PosteriorDraws(names: names + added, rows: out, logDensities: logDensities, logGuideDensities: logGuideDensities)
+    }
+
+    /// The key of draw `draw` of a fit with seed `seed`: 53 bits of a hash of the two, held
+    /// exactly by a Double.
+    static func key(seed: UInt64, draw: Int) -> Double {
+        var rng = RNG(seed: seed &+ 0x6E57_0000 &+ UInt64(draw) &* 0x9E37_79B9_7F4A_7C15)
+        return Double(rng.next() >> 11)
+    }
+
     /// Names of a value's components, 1-based, row-major: `x[2,3]`.
     static func components(_ name: String, _ shape: [Int]) -> [String] {
         var out = [name]

@@ -69,6 +69,8 @@ public struct ModelEditor {
 
     private enum Key: Equatable {
         case value(String), function(String), distribution(String), guide(String), sampled(String), imported(String)
+        /// The `generate` block: a model has one, so a new one replaces it.
+        case generated
     }
 
     private mutating func apply(_ item: Stmt, from typed: SourceFile) throws(PPLError) -> Change {
@@ -149,6 +151,7 @@ public struct ModelEditor {
         case .dist(let d): return .distribution(d.name.name)
         case .guide(let g): return .guide(g.name.name)
         case .import_(let p): return .imported(p)
+        case .generate: return .generated
         case .tilde(let lhs, _, _, _): return .sampled(file.text(lhs.span).filter { !$0.isWhitespace })
         case .assign, .targetPlus, .for_, .if_, .block, .return_: return nil
         }

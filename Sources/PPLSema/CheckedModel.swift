@@ -118,10 +118,13 @@ public struct CheckedModel: Sendable {
     /// outputs named `NAME.upper` (`BoundValue.computed`): computed inside the density from
     /// the params declared before, where their Jacobian is added.
     public let paramBounds: Program
+    /// The `let`s of the `generate` block, computed once per posterior draw from the data, the
+    /// params and the draw's key (input `draw.key`, which seeds its random draws).
+    public let generated: Program
     /// Size equalities that only the data can confirm.
     public let assumptions: [SizeAssumption]
     public let distributions: [String: DistInfo]
-    /// The params and derived values that are arrays, by name.
+    /// The params, derived and generated values that are arrays, by name.
     public let layouts: [String: ArrayLayout]
 
     public var unconstrainedDimension: Size {

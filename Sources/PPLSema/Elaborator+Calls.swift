@@ -15,6 +15,18 @@ extension Elaborator {
             let base = Identifier(String(n.dropLast(suffix.count)), span: name.span)
             return cdfCall(base, suffix: suffix, argExprs, conditional: conditional, span: span)
         }
+        if n.hasSuffix("_rng"), n.count > 4, fns[n] == nil, Builtins.byName[n] == nil, !conditional {
+            let base = Identifier(String(n.dropLast(4)), span: name.span)
+            guard let info = lookupDist(base) else { return errorValue() }
+            let args = argExprs.map(expr)
+            if args.contains(where: \.isError) { return errorValue() }
+            return rngCall(info, name: name, args, argSpans: argExprs.map(\.span), span: span)
+        }
+        if n.hasPrefix("random_"), let f = RandomFn(rawValue: String(n.dropFirst(7))), fns[n] == nil, !conditional {
+            let args = argExprs.map(expr)
+            if args.contains(where: \.isError) { return errorValue() }
+            return randomDraw(f, args, name: name, argSpans: argExprs.map(\.span), span: span)
+        }
         if conditional {
             sink.error("'|' is only used in calls of distributions: '_lpdf', '_lpmf', '_lcdf', '_lccdf' and '_cdf'", at: span)
             return errorValue()
@@ -108,7 +120,7 @@ extension Elaborator {
     /// Whether an argument fits a signature type. Distributions are vectorised: a scalar
     /// parameter also takes containers, elementwise. An array held as a matrix fits only an
     /// array type of its rank and element.
-    private func accepts(_ sig: TypeExpr, _ v: TV, vectorised: Bool) -> Bool {
+    func accepts(_ sig: TypeExpr, _ v: TV, vectorised: Bool) -> Bool {
         let t = v.type
         if let layout = v.layout, !layout.isVector {
             if !sig.isArray { return vectorised && !sig.isContainer }
@@ -202,6 +214,7 @@ extension Elaborator {
                 checkBody(name: def.name.name, nameSpan: def.name.span, params: [(variate, def.support)] + def.params.map { ($0.name, $0.type) },
                           body: body, result: nil, isDist: true)
             }
+            if let rng = def.rng { checkRng(def, rng) }
         }
         if sink.errorCount > before { broken.insert(def.name.name) }
     }
@@ -216,6 +229,12 @@ extension Elaborator {
             if dists[stem] != nil {
                 return Diagnostic.error("'\(name)' is the log density of the distribution '\(stem)'", at: span, help: "choose another name")
             }
+        }
+        if name.hasSuffix("_rng"), let d = dists[String(name.dropLast(4))], d.def.rng != nil {
+            return Diagnostic.error("'\(name)' draws from the distribution '\(d.def.name.name)'", at: span, help: "choose another name")
+        }
+        if name.hasPrefix("random_"), RandomFn(rawValue: String(name.dropFirst(7))) != nil {
+            return Diagnostic.error("'\(name)' is a random draw of the language", at: span, help: "choose another name")
         }
         if previous == nil, Builtins.byName[name] == nil { return nil }
         var d = Diagnostic.error("'\(name)' is already defined", at: span, help: "choose another name")
@@ -234,7 +253,7 @@ extension Elaborator {
 
     /// Checks a body once with placeholder arguments of the declared types, so errors in a
     /// function are reported even if it is never called.
-    private func checkBody(name: String, nameSpan: SourceSpan, params: [(Identifier, TypeExpr)], body: Body, result: TypeExpr?, isDist: Bool) {
+    func checkBody(name: String, nameSpan: SourceSpan, params: [(Identifier, TypeExpr)], body: Body, result: TypeExpr?, isDist: Bool) {
         let args = params.map { placeholder($0.1, name: $0.0.name) }
         _ = builder.beginBlock(params: [])
         let savedTerms = targetTerms, savedAssumptions = builder.assumptions
@@ -313,7 +332,7 @@ extension Elaborator {
 
     /// The body of a function or distribution with its arguments bound; an error in it is
     /// reported as an error of this call.
-    private func inline(name: String, params: [Identifier], args: [TV], body: Body, span: SourceSpan) -> TV {
+    func inline(name: String, params: [Identifier], args: [TV], body: Body, span: SourceSpan) -> TV {
         if callStack.contains(name) {
             sink.error("'\(name)' calls itself; recursive functions are not supported", at: span)
             return errorValue()
@@ -483,7 +502,9 @@ extension Elaborator {
     private func closeDensityLoop(_ loop: [Value], lo: Value, hi: Value, args: [TV], compute: ([TV]) -> TV) -> TV {
         let savedTerms = targetTerms
         targetTerms = []
+        loopKeys.append(loop[0])
         let r = compute(args)
+        loopKeys.removeLast()
         let bodyTerms = targetTerms
         targetTerms = savedTerms
         if r.isError {

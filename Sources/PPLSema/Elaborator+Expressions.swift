@@ -168,7 +168,7 @@ extension Elaborator {
         case .targetPlus(let e), .return_(let e): return mayIndex(e)
         case .for_(_, let lo, let hi, let body): return mayIndex(lo) || mayIndex(hi) || body.contains(where: stmtMayIndex)
         case .if_(let c, let a, let b): return mayIndex(c) || (a + (b ?? [])).contains(where: stmtMayIndex)
-        case .block(let body): return body.contains(where: stmtMayIndex)
+        case .block(let body), .generate(let body): return body.contains(where: stmtMayIndex)
         case .data, .param, .fn, .dist, .guide, .import_: return false
         }
     }

@@ -10,6 +10,9 @@ extension Elaborator {
         switch s.kind {
         case .let_(let name, let t, let value): letStmt(name, t, value)
         case .assign(let name, let indices, let value): assign(name, indices, value, span: s.span)
+        case .tilde where inGenerate, .targetPlus where inGenerate:
+            sink.error("the 'generate' block draws values after the fit: it cannot add to the log density", at: s.span,
+                       help: "move '~' and 'target +=' out of it; draw with '_rng' functions: 'let y_rep = normal_rng(mu, sigma)'")
         case .tilde(let lhs, let dist, let args, let truncation): tilde(lhs, dist, args, truncation, span: s.span)
         case .targetPlus(let e):
             let tv = expr(e)
@@ -25,6 +28,8 @@ extension Elaborator {
             sink.error(inFunctionBody ? "'return' must be the last statement of a function body" : "'return' outside of a function", at: s.span)
         case .data, .param, .fn, .dist, .guide, .import_:
             sink.error("declarations are only allowed at top level", at: s.span)
+        case .generate:
+            sink.error("a 'generate' block is only allowed at top level", at: s.span)
         }
     }
 
@@ -360,6 +365,8 @@ extension Elaborator {
         targetTerms = []
         scopes.append([:])
         loopIndices.insert(v.name)
+        loopKeys.append(params[0])
+        defer { loopKeys.removeLast() }
         bind(v, .value(TV(value: params[0], type: .int, dep: .data, size: Size(symbol: v.name)), span: v.span))
         for (k, local) in carried.enumerated() {
             local.current = TV(value: params[2 + k], type: initial[k].type, dep: deps[k], layout: initial[k].layout)

@@ -81,6 +81,19 @@ public final class Elaborator {
     var paramBoundOutputs: [(String, Value)] = []
     var computedBoundText: [String: String] = [:]
     var topLevelLets: [(name: String, binding: Binding)] = []
+    /// The `let`s of the `generate` block, in order.
+    var generatedLets: [(name: String, binding: Binding)] = []
+    var generateBlockSpan: SourceSpan?
+    /// Inside the `generate` block (and what it calls): random draws are allowed.
+    var inGenerate = false
+    /// The key of a posterior draw, an input of the generated quantities made at the
+    /// first random draw.
+    var drawKey: Value?
+    /// The index of every loop around the code being elaborated: the keys of its random
+    /// draws besides the posterior draw's, so that each iteration draws anew.
+    var loopKeys: [Value] = []
+    /// Random draws emitted so far: each is its own site.
+    var randomSites = 0
     var guides: [GuideSpec] = []
     var importStack: [String] = []
     var imported: Set<String> = []
@@ -127,6 +140,7 @@ public final class Elaborator {
         case .dist(let def): defineDist(def)
         case .guide(let g): defineGuide(g)
         case .import_(let path): importFile(path, span: item.span)
+        case .generate(let body): generateBlock(body, span: item.span)
         case .let_(let name, _, _):
             statement(item)
             if let b = lookup(name.name) { topLevelLets.append((name.name, b)) }
@@ -490,8 +504,16 @@ public final class Elaborator {
             if tv.dep == .param { layouts[name] = tv.layout }
             if tv.dep == .param { derivedOutputs.append((name, tv.value)) } else { tdataOutputs.append((name, tv.value)) }
         }
+        var generatedOutputs: [(String, Value)] = []
+        for (name, binding) in generatedLets {
+            switch binding {
+            case .value(let v, _): if !v.isError { generatedOutputs.append((name, v.value)); layouts[name] = v.layout }
+            case .local(let l): if !l.current.isError { generatedOutputs.append((name, l.current.value)); layouts[name] = l.current.layout }
+            }
+        }
         let (lowered, loweredTypes) = builder.finish()
-        var body = Block(instrs: lowered, yields: [target] + tdataOutputs.map(\.1) + derivedOutputs.map(\.1) + paramBoundOutputs.map(\.1))
+        var body = Block(instrs: lowered, yields: [target] + tdataOutputs.map(\.1) + derivedOutputs.map(\.1) + paramBoundOutputs.map(\.1)
+                            + generatedOutputs.map(\.1))
         var types = loweredTypes
         var assumptions = builder.assumptions
         if vectorize {
@@ -500,17 +522,21 @@ public final class Elaborator {
         let outputs = body.yields
         derivedOutputs = zip(derivedOutputs, outputs.dropFirst(1 + tdataOutputs.count)).map { ($0.0, $1) }
         paramBoundOutputs = zip(paramBoundOutputs, outputs.dropFirst(1 + tdataOutputs.count + derivedOutputs.count)).map { ($0.0, $1) }
+        generatedOutputs = zip(generatedOutputs, outputs.dropFirst(1 + tdataOutputs.count + derivedOutputs.count + paramBoundOutputs.count))
+            .map { ($0.0, $1) }
         tdataOutputs = zip(tdataOutputs, outputs.dropFirst()).map { ($0.0, $1) }
         let dataInputs = inputs.filter { $0.role == .data }
         let paramInputs = inputs.filter { $0.role == .param }
-        let bounds = TripBounds.run(body.instrs, types: types, sizes: namedSizes, active: Set(paramInputs.map(\.value)))
+        let drawInputs = drawKey.map { [Input(name: "draw.key", value: $0, role: .draw, type: .real, constraint: .none)] } ?? []
+        let perDraw = Set((paramInputs + drawInputs).map(\.value))
+        let bounds = TripBounds.run(body.instrs, types: types, sizes: namedSizes, active: perDraw)
         let instrs = bounds.instrs
         types = bounds.types
         tdataOutputs += bounds.outputs
         // A data-only value computed by a loop that also computes from the params (a local
         // filled in a loop that adds to the log density) cannot be transformed data: the
         // programs that need it compute it.
-        var fromParams = Set(paramInputs.map(\.value))
+        var fromParams = perDraw
         for instr in instrs where instr.args.contains(where: fromParams.contains)
             || instr.regions.contains(where: { !$0.freeValues.isDisjoint(with: fromParams) }) {
             fromParams.formUnion(instr.results)
@@ -529,8 +555,10 @@ public final class Elaborator {
         let ld = Program.extract(name: "log_density", from: instrs, types: types, inputs: all, outputs: [("target", outputs[0])])
         let dv = Program.extract(name: "derived", from: instrs, types: types, inputs: all, outputs: derivedOutputs)
         let pb = Program.extract(name: "param_bounds", from: instrs, types: types, inputs: all, outputs: paramBoundOutputs)
+        let gq = Program.extract(name: "generated", from: instrs, types: types, inputs: all + drawInputs, outputs: generatedOutputs)
         return CheckedModel(data: dataDecls, params: paramDecls, guides: guides, transformedData: td, logDensity: ld,
-                            derived: dv, paramBounds: pb, assumptions: assumptions, distributions: dists, layouts: layouts)
+                            derived: dv, paramBounds: pb, generated: gq, assumptions: assumptions, distributions: dists,
+                            layouts: layouts)
     }
 
     func sumTerms(_ terms: [TV]) -> Value {

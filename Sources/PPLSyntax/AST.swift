@@ -120,6 +120,25 @@ public struct DistFunction: Sendable {
     public let body: Body
 }
 
+/// `rng(...) = ...` in a distribution's body: one draw of one element, as
+/// `NAME_rng(args)`. Its parameter list names the distribution's parameters in the order
+/// `NAME_rng` takes them, with extra typed ones where a draw needs more than the density
+/// (`rng(theta, N: int)` for multinomial); `rng()` takes the distribution's, in order.
+public struct DistRng: Sendable {
+    /// Each parameter: a distribution parameter (its name) or an extra one (typed).
+    public let params: [Param]
+    /// Which of `params` are the distribution's own (written without a type).
+    public let own: [Bool]
+    public let body: Body
+    public let span: SourceSpan
+    public init(params: [Param], own: [Bool], body: Body, span: SourceSpan) {
+        self.params = params
+        self.own = own
+        self.body = body
+        self.span = span
+    }
+}
+
 public struct DistDef: Sendable {
     public let name: Identifier
     public let params: [Param]
@@ -129,6 +148,7 @@ public struct DistDef: Sendable {
     public let body: Body
     public let lcdf: DistFunction?
     public let lccdf: DistFunction?
+    public let rng: DistRng?
     public let span: SourceSpan
 }
 
@@ -179,6 +199,9 @@ public indirect enum StmtKind: Sendable {
     case dist(DistDef)
     case guide(GuideDecl)
     case import_(String)
+    /// `generate { ... }`: statements run once per posterior draw after the fit, whose
+    /// `let`s are reported with the draws (Stan's generated quantities).
+    case generate([Stmt])
 }
 
 public struct Stmt: Sendable {

@@ -180,6 +180,13 @@ public struct Parser {
             default: break
             }
         }
+        // generate_block = "generate" block ; ("generate" is a contextual word.)
+        if case .identifier("generate") = kind, peekKind(1) == .symbol(.lbrace) {
+            guard topLevel else { throw fail("a 'generate' block is only allowed at top level") }
+            _ = advance()
+            let (body, end) = try block()
+            return Stmt(.generate(body), span: start.to(end))
+        }
         if at(.lbrace) {
             // block_stmt = block ;
             let (body, end) = try block()
@@ -352,9 +359,11 @@ public struct Parser {
         return Stmt(.fn(def), span: def.span)
     }
 
-    /// dist_def = "dist" identifier "(" [ fn_params ] ")" "on" sig_type "{" logpdf_def { cdf_def } "}" ;
+    /// dist_def = "dist" identifier "(" [ fn_params ] ")" "on" sig_type "{" logpdf_def { dist_extra } "}" ;
     /// logpdf_def = "logpdf" "(" identifier ")" ( "=" expr | block ) ;
+    /// dist_extra = cdf_def | rng_def ;
     /// cdf_def = ( "lcdf" | "lccdf" ) "(" identifier ")" ( "=" expr | block ) ;
+    /// rng_def = "rng" "(" [ rng_param { "," rng_param } ] ")" ( "=" expr | block ) ;
     private mutating func distDef() throws -> Stmt {
         let kw = advance()
         let name = try expectIdentifier("after 'dist'")
@@ -370,10 +379,17 @@ public struct Parser {
         }
         let logpdf = try distFunction("logpdf")
         var cdfs: [String: DistFunction] = [:]
+        var rng: DistRng?
         skipNewlines()
         while case .identifier(let f) = kind {
+            if f == "rng" {
+                if rng != nil { throw fail("'rng' is defined twice in '\(name.name)'") }
+                rng = try rngDef()
+                skipNewlines()
+                continue
+            }
             guard f == "lcdf" || f == "lccdf" else {
-                throw fail("expected 'lcdf(NAME) = ...', 'lccdf(NAME) = ...' or '}' in the distribution's body, found \(kind)")
+                throw fail("expected 'lcdf(NAME) = ...', 'lccdf(NAME) = ...', 'rng() = ...' or '}' in the distribution's body, found \(kind)")
             }
             if cdfs[f] != nil { throw fail("'\(f)' is defined twice in '\(name.name)'") }
             cdfs[f] = try distFunction(f)
@@ -381,8 +397,30 @@ public struct Parser {
         }
         let close = try expect(.rbrace, "to close the distribution's body")
         let def = DistDef(name: name, params: params, support: support, variate: logpdf.variate, body: logpdf.body,
-                          lcdf: cdfs["lcdf"], lccdf: cdfs["lccdf"], span: kw.span.to(close.span))
+                          lcdf: cdfs["lcdf"], lccdf: cdfs["lccdf"], rng: rng, span: kw.span.to(close.span))
         return Stmt(.dist(def), span: def.span)
+    }
+
+    /// `rng(...) = ...`, at its name. rng_param = identifier [ ":" sig_type ] : a parameter
+    /// of the distribution by its name, or an extra one with its type.
+    private mutating func rngDef() throws -> DistRng {
+        let start = advance()
+        _ = try expect(.lparen, "after 'rng'")
+        var params: [Param] = [], own: [Bool] = []
+        while !at(.rparen) {
+            let n = try expectIdentifier("for a parameter of 'rng'")
+            if accept(.colon) {
+                params.append(Param(name: n, type: try sigType()))
+                own.append(false)
+            } else {
+                params.append(Param(name: n, type: TypeExpr(base: .real, bounds: [], sizes: [], span: n.span)))
+                own.append(true)
+            }
+            if !accept(.comma) { break }
+        }
+        _ = try expect(.rparen, "to close the parameter list of 'rng'")
+        let (body, end) = try definitionBody("rng")
+        return DistRng(params: params, own: own, body: body, span: start.span.to(end))
     }
 
     /// `logpdf(x) = ...`, `lcdf(x) = ...` or `lccdf(x) = ...`, at its name.

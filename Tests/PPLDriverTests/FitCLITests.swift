@@ -346,4 +346,32 @@ final class StanCSVTests: XCTestCase {
         XCTAssertTrue(text.contains("['log_g', 'log_p', 'lp']") || text.contains("['log_g__', 'log_p__', 'lp']"), text)
         XCTAssertTrue(text.contains("True"), text)
     }
+
+    /// Generated quantities are columns of the draws file that ArviZ takes as the posterior
+    /// predictive group, beside the observed data read from the data file.
+    func testArviZReadsGeneratedQuantitiesAsThePosteriorPredictive() throws {
+        guard let python = python() else { throw XCTSkip("no Python with ArviZ") }
+        let d = FileManager.default.temporaryDirectory.appendingPathComponent("ppl-stancsv-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: d) }
+        let data = CLI.root + "/models/conjugate_normal.data.json"
+        let r = try CLI.run(["fit", CLI.root + "/models/conjugate_normal.ppl", "--runs", "1", "--draws-n", "500", "--draws", d + "/draws.csv",
+                             "--quiet"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let script = """
+            import arviz, numpy
+            data = arviz.from_cmdstan(posterior="\(d)/draws.csv", posterior_predictive=["y_rep"],
+                                      observed_data="\(data)", observed_data_var=["y"])
+            pp = data.posterior_predictive["y_rep"].values
+            y = data.observed_data["y"].values
+            print(sorted(data.groups()), pp.shape, y.shape, sorted(data.posterior.data_vars))
+            print("p-value", 0.05 < float(numpy.mean(pp.mean(axis=2) > y.mean())) < 0.95)
+            """
+        let run = try CLI.run(["-c", script], in: d, executable: python, environment: [:])
+        let text = run.stdout + run.stderr
+        XCTAssertEqual(run.status, 0, text)
+        XCTAssertTrue(text.contains("['observed_data', 'posterior', 'posterior_predictive', 'sample_stats'] (1, 500, 20) (20,) "
+                                    + "['beta', 'max_rep', 'mean_rep']"), text)
+        XCTAssertTrue(text.contains("p-value True"), text)
+    }
 }

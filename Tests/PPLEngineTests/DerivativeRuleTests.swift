@@ -27,7 +27,7 @@ final class DerivativeRuleTests: XCTestCase {
             Example(inputs: [("a", v3, r1), ("b", v3, r2)]) { e, x in f(e, x[0], x[1]) }
         }
         switch op {
-        case .const, .input, .size, .range, .loop, .cond, .stopGradient:
+        case .const, .input, .size, .range, .loop, .cond, .stopGradient, .random:
             return nil
         case .unary(let f):
             guard f.isDifferentiable else { return nil }
