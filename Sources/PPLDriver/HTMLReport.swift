@@ -190,8 +190,8 @@ public enum HTMLReport {
 
     // MARK: - Posterior
 
-    /// Which components the report plots: the params' first, then the derived quantities'
-    /// (but `NAME_rep`, which the predictive checks show), `marginalCap` at most; the params'
+    /// Which components the report plots: the params' first, then the derived and generated
+    /// quantities' (but those the predictive checks show), `marginalCap` at most; the params'
     /// components with some spread, for the pairs plot.
     struct Columns {
         let marginals: [Int]
@@ -203,9 +203,8 @@ public enum HTMLReport {
             let paramNames = Set(f.session.runtime.model.params.map(\.name))
             let stats = f.draws.summaries()
             let isParam = names.map { paramNames.contains(ParamSelection.base($0)) }
-            let shown = names.indices.filter { isParam[$0] } + names.indices.filter {
-                !isParam[$0] && !ParamSelection.base(names[$0]).hasSuffix("_rep")
-            }
+            let checked = Set(HTMLReport.predictiveGroups(f).flatMap(\.columns))
+            let shown = names.indices.filter { isParam[$0] } + names.indices.filter { !isParam[$0] && !checked.contains($0) }
             marginals = Array(shown.prefix(HTMLReport.marginalCap))
             left = shown.count - marginals.count
             params = names.indices.filter { isParam[$0] && stats[$0].sd > 0 && stats[$0].sd.isFinite }
@@ -376,17 +375,9 @@ public enum HTMLReport {
     /// of the data against those of a few draws of `NAME_rep` (ArviZ's `plot_ppc`), and each
     /// observation against its replicates' mean and 90% interval.
     static func predictiveChecks(_ f: Fit) -> String {
-        let names = f.draws.names
-        var groups: [(name: String, columns: [Int])] = []
-        for (j, n) in names.enumerated() {
-            let base = ParamSelection.base(n)
-            guard base.hasSuffix("_rep") else { continue }
-            if groups.last?.name == base { groups[groups.count - 1].columns.append(j) } else { groups.append((base, [j])) }
-        }
         var out = ""
-        for g in groups {
-            let dataName = String(g.name.dropLast(4))
-            guard let observed = f.session.runtime.values[dataName]?.values, observed.count == g.columns.count else { continue }
+        for g in predictiveGroups(f) {
+            let (dataName, observed) = (g.dataName, g.observed)
             out += "<div class=\"plots\">\(overlay(f, g.name, g.columns, dataName, observed).render())"
             if observed.count > 1 { out += intervals(f, g.name, g.columns, dataName, observed).render() }
             out += "</div>\n"
@@ -398,6 +389,22 @@ public enum HTMLReport {
         return out
     }
 
+    /// The draws' groups `NAME_rep` whose data `NAME` has as many elements: their columns
+    /// and the data.
+    static func predictiveGroups(_ f: Fit) -> [(name: String, columns: [Int], dataName: String, observed: [Double])] {
+        var groups: [(name: String, columns: [Int])] = []
+        for (j, n) in f.draws.names.enumerated() {
+            let base = ParamSelection.base(n)
+            guard base.hasSuffix("_rep") else { continue }
+            if groups.last?.name == base { groups[groups.count - 1].columns.append(j) } else { groups.append((base, [j])) }
+        }
+        return groups.compactMap { g in
+            let dataName = String(g.name.dropLast(4))
+            guard let observed = f.session.runtime.values[dataName]?.values, observed.count == g.columns.count else { return nil }
+            return (g.name, g.columns, dataName, observed)
+        }
+    }
+
     static func overlay(_ f: Fit, _ name: String, _ columns: [Int], _ dataName: String, _ observed: [Double]) -> SVGPlot {
         let rows = f.draws.rows
         let picks = Swift.stride(from: 0, to: rows.count, by: max(1, rows.count / 30)).prefix(30).map { rows[$0] }
@@ -405,14 +412,16 @@ public enum HTMLReport {
         let obs = observed.filter(\.isFinite).sorted()
         let lo = min(quantile(pooled, 0.005), obs.first ?? 0), hi = max(quantile(pooled, 0.995), obs.last ?? 1)
         let grid = (0...120).map { lo + (hi - lo) * Double($0) / 120 }
+        let counts = (pooled + obs).allSatisfy { $0 == $0.rounded() }
         var curves: [(values: [Double], color: String, width: Double, opacity: Double, dashed: Bool)] = []
         if obs.count > 1 {
             for r in picks {
-                curves.append((kernelDensity(columns.map { r[$0] }.filter(\.isFinite).sorted(), at: grid), palette[0], 0.8, 0.3, false))
+                curves.append((kernelDensity(columns.map { r[$0] }.filter(\.isFinite).sorted(), at: grid, counts: counts), palette[0], 0.8,
+                               0.3, false))
             }
         }
-        curves.append((kernelDensity(pooled, at: grid), palette[1], 1.8, 1, true))
-        let observedCurve = obs.count > 1 ? kernelDensity(obs, at: grid) : []
+        curves.append((kernelDensity(pooled, at: grid, counts: counts), palette[1], 1.8, 1, true))
+        let observedCurve = obs.count > 1 ? kernelDensity(obs, at: grid, counts: counts) : []
         let top = (curves.flatMap(\.values) + observedCurve).filter(\.isFinite).max() ?? 1
         var plot = SVGPlot(width: 470, height: 300, title: "\(dataName) against \(name)", x: .init(lo, hi),
                            y: .init(0, top > 0 ? top : 1, pad: 0.05))
@@ -475,15 +484,17 @@ public enum HTMLReport {
     }
 
     /// A Gaussian kernel density estimate of sorted values at `points`, with Silverman's
-    /// bandwidth 0.9 min(sd, IQR / 1.34) n^(-1/5); all zero for fewer than two distinct values.
-    static func kernelDensity(_ sorted: [Double], at points: [Double]) -> [Double] {
+    /// bandwidth 0.9 min(sd, IQR / 1.34) n^(-1/5), at least 0.5 for counts (integers one
+    /// apart, which a narrower kernel draws as a comb); all zero for fewer than two distinct
+    /// values.
+    static func kernelDensity(_ sorted: [Double], at points: [Double], counts: Bool = false) -> [Double] {
         let n = Double(sorted.count)
         guard sorted.count > 1 else { return points.map { _ in 0 } }
         let mean = sorted.reduce(0, +) / n
         let sd = (sorted.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / (n - 1)).squareRoot()
         let iqr = quantile(sorted, 0.75) - quantile(sorted, 0.25)
         let spread = iqr > 0 ? min(sd, iqr / 1.34) : sd
-        let h = 0.9 * spread * pow(n, -0.2)
+        let h = max(0.9 * spread * pow(n, -0.2), counts ? 0.5 : 0)
         guard h > 0, h.isFinite else { return points.map { _ in 0 } }
         let norm = 1 / (n * h * (2 * Double.pi).squareRoot())
         return points.map { p in

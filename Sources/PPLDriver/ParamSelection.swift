@@ -4,12 +4,12 @@ import PPLSyntax
 
 /// Which rows of the draws the printed table and the summary JSON show: every component
 /// of the names asked for (`--params alpha,beta`; a name selects all its components), else
-/// all of them, with a long derived vector (a param-dependent `let`, not asked for) cut to
-/// its first and last rows in the table.
+/// all of them, with a long derived or generated vector (a param-dependent `let`, or one of
+/// the `generate` block, not asked for) cut to its first and last rows in the table.
 public struct ParamSelection: Sendable {
     /// The names asked for; nil: all.
     public let asked: Set<String>?
-    /// The model's derived quantities (abbreviated in the table when long).
+    /// The model's derived and generated quantities (abbreviated in the table when long).
     let derived: Set<String>
     /// How to ask for a name's every row, for the line that says rows are left out:
     /// `--params`, or the REPL's `:summary`.
@@ -22,20 +22,20 @@ public struct ParamSelection: Sendable {
     /// Everything, with long derived vectors cut.
     public init(model: CheckedModel, howToShow: String = "--params") {
         asked = nil
-        derived = Set(model.derived.outputNames)
+        derived = Self.computed(model)
         self.howToShow = howToShow
     }
 
     /// The names in `list` (comma-separated), each a param or derived quantity of `model`;
     /// an unknown one is an error naming it (with the nearest name), before any fit runs.
     public init(_ list: String, model: CheckedModel, option: String = "--params", howToShow: String = "--params") throws(PPLError) {
-        let known = model.params.map(\.name) + model.derived.outputNames
+        let known = model.params.map(\.name) + model.derived.outputNames + model.generated.outputNames
         var names: Set<String> = []
         for part in list.split(separator: ",", omittingEmptySubsequences: false) {
             let name = part.trimmingCharacters(in: .whitespaces)
             guard !name.isEmpty else { throw .user("\(option) needs names separated by commas, not '\(list)'") }
             guard known.contains(name) else {
-                var s = "\(option): the model has no param or derived quantity '\(name)'"
+                var s = "\(option): the model has no param, derived or generated quantity '\(name)'"
                 // `mu[3]`: a name selects all its components.
                 if let near = known.contains(Self.base(name)) ? Self.base(name) : closest(to: name, in: known) {
                     s += "; did you mean '\(near)'?"
@@ -45,8 +45,13 @@ public struct ParamSelection: Sendable {
             names.insert(name)
         }
         asked = names
-        derived = Set(model.derived.outputNames)
+        derived = Self.computed(model)
         self.howToShow = howToShow
+    }
+
+    /// The names of the values computed from the params: derived and generated quantities.
+    static func computed(_ model: CheckedModel) -> Set<String> {
+        Set(model.derived.outputNames + model.generated.outputNames)
     }
 
     /// The name a component belongs to: `beta` for `beta[2]`, `W` for `W[1,3]`.

@@ -131,6 +131,21 @@ final class HTMLReportTests: XCTestCase {
         XCTAssertEqual(bad.stdout, "")
     }
 
+    /// A model's `generate` block: its `y_rep` is checked against the data `y`; `zeros_rep`,
+    /// with no data `zeros`, is a marginal like a derived quantity, and `--params` takes it.
+    func testGeneratedQuantitiesAreCheckedAgainstTheData() throws {
+        let d = try folder()
+        let r = try CLI.run(["fit", CLI.root + "/models/poisson_counts.ppl", "--runs", "1", "--quiet", "--report", "r.html",
+                             "--params", "alpha,zeros_rep"], in: d)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(r.stdout.split(separator: "\n").filter { $0.hasPrefix("alpha ") || $0.hasPrefix("zeros_rep ") }.count, 2, r.stdout)
+        XCTAssertFalse(r.stdout.contains("y_rep["), r.stdout)
+        let p = try plots(d + "/r.html")
+        XCTAssertTrue(p.titles.contains("y against y_rep") && p.titles.contains("y_rep by observation"), "\(p.titles)")
+        XCTAssertTrue(p.titles.contains("zeros_rep"), "\(p.titles)")
+        XCTAssertFalse(p.titles.contains { $0.hasPrefix("y_rep[") }, "\(p.titles)")
+    }
+
     /// A fit that failed (draws overflowing: an improper posterior; an ELBO never finite)
     /// still gets its report, with finite coordinates, saying how it failed.
     func testAFailedFitsReportIsWellFormed() throws {

@@ -68,7 +68,7 @@ final class ParamSelectionTests: XCTestCase {
         for (list, name, near) in [("alpha,sigam", "sigam", "sigma"), ("mu[3]", "mu[3]", "mu")] {
             let r = try CLI.run(["fit", "m.ppl", "--params", list, "--summary-json", "s.json"], in: d)
             XCTAssertEqual(r.status, 65, r.stderr)
-            XCTAssertTrue(r.stderr.contains("--params: the model has no param or derived quantity '\(name)'; did you mean '\(near)'?"),
+            XCTAssertTrue(r.stderr.contains("--params: the model has no param, derived or generated quantity '\(name)'; did you mean '\(near)'?"),
                           r.stderr)
             XCTAssertEqual(r.stdout, "")
             XCTAssertFalse(FileManager.default.fileExists(atPath: d + "/s.json"))
@@ -85,7 +85,7 @@ final class ParamSelectionTests: XCTestCase {
         XCTAssertTrue(r.stdout.contains("\n... (13 more; :summary mu to show)\n"), r.stdout)
         let last = r.stdout.components(separatedBy: "guide meanfield").last ?? ""
         XCTAssertEqual(rows(last), ["sigma", "shift[1]", "shift[2]", "shift[3]"], last)
-        XCTAssertTrue(r.stderr.contains(":summary: the model has no param or derived quantity 'sigam'; did you mean 'sigma'?"), r.stderr)
+        XCTAssertTrue(r.stderr.contains(":summary: the model has no param, derived or generated quantity 'sigam'; did you mean 'sigma'?"), r.stderr)
     }
 
     func summary(_ path: String) throws -> [String: [String: Double]] {
