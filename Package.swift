@@ -28,7 +28,10 @@ let package = Package(
         // The executor and its kernels stay in one target so the optimiser sees them whole.
         .target(name: "PPLEngine", dependencies: ["PPLIR", "COpenBLAS", "CKernels"]),
         .target(name: "PPLInference", dependencies: ["PPLSyntax", "PPLIR", "PPLSema", "PPLDiff", "PPLEngine", "CKernels"]),
-        .target(name: "PPLDriver", dependencies: ["PPLSyntax", "PPLIR", "PPLSema", "PPLDiff", "PPLEngine", "PPLInference", "COpenBLAS"]),
+        .target(name: "PPLDriver", dependencies: ["PPLSyntax", "PPLIR", "PPLSema", "PPLDiff", "PPLEngine", "PPLInference", "COpenBLAS"],
+                plugins: ["BuildCommit"]),
+        // Records the git commit of each build for `ppl --version` (Sources/PPLDriver/Version.swift).
+        .plugin(name: "BuildCommit", capability: .buildTool()),
         // The interactive session: model editing, completion, settings, the ELBO plot.
         .target(name: "PPLRepl", dependencies: ["PPLSyntax", "PPLIR", "PPLSema", "PPLInference", "PPLDriver"]),
         .executableTarget(

@@ -16,6 +16,9 @@ public final class FitSession {
     /// The last sampled draws were importance-resampled (`psis_resample`): the effective
     /// sample size of the smoothed weights, summed over the runs, and the draws it is of.
     public internal(set) var resampling: (effectiveSize: Double, draws: Int)?
+    /// The importance log-ratios log p(z) - log q(z) of the guide's draws that k̂ and
+    /// log p(data) were last computed from (before any resampling), for the report's tail plot.
+    public internal(set) var logRatios: [Double] = []
     /// Whether the runs of the last sampled fit agree, if it had several.
     public internal(set) var agreement: RunAgreement?
     private var gradientChecked = false
@@ -210,8 +213,9 @@ public final class FitSession {
     /// guide's sds are too small where the posterior is skewed).
     func diagnosed(_ parts: [PosteriorDraws]) -> PosteriorDraws {
         let pooled = parts.count == 1 ? parts[0] : PosteriorDraws(pooling: parts)
-        khat = ParetoSmoothing.khat(pooled.logWeights)
-        logEvidence = ParetoSmoothing.logEvidence(pooled.logWeights)
+        logRatios = pooled.logWeights
+        khat = ParetoSmoothing.khat(logRatios)
+        logEvidence = ParetoSmoothing.logEvidence(logRatios)
         resampling = nil
         guard options.psisResample, khat < 0.7 else { return pooled }
         var resampled: [PosteriorDraws] = [], effectiveSize = 0.0

@@ -30,7 +30,7 @@ public enum ParetoSmoothing {
     /// The generalized Pareto distribution fitted to exceedances x > 0: its shape k (as
     /// `generalizedParetoShape`) and its scale σ = k₀ / (-b̂), from the shape k₀ before the
     /// prior adjustment (as PSIS computes it).
-    static func generalizedPareto(_ exceedances: [Double]) -> (shape: Double, scale: Double) {
+    public static func generalizedPareto(_ exceedances: [Double]) -> (shape: Double, scale: Double) {
         let x = exceedances.sorted()
         let n = x.count
         let nd = Double(n)
