@@ -28,7 +28,10 @@ let package = Package(
         // The executor and its kernels stay in one target so the optimiser sees them whole.
         .target(name: "PPLEngine", dependencies: ["PPLIR", "COpenBLAS", "CKernels"]),
         .target(name: "PPLInference", dependencies: ["PPLSyntax", "PPLIR", "PPLSema", "PPLDiff", "PPLEngine", "CKernels"]),
-        .target(name: "PPLDriver", dependencies: ["PPLSyntax", "PPLIR", "PPLSema", "PPLDiff", "PPLEngine", "PPLInference", "COpenBLAS"]),
+        .target(name: "PPLDriver", dependencies: ["PPLSyntax", "PPLIR", "PPLSema", "PPLDiff", "PPLEngine", "PPLInference", "COpenBLAS"],
+                plugins: ["BuildCommit"]),
+        // Records the git commit of each build for `ppl --version` (Sources/PPLDriver/Version.swift).
+        .plugin(name: "BuildCommit", capability: .buildTool()),
         // The interactive session: model editing, completion, settings, the ELBO plot.
         .target(name: "PPLRepl", dependencies: ["PPLSyntax", "PPLIR", "PPLSema", "PPLInference", "PPLDriver"]),
         .executableTarget(
@@ -45,13 +48,18 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // libFuzzer targets over the front end and the data loader (scripts/fuzz); built
+        // plainly, a replay of files through them.
+        .systemLibrary(name: "CFuzzer"),
+        .executableTarget(name: "ppl-fuzz", dependencies: ["PPLDriver", "PPLSema", "PPLSyntax", "CFuzzer"]),
         .testTarget(name: "PPLSyntaxTests", dependencies: ["PPLSyntax"]),
         .testTarget(name: "PPLIRTests", dependencies: ["PPLIR"]),
         .testTarget(name: "PPLEngineTests", dependencies: ["PPLSyntax", "PPLIR", "PPLDiff", "PPLEngine", "PPLSema", "PPLDriver", "PPLInference"]),
         .testTarget(name: "PPLSemaTests", dependencies: ["PPLSyntax", "PPLIR", "PPLSema", "PPLDriver"]),
         // Runs the ppl binary as a user would, for the CLI's and the REPL's tests.
         .target(name: "CLITestSupport", path: "Tests/CLITestSupport"),
-        .testTarget(name: "PPLDriverTests", dependencies: ["PPLDriver", "PPLInference", "PPLSema", "PPLSyntax", "CLITestSupport", "ppl"]),
+        .testTarget(name: "PPLDriverTests", dependencies: ["PPLDriver", "PPLInference", "PPLSema", "PPLSyntax", "CLITestSupport", "ppl",
+                                                           "ppl-fuzz"]),
         .testTarget(name: "PPLReplTests", dependencies: ["PPLRepl", "PPLDriver", "CLITestSupport", "ppl"]),
         .testTarget(name: "PPLInferenceTests", dependencies: ["PPLInference", "PPLEngine", "PPLDriver", "ppl-bench"]),
     ]

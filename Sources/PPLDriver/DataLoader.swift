@@ -21,16 +21,22 @@ enum DataLoader {
         guard let contents = FileManager.default.contents(atPath: path) else {
             throw PPLError.user("cannot read the data file '\(path)'")
         }
+        return try load(bytes: [UInt8](contents), file: path, model: model, optional: optional, absent: &absent)
+    }
+
+    /// The data of `model` in the JSON text `bytes`; `file` names it in messages.
+    static func load(bytes: [UInt8], file: String, model: CheckedModel, optional: Set<String> = [],
+                     absent: inout Set<String>) throws -> [String: Tensor] {
         let json: JSONValue
         do {
-            json = try JSONReader.parse([UInt8](contents))
+            json = try JSONReader.parse(bytes)
         } catch let f as JSONReader.Failure {
-            throw PPLError.user("\(path): invalid JSON at \(f)")
+            throw PPLError.user("\(file): invalid JSON at \(f)")
         }
         guard case .object(let fields) = json else {
-            throw PPLError.user("\(path): the data must be a JSON object with one key per data variable")
+            throw PPLError.user("\(file): the data must be a JSON object with one key per data variable")
         }
-        return try tensors(Dictionary(fields, uniquingKeysWith: { a, _ in a }), model: model, file: path, optional: optional,
+        return try tensors(Dictionary(fields, uniquingKeysWith: { a, _ in a }), model: model, file: file, optional: optional,
                            absent: &absent)
     }
 

@@ -3,9 +3,12 @@ import PPLInference
 
 /// The texts and files `ppl fit` writes.
 public enum FitReports {
-    public static func table(_ draws: PosteriorDraws) -> String {
+    /// The posterior table: mean, sd and quantiles of the components `selection` shows.
+    public static func table(_ draws: PosteriorDraws, _ selection: ParamSelection) -> String {
         let stats = draws.summaries()
-        let width = max(10, (draws.names.map(\.count).max() ?? 0) + 2)
+        let rows = selection.rows(draws.names)
+        let shown = rows.compactMap { row -> Int? in if case .column(let j) = row { j } else { nil } }
+        let width = max(10, (shown.map { draws.names[$0].count }.max() ?? 0) + 2)
         func pad(_ s: String, _ n: Int, left: Bool = false) -> String {
             let fill = String(repeating: " ", count: max(0, n - s.count))
             return left ? s + fill : fill + s
@@ -13,9 +16,15 @@ public enum FitReports {
         var out = pad("", width, left: true)
         for h in ["mean", "sd", "5%", "50%", "95%"] { out += pad(h, 11) }
         out += "\n"
-        for (n, s) in zip(draws.names, stats) {
-            out += pad(n, width, left: true)
-            for v in [s.mean, s.sd, s.q05, s.q50, s.q95] { out += pad(number(v), 11) }
+        for row in rows {
+            switch row {
+            case .column(let j):
+                out += pad(draws.names[j], width, left: true)
+                let s = stats[j]
+                for v in [s.mean, s.sd, s.q05, s.q50, s.q95] { out += pad(number(v), 11) }
+            case .omitted(let name, let count):
+                out += selection.omittedLine(name, count)
+            }
             out += "\n"
         }
         return out
@@ -47,20 +56,38 @@ public enum FitReports {
                 : "log p at the mode \(number(r.elbo)) (unnormalised)"
         } else {
             out += "\(r.steps) steps (\(state)) in \(String(format: "%.2f", r.seconds)) s, "
-            out += "\(String(format: "%.0f", rate)) steps/s, \(s.settings.samples) draws per step; ELBO \(number(r.elbo))"
+            out += "\(String(format: "%.0f", rate)) steps/s, \(s.settings.samples) draws per step; \(objectiveName(s.settings)) \(number(r.elbo))"
         }
         if r.rejected > 0 {
             out += "; \(r.rejected) step\(r.rejected == 1 ? "" : "s") rejected (non-finite or exploded), step size reduced"
         }
         if r.recoveries > 0 { out += "; backed off to the best state \(r.recoveries) time\(r.recoveries == 1 ? "" : "s")" }
         out += "\n"
-        if let f = failure(r) { out += "warning: \(f)\n" }
-        if let u = unconverged(r) { out += "warning: \(u)\n" }
         if let a = s.agreement { out += runs(r, a) }
         return out
     }
 
-    /// The runs' ELBOs and whether they agree, for the header.
+    /// What the fit maximised, as the header names it: `ELBO`, `IWAE bound (K = 8)`.
+    static func objectiveName(_ s: FitSettings) -> String {
+        switch s.objective {
+        case .elbo: return "ELBO"
+        case .iwae: return "IWAE bound (K = \(s.samples))"
+        case .renyi: return "Rényi bound (alpha = \(number(s.alpha)), K = \(s.samples))"
+        }
+    }
+
+    /// What the fit warns of, one `warning:` line each (for standard error): a failure, a
+    /// fit that did not converge, runs that disagree.
+    public static func warnings(_ s: FitSession, _ r: FitResult) -> String {
+        var out = ""
+        if let f = failure(r) { out += "warning: \(f)\n" }
+        if let u = unconverged(r) { out += "warning: \(u)\n" }
+        if let a = s.agreement, !a.agree { out += "warning: \(disagreement(a)); don't trust the fit\n" }
+        return out
+    }
+
+    /// The runs' ELBOs and whether they agree, for the header (what they disagree on is a
+    /// warning: `warnings`).
     static func runs(_ r: FitResult, _ a: RunAgreement) -> String {
         let best = FitSession.best(r.runs)
         var out = "\(r.runs.count) runs from dispersed starts, ELBO "
@@ -68,7 +95,7 @@ public enum FitReports {
         if a.agree {
             return out + "; they agree (largest R̂ \(number(a.largestRHat))); the summary pools all \(r.runs.count)\n"
         }
-        out += "\nwarning: \(disagreement(a)); don't trust the fit; the summary pools "
+        out += "; they disagree (see the warning); the summary pools "
         out += a.agreeing.count == 1 ? "only the best run\n" : "runs " + a.agreeing.map { String($0 + 1) }.joined(separator: ", ")
             + " (those that agree with the best)\n"
         return out
@@ -166,12 +193,15 @@ public enum FitReports {
         String(name.compactMap { c -> Character? in c == "[" || c == "," ? "." : (c == "]" ? nil : c) })
     }
 
-    /// `{"guide", "family", "elbo", "steps", "seconds", "converged", "failure", "runs", "runs_agree",
-    /// "largest_rhat", "khat", "psis_resampled", "importance_ess", "verdict", "log_z",
-    /// "log_z_se", "params": {...}}`; "failure" is null unless the fit failed.
-    public static func summaryJSON(_ s: FitSession, _ r: FitResult, _ draws: PosteriorDraws) -> String {
+    /// `{"guide", "family", "elbo", "steps", "seconds", "converged", "interrupted", "seed",
+    /// "version", "commit", "failure", "runs", "runs_agree", "largest_rhat", "khat",
+    /// "psis_resampled", "importance_ess", "verdict", "log_z", "log_z_se", "params": {...}}`;
+    /// "failure" is null unless the fit failed; "params" holds the components `selection` selects.
+    public static func summaryJSON(_ s: FitSession, _ r: FitResult, _ draws: PosteriorDraws, _ selection: ParamSelection) -> String {
         var params: [String] = []
-        for (n, st) in zip(draws.names, draws.summaries()) {
+        let stats = draws.summaries()
+        for j in selection.columns(draws.names) {
+            let (n, st) = (draws.names[j], stats[j])
             params.append("    \(json(n)): {\"mean\": \(json(st.mean)), \"sd\": \(json(st.sd)), \"q05\": \(json(st.q05)), "
                           + "\"q50\": \(json(st.q50)), \"q95\": \(json(st.q95))}")
         }
@@ -183,6 +213,10 @@ public enum FitReports {
               "steps": \(r.steps),
               "seconds": \(json(r.seconds)),
               "converged": \(r.converged),
+              "interrupted": \(r.interrupted),
+              "seed": \(s.settings.seed),
+              "version": \(json(Version.number)),
+              "commit": \(json(Version.commit)),
               "failure": \(failure(r).map(json) ?? "null"),
               "runs": \(max(1, r.runs.count)),
               "runs_agree": \(s.agreement.map { String($0.agree) } ?? "null"),
@@ -238,8 +272,11 @@ public enum FitReports {
 
     /// A saved fit: enough to draw again (`ppl sample`) or to warm-start (`--init`). A failed
     /// fit, or a guide whose parameters are not finite, is not saved: what would be drawn
-    /// from it is no answer.
-    public static func savedFit(_ s: FitSession, _ r: FitResult, model: String, data: String?) throws(PPLError) -> String {
+    /// from it is no answer. The model and the data are named by their paths relative to
+    /// the folder of `file`, the saved fit's own path, so that a folder holding all three
+    /// can be moved or copied whole (version 2; version 1 recorded them absolute).
+    public static func savedFit(_ s: FitSession, _ r: FitResult, model: String, data: String?,
+                                to file: String) throws(PPLError) -> String {
         let frame = r.frame ?? s.elbo.frame
         let values = r.phi + (frame?.location ?? []) + (frame?.curvatureFactor ?? [])
         if let f = failure(r) { throw .computation("the fit failed (\(f)), so it is not saved") }
@@ -249,9 +286,9 @@ public enum FitReports {
         return """
         {
           "format": "ppl-fit",
-          "version": 1,
-          "model": \(json(absolute(model))),
-          "data": \(data.map { json(absolute($0)) } ?? "null"),
+          "version": 2,
+          "model": \(json(savedPath(model, in: file))),
+          "data": \(data.map { json(savedPath($0, in: file)) } ?? "null"),
           "model_hash": \(json(s.runtime.modelHash)),
           "data_hash": \(json(s.runtime.dataHash)),
           "guide": \(json(s.options.guide)),
@@ -267,9 +304,28 @@ public enum FitReports {
         """
     }
 
-    /// The path made absolute and standard, as saved fits record models and data.
+    /// The path made absolute and standard.
     public static func absolute(_ path: String) -> String {
         URL(fileURLWithPath: path).standardizedFileURL.path
+    }
+
+    /// `path` as a saved fit written to `file` records it: relative to `file`'s folder; absolute
+    /// when `file` is a device (`/dev/stdout`), whose folder says nothing of where it ends up.
+    static func savedPath(_ path: String, in file: String) -> String {
+        let target = URL(fileURLWithPath: absolute(path)).pathComponents
+        let folder = URL(fileURLWithPath: absolute(file)).deletingLastPathComponent().pathComponents
+        guard folder.first == "/", folder.count < 2 || folder[1] != "dev" else { return absolute(path) }
+        var common = 0
+        while common < min(target.count - 1, folder.count) && target[common] == folder[common] { common += 1 }
+        return (Array(repeating: "..", count: folder.count - common) + target[common...]).joined(separator: "/")
+    }
+
+    /// A path read from the saved fit `file`: relative to its folder (version 2), or as it
+    /// was written (version 1: absolute, or relative to the working folder).
+    static func resolved(_ path: String, in file: String, version: Int) -> String {
+        guard version >= 2, !path.hasPrefix("/") else { return path }
+        let folder = URL(fileURLWithPath: file).deletingLastPathComponent()
+        return folder.appendingPathComponent(path).standardizedFileURL.path
     }
 
     /// The parameters and settings of a saved fit.
@@ -321,8 +377,10 @@ public enum FitReports {
             return out
         }
         let phi = try numbers(items, "phi")
+        var version = 1
+        if case .int(let v)? = f["version"] { version = v }
         var data: String?
-        if case .string(let d)? = f["data"] { data = d }
+        if case .string(let d)? = f["data"] { data = resolved(d, in: path, version: version) }
         var frame: Frame?
         if case .object(let entries)? = f["frame"] {
             let g = Dictionary(entries, uniquingKeysWith: { a, _ in a })
@@ -335,7 +393,7 @@ public enum FitReports {
             }
             frame = Frame(location: m, curvatureFactor: factor)
         }
-        var saved = Saved(model: model, data: data, guide: guide, family: family, dimension: dimension, frame: frame, phi: phi)
+        var saved = Saved(model: resolved(model, in: path, version: version), data: data, guide: guide, family: family, dimension: dimension, frame: frame, phi: phi)
         if case .string(let h)? = f["model_hash"] { saved.modelHash = h }
         if case .string(let h)? = f["data_hash"] { saved.dataHash = h }
         return saved

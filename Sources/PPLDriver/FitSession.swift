@@ -16,6 +16,9 @@ public final class FitSession {
     /// The last sampled draws were importance-resampled (`psis_resample`): the effective
     /// sample size of the smoothed weights, summed over the runs, and the draws it is of.
     public internal(set) var resampling: (effectiveSize: Double, draws: Int)?
+    /// The importance log-ratios log p(z) - log q(z) of the guide's draws that k̂ and
+    /// log p(data) were last computed from (before any resampling), for the report's tail plot.
+    public internal(set) var logRatios: [Double] = []
     /// Whether the runs of the last sampled fit agree, if it had several.
     public internal(set) var agreement: RunAgreement?
     private var gradientChecked = false
@@ -43,15 +46,37 @@ public final class FitSession {
         try MemoryBudget.checkFit(options, dimension: runtime.dimension, columns: runtime.columns)
         try PPLError.during(.user) { try options.check(dimension: runtime.dimension) }
         let family = Families.make(options)
+        if options.objective != .elbo {
+            guard family is NoiseMapFamily else {
+                throw .user("objective \(options.objective.rawValue) needs a guide whose draw is a map of its noise; "
+                            + "\(options.family.rawValue) draws auxiliary variables: use objective elbo")
+            }
+            if options.given.contains(.stl) {
+                throw .user("stl applies to objective elbo: iwae uses the doubly reparameterised gradient (path derivatives, "
+                            + "as stl's), renyi the full reparameterisation gradient")
+            }
+        }
+        if options.given.contains(.alpha), options.objective != .renyi {
+            throw .user("alpha is the Rényi bound's: it needs objective renyi, not \(options.objective.rawValue)")
+        }
         self.family = family
         settings = FitSettings(options, family: family)
         let (frame, note) = try FitSession.frame(source, runtime, options)
         frameNote = note
+        // DReG's gradient is IWAE's with path derivatives alone; the Rényi bound needs the
+        // full reparameterisation gradient (stl's dropped score term has mean zero only for
+        // the ELBO).
+        let stickingTheLanding: Bool
+        switch options.objective {
+        case .elbo: stickingTheLanding = options.stl
+        case .iwae: stickingTheLanding = true
+        case .renyi: stickingTheLanding = false
+        }
         // Several runs start apart by moving the frame, which without a mode is a shift alone.
         let d = runtime.dimension
         let moving = frame ?? (options.runs > 1 ? Frame(location: [Double](repeating: 0, count: d), curvatureFactor: nil) : nil)
         elbo = try PPLError.during(.computation) {
-            try ELBO(density: runtime.space.density, family: family, dimension: d, stickingTheLanding: options.stl,
+            try ELBO(density: runtime.space.density, family: family, dimension: d, stickingTheLanding: stickingTheLanding,
                      frame: moving)
         }
     }
@@ -248,12 +273,12 @@ public final class FitSession {
         let pooled = parts.count == 1 ? parts[0] : PosteriorDraws(pooling: parts)
         resampling = nil
         guard options.family.hasDensity else {
-            (khat, logEvidence) = (.nan, (.nan, .nan))
+            (logRatios, khat, logEvidence) = ([], .nan, (.nan, .nan))
             return pooled
         }
-        khat = ParetoSmoothing.khat(pooled.logWeights)
-        logEvidence = ParetoSmoothing.logEvidence(pooled.logWeights)
-        resampling = nil
+        logRatios = pooled.logWeights
+        khat = ParetoSmoothing.khat(logRatios)
+        logEvidence = ParetoSmoothing.logEvidence(logRatios)
         guard options.psisResample, khat < 0.7 else { return pooled }
         var resampled: [PosteriorDraws] = [], effectiveSize = 0.0
         for (r, part) in parts.enumerated() {

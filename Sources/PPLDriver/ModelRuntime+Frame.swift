@@ -59,18 +59,26 @@ extension ModelRuntime {
         }
         let frame = Frame(location: mode.location, curvatureFactor: mode.curvatureFactor)
         let draws = 1000
-        let density = try executable(space.density, batch: draws)
-        var rng = RNG(seed: 0x1A9)
-        var logq: [Double] = []
-        let buffer = density.input("theta")
-        for k in 0..<draws {
-            let eps = (0..<d).map { _ in rng.normal() }
-            let z = frame.place(eps)
-            for i in 0..<d { buffer[k * d + i] = z[i] }
-            logq.append(-0.5 * eps.reduce(0) { $0 + $1 * $1 } - 0.5 * Double(d) * log(2 * Double.pi) - frame.logDeterminant)
+        let chunk = try PPLError.during(.computation) {
+            try Executable.batch(space.density, varying: ["theta"], data: values, upTo: draws)
         }
-        try PPLError.during(.computation) { try density.run() }
-        let khat = ParetoSmoothing.khat((0..<draws).map { density.output("target", particle: $0)[0] - logq[$0] })
+        let density = try executable(space.density, batch: chunk)
+        var rng = RNG(seed: 0x1A9)
+        var logWeights: [Double] = []
+        let buffer = density.input("theta")
+        while logWeights.count < draws {
+            let count = min(chunk, draws - logWeights.count)
+            var logq: [Double] = []
+            for k in 0..<count {
+                let eps = (0..<d).map { _ in rng.normal() }
+                let z = frame.place(eps)
+                for i in 0..<d { buffer[k * d + i] = z[i] }
+                logq.append(-0.5 * eps.reduce(0) { $0 + $1 * $1 } - 0.5 * Double(d) * log(2 * Double.pi) - frame.logDeterminant)
+            }
+            try PPLError.during(.computation) { try density.run() }
+            logWeights += (0..<count).map { density.output("target", particle: $0)[0] - logq[$0] }
+        }
+        let khat = ParetoSmoothing.khat(logWeights)
         let detail = "Newton, \(mode.iterations) iteration\(mode.iterations == 1 ? "" : "s"); Laplace k̂ \(FitReports.number(khat))"
         guard khat < 0.7 else { return (nil, "none (the Laplace approximation at the mode is poor: \(detail))") }
         return (frame, "the posterior mode's curvature (\(detail))")

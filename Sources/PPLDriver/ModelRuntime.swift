@@ -38,6 +38,13 @@ public final class ModelRuntime {
         try self.init(model: model, data: data, file: dataPath ?? "the data", absent: absent)
     }
 
+    /// A runtime from the text of a data file (`file` names it in messages).
+    public convenience init(model: CheckedModel, json: [UInt8], file: String) throws(PPLError) {
+        var absent: Set<String> = []
+        let data = try PPLError.during(.user) { try DataLoader.load(bytes: json, file: file, model: model, absent: &absent) }
+        try self.init(model: model, data: data, file: file)
+    }
+
     /// A runtime from data already read (`file` names them in messages): the transformed
     /// data computed and the bounds checked, except those of the data named in `absent` and
     /// of what is computed from them.

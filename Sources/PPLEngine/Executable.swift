@@ -1,3 +1,4 @@
+import Foundation
 import PPLIR
 
 /// An IR program compiled for evaluation: it lays out its memory as its `BufferPlan` says
@@ -31,15 +32,15 @@ public final class Executable {
     public init(_ program: Program, varying: Set<String>, shared: Set<String> = [], data: [String: Tensor],
                 batch: Int = 1, summed: Set<String> = []) throws {
         self.program = program
-        // Sizes: int scalars among the inputs that are given.
-        var sizes: [String: Int] = [:]
-        for i in program.inputs where i.type == .int {
-            if let t = data[i.name], t.count == 1, let n = Int(exactly: t.values[0]) { sizes[i.name] = n }
-        }
-        plan = try BufferPlan(program, varying: varying, shared: shared, sizes: sizes, batch: batch, summed: summed)
+        plan = try BufferPlan(program, varying: varying, shared: shared, sizes: Executable.sizes(program, data), batch: batch,
+                              summed: summed)
         self.batch = plan.batch
-        arena = .allocate(capacity: plan.arenaSize)
-        arena.initialize(repeating: 0, count: plan.arenaSize)
+        // calloc, not allocate: an arena the system cannot give is an error, not a trap.
+        guard let memory = calloc(plan.arenaSize, MemoryLayout<Double>.stride) else {
+            throw EngineError("the program's buffers for \(plan.batch) particle\(plan.batch == 1 ? "" : "s") need "
+                              + "\(Executable.bytesText(plan.arenaSize * 8)), more memory than the system gives")
+        }
+        arena = memory.assumingMemoryBound(to: Double.self)
         slots = [Slot?](repeating: nil, count: program.types.count)
         for v in plan.values {
             slots[v.id] = Slot(ptr: arena + plan.start(of: v)!, count: plan.count(of: v), copies: plan.copies(of: v))
@@ -65,8 +66,35 @@ public final class Executable {
         if let failure { throw EngineError(failure) }
     }
 
+    /// The int scalars among the program's inputs that `data` gives: the sizes.
+    static func sizes(_ program: Program, _ data: [String: Tensor]) -> [String: Int] {
+        var sizes: [String: Int] = [:]
+        for i in program.inputs where i.type == .int {
+            if let t = data[i.name], t.count == 1, let n = Int(exactly: t.values[0]) { sizes[i.name] = n }
+        }
+        return sizes
+    }
+
+    /// The largest batch up to `limit` whose buffers take at most `bytes` (at least 1), for a
+    /// program run over many draws in chunks: its memory then follows the size of the data,
+    /// not the data times the draws (a million observations by 1,000 draws of the frame's
+    /// check would be 32 GB at once).
+    public static func batch(_ program: Program, varying: Set<String>, shared: Set<String> = [], data: [String: Tensor],
+                             upTo limit: Int, bytes: Int = 256 << 20) throws -> Int {
+        let sizes = Executable.sizes(program, data)
+        let one = try BufferPlan(program, varying: varying, shared: shared, sizes: sizes, batch: 1, summed: []).arenaSize
+        let two = try BufferPlan(program, varying: varying, shared: shared, sizes: sizes, batch: 2, summed: []).arenaSize
+        let perParticle = max(1, two - one), fixed = max(0, one - perParticle)
+        return max(1, min(limit, (bytes / 8 - fixed) / perParticle))
+    }
+
+    static func bytesText(_ bytes: Int) -> String {
+        let gb = Double(bytes) / Double(1 << 30)
+        return gb >= 1 ? String(format: "%.1f GB", gb) : String(format: "%.0f MB", Double(bytes) / Double(1 << 20))
+    }
+
     deinit {
-        arena.deallocate()
+        free(arena)
         scratch.deallocate()
         for c in constants { c.deallocate() }
     }

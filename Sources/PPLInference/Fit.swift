@@ -13,8 +13,11 @@ public struct FitSettings: Sendable {
     public let lr: Double
     /// Steps explored before the convergence test may end exploration.
     public let minimumExploration: Int
-    /// Particles (draws of ε) per step.
+    /// Particles (draws of ε) per step: K of the IWAE and Rényi bounds.
     public let samples: Int
+    public let objective: Objective
+    /// The Rényi bound's α.
+    public let alpha: Double
     public var seed: UInt64
     /// Steps per window of the convergence test.
     public let window = 50
@@ -29,13 +32,16 @@ public struct FitSettings: Sendable {
         lr = options.lr
         minimumExploration = family.minimumExploration
         samples = options.samples
+        objective = options.objective
+        alpha = options.alpha
         seed = options.seed
     }
 }
 
 public struct FitResult: Sendable {
     public var phi: [Double]
-    /// The ELBO estimate per step (mean over the step's particles).
+    /// The objective's estimate per step: the ELBO (the mean over the step's particles), or
+    /// the IWAE or Rényi bound of the step's particles together.
     public var trace: [Double] = []
     public var steps = 0
     public var seconds = 0.0
@@ -88,6 +94,10 @@ public struct FitResult: Sendable {
 }
 
 /// Stochastic variational inference with the reparameterised ELBO and Adam, in two phases.
+/// With another objective (`Objective`), the step's particles make one bound, whose
+/// gradient is Σ_k c_k ∇ log w_k: the differentiator's gradients of the particles' log
+/// weights, combined with coefficients c_k computed from the weights and held constant —
+/// the surrogate Σ_k stop(c_k) log w_k, as Pyro and TFP write these objectives.
 ///
 /// 1. Explore at a constant step size until the ELBO stops improving: the improvement of
 ///    the mean ELBO from one window of steps to the next is below twice its standard
@@ -106,7 +116,28 @@ public final class Fitter {
         self.elbo = elbo
         self.settings = settings
         executable = try Executable(elbo.gradient, varying: ["eps"], shared: ["phi"], data: elbo.data(data),
-                                    batch: max(1, settings.samples), summed: ["grad.phi"])
+                                    batch: max(1, settings.samples), summed: settings.objective == .elbo ? ["grad.phi"] : [])
+    }
+
+    /// The bound of a step's log weights `t` and the coefficients of the particles' gradients:
+    /// for IWAE log mean(w) and the squared normalised weights (DReG, with the path
+    /// derivatives of the sticking-the-landing program); for Rényi 1/(1−α) log mean(w^(1−α))
+    /// and the normalised w^(1−α) (with the full reparameterisation gradients).
+    static func bound(_ t: [Double], _ objective: Objective, alpha: Double) -> (value: Double, coefficients: [Double]) {
+        let k = Double(t.count)
+        switch objective {
+        case .elbo:
+            return (t.reduce(0, +) / k, t.map { _ in 1 / k })
+        case .iwae, .renyi:
+            let a = objective == .iwae ? 0 : alpha
+            let v = t.map { (1 - a) * $0 }
+            let m = v.max() ?? 0
+            let e = v.map { exp($0 - m) }
+            let total = e.reduce(0, +)
+            let w = e.map { $0 / total }
+            let value = (m + log(total / k)) / (1 - a)
+            return (value, objective == .iwae ? w.map { $0 * $0 } : w)
+        }
     }
 
     public func run(from initial: [Double], progress: ((Int, Double) -> Void)? = nil,
@@ -120,6 +151,12 @@ public final class Fitter {
         let eps = executable.input("eps"), phi = executable.input("phi")
         _ = phi.update(fromContentsOf: initial)
         let targetOutput = executable.handle("target"), gradientOutput = executable.handle("grad.phi")
+        // The ELBO's gradient is the particles' sum, scaled by 1/s; another objective's the
+        // particles' gradients combined, here.
+        let summed = settings.objective == .elbo
+        let scale = summed ? 1 / Double(s) : 1
+        let combined = UnsafeMutableBufferPointer<Double>.allocate(capacity: summed ? 0 : p)
+        defer { combined.deallocate() }
         var guardian = StepGuard()
         var windowMeans: [(mean: Double, se: Double)] = []
         var quiet = 0
@@ -138,13 +175,20 @@ public final class Fitter {
             for i in 0..<(s * n) { eps[i] = rng.normal() }
             var value = 0.0
             var finite = (try? executable.run()) != nil
-            // The sum of the particles' gradients.
-            let gradient = executable.summedOutput(gradientOutput)
             if finite {
-                for k in 0..<s { value += executable.output(targetOutput, particle: k)[0] }
-                value /= Double(s)
-                finite = value.isFinite && ppl_all_finite(gradient.baseAddress, p) != 0
+                let (bound, coefficients) = Fitter.bound((0..<s).map { executable.output(targetOutput, particle: $0)[0] },
+                                                         settings.objective, alpha: settings.alpha)
+                value = bound
+                if !summed {
+                    for i in 0..<p { combined[i] = 0 }
+                    for (k, c) in coefficients.enumerated() where c > 0 {
+                        let g = executable.output(gradientOutput, particle: k)
+                        for i in 0..<p { combined[i] += c * g[i] }
+                    }
+                }
             }
+            let gradient = summed ? executable.summedOutput(gradientOutput) : UnsafeBufferPointer(combined)
+            if finite { finite = value.isFinite && ppl_all_finite(gradient.baseAddress, p) != 0 }
             switch guardian.judge(value, finite: finite) {
             case .take: break
             case .reject:
@@ -175,11 +219,11 @@ public final class Fitter {
                 let t = Double(step - r) / Double(max(1, refineLength))
                 lr *= pow(0.01, min(1, t))
             }
-            adam.step(phi, gradient: gradient, scale: 1 / Double(s), lr: lr)
+            adam.step(phi, gradient: gradient, scale: scale, lr: lr)
             // The convergence test's gradient moments; the refinement runs without it.
             if refineStart == nil {
                 for i in 0..<p {
-                    let g = gradient[i] / Double(s)
+                    let g = gradient[i] * scale
                     gradientSum[i] += g
                     gradientSquares[i] += g * g
                 }

@@ -12,6 +12,9 @@ public enum ParetoSmoothing {
         let m = Int(min(Double(s) / 5, 3 * Double(s).squareRoot()))
         guard m >= 5 else { return .nan }
         let top = lw[s - 1]
+        // Ratios equal up to the rounding of log weights this large (a million observations'
+        // log density, where the guide is exact) have no tail to fit.
+        if top - lw[s - m - 1] <= 64 * max(abs(lw[0]), abs(top)).ulp { return .nan }
         let cutoff = exp(lw[s - m - 1] - top)
         let tail = lw[(s - m)...].map { exp($0 - top) - cutoff }
         return generalizedParetoShape(tail)
@@ -27,7 +30,7 @@ public enum ParetoSmoothing {
     /// The generalized Pareto distribution fitted to exceedances x > 0: its shape k (as
     /// `generalizedParetoShape`) and its scale σ = k₀ / (-b̂), from the shape k₀ before the
     /// prior adjustment (as PSIS computes it).
-    static func generalizedPareto(_ exceedances: [Double]) -> (shape: Double, scale: Double) {
+    public static func generalizedPareto(_ exceedances: [Double]) -> (shape: Double, scale: Double) {
         let x = exceedances.sorted()
         let n = x.count
         let nd = Double(n)

@@ -24,10 +24,11 @@ public struct PosteriorDraws {
     public init(elbo: ELBO, phi: [Double], count: Int, seed: UInt64, constrain: Program, derived: Program,
                 data: [String: Tensor], shapes: [String: [Int]] = [:], noise: [[Double]]? = nil) throws {
         let count = noise?.count ?? count
-        let chunk = 64
+        let paramNames = constrain.outputNames
+        let chunk = min(try Executable.batch(elbo.program, varying: ["eps"], shared: ["phi"], data: elbo.data(data), upTo: 64),
+                        derived.outputNames.isEmpty ? 64 : try Executable.batch(derived, varying: Set(paramNames), data: data, upTo: 64))
         let sampler = try Executable(elbo.program, varying: ["eps"], shared: ["phi"], data: elbo.data(data), batch: chunk)
         let constrainer = try Executable(constrain, varying: ["theta"], data: data, batch: chunk)
-        let paramNames = constrain.outputNames
         let deriver = derived.outputNames.isEmpty ? nil
             : try Executable(derived, varying: Set(paramNames), data: data, batch: chunk)
         var names: [String] = []
@@ -127,9 +128,9 @@ public struct PosteriorDraws {
     /// first whether the rows may grow to that many columns.
     public func generating(_ generated: Program, data: [String: Tensor], seed: UInt64, shapes: [String: [Int]] = [:],
                            budget: (_ columns: Int) throws -> Void = { _ in }) throws -> PosteriorDraws {
-        let chunk = 64
         let params = generated.inputs.filter { $0.role == .param }.map(\.name)
         let keys = generated.inputs.filter { $0.role == .draw }.map(\.name)
+        let chunk = try Executable.batch(generated, varying: Set(params + keys), data: data, upTo: 64)
         let exec = try Executable(generated, varying: Set(params + keys), data: data, batch: chunk)
         let sizes = params.map { exec.input($0).count / exec.batch }
         let outputs = generated.outputNames

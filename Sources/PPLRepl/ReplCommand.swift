@@ -5,7 +5,7 @@ import PPLSyntax
 
 /// The commands of `ppl repl`, each typed as `:NAME ARGUMENTS`.
 public enum ReplCommand: String, CaseIterable, Sendable {
-    case load, data, guide, fit, summary, draws, elbo, khat, ir, set, save, restore, show, reset, help, quit
+    case load, data, guide, fit, summary, draws, elbo, khat, report, ir, set, save, restore, show, reset, help, quit
 
     public var usage: String {
         switch self {
@@ -13,10 +13,11 @@ public enum ReplCommand: String, CaseIterable, Sendable {
         case .data: return ":data FILE"
         case .guide: return ":guide [NAME [{ k = v, ... }]]"
         case .fit: return ":fit [STEPS]"
-        case .summary: return ":summary"
+        case .summary: return ":summary [NAMES]"
         case .draws: return ":draws N FILE"
         case .elbo: return ":elbo"
         case .khat: return ":khat"
+        case .report: return ":report FILE"
         case .ir: return ":ir [--grad]"
         case .set: return ":set [KEY VALUE]"
         case .save: return ":save FILE"
@@ -34,10 +35,11 @@ public enum ReplCommand: String, CaseIterable, Sendable {
         case .data: return "read the model's data (Stan-style JSON)"
         case .guide: return "show or choose the guide: a guide block or a family"
         case .fit: return "fit, going on from the guide's state"
-        case .summary: return "the posterior table of the fit"
+        case .summary: return "the posterior table of the fit (NAMES: only those, e.g. alpha,beta)"
         case .draws: return "write N draws of the fitted guide to a CSV file"
         case .elbo: return "plot the ELBO since the guide started"
         case .khat: return "Pareto k-hat and the estimate of log p(data)"
+        case .report: return "write an HTML report of the fit (as ppl fit --report does)"
         case .ir: return "the model's IR (--grad: its gradient program)"
         case .set: return "show the settings, or set one"
         case .save: return "save the fitted guide (as ppl fit --save does)"
@@ -75,7 +77,7 @@ public enum ReplCommand: String, CaseIterable, Sendable {
 
     public var argument: Argument {
         switch self {
-        case .load, .data, .draws, .save, .restore: return .file
+        case .load, .data, .draws, .report, .save, .restore: return .file
         case .guide: return .guide
         case .set: return .setting
         case .help: return .command

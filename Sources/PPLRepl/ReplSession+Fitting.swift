@@ -53,6 +53,8 @@ extension ReplSession {
                        dataPath: dataPath)
         fitted = f
         say(FitReports.header(session, result, model: editor.path) + diagnostics(f))
+        let warnings = FitReports.warnings(session, result)
+        if !warnings.isEmpty { console.error(warnings) }
         if result.interrupted { say("interrupted: the guide keeps the state it reached; ':fit' goes on from there") }
         if FitReports.failure(result) != nil || !result.elbo.isFinite, status == 0 { status = PPLError.Kind.computation.exitCode }
     }
@@ -62,8 +64,13 @@ extension ReplSession {
         FitReports.diagnostics(f.session, draws: f.draws.rows.count)
     }
 
-    func summary() throws(PPLError) {
+    /// The table of the fit: every param and derived quantity (long derived vectors cut), or
+    /// those `names` lists (comma-separated), as `ppl fit --params` shows them.
+    func summary(_ names: String) throws(PPLError) {
         let f = try current()
+        let model = f.session.runtime.model
+        let selection = names.isEmpty ? ParamSelection(model: model, howToShow: ":summary")
+            : try ParamSelection(names, model: model, option: ":summary", howToShow: ":summary")
         var s = "guide \(f.identity)"
         if let r = f.last {
             s += ", \(f.steps) steps; ELBO \(FitReports.number(r.elbo))"
@@ -72,7 +79,7 @@ extension ReplSession {
         }
         s += "\n"
         if f.editor.text != editor.text || f.dataPath != dataPath { s += "note: the model or its data changed since this fit; ':fit' to refit\n" }
-        say(s + "\n" + FitReports.table(f.draws) + "\n" + diagnostics(f))
+        say(s + "\n" + FitReports.table(f.draws, selection) + "\n" + diagnostics(f))
     }
 
     func writeDraws(_ arguments: String) throws(PPLError) {
@@ -87,6 +94,16 @@ extension ReplSession {
         let file = path(parts[1])
         try OutputFile.write(FitReports.csv(f.session, d, model: f.editor.path), to: file)
         say("wrote \(d.rows.count) draws (\(d.names.count) columns) to \(file)")
+    }
+
+    /// The HTML report of the fit, as `ppl fit --report` writes it, with the ELBO trace since
+    /// the guide started.
+    func report(_ file: String) throws(PPLError) {
+        let f = try current()
+        try OutputFile.check(file, inputs: [("the model", f.editor.path)] + (f.dataPath.map { [("the data", $0)] } ?? []))
+        let fit = HTMLReport.Fit(session: f.session, result: f.last, traces: [f.trace], draws: f.draws, model: f.editor.path)
+        try OutputFile.write(HTMLReport.render(fit), to: file)
+        say("wrote the report to \(file)")
     }
 
     /// Saves the fit; a model edited in the session (or typed in it) is written beside the
@@ -109,7 +126,7 @@ extension ReplSession {
         r.phi = f.phi
         r.trace = f.trace
         r.steps = f.steps
-        try OutputFile.write(try FitReports.savedFit(f.session, r, model: model, data: f.dataPath), to: file)
+        try OutputFile.write(try FitReports.savedFit(f.session, r, model: model, data: f.dataPath, to: file), to: file)
         say("saved the fit to \(file)\(note)")
     }
 

@@ -161,8 +161,7 @@ public final class ReplSession {
         case .fit:
             try fit(arguments)
         case .summary:
-            try none("summary")
-            try summary()
+            try summary(arguments)
         case .draws:
             try writeDraws(arguments)
         case .elbo:
@@ -173,6 +172,8 @@ public final class ReplSession {
         case .khat:
             try none("khat")
             say(diagnostics(try current()))
+        case .report:
+            try report(path(try argument(arguments, "FILE", command)))
         case .ir:
             try ir(arguments)
         case .set:

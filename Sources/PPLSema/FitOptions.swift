@@ -26,6 +26,9 @@ public struct FitOptions: Sendable, Equatable {
     /// checked (`RunAgreement`) and whose agreeing draws are pooled.
     public private(set) var runs = 4
     public private(set) var psisResample = true
+    public private(set) var objective = Objective.elbo
+    /// The Rényi bound's α.
+    public private(set) var alpha = 0.5
     public private(set) var layers = 2
     /// The widths of the hidden layers of a flow's conditioner networks (HVI's reverse
     /// model's); empty (it cannot be given so): one layer of max(16, 2d) for dimension d
@@ -136,14 +139,15 @@ public struct FitOptions: Sendable, Equatable {
 extension FitOptions {
     /// The options, one row each.
     public enum Key: String, CaseIterable, Sendable {
-        case steps, lr, samples, seed, stl, draws, precondition, runs, psis_resample
+        case steps, lr, samples, seed, stl, draws, precondition, runs, psis_resample, objective, alpha
         case layers, hidden, activation, base
         case transitions, leapfrog, step_size
         case rank, particles
 
         /// The options every guide fitted by optimisation takes (`GuideFamily.fittingKeys`);
         /// the others are the families' own (`GuideFamily.keys`).
-        public static let fitting: [Key] = [.steps, .lr, .samples, .seed, .stl, .draws, .precondition, .runs, .psis_resample]
+        public static let fitting: [Key] = [.steps, .lr, .samples, .seed, .stl, .draws, .precondition, .runs, .psis_resample,
+                                            .objective, .alpha]
 
         var row: any OptionRow {
             switch self {
@@ -158,6 +162,9 @@ extension FitOptions {
                             "independent fits from dispersed starts, in parallel: their agreement is checked and their draws pooled")
             case .psis_resample: Row(self, \.psisResample, .onOff,
                                      "resample the draws by their Pareto-smoothed importance weights where k̂ < 0.7")
+            case .objective: Row(self, \.objective, .objective,
+                                 "what the fit maximises: the ELBO, or the IWAE or Rényi bound of each step's samples together")
+            case .alpha: Row(self, \.alpha, .renyiAlpha, "the Rényi bound's alpha (0: the IWAE bound; towards 1: the ELBO)")
             case .layers: Row(self, \.layers, .count(atLeast: 1), "the layers of a flow")
             case .hidden: Row(self, \.hidden, .widths, "the widths of the hidden layers of a flow's conditioner networks (hvi: of its reverse model)")
             case .activation: Row(self, \.activation, .activation, "the activation of a flow's conditioner networks")
@@ -350,6 +357,29 @@ extension FitOptions.ValueKind where Value == Bool {
                  return ["on": true, "true": true, "off": false, "false": false][s]
              },
              text: { $0 ? "on" : "off" })
+    }
+}
+
+extension FitOptions.ValueKind where Value == Double {
+    /// A Rényi α: non-negative and not 1, where the bound is the ELBO.
+    static var renyiAlpha: Self {
+        Self(expected: { _ in "a non-negative number other than 1 (objective = elbo is alpha 1)" }, valueName: "x",
+             read: { v, _ in
+                 switch v {
+                 case .int(let n): return n >= 0 && n != 1 ? Double(n) : nil
+                 case .real(let x): return x >= 0 && x != 1 && x.isFinite ? x : nil
+                 case .name, .list: return nil
+                 }
+             },
+             text: { String($0) })
+    }
+}
+
+extension FitOptions.ValueKind where Value == Objective {
+    static var objective: Self {
+        Self(expected: { _ in "one of " + Objective.allCases.map(\.rawValue).joined(separator: ", ") }, valueName: "name",
+             read: { v, _ in if case .name(let s) = v { return Objective(rawValue: s) } else { return nil } },
+             text: { $0.rawValue })
     }
 }
 

@@ -25,6 +25,10 @@ struct Fit: ParsableCommand {
 
     @OptionGroup var output: DrawOutput
 
+    @Option(help: ArgumentHelp("Write a report of the fit to this HTML file: diagnostics and plots, self-contained.",
+                               valueName: "file.html"))
+    var report: String?
+
     @Option(help: "Save the fitted guide to this JSON file (for --init and ppl sample).")
     var save: String?
 
@@ -39,13 +43,17 @@ struct Fit: ParsableCommand {
         // Not after an hour of fitting.
         try Terminal.run { () throws(PPLError) in
             let inputs = [("the model", file)] + (dataPath.map { [("the data", $0)] } ?? [])
-            for path in [output.draws, output.summaryJSON, save].compactMap({ $0 }) { try OutputFile.check(path, inputs: inputs) }
+            for path in [output.draws, output.summaryJSON, report, save].compactMap({ $0 }) { try OutputFile.check(path, inputs: inputs) }
         }
         // A guide to start from lives in the frame it was fitted in, which this fit then keeps.
         let saved = try Terminal.run { () throws(PPLError) in try self.`init`.map(FitReports.readSaved) }
-        let session = try Terminal.run { () throws(PPLError) in
-            try FitSession.open(model: file, data: dataPath, guide: guide, settings: options.settings + output.settings,
-                                frame: saved.map { .given($0.frame) } ?? .search)
+        let (session, selection) = try Terminal.run { () throws(PPLError) in
+            let runtime = try ModelRuntime(modelPath: file, dataPath: dataPath)
+            // Before the frame search and the fit.
+            let selection = try output.selection(runtime.model)
+            let session = try FitSession(runtime: runtime, guide: guide, settings: options.settings + output.settings,
+                                         frame: saved.map { .given($0.frame) } ?? .search)
+            return (session, selection)
         }
         let initial: [Double]? = try Terminal.run { () throws(PPLError) in
             guard let saved, let path = self.`init` else { return nil }
@@ -63,19 +71,29 @@ struct Fit: ParsableCommand {
         }
         if result.failure == nil { result.failure = FitReports.nonFinite(sampled) }
         print(FitReports.header(session, result, model: file))
-        print(FitReports.table(sampled))
+        Terminal.warn(FitReports.warnings(session, result))
+        print(FitReports.table(sampled, selection))
         print(FitReports.diagnostics(session, draws: sampled.rows.count), terminator: "")
         // The summary says when the fit failed; a failed fit's draws and guide are not
         // written, so nothing downstream takes them for an answer.
         try Terminal.run { () throws(PPLError) in
-            if let path = output.summaryJSON { try OutputFile.write(FitReports.summaryJSON(session, result, sampled), to: path) }
+            if let path = output.summaryJSON {
+                try OutputFile.write(FitReports.summaryJSON(session, result, sampled, selection), to: path)
+            }
+            // A failed fit's report shows how it failed.
+            if let report {
+                let fit = HTMLReport.Fit(session: session, result: result, traces: HTMLReport.traces(result), draws: sampled, model: file)
+                try OutputFile.write(HTMLReport.render(fit), to: report)
+            }
             let unwritten = [output.draws, save].compactMap { $0 }
             if let failure = FitReports.failure(result), !unwritten.isEmpty {
                 throw .computation("the fit failed (\(failure)), so "
                                    + unwritten.map { "'\($0)'" }.joined(separator: " and ") + " \(unwritten.count == 1 ? "is" : "are") not written")
             }
             if let draws = output.draws { try OutputFile.write(FitReports.csv(session, sampled, model: file), to: draws) }
-            if let save { try OutputFile.write(try FitReports.savedFit(session, result, model: file, data: dataPath), to: save) }
+            if let save {
+                try OutputFile.write(try FitReports.savedFit(session, result, model: file, data: dataPath, to: save), to: save)
+            }
         }
         if FitReports.failure(result) != nil || !result.elbo.isFinite { throw Terminal.failed(.computation) }
     }
@@ -91,6 +109,15 @@ struct DrawOutput: ParsableArguments {
 
     @Option(name: .customLong("summary-json"), help: "Write the summary as JSON to this file.")
     var summaryJSON: String?
+
+    @Option(help: ArgumentHelp("Show only these params and derived quantities (every component of each) in the table and the summary JSON.",
+                               valueName: "names"))
+    var params: String?
+
+    /// What the table and the summary JSON show: `--params`, checked against the model.
+    func selection(_ model: CheckedModel) throws(PPLError) -> ParamSelection {
+        try params.map { text throws(PPLError) in try ParamSelection(text, model: model) } ?? ParamSelection(model: model)
+    }
 
     /// `--draws-n`, as a setting over the guide block's `draws`.
     var settings: [(key: FitOptions.Key, value: GuideValue)] {

@@ -14,6 +14,7 @@ struct PPL: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ppl",
         abstract: "A probabilistic-programming language with variational inference.",
+        version: Version.text,
         subcommands: [Fit.self, Compare.self, Check.self, IR.self, Sample.self, Predict.self, Repl.self]
     )
 }
@@ -27,6 +28,14 @@ enum Terminal {
     /// Writes to standard error; a failure there has nowhere to be told, and is dropped.
     static func error(_ text: String) {
         _ = OutputFile.writeToDescriptor(2, text)
+    }
+
+    /// Warnings go to standard error, after what standard output has so far, so that on a
+    /// terminal they appear where they belong.
+    static func warn(_ text: String) {
+        guard !text.isEmpty else { return }
+        output("")
+        error(text)
     }
 
     /// Standard output for the REPL, through the same buffer as `print`, flushed at once.

@@ -21,6 +21,8 @@ struct Predict: ParsableCommand {
 
     @OptionGroup var output: DrawOutput
 
+    @OptionGroup var seed: DrawSeed
+
     func run() throws {
         let (saved, session, runtime) = try Terminal.run { () throws(PPLError) in
             let saved = try FitReports.readSaved(fit)
@@ -28,17 +30,18 @@ struct Predict: ParsableCommand {
                 + (saved.data.map { [("the data", $0)] } ?? [])
             for path in [output.draws, output.summaryJSON].compactMap({ $0 }) { try OutputFile.check(path, inputs: inputs) }
             let session = try FitSession.open(model: saved.model, data: saved.data, guide: saved.guide,
-                                              settings: output.settings, frame: .given(saved.frame))
+                                              settings: output.settings + seed.settings, frame: .given(saved.frame))
             try session.check(saved, from: fit)
             return (saved, session, try Prediction.runtime(for: session.runtime, dataPath: data))
         }
         try Terminal.run { () throws(PPLError) in
             let sampled = try session.sample(session.options.draws, phi: saved.phi, predicting: runtime)
             print("\(data): the generate block of \(saved.model) on \(sampled.rows.count) draws of the fit \(fit)\n")
-            print(FitReports.table(sampled))
+            let selection = try output.selection(session.runtime.model)
+            print(FitReports.table(sampled, selection))
             if let draws = output.draws { try OutputFile.write(FitReports.csv(session, sampled, model: saved.model), to: draws) }
             if let path = output.summaryJSON {
-                try OutputFile.write(FitReports.summaryJSON(session, FitResult(phi: saved.phi), sampled), to: path)
+                try OutputFile.write(FitReports.summaryJSON(session, FitResult(phi: saved.phi), sampled, selection), to: path)
             }
         }
     }

@@ -127,4 +127,44 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(bad.status, 65)
         XCTAssertTrue(bad.stderr.contains("iafx"), bad.stderr)
     }
+
+    /// `ppl --version` names the version and the commit of the checkout it was built from
+    /// (the test runs from that checkout; `-dirty` may follow the hash), or `unknown`.
+    func testVersionNamesTheVersionAndTheCommit() throws {
+        let r = try ppl(["--version"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let line = r.stdout.trimmingCharacters(in: .newlines)
+        let pattern = #"^ppl [0-9]+\.[0-9]+\.[0-9]+ \(commit ([0-9a-f]{12}(-dirty)?|unknown)\)$"#
+        XCTAssertNotNil(line.range(of: pattern, options: .regularExpression), line)
+        let git = try CLI.run(["-C", CLI.root, "rev-parse", "--short=12", "HEAD"], in: nil, executable: "/usr/bin/git",
+                              environment: [:])
+        guard git.status == 0 else { throw XCTSkip("no git checkout here: \(git.stderr)") }
+        let head = git.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        XCTAssertTrue(line.contains("(commit \(head)"), "\(line) is not of HEAD \(head)")
+    }
+
+    /// The completion scripts swift-argument-parser generates, for each shell; the bash one,
+    /// sourced into bash, completes subcommands and the flags of a subcommand.
+    func testCompletionScriptsComplete() throws {
+        for shell in ["bash", "zsh", "fish"] {
+            let r = try ppl(["--generate-completion-script", shell])
+            XCTAssertEqual(r.status, 0, r.stderr)
+            XCTAssertTrue(r.stdout.contains("sample"), shell)
+            XCTAssertTrue(r.stdout.contains("summary-json"), shell)
+        }
+        let script = """
+            source <("$PPL" --generate-completion-script bash)
+            complete_line() {
+                COMP_LINE="$1"; COMP_POINT=${#1}; read -ra COMP_WORDS <<< "$1"
+                COMP_CWORD=$((${#COMP_WORDS[@]} - 1)); COMPREPLY=()
+                _ppl ppl "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD-1]}"; echo "${COMPREPLY[*]}"
+            }
+            complete_line "ppl fi"
+            complete_line "ppl fit --summ"
+            complete_line "ppl sample --se"
+            """
+        let r = try CLI.shell(script, in: FileManager.default.temporaryDirectory.path)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(r.stdout, "fit\n--summary-json\n--seed\n")
+    }
 }

@@ -46,6 +46,11 @@ final class FitCLITests: XCTestCase {
         if summary["runs_agree"] as? Bool == true { XCTAssertEqual(csv.count, 4001) }
         let params = summary["params"] as! [String: [String: Double]]
         XCTAssertEqual(Set(params["eta[3]"]!.keys), ["mean", "sd", "q05", "q50", "q95"])
+        // What a script needs to trust it: whether it stopped early, how to redo it, what made it.
+        XCTAssertEqual(summary["interrupted"] as? Bool, false)
+        XCTAssertEqual(summary["seed"] as? Int, 1)
+        let version = try XCTUnwrap(summary["version"] as? String), commit = try XCTUnwrap(summary["commit"] as? String)
+        XCTAssertEqual(try ppl(["--version"]).stdout, "ppl \(version) (commit \(commit))\n")
         // The saved fit draws again without refitting, and warm-starts a fit.
         let s = try ppl(["sample", d + "/fit.json", "--draws-n", "50", "--draws", d + "/more.csv"])
         XCTAssertEqual(s.status, 0, s.stderr)
@@ -87,6 +92,41 @@ final class FitCLITests: XCTestCase {
         XCTAssertEqual(none.status, 70)
         XCTAssertTrue(none.stderr.hasPrefix("ppl: error: the laplace guide 'laplace' needs the posterior mode, with a "
                                             + "positive-definite curvature there, and Newton's method found none: "), none.stderr)
+    }
+
+    /// Ctrl-C stops the fit, which reports what it has; the summary JSON says it was interrupted.
+    func testAnInterruptedFitSaysSoInTheSummary() throws {
+        let d = try dir()
+        // maf at a tiny step size is still fitting after a second.
+        let r = try CLI.shell("\"$PPL\" fit '\(bench)/models/eight_schools.ppl' --data '\(bench)/data/eight_schools.json' "
+                              + "--steps 1000000 --runs 1 --guide maf --lr 0.0001 --seed 7 --summary-json s.json & sleep 2; "
+                              + "kill -INT $!; wait $!", in: d)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.contains("steps (interrupted)"), r.stdout)
+        let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: d + "/s.json"))) as! [String: Any]
+        XCTAssertEqual(summary["interrupted"] as? Bool, true)
+        XCTAssertEqual(summary["converged"] as? Bool, false)
+        XCTAssertEqual(summary["seed"] as? Int, 7)
+    }
+
+    /// `ppl sample --seed`: the same seed gives the same draws, another seed others; without
+    /// it, the seed of the fit's guide (1 here), as before.
+    func testSampleTakesASeed() throws {
+        let d = try dir()
+        let m = bench + "/models/eight_schools.ppl", data = bench + "/data/eight_schools.json"
+        XCTAssertEqual(try ppl(["fit", m, "--data", data, "--steps", "300", "--runs", "1", "--quiet", "--save", d + "/fit.json"]).status, 0)
+        func draws(_ seed: [String]) throws -> String {
+            let r = try ppl(["sample", d + "/fit.json", "--draws-n", "30", "--draws", d + "/d.csv"] + seed)
+            XCTAssertEqual(r.status, 0, r.stderr)
+            return try String(contentsOfFile: d + "/d.csv", encoding: .utf8).split(separator: "\n").filter { !$0.hasPrefix("#") }
+                .joined(separator: "\n")
+        }
+        let a = try draws(["--seed", "5"]), b = try draws(["--seed", "5"]), c = try draws(["--seed", "6"])
+        XCTAssertEqual(a, b)
+        XCTAssertNotEqual(a, c)
+        XCTAssertEqual(try draws([]), try draws(["--seed", "1"]))
+        let bad = try ppl(["sample", d + "/fit.json", "--seed", "many"])
+        XCTAssertEqual(bad.status, 65, bad.stderr)
     }
 
     func testGuideSelectionAndUnknownGuides() throws {

@@ -10,12 +10,15 @@ import XCTest
 /// does, and an out-of-range value gets the same message everywhere.
 final class FitOptionsTests: XCTestCase {
     /// A value to set, one the option rejects, and the default written out where the
-    /// table's text is not a value (`hidden`'s depends on the dimension, here 2).
+    /// table's text is not a value (`hidden`'s depends on the dimension, here 2); `with`,
+    /// another option every fit of the case gives in the same place, where this one needs it
+    /// (`alpha` is the Rényi objective's).
     struct Case {
         let family: GuideFamily
         let value: String
         let invalid: String
         var explicitDefault: String?
+        var with: (key: FitOptions.Key, value: String)?
     }
 
     static let cases: [FitOptions.Key: [Case]] = [
@@ -35,6 +38,8 @@ final class FitOptionsTests: XCTestCase {
         .transitions: [Case(family: .hvi, value: "3", invalid: "0")],
         .leapfrog: [Case(family: .hvi, value: "3", invalid: "-1")],
         .step_size: [Case(family: .hvi, value: "0.2", invalid: "0")],
+        .objective: [Case(family: .meanfield, value: "iwae", invalid: "iwea")],
+        .alpha: [Case(family: .meanfield, value: "0.2", invalid: "1", with: (.objective, "renyi"))],
         .rank: [Case(family: .lowrank, value: "1", invalid: "0", explicitDefault: "2")],
         .particles: [Case(family: .svgd, value: "20", invalid: "1")],
     ]
@@ -71,19 +76,20 @@ final class FitOptionsTests: XCTestCase {
 
     /// Fits with `key = value` (none: nil) given in one place; returns the run.
     enum Place: CaseIterable { case flag, block, set }
-    func fit(_ key: FitOptions.Key, _ value: String?, family: GuideFamily, in place: Place) throws -> CLI.Run {
+    func fit(_ key: FitOptions.Key, _ value: String?, family: GuideFamily, in place: Place,
+             with other: (key: FitOptions.Key, value: String)? = nil) throws -> CLI.Run {
         let steps = pin(key)
+        let given = (other.map { [$0] } ?? []) + (value.map { [(key, $0)] } ?? [])
         switch place {
         case .flag:
             let m = try model(family, [])
-            return try CLI.run(["fit", m, "--guide", "g", "--quiet"] + (steps.map { ["--steps", $0] } ?? [])
-                                    + (value.map { [flag(key, $0)] } ?? []))
+            return try CLI.run(["fit", m, "--guide", "g", "--quiet"] + (steps.map { ["--steps", $0] } ?? []) + given.map { flag($0.0, $0.1) })
         case .block:
-            let m = try model(family, (value.map { ["\(key.rawValue) = \($0)"] } ?? []) + (steps.map { ["steps = \($0)"] } ?? []))
+            let m = try model(family, given.map { "\($0.0.rawValue) = \($0.1)" } + (steps.map { ["steps = \($0)"] } ?? []))
             return try CLI.run(["fit", m, "--guide", "g", "--quiet"])
         case .set:
             let m = try model(family, [])
-            let lines = [":guide g"] + (value.map { [":set \(key.rawValue) \($0)"] } ?? []) + [":fit" + (steps.map { " \($0)" } ?? "")]
+            let lines = [":guide g"] + given.map { ":set \($0.0.rawValue) \($0.1)" } + [":fit" + (steps.map { " \($0)" } ?? "")]
             return try CLI.run(["repl", m], input: lines.joined(separator: "\n") + "\n")
         }
     }
@@ -114,17 +120,17 @@ final class FitOptionsTests: XCTestCase {
         for key in FitOptions.Key.allCases {
             for c in Self.cases[key] ?? [] {
                 let label = "\(key) on \(c.family)"
-                let none = try fit(key, nil, family: c.family, in: .flag)
+                let none = try fit(key, nil, family: c.family, in: .flag, with: c.with)
                 XCTAssertEqual(none.status, 0, "\(label): \(none.stderr)")
                 let reference = fingerprint(none)
                 XCTAssertTrue(reference.contains("Pareto k̂"), "\(label): \(none.stdout)")
                 let explicitDefault = c.explicitDefault ?? FitOptions(guide: "g", family: c.family).text(key)
                 var given: String?
                 for place in Place.allCases {
-                    let d = try fit(key, explicitDefault, family: c.family, in: place)
+                    let d = try fit(key, explicitDefault, family: c.family, in: place, with: c.with)
                     XCTAssertEqual(d.status, 0, "\(label) = \(explicitDefault) in \(place): \(d.stderr)")
                     XCTAssertEqual(fingerprint(d), reference, "\(label): the default \(explicitDefault) in \(place)")
-                    let v = try fit(key, c.value, family: c.family, in: place)
+                    let v = try fit(key, c.value, family: c.family, in: place, with: c.with)
                     XCTAssertEqual(v.status, 0, "\(label) = \(c.value) in \(place): \(v.stderr)")
                     let f = fingerprint(v)
                     XCTAssertNotEqual(f, reference, "\(label) = \(c.value) in \(place) changes nothing")

@@ -76,7 +76,8 @@ final class SavedFitTests: XCTestCase {
         let r = try CLI.run(["fit", "bad.ppl", "--runs", "1", "--quiet", "--summary-json", "summary.json", "--draws", "draws.csv",
                              "--save", "fit.json"], in: d)
         XCTAssertEqual(r.status, 70)
-        XCTAssertTrue(r.stdout.contains("warning: the ELBO or its gradient stayed non-finite for 30 steps"), r.stdout)
+        XCTAssertTrue(r.stderr.contains("warning: the ELBO or its gradient stayed non-finite for 30 steps"), r.stderr)
+        XCTAssertFalse(r.stdout.contains("warning"), r.stdout)
         XCTAssertTrue(r.stderr.contains("ppl: error: the fit failed (the ELBO or its gradient stayed non-finite for 30 steps"), r.stderr)
         XCTAssertTrue(r.stderr.contains("so 'draws.csv' and 'fit.json' are not written"), r.stderr)
         let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: d + "/summary.json"))) as? [String: Any]
@@ -103,13 +104,72 @@ final class SavedFitTests: XCTestCase {
         let r = try CLI.run(["fit", "imp.ppl", "--runs", "1", "--steps", "3000", "--lr", "1", "--no-precondition", "--quiet",
                              "--save", "fit.json"], in: d)
         XCTAssertEqual(r.status, 70)
-        XCTAssertTrue(r.stdout.contains("warning: " + message), r.stdout)
+        XCTAssertTrue(r.stderr.contains("warning: " + message), r.stderr)
+        XCTAssertFalse(r.stdout.contains("warning"), r.stdout)
         XCTAssertFalse(FileManager.default.fileExists(atPath: d + "/fit.json"))
         let repl = try CLI.run(["repl", "imp.ppl"], input: ":set runs 1\n:set lr 1\n:set precondition off\n:fit 3000\n:save fit.json\n",
                                in: d)
         XCTAssertEqual(repl.status, 70)
-        XCTAssertTrue(repl.stdout.contains(message), repl.stdout)
+        XCTAssertTrue(repl.stderr.contains("warning: " + message), repl.stderr)
+        XCTAssertFalse(repl.stdout.contains("warning"), repl.stdout)
         XCTAssertTrue(repl.stderr.contains("the fit failed (" + message), repl.stderr)
         XCTAssertFalse(FileManager.default.fileExists(atPath: d + "/fit.json"))
+    }
+
+    /// The saved fit names its model and data relative to its own folder, so the folder can
+    /// be moved whole: `ppl sample`, `--init` and `:restore` of the moved fit, run from
+    /// elsewhere, find them there.
+    func testTheModelIsFoundRelativeToTheSavedFitAfterTheFolderMoves() throws {
+        let d = try fitted()
+        let saved = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: d + "/fit.json"))) as? [String: Any]
+        XCTAssertEqual(saved?["model"] as? String, "m.ppl")
+        XCTAssertEqual(saved?["data"] as? String, "m.json")
+        XCTAssertEqual(saved?["version"] as? Int, 2)
+        // Saved into a subfolder, from the folder above the model.
+        let up = try CLI.run(["fit", "m.ppl", "--data", "m.json", "--steps", "100", "--runs", "1", "--quiet", "--save", "fits/a.json"],
+                             in: d)
+        XCTAssertEqual(up.status, 65, "no folder 'fits' yet: \(up.stderr)")
+        try FileManager.default.createDirectory(atPath: d + "/fits", withIntermediateDirectories: true)
+        let sub = try CLI.run(["fit", "m.ppl", "--data", "m.json", "--steps", "100", "--runs", "1", "--quiet", "--save", "fits/a.json"],
+                              in: d)
+        XCTAssertEqual(sub.status, 0, sub.stderr)
+        let a = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: d + "/fits/a.json"))) as? [String: Any]
+        XCTAssertEqual(a?["model"] as? String, "../m.ppl")
+        let moved = try dir() + "/moved"
+        try FileManager.default.moveItem(atPath: d, toPath: moved)
+        let elsewhere = try dir()
+        let uses = [
+            try CLI.run(["sample", moved + "/fit.json", "--draws-n", "20"], in: elsewhere),
+            try CLI.run(["sample", moved + "/fits/a.json", "--draws-n", "20"], in: elsewhere),
+            try CLI.run(["fit", moved + "/m.ppl", "--data", moved + "/m.json", "--steps", "100", "--runs", "1", "--init",
+                         moved + "/fit.json"], in: elsewhere),
+            try CLI.run(["repl"], input: ":restore \(moved)/fits/a.json\n", in: elsewhere),
+        ]
+        for r in uses { XCTAssertEqual(r.status, 0, r.stderr) }
+        XCTAssertTrue(uses[3].stdout.contains("restored \(moved)/fits/a.json: \(moved)/m.ppl with data \(moved)/m.json"), uses[3].stdout)
+    }
+
+    /// A fit saved by an older ppl (version 1) names its model and data by absolute paths,
+    /// or paths relative to the working folder; both are still read.
+    func testVersionOneSavedFitsAreStillRead() throws {
+        let d = try fitted()
+        let text = try String(contentsOfFile: d + "/fit.json", encoding: .utf8)
+        let absolute = text.replacingOccurrences(of: "\"version\": 2", with: "\"version\": 1")
+            .replacingOccurrences(of: "\"model\": \"m.ppl\"", with: "\"model\": \"\(d)/m.ppl\"")
+            .replacingOccurrences(of: "\"data\": \"m.json\"", with: "\"data\": \"\(d)/m.json\"")
+        XCTAssertNotEqual(absolute, text)
+        try FileManager.default.createDirectory(atPath: d + "/old", withIntermediateDirectories: true)
+        try absolute.write(toFile: d + "/old/abs.json", atomically: true, encoding: .utf8)
+        // Relative to the working folder d, not to the fit's folder d/old.
+        try text.replacingOccurrences(of: "\"version\": 2", with: "\"version\": 1")
+            .write(toFile: d + "/old/cwd.json", atomically: true, encoding: .utf8)
+        for fit in ["old/abs.json", "old/cwd.json"] {
+            let r = try CLI.run(["sample", fit, "--draws-n", "20"], in: d)
+            XCTAssertEqual(r.status, 0, fit + ": " + r.stderr)
+            XCTAssertTrue(r.stdout.contains("\nmu "), r.stdout)
+        }
+        let other = try CLI.run(["sample", d + "/old/cwd.json", "--draws-n", "20"], in: try dir())
+        XCTAssertEqual(other.status, 65)
+        XCTAssertTrue(other.stderr.contains("m.ppl"), other.stderr)
     }
 }

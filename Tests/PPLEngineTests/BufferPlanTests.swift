@@ -214,4 +214,39 @@ final class BufferPlanTests: XCTestCase {
             }
         }
     }
+
+    /// −½ Σ (y − θ₁)² over a data vector y of n elements, and its data.
+    static func sumOfSquares(_ n: Int) -> (Program, [String: Tensor]) {
+        let b = Builder()
+        let e = Emitter(b)
+        let theta = b.inputValue(.vector(Size(1)))
+        let y = b.inputValue(.vector(Size(n)))
+        let r = e.sub(y, e.op(.at, theta, b.constant(1, .int)))
+        let target = e.mul(e.c(-0.5), e.op(.dot, r, r))
+        let (instrs, types) = b.finish()
+        let program = Program(name: "p", inputs: [
+            Input(name: "theta", value: theta, role: .param, type: .vector(Size(1)), constraint: .none),
+            Input(name: "y", value: y, role: .data, type: .vector(Size(n)), constraint: .none),
+        ], body: Block(instrs: instrs, yields: [target]), outputNames: ["target"], types: types)
+        return (program, ["y": Tensor(vector: (0..<n).map { Double($0 % 7) })])
+    }
+
+    /// A program over a million-element data vector, run over many draws, is run in
+    /// batches whose buffers fit the budget: not a million elements times 1,000 draws.
+    func testBatchesOfManyDrawsFitTheMemoryBudget() throws {
+        let n = 1_000_000
+        let (program, data) = Self.sumOfSquares(n)
+        let budget = 64 << 20
+        let batch = try Executable.batch(program, varying: ["theta"], data: data, upTo: 1000, bytes: budget)
+        XCTAssertGreaterThanOrEqual(batch, 1)
+        XCTAssertLessThanOrEqual(batch * n * 8, budget, "one buffer of a million elements per particle at least")
+        let (small, smallData) = Self.sumOfSquares(10)
+        XCTAssertEqual(try Executable.batch(small, varying: ["theta"], data: smallData, upTo: 1000), 1000,
+                       "small data: the whole batch at once")
+        let e = try Executable(program, varying: ["theta"], data: data, batch: batch)
+        e.input("theta")[0] = 3
+        try e.run()
+        let expected = (0..<n).reduce(0.0) { $0 + pow(Double($1 % 7) - 3, 2) } * -0.5
+        XCTAssertEqual(e.output("target")[0], expected, accuracy: 1e-9 * abs(expected))
+    }
 }

@@ -39,6 +39,11 @@ final class ParetoSmoothingTests: XCTestCase {
         XCTAssertTrue(ParetoSmoothing.verdict(k).contains("all equal"), ParetoSmoothing.verdict(k))
         XCTAssertTrue(ParetoSmoothing.verdict(ParetoSmoothing.khat([0, .nan] + [Double](repeating: 0, count: 98)))
             .contains("not finite"))
+        // Equal up to the rounding of a million observations' log density (an exact guide
+        // there): still equal, not a tail that dwarfs the rest.
+        let big = -1.419e6
+        let rounded = (0..<1000).map { big + Double($0 % 3) * big.ulp }
+        XCTAssertTrue(ParetoSmoothing.khat(rounded).isNaN)
     }
 
     /// One ratio thousands of nats above the rest (a guide far off): the others vanish

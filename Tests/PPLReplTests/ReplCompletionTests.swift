@@ -15,7 +15,7 @@ final class ReplCompletionTests: XCTestCase {
     func testCommandsFilesGuidesSettingsAndNames() {
         let s = session()
         XCTAssertEqual(s.completions(for: ":s", after: ""), [":summary", ":set", ":save", ":show"])
-        XCTAssertEqual(s.completions(for: ":re", after: ""), [":restore", ":reset"])
+        XCTAssertEqual(s.completions(for: ":re", after: ""), [":report", ":restore", ":reset"])
         XCTAssertEqual(s.completions(for: "f", after: ":guide "), ["fr", "fullrank"])
         XCTAssertEqual(s.completions(for: "m", after: ":guide "), ["maf", "map", "meanfield", "mf"])
         XCTAssertEqual(s.completions(for: "s", after: ":set "), ["steps", "samples", "seed", "stl"])

@@ -230,7 +230,7 @@ final class ReplTests: XCTestCase {
         XCTAssertTrue(r.stderr.contains("error: unknown setting 'lrr'; did you mean 'lr'?"), r.stderr)
         XCTAssertTrue(r.stderr.contains("error: 'samples' must be a positive integer\n"), r.stderr)
         XCTAssertTrue(r.stdout.contains("stl = off"), r.stdout)
-        for c in ["load", "data", "guide", "fit", "summary", "draws", "elbo", "khat", "ir", "set", "save", "restore",
+        for c in ["load", "data", "guide", "fit", "summary", "draws", "elbo", "khat", "report", "ir", "set", "save", "restore",
                   "show", "reset", "help", "quit"] {
             XCTAssertTrue(r.stdout.contains("\n  :\(c)"), c)
         }
@@ -243,7 +243,7 @@ final class ReplTests: XCTestCase {
         let r = try repl([":fit", ":summary", ":elbo", ":khat", ":show", ":ir", ":guide iaf", ":draws 10 x.csv",
                           ":save x.json", ":load /nonexistent/model.ppl", ":restore /nonexistent/fit.json",
                           ":load ../shared/bench/models/linreg.ppl", ":fit", ":data /nonexistent/data.json",
-                          ":fit 10 20", ":summary now"])
+                          ":fit 10 20", ":elbo now"])
         XCTAssertEqual(r.status, 65)
         XCTAssertFalse(r.stderr.contains("Fatal error"), r.stderr)
         XCTAssertEqual(r.stderr.components(separatedBy: "error: no model yet").count - 1, 4, r.stderr)
@@ -254,13 +254,14 @@ final class ReplTests: XCTestCase {
         XCTAssertTrue(r.stderr.contains("error: the model needs data (N, K, X, y): ':data FILE'"), r.stderr)
         XCTAssertTrue(r.stderr.contains("error: cannot read the data file '/nonexistent/data.json'"), r.stderr)
         XCTAssertTrue(r.stderr.contains("error: ':fit' takes a positive number of steps, not '10 20'"), r.stderr)
-        XCTAssertTrue(r.stderr.contains("error: ':summary' takes no arguments"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("error: ':elbo' takes no arguments"), r.stderr)
     }
 
     func testExitStatusAndQuit() throws {
         let ok = try repl([":load models/regression.ppl", ":fit 100", ":quit", ":lod everything after quit is not read"])
         XCTAssertEqual(ok.status, 0, ok.stderr)
-        XCTAssertEqual(ok.stderr, "")
+        // 100 steps do not converge: a warning (on stderr), no error.
+        XCTAssertTrue(ok.stderr.split(separator: "\n").allSatisfy { $0.hasPrefix("warning: ") }, ok.stderr)
         let d = try dir()
         let bad = d + "/nan.ppl"
         try "param mu: real\ntarget += log(-1 - mu * mu)\n".write(toFile: bad, atomically: true, encoding: .utf8)
