@@ -176,10 +176,13 @@ public final class Fitter {
             var value = 0.0
             var finite = (try? executable.run()) != nil
             if finite {
-                let (bound, coefficients) = Fitter.bound((0..<s).map { executable.output(targetOutput, particle: $0)[0] },
-                                                         settings.objective, alpha: settings.alpha)
-                value = bound
-                if !summed {
+                if summed {
+                    for k in 0..<s { value += executable.output(targetOutput, particle: k)[0] }
+                    value /= Double(s)
+                } else {
+                    let (bound, coefficients) = Fitter.bound((0..<s).map { executable.output(targetOutput, particle: $0)[0] },
+                                                             settings.objective, alpha: settings.alpha)
+                    value = bound
                     for i in 0..<p { combined[i] = 0 }
                     for (k, c) in coefficients.enumerated() where c > 0 {
                         let g = executable.output(gradientOutput, particle: k)

@@ -17,6 +17,13 @@ public enum CLI {
         return candidates.first { FileManager.default.isExecutableFile(atPath: $0) } ?? candidates[1]
     }
 
+    /// A new empty folder under the temporary directory, named after `prefix`.
+    public static func temporaryFolder(_ prefix: String) throws -> String {
+        let d = FileManager.default.temporaryDirectory.appendingPathComponent("\(prefix)-\(getpid())-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
+        return d
+    }
+
     public struct Run {
         public let status: Int32
         public let stdout: String

@@ -13,8 +13,7 @@ final class HTMLReportTests: XCTestCase {
     /// A regression whose `y_rep` (a param-dependent `let`) the predictive checks compare
     /// with the data `y`.
     func folder() throws -> String {
-        let d = FileManager.default.temporaryDirectory.appendingPathComponent("ppl-report-\(getpid())-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
+        let d = try CLI.temporaryFolder("ppl-report")
         try """
             data N: int<lower=1>
             data x: vector[N]

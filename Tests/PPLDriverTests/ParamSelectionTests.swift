@@ -7,8 +7,7 @@ import XCTest
 final class ParamSelectionTests: XCTestCase {
     /// A regression on 20 points with `mu`, a 20-long derived vector, and `shift`, a 3-long one.
     func folder() throws -> String {
-        let d = FileManager.default.temporaryDirectory.appendingPathComponent("ppl-params-\(getpid())-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
+        let d = try CLI.temporaryFolder("ppl-params")
         try """
             data N: int<lower=1>
             data x: vector[N]

@@ -42,8 +42,7 @@ final class PredictiveTests: XCTestCase {
     }
 
     func dir() throws -> String {
-        let d = FileManager.default.temporaryDirectory.appendingPathComponent("ppl-predict-\(getpid())-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
+        let d = try CLI.temporaryFolder("ppl-predict")
         return d
     }
 
