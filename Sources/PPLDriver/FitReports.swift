@@ -62,6 +62,7 @@ public enum FitReports {
             out += "; \(r.rejected) step\(r.rejected == 1 ? "" : "s") rejected (non-finite or exploded), step size reduced"
         }
         if r.recoveries > 0 { out += "; backed off to the best state \(r.recoveries) time\(r.recoveries == 1 ? "" : "s")" }
+        if r.steadied > 0 { out += "; leapfrog step sizes halved \(r.steadied) time\(r.steadied == 1 ? "" : "s")" }
         out += "\n"
         if let a = s.agreement { out += runs(r, a) }
         return out

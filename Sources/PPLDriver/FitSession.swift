@@ -150,8 +150,11 @@ public final class FitSession {
             r = FitResult(phi: start)
             (r.interrupted, r.failure) = (prelude.interrupted, prelude.failure)
         } else {
-            r = fitter.run(from: start, progress: progress.map { report in { report(prelude.steps + $0, $1) } },
+            // Within 10 nats of the base's ELBO, or the starting steps are made shorter.
+            let (steady, halvings) = fitter.steadiedStart(start, floor: prelude.elbo - 10)
+            r = fitter.run(from: steady, progress: progress.map { report in { report(prelude.steps + $0, $1) } },
                            interrupted: interrupted)
+            r.steadied += halvings
         }
         r.base = FitResult.BaseFit(family: base.family.rawValue, steps: prelude.steps, elbo: prelude.elbo,
                                    converged: prelude.converged)

@@ -17,6 +17,8 @@ public struct ELBO {
     /// The same outputs plus `grad.phi`.
     public let gradient: Program
     public let dimension: Int
+    /// The family whose draw the program makes.
+    public let family: VariationalFamily
     /// Standard-normal draws per particle (the length of `eps`).
     public let noiseCount: Int
     public let parameterCount: Int
@@ -24,6 +26,7 @@ public struct ELBO {
     /// With a `frame`, the family draws z̃ and fits the density over it; `z` is m + P z̃.
     public init(density model: Program, family: VariationalFamily, dimension d: Int, stickingTheLanding: Bool,
                 frame: Frame? = nil) throws {
+        self.family = family
         let density = frame?.apply(to: model) ?? model
         let b = Builder(types: density.types)
         let e = Emitter(b)

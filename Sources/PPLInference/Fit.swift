@@ -48,6 +48,9 @@ public struct FitResult: Sendable {
     /// Steps whose ELBO or gradient was not finite, or whose ELBO exploded: not taken; the
     /// step size was halved.
     public var rejected = 0
+    /// Times the family's draws were made to move less (`VariationalFamily.steadied`) on
+    /// backing off: HVI's leapfrog step sizes halved.
+    public var steadied = 0
     /// Times the fit backed off to its best state after five bad steps running.
     public var recoveries = 0
     /// The last window's mean squared z-score of the gradient (`Fitter.drift`).
@@ -140,6 +143,36 @@ public final class Fitter {
         }
     }
 
+    /// A start whose bound is not far below `floor`: `initial` made steadier
+    /// (`VariationalFamily.steadied`) until the mean of its bound over 64 draws is finite and
+    /// above `floor`, at most 30 times, with how many times. For HVI started on its fitted
+    /// base, whose bound there is the base's ELBO less the trajectories' energy error: step
+    /// sizes too long for the curvature give a bound hundreds of nats down (or overflowing),
+    /// which the optimiser's step-size back-off does not cure.
+    public func steadiedStart(_ initial: [Double], floor: Double) -> (phi: [Double], halvings: Int) {
+        var start = initial, halvings = 0
+        let n = elbo.noiseCount, s = executable.batch
+        let eps = executable.input("eps"), phi = executable.input("phi")
+        func meanBound() -> Double {
+            var rng = RNG(seed: settings.seed ^ 0x57EAD)
+            _ = phi.update(fromContentsOf: start)
+            var total = 0.0, count = 0
+            while count < 64 {
+                for i in 0..<(s * n) { eps[i] = rng.normal() }
+                guard (try? executable.run()) != nil else { return -.infinity }
+                for k in 0..<s { total += executable.output("target", particle: k)[0] }
+                count += s
+            }
+            let mean = total / Double(count)
+            return mean.isNaN ? -.infinity : mean
+        }
+        while halvings < 30, !(meanBound() >= floor), let steadier = elbo.family.steadied(start, d: elbo.dimension) {
+            start = steadier
+            halvings += 1
+        }
+        return (start, halvings)
+    }
+
     public func run(from initial: [Double], progress: ((Int, Double) -> Void)? = nil,
                     interrupted: () -> Bool = { false }) -> FitResult {
         let start = DispatchTime.now().uptimeNanoseconds
@@ -204,6 +237,12 @@ public final class Fitter {
                     _ = phi.update(fromContentsOf: best.phi)
                     adam = best.adam
                     result.recoveries += 1
+                }
+                // Five bad steps running from the best state (or from the start) can be the
+                // draw's own divergence, which a smaller learning rate does not cure.
+                if let steady = elbo.family.steadied(Array(phi), d: elbo.dimension) {
+                    _ = phi.update(fromContentsOf: steady)
+                    result.steadied += 1
                 }
                 step += 1
                 continue

@@ -120,6 +120,17 @@ public struct HamiltonianVI: VariationalFamily {
         fitted + plan(d).layout.initial.dropFirst(fitted.count)
     }
 
+    /// Every leapfrog step size halved (their logs lowered by log 2): a trajectory that
+    /// diverges, its energy error exploding, is one whose steps are too long for the
+    /// curvature it meets.
+    public func steadied(_ phi: [Double], d: Int) -> [Double]? {
+        var out = phi
+        for offset in plan(d).steps {
+            for i in offset..<(offset + d) { out[i] -= log(2.0) }
+        }
+        return out
+    }
+
     public func constants(_ d: Int) -> [String: Tensor] { base.constants(d) }
     public func noiseCount(_ d: Int) -> Int { d * (1 + transitions) }
 

@@ -33,6 +33,9 @@ public protocol VariationalFamily {
     var refines: VariationalFamily? { get }
     /// φ at the start of a fit, given the fitted φ of the family this one refines.
     func initialParameters(_ d: Int, refining fitted: [Double]) -> [Double]
+    /// φ with draws that move less far, for a fit whose steps keep diverging (HVI: every
+    /// leapfrog step size halved); nil for a family whose draw has nothing to shorten.
+    func steadied(_ phi: [Double], d: Int) -> [Double]?
 }
 
 extension VariationalFamily {
@@ -42,6 +45,7 @@ extension VariationalFamily {
     public func noiseCount(_ d: Int) -> Int { d }
     public var refines: VariationalFamily? { nil }
     public func initialParameters(_ d: Int, refining fitted: [Double]) -> [Double] { initialParameters(d) }
+    public func steadied(_ phi: [Double], d: Int) -> [Double]? { nil }
 }
 
 /// A family whose draw is a map of its noise alone, z = T(ε; φ): every family but HVI.
