@@ -47,11 +47,12 @@ struct BenchSetup: ParsableArguments {
         return FileManager.default.fileExists(atPath: data) ? data : nil
     }
 
-    /// Runs a NumPyro anchor script and returns its one JSON line.
-    func numpyro(_ script: String, _ args: [String]) -> [String: Any]? {
+    /// Runs a NumPyro anchor script (or, with `path`, a script at that path, such as
+    /// scripts/numpyro_toolbox.py) and returns its one JSON line.
+    func numpyro(_ script: String, path: String? = nil, _ args: [String]) -> [String: Any]? {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: python)
-        p.arguments = [bench + "/anchors/" + script] + args
+        p.arguments = [path ?? bench + "/anchors/" + script] + args
         let out = Pipe()
         p.standardOutput = out
         p.standardError = FileHandle.nullDevice

@@ -6,15 +6,17 @@ import PPLSema
 import PPLSyntax
 
 /// Default fits of the bench models with each guide: time per step, accuracy against the
-/// reference posteriors, k̂, and failures; beside NumPyro's SVI (`run_numpyro.py`) for the
-/// guides it has (AutoNormal, AutoMultivariateNormal, AutoIAFNormal), in the same run.
+/// reference posteriors, k̂, and failures; beside NumPyro's SVI for the guides it has, in the
+/// same run: AutoNormal, AutoMultivariateNormal, AutoIAFNormal and AutoDAIS
+/// (`run_numpyro.py`), AutoLaplaceApproximation, AutoLowRankMultivariateNormal, SVGD and
+/// AutoNormal under RenyiELBO (scripts/numpyro_toolbox.py).
 struct FitBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "fit", abstract: "Fit time per step and accuracy beside NumPyro's SVI.")
 
     @OptionGroup var setup: BenchSetup
 
-    @Option(parsing: .upToNextOption, help: "Guide families to fit (default: iaf).")
+    @Option(parsing: .upToNextOption, help: "Guide families to fit (default: iaf); 'renyi' is meanfield under the Rényi bound.")
     var guides: [String] = ["iaf"]
 
     @Option(help: "Steps of NumPyro's fit (its timing is the steady state of the jitted loop).")
@@ -52,7 +54,8 @@ struct FitBench: ParsableCommand {
     /// gradient evaluations per step).
     func variants(_ runtime: ModelRuntime) throws -> [(String, FitOptions)] {
         try guides.flatMap { guide -> [(String, FitOptions)] in
-            var options = try GuideSelection.select(guide, from: runtime.model.guides).get()
+            var options = try GuideSelection.select(guide == "renyi" ? "meanfield" : guide, from: runtime.model.guides).get()
+            if guide == "renyi" { try options.set(.objective, .name("renyi")) }
             // One fit, as NumPyro's SVI makes: the time per step and the accuracy of a run.
             try options.set(.runs, .int(1))
             guard guide == "hvi" else { return [(guide, options)] }
@@ -64,12 +67,23 @@ struct FitBench: ParsableCommand {
         }
     }
 
-    /// NumPyro's guide for the same family (run_numpyro.py's names), if it has one.
-    func numpyroCounterpart(_ options: FitOptions) -> String? {
+    /// NumPyro's counterpart of a fit, if it has one: the script and its arguments.
+    func numpyroCounterpart(_ options: FitOptions) -> (script: String, path: String?, args: [String])? {
+        let anchor = ["--steps", String(numpyroSteps), "--pyloop-steps", "10", "--elbo-particles", "200", "--num-draws", "1000"]
+        let toolbox = ["--steps", String(numpyroSteps), "--draws", "1000"]
+        if options.objective == .renyi {
+            guard options.family == .meanfield else { return nil }
+            return ("", "scripts/numpyro_toolbox.py", ["--method", "renyi", "--alpha", String(options.alpha)] + toolbox)
+        }
+        guard options.objective == .elbo else { return nil }
         switch options.family {
-        case .meanfield, .fullrank, .iaf: return options.family.rawValue
-        case .hvi: return options.transitions == 1 && [4, 8].contains(options.leapfrog) ? "dais\(options.leapfrog)" : nil
-        default: return nil
+        case .meanfield, .fullrank, .iaf: return ("run_numpyro.py", nil, ["--guide", options.family.rawValue] + anchor)
+        case .hvi:
+            guard options.transitions == 1, [4, 8].contains(options.leapfrog) else { return nil }
+            return ("run_numpyro.py", nil, ["--guide", "dais\(options.leapfrog)"] + anchor)
+        case .laplace, .lowrank: return ("", "scripts/numpyro_toolbox.py", ["--method", options.family.rawValue] + toolbox)
+        case .svgd: return ("", "scripts/numpyro_toolbox.py", ["--method", "svgd", "--particles", String(options.particles)] + toolbox)
+        case .map, .maf, .realnvp, .nice, .planar, .radial: return nil
         }
     }
 
@@ -97,10 +111,7 @@ struct FitBench: ParsableCommand {
                 let sameNetStep = session.family.family == .iaf ? try singleParticleStep(session.runtime, try numpyroNetwork(session)) : nil
                 var theirs: [String: Any]?
                 if setup.numpyroAvailable, let counterpart = numpyroCounterpart(options) {
-                    theirs = setup.numpyro("run_numpyro.py", [
-                        "--model", name, "--guide", counterpart, "--steps", String(numpyroSteps),
-                        "--pyloop-steps", "10", "--elbo-particles", "200", "--num-draws", "1000",
-                    ])
+                    theirs = setup.numpyro(counterpart.script, path: counterpart.path, ["--model", name] + counterpart.args)
                 }
                 let theirStep = (theirs?["s_per_1000_jit"] as? Double).map { $0 * 1000 }
                 let ratio = theirStep.map { $0 / singleStep }
