@@ -31,11 +31,13 @@ struct FitBench: ParsableCommand {
     /// µs per single-particle step: the best of three `timingSteps`-step fits (a fit is
     /// short; the best run is the one least disturbed by the rest of the machine), each from
     /// the family's own starting point (for HVI: its steps alone, not its base's fit).
-    func singleParticleStep(_ runtime: ModelRuntime, _ options: FitOptions) throws -> Double {
+    func singleParticleStep(_ runtime: ModelRuntime, _ options: FitOptions) throws -> Double? {
+        // Laplace and MAP take no steps; SVGD moves its particles together.
+        guard options.family.allKeys.contains(.samples) else { return nil }
         var single = options
         try single.set([(.samples, .int(1)), (.steps, .int(timingSteps))])
         let session = try FitSession(runtime: runtime, options: single)
-        return try (0..<3).map { _ in
+        return try (0..<3).map { _ -> Double in
             let r = try session.fit(initial: session.family.initialParameters(runtime.dimension))
             return r.seconds / Double(max(1, r.steps)) * 1e6
         }.min()!
@@ -57,7 +59,7 @@ struct FitBench: ParsableCommand {
             var options = try GuideSelection.select(guide == "renyi" ? "meanfield" : guide, from: runtime.model.guides).get()
             if guide == "renyi" { try options.set(.objective, .name("renyi")) }
             // One fit, as NumPyro's SVI makes: the time per step and the accuracy of a run.
-            try options.set(.runs, .int(1))
+            if options.family.allKeys.contains(.runs) { try options.set(.runs, .int(1)) }
             guard guide == "hvi" else { return [(guide, options)] }
             return try [4, 8].map { l in
                 var o = options
@@ -114,7 +116,7 @@ struct FitBench: ParsableCommand {
                     theirs = setup.numpyro(counterpart.script, path: counterpart.path, ["--model", name] + counterpart.args)
                 }
                 let theirStep = (theirs?["s_per_1000_jit"] as? Double).map { $0 * 1000 }
-                let ratio = theirStep.map { $0 / singleStep }
+                let ratio = theirStep.flatMap { t in singleStep.map { t / $0 } }
                 let sameNetRatio = theirStep.flatMap { t in sameNetStep.map { t / $0 } }
                 var notes: [String] = []
                 if let f = result.failure { notes.append(f) }
@@ -132,7 +134,7 @@ struct FitBench: ParsableCommand {
                     return e + s
                 } ?? "-"
                 print(pad(name, 14) + pad(guide, 10) + pad(String(result.steps), 7) + pad(fmt(result.seconds), 7)
-                      + pad(fmt(perStep), 9) + pad(fmt(singleStep), 8) + pad(theirStep.map(fmt) ?? "-", 11)
+                      + pad(fmt(perStep), 9) + pad(singleStep.map(fmt) ?? "-", 8) + pad(theirStep.map(fmt) ?? "-", 11)
                       + pad(ratio.map(fmt) ?? "-", 7) + pad(String(format: "%.4g", result.elbo), 11)
                       + pad(fmt(session.khat), 6) + pad(score.map { fmt($0.meanError) } ?? "-", 9)
                       + pad(score.map { fmt($0.logSDError) } ?? "-", 11) + pad(sd, 18) + pad(numpyroScore, 22)
