@@ -86,9 +86,9 @@ final class FitCLITests: XCTestCase {
         let steps = try ppl(["fit", m, "--guide", "laplace", "--steps", "100"])
         XCTAssertEqual(steps.status, 65)
         XCTAssertEqual(steps.stderr, "ppl: error: 'steps' does not apply to a laplace guide; laplace takes seed, draws, psis_resample\n")
-        let flat = d + "/flat.ppl"
-        try "param a: real\nparam b: real\n(a + b) ~ normal(0, 1)\n".write(toFile: flat, atomically: true, encoding: .utf8)
-        let none = try ppl(["fit", flat, "--guide", "laplace", "--summary-json", d + "/none.json"])
+        let funnel = d + "/scale.ppl"
+        try "param s: real<lower=0>\nparam x: vector[3]\ns ~ exponential(1)\nx ~ normal(0, s)\n".write(toFile: funnel, atomically: true, encoding: .utf8)
+        let none = try ppl(["fit", funnel, "--guide", "laplace", "--summary-json", d + "/none.json"])
         XCTAssertEqual(none.status, 70)
         XCTAssertTrue(none.stderr.hasPrefix("ppl: error: the laplace guide 'laplace' needs the posterior mode, with a "
                                             + "positive-definite curvature there, and Newton's method found none: "), none.stderr)

@@ -73,13 +73,22 @@ final class LaplaceTests: XCTestCase {
     }
 
     /// Where Newton's method finds no mode, the guide is not made: an error naming that.
+    /// A hierarchy's density grows without bound as its scale s goes to 0 with x = 0; a ridge, (a + b) ~ normal(0, 1)
+    /// with no priors, is flat along a − b, so its posterior is improper and says so.
     func testNoModeIsAFailedFit() throws {
         for guide in ["laplace", "map"] {
-            XCTAssertThrowsError(try Self.session("param a: real\nparam b: real\n(a + b) ~ normal(0, 1)", guide: guide)) { error in
+            XCTAssertThrowsError(try Self.session("param s: real<lower=0>\nparam x: vector[3]\ns ~ exponential(1)\nx ~ normal(0, s)\n", guide: guide)) { error in
                 let e = error as! PPLError
                 XCTAssertEqual(e.kind, .computation)
                 XCTAssertTrue(e.message.hasPrefix("the \(guide) guide '\(guide)' needs the posterior mode, with a positive-definite "
                                                   + "curvature there, and Newton's method found none: "), e.message)
+            }
+            XCTAssertThrowsError(try Self.session("param a: real\nparam b: real\n(a + b) ~ normal(0, 1)", guide: guide)) { error in
+                let e = error as! PPLError
+                XCTAssertEqual(e.kind, .computation)
+                XCTAssertTrue(e.message.hasPrefix("the posterior is improper: "), e.message)
+                XCTAssertTrue(e.message.hasSuffix("does not identify 'a' and 'b'; give them priors, or data that tell them apart"),
+                              e.message)
             }
         }
     }
