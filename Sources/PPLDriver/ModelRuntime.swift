@@ -38,10 +38,10 @@ public final class ModelRuntime {
         try self.init(model: model, data: data, file: dataPath ?? "the data", absent: absent)
     }
 
-    /// A runtime from the text of a data file (`file` names it in messages).
-    public convenience init(model: CheckedModel, json: [UInt8], file: String) throws(PPLError) {
+    /// A runtime from the contents of a data file (`file` names it in messages).
+    public convenience init(model: CheckedModel, contents: [UInt8], file: String) throws(PPLError) {
         var absent: Set<String> = []
-        let data = try PPLError.during(.user) { try DataLoader.load(bytes: json, file: file, model: model, absent: &absent) }
+        let data = try PPLError.during(.user) { try DataLoader.load(bytes: contents, file: file, model: model, absent: &absent) }
         try self.init(model: model, data: data, file: file)
     }
 
