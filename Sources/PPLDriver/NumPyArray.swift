@@ -1,3 +1,5 @@
+import Foundation
+
 /// An array in NumPy's `.npy` format (numpy's `numpy/lib/format.py` documents it): the magic
 /// bytes `\x93NUMPY`, the format's version, the length of the header (2 bytes in version 1,
 /// 4 in versions 2 and 3), the header — a Python dict literal such as
