@@ -95,7 +95,8 @@ struct Fit: ParsableCommand {
                 try OutputFile.write(try FitReports.savedFit(session, result, model: file, data: dataPath, to: save), to: save)
             }
         }
-        if FitReports.failure(result) != nil || !result.elbo.isFinite { throw Terminal.failed(.computation) }
+        // An interrupted fit's files are written, to go on from, but it did not finish.
+        if FitReports.failure(result) != nil || !result.elbo.isFinite || result.interrupted { throw Terminal.failed(.computation) }
     }
 }
 
