@@ -18,6 +18,7 @@ let package = Package(
         .target(name: "PPLSema", dependencies: ["PPLSyntax", "PPLIR"]),
         .systemLibrary(name: "COpenBLAS", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CEditline", providers: [.apt(["libedit-dev"])]),
+        .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
         // Elementwise kernels vectorised with glibc's libmvec (see kernels.c).
         .target(
             name: "CKernels",
@@ -28,7 +29,7 @@ let package = Package(
         // The executor and its kernels stay in one target so the optimiser sees them whole.
         .target(name: "PPLEngine", dependencies: ["PPLIR", "COpenBLAS", "CKernels"]),
         .target(name: "PPLInference", dependencies: ["PPLSyntax", "PPLIR", "PPLSema", "PPLDiff", "PPLEngine", "CKernels", "COpenBLAS"]),
-        .target(name: "PPLDriver", dependencies: ["PPLSyntax", "PPLIR", "PPLSema", "PPLDiff", "PPLEngine", "PPLInference", "COpenBLAS"],
+        .target(name: "PPLDriver", dependencies: ["PPLSyntax", "PPLIR", "PPLSema", "PPLDiff", "PPLEngine", "PPLInference", "COpenBLAS", "CZlib"],
                 plugins: ["BuildCommit"]),
         // Records the git commit of each build for `ppl --version` (Sources/PPLDriver/Version.swift).
         .plugin(name: "BuildCommit", capability: .buildTool()),

@@ -3,30 +3,43 @@ import PPLEngine
 import PPLIR
 import PPLSema
 
-/// `path/model.ppl` reads `path/model.data.json` when it exists.
+/// `path/model.ppl` reads `path/model.data.json` when it exists, else `path/model.data.npz`.
 public func defaultDataPath(_ model: String) -> String? {
     let base = model.hasSuffix(".ppl") ? String(model.dropLast(4)) : model
-    let candidate = base + ".data.json"
-    return FileManager.default.fileExists(atPath: candidate) ? candidate : nil
+    return [".data.json", ".data.npz"].map { base + $0 }.first { FileManager.default.fileExists(atPath: $0) }
 }
 
-/// Reads Stan-style JSON data for a model's `data` declarations and checks types, sizes
-/// and bounds (`ModelRuntime` is the entry). Reals may be written as numbers or as "NaN",
-/// "Inf", "-Inf". Every error is the user's, naming the file or the variable and the index.
+/// Reads a model's data and checks types, sizes and bounds (`ModelRuntime` is the entry):
+/// Stan-style JSON, where reals may be written as numbers or as "NaN", "Inf", "-Inf"; or
+/// NumPy's `.npz` archives (`np.savez`, `np.savez_compressed`), whose array names are the
+/// data's names, and `.npy` files, one array for a model of one data value. The format is
+/// told by the file's first bytes. Every error is the user's, naming the file or the
+/// variable and the index.
 enum DataLoader {
-    /// The data of `model` in the JSON file at `path`. Data named in `optional` may be left
+    /// The data of `model` in the file at `path`. Data named in `optional` may be left
     /// out: they are then zeros of their declared shape, unchecked, and named in `absent`.
     static func load(path: String, model: CheckedModel, optional: Set<String> = [],
                      absent: inout Set<String>) throws -> [String: Tensor] {
-        guard let contents = FileManager.default.contents(atPath: path) else {
+        // A regular file is read by offset; a pipe or a device whole.
+        guard let source = ByteSource(path: path) ?? FileManager.default.contents(atPath: path).map({ ByteSource(bytes: [UInt8]($0)) }) else {
             throw PPLError.user("cannot read the data file '\(path)'")
         }
-        return try load(bytes: [UInt8](contents), file: path, model: model, optional: optional, absent: &absent)
+        return try load(source, file: path, model: model, optional: optional, absent: &absent)
     }
 
-    /// The data of `model` in the JSON text `bytes`; `file` names it in messages.
+    /// The data of `model` in the file whose contents are `bytes`; `file` names it in messages.
     static func load(bytes: [UInt8], file: String, model: CheckedModel, optional: Set<String> = [],
                      absent: inout Set<String>) throws -> [String: Tensor] {
+        try load(ByteSource(bytes: bytes), file: file, model: model, optional: optional, absent: &absent)
+    }
+
+    private static func load(_ source: ByteSource, file: String, model: CheckedModel, optional: Set<String>,
+                             absent: inout Set<String>) throws -> [String: Tensor] {
+        let head = try PPLError.during(.user) { () throws(DataFormatError) in try source.bytes(at: 0, count: min(6, source.count), "") }
+        if head == NumPyArray.magic || head.starts(with: [0x50, 0x4B, 0x03, 0x04]) || head.starts(with: [0x50, 0x4B, 0x05, 0x06]) {
+            return try numpy(source, file: file, model: model, optional: optional, absent: &absent)
+        }
+        let bytes = try PPLError.during(.user) { () throws(DataFormatError) in try source.bytes(at: 0, count: source.count, "") }
         let json: JSONValue
         do {
             json = try JSONReader.parse(bytes)
@@ -42,29 +55,10 @@ enum DataLoader {
 
     static func tensors(_ fields: [String: JSONValue], model: CheckedModel, file: String, optional: Set<String>,
                         absent: inout Set<String>) throws -> [String: Tensor] {
-        var out: [String: Tensor] = [:]
-        var ints: [String: Int] = [:]
-        for d in model.data {
-            let given = fields[d.name]
-            guard given != nil || optional.contains(d.name) else {
-                throw PPLError.user("\(file): missing data '\(d.name)' (\(d.typeText))")
-            }
-            func size(_ s: Size) throws -> Int {
-                switch s.evaluation({ ints[$0] }) {
-                case .value(let n) where n >= 0: return n
-                case .value(let n): throw PPLError.user("\(file): the size \(s) of '\(d.name)' is \(n) with these data: negative")
-                case .overflow: throw PPLError.user("\(file): the size \(s) of '\(d.name)' overflows with these data")
-                case .unknown: throw PPLError.user("\(file): the size \(s) of '\(d.name)' is not known from the data")
-                }
-            }
+        try tensors(model: model, file: file, optional: optional, absent: &absent, given: { fields[$0] != nil }) { d, dims in
+            let v = fields[d.name]!
             // Nested JSON arrays, one level per dimension (an array's dimensions, then its
             // element's), read row-major: how the IR holds every value.
-            let dims = try d.componentDims.map(size)
-            guard let v = given else {
-                out[d.name] = Tensor(shape: dims, values: [Double](repeating: 0, count: dims.reduce(1, *)))
-                absent.insert(d.name)
-                continue
-            }
             var values: [Double] = []
             func read(_ v: JSONValue, _ level: Int, _ name: String) throws {
                 guard level < dims.count else {
@@ -76,8 +70,36 @@ enum DataLoader {
                 for (k, item) in items.enumerated() { try read(item, level + 1, "\(prefix)\(k + 1)]") }
             }
             try read(v, 0, d.name)
-            let t = Tensor(shape: dims, values: values)
-            if dims.isEmpty, d.type.elem == .int { ints[d.name] = Int(exactly: values[0]) }
+            return Tensor(shape: dims, values: values)
+        }
+    }
+
+    /// The data of `model`, declaration by declaration: `value` reads one the file has
+    /// (`given`), of the dimensions its type gives with the ints read before it.
+    static func tensors(model: CheckedModel, file: String, optional: Set<String>, absent: inout Set<String>,
+                        given: (String) -> Bool, value: (Declaration, [Int]) throws -> Tensor) throws -> [String: Tensor] {
+        var out: [String: Tensor] = [:]
+        var ints: [String: Int] = [:]
+        for d in model.data {
+            guard given(d.name) || optional.contains(d.name) else {
+                throw PPLError.user("\(file): missing data '\(d.name)' (\(d.typeText))")
+            }
+            func size(_ s: Size) throws -> Int {
+                switch s.evaluation({ ints[$0] }) {
+                case .value(let n) where n >= 0: return n
+                case .value(let n): throw PPLError.user("\(file): the size \(s) of '\(d.name)' is \(n) with these data: negative")
+                case .overflow: throw PPLError.user("\(file): the size \(s) of '\(d.name)' overflows with these data")
+                case .unknown: throw PPLError.user("\(file): the size \(s) of '\(d.name)' is not known from the data")
+                }
+            }
+            let dims = try d.componentDims.map(size)
+            guard given(d.name) else {
+                out[d.name] = Tensor(shape: dims, values: [Double](repeating: 0, count: dims.reduce(1, *)))
+                absent.insert(d.name)
+                continue
+            }
+            let t = try value(d, dims)
+            if dims.isEmpty, d.type.elem == .int { ints[d.name] = Int(exactly: t.values[0]) }
             try checkStructure(t, d, file)
             out[d.name] = t
         }
@@ -245,12 +267,11 @@ enum DataLoader {
             default: continue
             }
             for (k, x) in t.values.enumerated() {
-                let name = componentName(d.name, k, t.shape)
                 if let l = lower, let lv = value(l, k), !(x >= lv) {
-                    throw PPLError.user("\(file): '\(name)' is \(format(x)), below the lower bound \(format(lv)) of \(d.typeText)")
+                    throw PPLError.user("\(file): '\(componentName(d.name, k, t.shape))' is \(format(x)), below the lower bound \(format(lv)) of \(d.typeText)")
                 }
                 if let u = upper, let uv = value(u, k), !(x <= uv) {
-                    throw PPLError.user("\(file): '\(name)' is \(format(x)), above the upper bound \(format(uv)) of \(d.typeText)")
+                    throw PPLError.user("\(file): '\(componentName(d.name, k, t.shape))' is \(format(x)), above the upper bound \(format(uv)) of \(d.typeText)")
                 }
             }
         }

@@ -3,8 +3,9 @@ import PPLInference
 
 /// The texts and files `ppl fit` writes.
 public enum FitReports {
-    /// The posterior table: mean, sd and quantiles of the components `selection` shows.
-    public static func table(_ draws: PosteriorDraws, _ selection: ParamSelection) -> String {
+    /// The posterior table: mean, sd and quantiles of the components `selection` shows; the
+    /// components of the params in `points`, point estimates, by their value alone.
+    public static func table(_ draws: PosteriorDraws, _ selection: ParamSelection, points: Set<String> = []) -> String {
         let stats = draws.summaries()
         let rows = selection.rows(draws.names)
         let shown = rows.compactMap { row -> Int? in if case .column(let j) = row { j } else { nil } }
@@ -21,13 +22,22 @@ public enum FitReports {
             case .column(let j):
                 out += pad(draws.names[j], width, left: true)
                 let s = stats[j]
-                for v in [s.mean, s.sd, s.q05, s.q50, s.q95] { out += pad(number(v), 11) }
+                if points.contains(paramName(draws.names[j])) {
+                    out += pad(number(s.mean), 11) + pad("(point)", 11)
+                } else {
+                    for v in [s.mean, s.sd, s.q05, s.q50, s.q95] { out += pad(number(v), 11) }
+                }
             case .omitted(let name, let count):
                 out += selection.omittedLine(name, count)
             }
             out += "\n"
         }
         return out
+    }
+
+    /// The param a component belongs to: `W` of `W[2,3]`.
+    static func paramName(_ component: String) -> String {
+        String(component.prefix { $0 != "[" })
     }
 
     /// A number for a table: four significant digits, exponent form when very large or small.
@@ -149,6 +159,10 @@ public enum FitReports {
         var out = "Pareto k̂ = \(number(s.khat)): \(ParetoSmoothing.verdict(s.khat))\n"
         out += "log p(data) ≈ \(number(s.logEvidence.estimate)) ± \(number(s.logEvidence.standardError))"
         out += " (importance sampling with \(draws) guide draws)\n"
+        if !s.options.point.isEmpty {
+            out += "point estimates of \(s.options.point.joined(separator: ", ")): k̂ and log p(data) are of the other params, "
+                + "at the estimates\n"
+        }
         if let r = s.resampling {
             out += "draws: resampled by their Pareto-smoothed importance weights (effective sample size "
                 + "\(Int(r.effectiveSize.rounded())) of \(r.draws))\n"
@@ -203,8 +217,9 @@ public enum FitReports {
         let stats = draws.summaries()
         for j in selection.columns(draws.names) {
             let (n, st) = (draws.names[j], stats[j])
+            let point = s.options.point.contains(paramName(n)) ? ", \"point\": true" : ""
             params.append("    \(json(n)): {\"mean\": \(json(st.mean)), \"sd\": \(json(st.sd)), \"q05\": \(json(st.q05)), "
-                          + "\"q50\": \(json(st.q50)), \"q95\": \(json(st.q95))}")
+                          + "\"q50\": \(json(st.q50)), \"q95\": \(json(st.q95))\(point)}")
         }
         return """
             {

@@ -45,7 +45,7 @@ public final class FitSession {
         self.options = options
         try MemoryBudget.checkFit(options, dimension: runtime.dimension, columns: runtime.columns)
         try PPLError.during(.user) { try options.check(dimension: runtime.dimension) }
-        let family = Families.make(options)
+        let family = try Self.pointEstimates(Families.make(options), options, runtime)
         if options.objective != .elbo {
             guard family is NoiseMapFamily else {
                 throw .user("objective \(options.objective.rawValue) needs a guide whose draw is a map of its noise; "
@@ -74,11 +74,50 @@ public final class FitSession {
         }
         // Several runs start apart by moving the frame, which without a mode is a shift alone.
         let d = runtime.dimension
+        let model = runtime.model
+        let density = options.point.isEmpty ? runtime.space.density
+            : UnconstrainedDensity(logDensity: model.logDensity, paramBounds: model.paramBounds, pointEstimates: Set(options.point)).density
         let moving = frame ?? (options.runs > 1 ? Frame(location: [Double](repeating: 0, count: d), curvatureFactor: nil) : nil)
         elbo = try PPLError.during(.computation) {
-            try ELBO(density: runtime.space.density, family: family, dimension: d, stickingTheLanding: stickingTheLanding,
+            try ELBO(density: density, family: family, dimension: d, stickingTheLanding: stickingTheLanding,
                      frame: moving)
         }
+    }
+
+    /// `family` with the params `options.point` names as point estimates (`PointEstimates`),
+    /// or `family` itself when it names none. Each name must be a param, and not every param.
+    private static func pointEstimates(_ family: VariationalFamily, _ options: FitOptions,
+                                       _ runtime: ModelRuntime) throws(PPLError) -> VariationalFamily {
+        guard !options.point.isEmpty else { return family }
+        let params = runtime.model.params.map(\.name)
+        var seen: Set<String> = []
+        for name in options.point {
+            guard params.contains(name) else {
+                let help = closest(to: name, in: params).map { "; did you mean '\($0)'?" } ?? "; the params are " + params.joined(separator: ", ")
+                throw .user("'point' of guide '\(options.guide)' names '\(name)', which is not a param of the model\(help)")
+            }
+            guard seen.insert(name).inserted else { throw .user("'point' of guide '\(options.guide)' names '\(name)' twice") }
+        }
+        guard seen.count < params.count else {
+            throw .user("'point' of guide '\(options.guide)' names every param: a point estimate of them all is guide map")
+        }
+        guard options.runs == 1 else {
+            throw .user("point estimates are one fit (runs = 1): runs from dispersed starts would each find their own estimates")
+        }
+        guard let base = family as? NoiseMapFamily else {
+            throw PPLError(InternalError("'point' on a \(options.family.rawValue) guide, whose draw is not a map of its noise"),
+                           otherwise: .internal)
+        }
+        let ints = runtime.values.compactMapValues { $0.count == 1 ? Int(exactly: $0.values[0]) : nil }
+        var ranges: [Range<Int>] = []
+        for layout in runtime.space.layout where seen.contains(layout.name) {
+            guard let offset = layout.offset.evaluate({ ints[$0] }), let length = layout.length.evaluate({ ints[$0] }) else {
+                throw PPLError(InternalError("the unconstrained coordinates of '\(layout.name)' are not known from the data"),
+                               otherwise: .internal)
+            }
+            ranges.append(offset..<(offset + length))
+        }
+        return PointEstimates(base: base, points: ranges.sorted { $0.lowerBound < $1.lowerBound })
     }
 
     /// What the frame is and why, for the header.
@@ -91,6 +130,8 @@ public final class FitSession {
         case .given(let f?): return (f, "the saved one")
         case .search where options.family.isPlacedAtMode: return try modeFrame(runtime, options)
         case .given(nil) where options.family.isPlacedAtMode: return try modeFrame(runtime, options)
+        case .search where !options.point.isEmpty:
+            return (nil, "none (point estimates: the mode's curvature would mix them with the other params)")
         case .search where options.precondition: return try runtime.laplaceFrame()
         case .search: return (nil, "none (precondition = off)")
         case .given(nil): return (nil, "none")

@@ -20,6 +20,17 @@ public final class ModelRuntime {
     /// The posterior mode, once searched for (`posteriorMode`), and the search.
     var mode: (outcome: ModeSearch.Outcome, seconds: Double, search: ModeSearch)?
 
+    /// The transformed data program with only the inputs its outputs read (and the ints,
+    /// which size its values): the engine copies every input into its buffers, and a large
+    /// data set read by the model alone should not be held twice.
+    static func transformedDataReading(_ model: CheckedModel) -> Program {
+        let p = model.transformedData
+        let read = p.inputsRead()
+        return Program.extract(name: p.name, from: p.body.instrs, types: p.types,
+                               inputs: p.inputs.filter { read.contains($0.name) || $0.type == .int },
+                               outputs: Array(zip(p.outputNames, p.body.yields)))
+    }
+
     /// The one way from a model and its data file to a runtime: reads and checks the data,
     /// computes the transformed data and checks the bounds. A model that declares data
     /// needs a file; `hint` says how to give one.
@@ -38,10 +49,10 @@ public final class ModelRuntime {
         try self.init(model: model, data: data, file: dataPath ?? "the data", absent: absent)
     }
 
-    /// A runtime from the text of a data file (`file` names it in messages).
-    public convenience init(model: CheckedModel, json: [UInt8], file: String) throws(PPLError) {
+    /// A runtime from the contents of a data file (`file` names it in messages).
+    public convenience init(model: CheckedModel, contents: [UInt8], file: String) throws(PPLError) {
         var absent: Set<String> = []
-        let data = try PPLError.during(.user) { try DataLoader.load(bytes: json, file: file, model: model, absent: &absent) }
+        let data = try PPLError.during(.user) { try DataLoader.load(bytes: contents, file: file, model: model, absent: &absent) }
         try self.init(model: model, data: data, file: file)
     }
 
@@ -52,7 +63,7 @@ public final class ModelRuntime {
         self.model = model
         values = try PPLError.during(.user) {
             var values = data
-            let td = try Executable(model.transformedData, varying: [], data: values)
+            let td = try Executable(Self.transformedDataReading(model), varying: [], data: values)
             for (name, value) in model.transformedData.outputs {
                 let t = Tensor(vector: Array(td.output(name)))
                 if model.transformedData.types[value.id].elem == .int,

@@ -24,8 +24,11 @@ public struct UnconstrainedDensity {
 
     /// Params are constrained in the order of declaration, so a bound computed from params
     /// uses the constrained values of those declared before it, and the differentiator sees
-    /// through it.
-    public init(logDensity p: Program, paramBounds: Program? = nil) {
+    /// through it. `density` leaves out the log-Jacobians of the params in `pointEstimates`:
+    /// a point estimate maximises the density of the param itself, as an optimiser does
+    /// (Stan's `optimize` without `jacobian`), which the change of variables would shift
+    /// (a scale's estimate by the log-Jacobian log σ).
+    public init(logDensity p: Program, paramBounds: Program? = nil, pointEstimates: Set<String> = []) {
         var layout: [Layout] = []
         var offset = Size(0)
         let params = p.inputs.filter { $0.role == .param }
@@ -74,6 +77,7 @@ public struct UnconstrainedDensity {
                 values.append(UnconstrainedDensity.shape(e, x, as: l.type))
                 known[i.value] = values[values.count - 1]
                 if case .none = l.constraint { continue }
+                if pointEstimates.contains(l.name) { continue }
                 logJ = logJ.map { e.add($0, j) } ?? j
             }
             return (theta, values, logJ ?? b.constant(0))

@@ -79,7 +79,7 @@ extension ReplSession {
         }
         s += "\n"
         if f.editor.text != editor.text || f.dataPath != dataPath { s += "note: the model or its data changed since this fit; ':fit' to refit\n" }
-        say(s + "\n" + FitReports.table(f.draws, selection) + "\n" + diagnostics(f))
+        say(s + "\n" + FitReports.table(f.draws, selection, points: Set(f.session.options.point)) + "\n" + diagnostics(f))
     }
 
     func writeDraws(_ arguments: String) throws(PPLError) {

@@ -45,6 +45,8 @@ public struct FitOptions: Sendable, Equatable {
     public private(set) var rank = 0
     /// SVGD's particles.
     public private(set) var particles = 100
+    /// Params fitted as point estimates inside the family (`PointEstimates`).
+    public private(set) var point: [String] = []
     /// The options set explicitly, in the order given: a guide block's keys, then flags or `:set`.
     public private(set) var given: [Key] = []
 
@@ -117,6 +119,9 @@ public struct FitOptions: Sendable, Equatable {
         try key.row.set(value, in: &self)
         given.removeAll { $0 == key }
         given.append(key)
+        // Point estimates are one fit: runs from dispersed starts would each find their own
+        // estimates, whose draws cannot be pooled.
+        if key == .point, !point.isEmpty, !given.contains(.runs) { runs = 1 }
     }
 
     /// Sets each of `settings` in turn.
@@ -143,6 +148,7 @@ extension FitOptions {
         case layers, hidden, activation, base
         case transitions, leapfrog, step_size
         case rank, particles
+        case point
 
         /// The options every guide fitted by optimisation takes (`GuideFamily.fittingKeys`);
         /// the others are the families' own (`GuideFamily.keys`).
@@ -174,6 +180,8 @@ extension FitOptions {
             case .step_size: Row(self, \.stepSize, .positive, "hvi's leapfrog step sizes at the start of the fit, which learns them")
             case .rank: Row(self, \.rank, .rank, "the columns of a low-rank guide's covariance factor, from 1 to the dimension")
             case .particles: Row(self, \.particles, .count(atLeast: 2, atMost: 10_000), "svgd's particles, which are its draws")
+            case .point: Row(self, \.point, .names,
+                             "params fitted as point estimates: maximum marginal likelihood without a prior, MAP with one")
             }
         }
 
@@ -397,6 +405,23 @@ extension FitOptions.ValueKind where Value == [Int] {
                  }
              },
              text: { $0.isEmpty ? "[max(16, 2d)]" : "[" + $0.map(String.init).joined(separator: ", ") + "]" })
+    }
+}
+
+extension FitOptions.ValueKind where Value == [String] {
+    /// `[W, b]`; a single name is one.
+    static var names: Self {
+        Self(expected: { _ in "a list of param names, e.g. [W, b]" }, valueName: "names",
+             read: { v, _ in
+                 switch v {
+                 case .name(let s): return [s]
+                 case .list(let xs):
+                     let names = xs.compactMap { x -> String? in if case .name(let s) = x { return s } else { return nil } }
+                     return names.count == xs.count ? names : nil
+                 case .int, .real: return nil
+                 }
+             },
+             text: { "[" + $0.joined(separator: ", ") + "]" })
     }
 }
 

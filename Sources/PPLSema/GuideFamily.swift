@@ -5,11 +5,12 @@ public enum GuideFamily: String, CaseIterable, Sendable {
     /// The family's own keys, besides the fitting options every guide takes.
     public var keys: [FitOptions.Key] {
         switch self {
-        case .meanfield, .fullrank, .laplace, .map: return []
-        case .lowrank: return [.rank]
+        case .meanfield, .fullrank: return [.point]
+        case .laplace, .map: return []
+        case .lowrank: return [.rank, .point]
         case .svgd: return [.particles]
-        case .planar, .radial: return [.layers, .base]
-        case .nice, .realnvp, .maf, .iaf: return [.layers, .hidden, .activation, .base]
+        case .planar, .radial: return [.layers, .base, .point]
+        case .nice, .realnvp, .maf, .iaf: return [.layers, .hidden, .activation, .base, .point]
         case .hvi: return [.transitions, .leapfrog, .base, .step_size, .hidden]
         }
     }

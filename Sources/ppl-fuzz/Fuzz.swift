@@ -8,9 +8,9 @@ import PPLSyntax
 ///
 /// - `frontend`: the bytes as a model — parse, check, lower, vectorise, print the IR, and
 ///   differentiate it (the gradient and the Hessian-vector product programs);
-/// - `data`: the bytes as the data file of a model that declares every kind of data (sizes,
-///   bounded ints and reals, vectors, matrices, a simplex, a covariance matrix, arrays of
-///   vectors), loaded, checked and turned into transformed data.
+/// - `data`: the bytes as the data file (Stan JSON, or NumPy's .npz or .npy) of a model that
+///   declares every kind of data (sizes, bounded ints and reals, vectors, matrices, a simplex,
+///   a covariance matrix, arrays of vectors), loaded, checked and turned into transformed data.
 ///
 /// Built with `-DPPL_FUZZ` and `-sanitize=fuzzer,address` (`scripts/fuzz`), the program is
 /// libFuzzer's driver on the target `PPL_FUZZ_TARGET` names. Built plainly, the
@@ -59,7 +59,7 @@ enum FuzzTarget: String, CaseIterable {
 
     static func dataFile(_ bytes: [UInt8]) {
         guard let model = dataModel else { fatalError("the data target's model does not check") }
-        _ = try? ModelRuntime(model: model, json: bytes, file: "fuzz.json")
+        _ = try? ModelRuntime(model: model, contents: bytes, file: "fuzz-data")
     }
 }
 

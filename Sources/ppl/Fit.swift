@@ -72,7 +72,7 @@ struct Fit: ParsableCommand {
         if result.failure == nil { result.failure = FitReports.nonFinite(sampled) }
         print(FitReports.header(session, result, model: file))
         Terminal.warn(FitReports.warnings(session, result))
-        print(FitReports.table(sampled, selection))
+        print(FitReports.table(sampled, selection, points: Set(session.options.point)))
         print(FitReports.diagnostics(session, draws: sampled.rows.count), terminator: "")
         // The summary says when the fit failed; a failed fit's draws and guide are not
         // written, so nothing downstream takes them for an answer.

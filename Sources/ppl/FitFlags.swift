@@ -28,6 +28,7 @@ struct FitFlags: ParsableArguments {
     @Option(name: .customLong(Key.step_size.flag), help: Key.step_size.argumentHelp) var stepSize: String?
     @Option(name: .customLong(Key.rank.flag), help: Key.rank.argumentHelp) var rank: String?
     @Option(name: .customLong(Key.particles.flag), help: Key.particles.argumentHelp) var particles: String?
+    @Option(name: .customLong(Key.point.flag), help: Key.point.argumentHelp) var point: String?
 
     typealias Key = FitOptions.Key
 
@@ -39,7 +40,7 @@ struct FitFlags: ParsableArguments {
             (.psis_resample, psisResample.map { $0 ? "on" : "off" }), (.objective, objective), (.alpha, alpha),
             (.layers, layers), (.hidden, hidden), (.activation, activation), (.base, base),
             (.transitions, transitions), (.leapfrog, leapfrog), (.step_size, stepSize), (.rank, rank),
-            (.particles, particles),
+            (.particles, particles), (.point, point),
         ]
         return given.compactMap { key, text in text.map { (key, GuideValue(text: $0)) } }
     }

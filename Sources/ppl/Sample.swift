@@ -30,7 +30,7 @@ struct Sample: ParsableCommand {
         }
         try Terminal.run { () throws(PPLError) in
             let sampled = try session.sample(session.options.draws, phi: saved.phi)
-            print(FitReports.table(sampled, selection))
+            print(FitReports.table(sampled, selection, points: Set(session.options.point)))
             print(FitReports.diagnostics(session, draws: sampled.rows.count), terminator: "")
             if let draws = output.draws { try OutputFile.write(FitReports.csv(session, sampled, model: saved.model), to: draws) }
             if let path = output.summaryJSON {

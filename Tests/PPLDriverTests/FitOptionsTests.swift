@@ -43,6 +43,7 @@ final class FitOptionsTests: XCTestCase {
         .alpha: [Case(family: .meanfield, value: "0.2", invalid: "1", with: (.objective, "renyi"))],
         .rank: [Case(family: .lowrank, value: "1", invalid: "0", explicitDefault: "2")],
         .particles: [Case(family: .svgd, value: "20", invalid: "1")],
+        .point: [Case(family: .meanfield, value: "b", invalid: "[1]"), Case(family: .iaf, value: "[a]", invalid: "2.5")],
     ]
 
     var directory = ""

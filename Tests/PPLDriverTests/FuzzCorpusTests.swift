@@ -49,8 +49,8 @@ final class FuzzCorpusTests: XCTestCase {
     }
 
     func testTheDataCorpusReplaysWithoutACrash() throws {
-        let inputs = try files(["Tests/Fuzz/data"], suffixes: [".json"])
-        XCTAssertGreaterThanOrEqual(inputs.count, 2)
+        let inputs = try files(["Tests/Fuzz/data"], suffixes: [".json", ".npz"])
+        XCTAssertGreaterThanOrEqual(inputs.count, 4)
         try replay("data", inputs)
     }
 }
