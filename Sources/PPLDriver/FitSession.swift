@@ -63,11 +63,14 @@ public final class FitSession {
             throw .user("minibatch needs objective elbo: a batch's scaled density is unbiased, but the \(options.objective.rawValue) "
                         + "bound of it is not")
         }
-        batches = try options.minibatch.map { m throws(PPLError) in try Batches(m, runtime: runtime) }
+        var batches = try options.minibatch.map { m throws(PPLError) in try Batches(m, runtime: runtime) }
         self.family = family
         settings = FitSettings(options, family: family)
         let (frame, note) = try FitSession.frame(source, runtime, options)
         frameNote = note
+        // Where the frame's search found the mode, the batches' gradient noise shrinks near it.
+        if case .found(let mode)? = runtime.mode?.outcome { try batches?.anchor(at: mode.location, runtime: runtime) }
+        self.batches = batches
         // DReG's gradient is IWAE's with path derivatives alone; the Rényi bound needs the
         // full reparameterisation gradient (stl's dropped score term has mean zero only for
         // the ELBO).
@@ -142,6 +145,9 @@ public final class FitSession {
         s.seed = seed
         let refining = initial == nil ? family.refines : nil
         if refining != nil { s.warmup = 1000 }
+        // A batch's ELBO is noisy enough to look flat early: explore for an epoch at least,
+        // every row read once, before the convergence test may stop.
+        if let batches { s.minimumExploration = max(s.minimumExploration, batches.rows / batches.batch) }
         // The engine refuses programs too large for it here, before anything of that size is allocated.
         let fitter = try PPLError.during(.computation) {
             guard let batches else { return try Fitter(elbo: elbo, data: runtime.values, settings: s) }

@@ -12,7 +12,7 @@ public struct FitSettings: Sendable {
     /// Adam's step size while exploring; the refinement phase decays it 100-fold.
     public let lr: Double
     /// Steps explored before the convergence test may end exploration.
-    public let minimumExploration: Int
+    public var minimumExploration: Int
     /// Particles (draws of ε) per step: K of the IWAE and Rényi bounds.
     public let samples: Int
     public let objective: Objective

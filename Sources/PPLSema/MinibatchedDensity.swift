@@ -178,6 +178,7 @@ extension MinibatchedDensity {
             case .loop, .cond:
                 let inner = instr.regions.flatMap { $0.freeValues }
                 let reads = !free || inner.contains { if case .free = kind($0) { return false } else { return true } }
+                    || instr.regions.contains { countsRows($0) }
                 guard reads else { return .free }
                 if instr.op == .cond { return .bad("branches on the rows of \(size)") }
                 let carries = (instr.regions.first?.params.count ?? 0) > 2
@@ -225,6 +226,15 @@ extension MinibatchedDensity {
             case .fill, .transpose, .triSolveLower, .triSolveLowerT, .tril, .cholesky, .diagonal, .diagMatrix, .pack,
                  .range, .concat, .reshape, .const, .input, .size, .loop, .cond:
                 return .bad("uses the rows of \(size) in '\(instr.op.mnemonic)', not in an elementwise map then a sum")
+            }
+        }
+
+        /// Whether a block (or one nested in it) has a value whose shape, or a count it takes,
+        /// depends on N: inside a region it would be the batch's M.
+        private func countsRows(_ block: Block) -> Bool {
+            block.instrs.contains { instr in
+                if case .size(let s) = instr.op, s.mentionsSymbol(size) { return true }
+                return instr.results.contains { types[$0.id].shape.mentions(size) } || instr.regions.contains { countsRows($0) }
             }
         }
 

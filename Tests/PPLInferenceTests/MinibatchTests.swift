@@ -70,10 +70,17 @@ final class MinibatchTests: XCTestCase {
     /// over the rows, or not scaling one that is, breaks the equality by far more.
     func testTheMeanOverAPartitionIsTheFullDataDensityAndGradient() throws {
         let runtime = try Self.runtime(rows: 12)
-        let batches = try FitSession.Batches(Minibatch(size: "N", batch: 4), runtime: runtime)
+        var batches = try FitSession.Batches(Minibatch(size: "N", batch: 4), runtime: runtime)
         XCTAssertEqual(batches.gathered, ["g", "X", "y", "c"])
         var rng = RNG(seed: 9)
         let theta = (0..<runtime.dimension).map { _ in 0.7 * rng.normal() }
+        try assertUnbiased(batches, runtime, theta)
+        // With the control variate anchored at another point (AnchoredBatchDensity), still so.
+        try batches.anchor(at: (0..<runtime.dimension).map { _ in 0.5 * rng.normal() }, runtime: runtime)
+        try assertUnbiased(batches, runtime, theta)
+    }
+
+    func assertUnbiased(_ batches: FitSession.Batches, _ runtime: ModelRuntime, _ theta: [Double]) throws {
         let full = try Self.evaluate(runtime.space.density, data: runtime.values, theta: theta)
         let order = [7, 2, 11, 4, 9, 1, 12, 5, 3, 10, 6, 8]
         var target = 0.0, gradient = [Double](repeating: 0, count: theta.count)
