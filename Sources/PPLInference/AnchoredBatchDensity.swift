@@ -10,9 +10,9 @@ import PPLIR
 /// where p̂_b is the batch's N/M-scaled density and p the full data's. Over the batches the
 /// added terms have mean zero (the batch's density and gradient are unbiased at θ* too), so
 /// log p̃ and its gradient stay unbiased; but near θ* the batch's terms nearly cancel, and the
-/// gradient's noise falls from O(√(N/M)) posterior sds to O(|θ − θ*|/√M): on a million-row
-/// logistic regression with batches of 1,000, SGD's stationary error at a fixed number of
-/// steps drops from 0.2 to ... sds. The terms at θ* do not depend on the guide's draws: the
+/// gradient's noise falls from O(√(N/M)) posterior sds to O(|θ − θ*|/√M): on 100,000
+/// logistic-regression rows with batches of 1,000 the meanfield fit's error in the means falls
+/// from 0.057 to 0.018 posterior sds. The terms at θ* do not depend on the guide's draws: the
 /// engine computes them once per step, for all the particles.
 public enum AnchoredBatchDensity {
     /// θ*, log p(θ*) and ∇log p(θ*) of the full data: data inputs.
