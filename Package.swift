@@ -27,7 +27,7 @@ let package = Package(
         .target(name: "PPLDiff", dependencies: ["PPLIR"]),
         // The executor and its kernels stay in one target so the optimiser sees them whole.
         .target(name: "PPLEngine", dependencies: ["PPLIR", "COpenBLAS", "CKernels"]),
-        .target(name: "PPLInference", dependencies: ["PPLSyntax", "PPLIR", "PPLSema", "PPLDiff", "PPLEngine", "CKernels"]),
+        .target(name: "PPLInference", dependencies: ["PPLSyntax", "PPLIR", "PPLSema", "PPLDiff", "PPLEngine", "CKernels", "COpenBLAS"]),
         .target(name: "PPLDriver", dependencies: ["PPLSyntax", "PPLIR", "PPLSema", "PPLDiff", "PPLEngine", "PPLInference", "COpenBLAS"],
                 plugins: ["BuildCommit"]),
         // Records the git commit of each build for `ppl --version` (Sources/PPLDriver/Version.swift).

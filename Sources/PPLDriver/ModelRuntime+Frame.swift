@@ -50,12 +50,42 @@ extension ModelRuntime {
         return (.found(merged), total)
     }
 
+    /// The failure of a fit whose density is flat along `direction` (θ's coordinates) from a
+    /// stationary point: the posterior is improper, and no guide fits it.
+    func improper(_ v: [Double]) -> PPLError {
+        // The line's sign is arbitrary: its first coordinate written is positive.
+        let sign = (v.first { abs($0) >= 0.05 } ?? 1) < 0 ? -1.0 : 1.0
+        let direction = v.map { sign * $0 }
+        var ints: [String: Int] = [:]
+        for (k, v) in values where v.count == 1 { ints[k] = Int(exactly: v.values[0]) }
+        var terms: [(name: String, weight: Double)] = []
+        var names: [String] = []
+        for l in space.layout {
+            guard let offset = l.offset.evaluate({ ints[$0] }), let length = l.length.evaluate({ ints[$0] }) else { continue }
+            for k in 0..<length where offset + k < direction.count && abs(direction[offset + k]) >= 0.05 {
+                let scalar = l.type.isScalar
+                terms.append((scalar ? l.name : "\(l.name) (unconstrained coordinate \(k + 1))", direction[offset + k]))
+                if names.last != l.name { names.append(l.name) }
+            }
+        }
+        let line = terms.prefix(6).enumerated().map { i, t in
+            (i == 0 ? (t.weight < 0 ? "−" : "") : (t.weight < 0 ? " − " : " + ")) + (abs(abs(t.weight) - 1) < 5e-5 ? "" : FitReports.number(abs(t.weight)) + "·") + t.name
+        }.joined() + (terms.count > 6 ? " + …" : "")
+        return .computation("the posterior is improper: from its highest point, the log density changes by less than "
+                            + "\(ModeSearch.flatTolerance) nats over ±\(FitReports.number(ModeSearch.flatReach)) "
+                            + "along the direction \(line) of the unconstrained space, so the model does not identify "
+                            + names.map { "'\($0)'" }.joined(separator: names.count == 2 ? " and " : ", ")
+                            + (names.count == 1 ? "; give it a prior, or data that inform it"
+                                                : "; give them priors, or data that tell them apart"))
+    }
+
     private func searchFrame() throws(PPLError) -> (frame: Frame?, note: String) {
         let d = dimension
         let mode: ModeSearch.Mode
         switch try posteriorMode().outcome {
         case .found(let m): mode = m
         case .none(let reason): return (nil, "none (\(reason))")
+        case .flat(_, let direction): throw improper(direction)
         }
         let frame = Frame(location: mode.location, curvatureFactor: mode.curvatureFactor)
         let draws = 1000

@@ -1,3 +1,4 @@
+import COpenBLAS
 import Foundation
 import PPLEngine
 import PPLIR
@@ -29,6 +30,10 @@ public struct ModeSearch {
         /// Why there is no mode to start from (a density that grows without bound, a
         /// saddle, a dimension too large).
         case none(String)
+        /// A stationary point from which the log density stays constant along a line: the
+        /// posterior is improper (params the model does not identify, such as μ and ν in
+        /// y ~ normal(μ + ν, 1) without priors). `direction` is a unit vector of θ.
+        case flat(location: [Double], direction: [Double])
     }
 
     let gradient: Executable
@@ -69,9 +74,16 @@ public struct ModeSearch {
             }
             let delta = ModeSearch.solve(factor!, g, d)
             let decrement = zip(g, delta).reduce(0) { $0 + $1.0 * $1.1 }
+            if lambda > 0, decrement / 2 < tolerance, let v = flatDirection(theta, f, h) {
+                return .flat(location: theta, direction: v)
+            }
             if lambda == 0, decrement / 2 < tolerance {
                 // The frame takes the exact curvature at the mode.
+                // Differencing can round a singular curvature to a positive-definite one.
                 guard let exact = negativeHessian(theta), let l = ModeSearch.cholesky(exact, d) else {
+                    if let exact = negativeHessian(theta), let v = flatDirection(theta, f, exact) {
+                        return .flat(location: theta, direction: v)
+                    }
                     return .none("the exact curvature at the mode is not positive definite")
                 }
                 return .found(Mode(location: theta, logDensity: f, curvatureFactor: l, iterations: iteration))
@@ -91,6 +103,48 @@ public struct ModeSearch {
             guard accepted else { return .none("the Newton steps stopped making progress") }
         }
         return .none("no mode within \(maxIterations) Newton iterations: the log density keeps rising")
+    }
+
+    /// Largest change of the log density, in nats, along a line of length `flatReach` either
+    /// side of a stationary point for the line to count as flat. A proper prior of sd s moves
+    /// it by flatReach² / 2s² there: 5·10⁻⁵ nats for s = 10⁴, so only a direction that nothing
+    /// in the model constrains (or a prior wider than ~10⁵) counts.
+    public static let flatTolerance = 1e-6
+    public static let flatReach = 100.0
+
+    /// A direction along which the log density is constant from the stationary point θ, if
+    /// there is one: an eigenvector of the curvature `h` whose eigenvalue is zero to the
+    /// differencing's accuracy, checked by evaluating the density out to ±`flatReach`.
+    private func flatDirection(_ theta: [Double], _ f: Double, _ h: [Double]) -> [Double]? {
+        guard let (values, vectors) = ModeSearch.eigen(h, d) else { return nil }
+        let largest = values.map(abs).max() ?? 0
+        for k in 0..<d where abs(values[k]) <= 1e-6 * max(largest, 1e-300) {
+            let v = Array(vectors[(k * d)..<(k * d + d)])
+            let flat = [-1.0, -0.1, -0.01, 0.01, 0.1, 1].allSatisfy { fraction in
+                let t = fraction * ModeSearch.flatReach
+                guard let (ft, _) = evaluate(zip(theta, v).map { $0 + t * $1 }), ft.isFinite else { return false }
+                return abs(ft - f) <= ModeSearch.flatTolerance + 1e-12 * abs(f)
+            }
+            if flat { return v }
+        }
+        return nil
+    }
+
+    /// The eigenvalues (ascending) and unit eigenvectors (one after another) of the
+    /// symmetric matrix `a`, by LAPACK's dsyev; nil if it fails.
+    static func eigen(_ a: [Double], _ n: Int) -> (values: [Double], vectors: [Double])? {
+        var matrix = a, values = [Double](repeating: 0, count: n)
+        var (jobz, uplo) = (CChar(UInt8(ascii: "V")), CChar(UInt8(ascii: "U")))
+        var (size, lwork, info) = (Int32(n), Int32(-1), Int32(0))
+        var query = 0.0
+        dsyev_(&jobz, &uplo, &size, &matrix, &size, &values, &query, &lwork, &info)
+        guard info == 0 else { return nil }
+        lwork = Int32(query)
+        var work = [Double](repeating: 0, count: Int(lwork))
+        dsyev_(&jobz, &uplo, &size, &matrix, &size, &values, &work, &lwork, &info)
+        // Column-major eigenvectors of a row-major symmetric matrix: the same numbers, so
+        // eigenvector k is the k-th run of n.
+        return info == 0 ? (values, matrix) : nil
     }
 
     private func evaluate(_ theta: [Double]) -> (Double, [Double])? {

@@ -70,7 +70,11 @@ extension Elaborator {
             let x = expr(a)
             if x.isError { return x }
             if x.type.isScalar { return x }
-            return TV(value: try! builder.emit(.transpose, [x.value]), type: try! resultType(.transpose, [x.type]), dep: x.dep)
+            guard let t = try? resultType(.transpose, [x.type]), let v = try? builder.emit(.transpose, [x.value]) else {
+                sink.error("cannot transpose a \(x.type)", at: e.span)
+                return errorValue()
+            }
+            return TV(value: v, type: t, dep: x.dep)
         case .array(let items):
             var values: [TV] = []
             for i in items { values.append(expr(i)) }

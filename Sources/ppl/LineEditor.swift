@@ -60,8 +60,9 @@ final class LineEditor {
         for f in found.dropFirst() {
             common = String(zip(common, f).prefix { $0 == $1 }.map(\.0))
         }
-        let list = calloc(found.count + 2, MemoryLayout<UnsafeMutablePointer<CChar>?>.stride)!
-            .assumingMemoryBound(to: UnsafeMutablePointer<CChar>?.self)
+        // Out of memory, the completion offers nothing rather than trapping.
+        guard let list = calloc(found.count + 2, MemoryLayout<UnsafeMutablePointer<CChar>?>.stride)?
+            .assumingMemoryBound(to: UnsafeMutablePointer<CChar>?.self) else { return nil }
         list[0] = strdup(common)
         for (i, f) in found.enumerated() { list[i + 1] = strdup(f) }
         // No space after a folder, so the path can go on.

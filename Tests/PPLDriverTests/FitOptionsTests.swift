@@ -29,7 +29,8 @@ final class FitOptionsTests: XCTestCase {
         .stl: [Case(family: .meanfield, value: "off", invalid: "maybe"), Case(family: .fullrank, value: "on", invalid: "2")],
         .draws: [Case(family: .meanfield, value: "50", invalid: "5")],
         .precondition: [Case(family: .meanfield, value: "off", invalid: "2")],
-        .psis_resample: [Case(family: .realnvp, value: "off", invalid: "maybe")],
+        // One run's k̂ on this model is above 0.7, where nothing is resampled; four runs' is below.
+        .psis_resample: [Case(family: .realnvp, value: "off", invalid: "maybe", with: (.runs, "4"))],
         .runs: [Case(family: .meanfield, value: "2", invalid: "65"), Case(family: .fullrank, value: "1", invalid: "0")],
         .layers: [Case(family: .iaf, value: "1", invalid: "0"), Case(family: .planar, value: "3", invalid: "1.5")],
         .hidden: [Case(family: .iaf, value: "[8, 8]", invalid: "[8, 0]", explicitDefault: "[16]")],
@@ -78,25 +79,27 @@ final class FitOptionsTests: XCTestCase {
         key.valueName == "on|off" ? (value == "on" ? "--\(key.flag)" : "--no-\(key.flag)") : "--\(key.flag)=\(value)"
     }
 
-    /// The steps every fit but those of `steps` itself is held to, given in the same place.
-    func pin(_ key: FitOptions.Key) -> String? { key == .steps ? nil : "300" }
+    /// What every fit is held to, given in the same place, but for the options under test:
+    /// 300 steps, and one run (four would fit the same to four times the time).
+    func pins(_ keys: [FitOptions.Key], _ family: GuideFamily) -> [(FitOptions.Key, String)] {
+        [(FitOptions.Key.steps, "300"), (.runs, "1")].filter { !keys.contains($0.0) && family.allKeys.contains($0.0) }
+    }
 
     /// Fits with `key = value` (none: nil) given in one place; returns the run.
     enum Place: CaseIterable { case flag, block, set }
     func fit(_ key: FitOptions.Key, _ value: String?, family: GuideFamily, in place: Place,
              with other: (key: FitOptions.Key, value: String)? = nil) throws -> CLI.Run {
-        let steps = pin(key)
-        let given = (other.map { [$0] } ?? []) + (value.map { [(key, $0)] } ?? [])
+        let given = pins([key] + (other.map { [$0.key] } ?? []), family) + (other.map { [$0] } ?? []) + (value.map { [(key, $0)] } ?? [])
         switch place {
         case .flag:
             let m = try model(family, [])
-            return try CLI.run(["fit", m, "--guide", "g", "--quiet"] + (steps.map { ["--steps", $0] } ?? []) + given.map { flag($0.0, $0.1) })
+            return try CLI.run(["fit", m, "--guide", "g", "--quiet"] + given.map { flag($0.0, $0.1) })
         case .block:
-            let m = try model(family, given.map { "\($0.0.rawValue) = \($0.1)" } + (steps.map { ["steps = \($0)"] } ?? []))
+            let m = try model(family, given.map { "\($0.0.rawValue) = \($0.1)" })
             return try CLI.run(["fit", m, "--guide", "g", "--quiet"])
         case .set:
             let m = try model(family, [])
-            let lines = [":guide g"] + given.map { ":set \($0.0.rawValue) \($0.1)" } + [":fit" + (steps.map { " \($0)" } ?? "")]
+            let lines = [":guide g"] + given.map { ":set \($0.0.rawValue) \($0.1)" } + [":fit"]
             return try CLI.run(["repl", m], input: lines.joined(separator: "\n") + "\n")
         }
     }
@@ -124,25 +127,49 @@ final class FitOptionsTests: XCTestCase {
     /// A value and the explicit default, in each place, fit to the same numbers; the value
     /// changes them.
     func testEveryOptionMeansTheSameInEveryPlaceWithTheSameDefault() throws {
-        for key in FitOptions.Key.allCases {
-            for c in Self.cases[key] ?? [] {
-                let label = "\(key) on \(c.family)"
-                let none = try fit(key, nil, family: c.family, in: .flag, with: c.with)
-                XCTAssertEqual(none.status, 0, "\(label): \(none.stderr)")
-                let reference = fingerprint(none)
-                XCTAssertTrue(reference.contains("Pareto k̂"), "\(label): \(none.stdout)")
-                let explicitDefault = c.explicitDefault ?? FitOptions(guide: "g", family: c.family).text(key)
-                var given: String?
+        struct Fits {
+            var none: CLI.Run?
+            var explicitDefault: String = ""
+            var defaults: [CLI.Run] = []
+            var values: [CLI.Run] = []
+            var error: Error?
+        }
+        let cases = FitOptions.Key.allCases.flatMap { key in (Self.cases[key] ?? []).map { (key, $0) } }
+        // The fits are separate processes: as many at a time as there are cores. Each
+        // iteration writes its own element, under the lock; the test's methods only read.
+        nonisolated(unsafe) var fits = [Fits](repeating: Fits(), count: cases.count)
+        nonisolated(unsafe) let test = self
+        let lock = NSLock()
+        DispatchQueue.concurrentPerform(iterations: cases.count) { i in
+            let (key, c) = cases[i]
+            var f = Fits()
+            do {
+                f.none = try test.fit(key, nil, family: c.family, in: .flag, with: c.with)
+                f.explicitDefault = c.explicitDefault ?? FitOptions(guide: "g", family: c.family).text(key)
                 for place in Place.allCases {
-                    let d = try fit(key, explicitDefault, family: c.family, in: place, with: c.with)
-                    XCTAssertEqual(d.status, 0, "\(label) = \(explicitDefault) in \(place): \(d.stderr)")
-                    XCTAssertEqual(fingerprint(d), reference, "\(label): the default \(explicitDefault) in \(place)")
-                    let v = try fit(key, c.value, family: c.family, in: place, with: c.with)
-                    XCTAssertEqual(v.status, 0, "\(label) = \(c.value) in \(place): \(v.stderr)")
-                    let f = fingerprint(v)
-                    XCTAssertNotEqual(f, reference, "\(label) = \(c.value) in \(place) changes nothing")
-                    if let given { XCTAssertEqual(f, given, "\(label) = \(c.value) in \(place)") } else { given = f }
+                    f.defaults.append(try test.fit(key, f.explicitDefault, family: c.family, in: place, with: c.with))
+                    f.values.append(try test.fit(key, c.value, family: c.family, in: place, with: c.with))
                 }
+            } catch { f.error = error }
+            lock.lock()
+            fits[i] = f
+            lock.unlock()
+        }
+        for ((key, c), f) in zip(cases, fits) {
+            let label = "\(key) on \(c.family)"
+            if let error = f.error { throw error }
+            let none = try XCTUnwrap(f.none)
+            XCTAssertEqual(none.status, 0, "\(label): \(none.stderr)")
+            let reference = fingerprint(none)
+            XCTAssertTrue(reference.contains("Pareto k̂"), "\(label): \(none.stdout)")
+            var given: String?
+            for (place, (d, v)) in zip(Place.allCases, zip(f.defaults, f.values)) {
+                XCTAssertEqual(d.status, 0, "\(label) = \(f.explicitDefault) in \(place): \(d.stderr)")
+                XCTAssertEqual(fingerprint(d), reference, "\(label): the default \(f.explicitDefault) in \(place)")
+                XCTAssertEqual(v.status, 0, "\(label) = \(c.value) in \(place): \(v.stderr)")
+                let fv = fingerprint(v)
+                XCTAssertNotEqual(fv, reference, "\(label) = \(c.value) in \(place) changes nothing")
+                if let given { XCTAssertEqual(fv, given, "\(label) = \(c.value) in \(place)") } else { given = fv }
             }
         }
     }

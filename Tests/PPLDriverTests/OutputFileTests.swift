@@ -163,7 +163,7 @@ final class OutputFileTests: XCTestCase {
         XCTAssertEqual(full.status, 65)
         XCTAssertTrue(full.stderr.contains("cannot write the standard output: No space left on device"), full.stderr)
         // `| head`: EPIPE is an error, not a death by SIGPIPE (exit 141).
-        let piped = try shell("\"$PPL\" fit '\(model)' --data '\(data)' --steps 200 --runs 1 --quiet --draws-n 100000 "
+        let piped = try shell("\"$PPL\" fit '\(model)' --data '\(data)' --steps 200 --runs 1 --quiet --draws-n 10000 "
                               + "--draws - | head -1 > /dev/null; exit ${PIPESTATUS[0]}", in: d)
         XCTAssertEqual(piped.status, 65)
         XCTAssertTrue(piped.stderr.contains("cannot write '-': Broken pipe"), piped.stderr)

@@ -116,6 +116,31 @@ final class SavedFitTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: d + "/fit.json"))
     }
 
+    /// μ and ν enter only through μ + ν and have no priors: the density is constant along
+    /// μ − ν, so the posterior is improper. The mode search finds that line before any fit
+    /// (a full-rank guide would otherwise stretch along it and report k̂ 0.9, exit 0), names
+    /// both params, exits 70 and saves nothing; σ, with a prior, is not named. A proper
+    /// posterior with a very wide prior on the same line is fitted.
+    func testANonIdentifiedPosteriorIsNamedImproperBeforeTheFit() throws {
+        let d = try dir()
+        let model = "data N: int\ndata y: vector[N]\nparam mu: real\nparam nu: real\nparam sigma: real<lower=0>\n"
+            + "sigma ~ normal(0, 1)\ny ~ normal(mu + nu, sigma)\n"
+        try model.write(toFile: d + "/flat.ppl", atomically: true, encoding: .utf8)
+        try #"{"N": 5, "y": [0.3, 1.2, -0.4, 0.8, 1.5]}"#.write(toFile: d + "/flat.data.json", atomically: true, encoding: .utf8)
+        for guide in ["fullrank", "laplace"] {
+            let r = try CLI.run(["fit", "flat.ppl", "--guide", guide, "--quiet", "--save", "fit.json"], in: d)
+            XCTAssertEqual(r.status, 70, guide + ": " + r.stderr)
+            XCTAssertTrue(r.stderr.contains("the posterior is improper"), r.stderr)
+            XCTAssertTrue(r.stderr.contains("0.7071·mu − 0.7071·nu") || r.stderr.contains("0.7071·nu − 0.7071·mu"), r.stderr)
+            XCTAssertTrue(r.stderr.contains("does not identify 'mu' and 'nu'; give them priors"), r.stderr)
+            XCTAssertFalse(r.stderr.contains("sigma"), r.stderr)
+            XCTAssertFalse(FileManager.default.fileExists(atPath: d + "/fit.json"))
+        }
+        try (model + "mu ~ normal(0, 1000)\n").write(toFile: d + "/flat.ppl", atomically: true, encoding: .utf8)
+        let proper = try CLI.run(["fit", "flat.ppl", "--guide", "fullrank", "--runs", "1", "--quiet"], in: d)
+        XCTAssertEqual(proper.status, 0, proper.stderr)
+    }
+
     /// The saved fit names its model and data relative to its own folder, so the folder can
     /// be moved whole: `ppl sample`, `--init` and `:restore` of the moved fit, run from
     /// elsewhere, find them there.

@@ -34,12 +34,12 @@ final class RobustnessTests: XCTestCase {
         return files.compactMap { FileManager.default.contents(atPath: $0).map { [UInt8]($0) } }
     }
 
-    func testTenThousandRandomInputsNeverCrash() {
+    func testThreeThousandRandomInputsNeverCrash() {
         var rng = SplitMix64(state: 20_261_121)
         let seeds = corpus()
         XCTAssertGreaterThan(seeds.count, 10)
         var checked = 0, rejected = 0
-        for i in 0..<10_000 {
+        for i in 0..<3_000 {
             let bytes: [UInt8]
             switch i % 10 {
             case 0, 1, 2: bytes = randomBytes(&rng)
@@ -61,8 +61,8 @@ final class RobustnessTests: XCTestCase {
                 _ = c.renderDiagnostics(color: false)
             }
         }
-        XCTAssertEqual(checked + rejected, 10_000)
-        XCTAssertGreaterThan(checked, 100, "mutations should leave some models valid")
+        XCTAssertEqual(checked + rejected, 3_000)
+        XCTAssertGreaterThan(checked, 30, "mutations should leave some models valid")
     }
 
     private func randomBytes(_ rng: inout SplitMix64) -> [UInt8] {
