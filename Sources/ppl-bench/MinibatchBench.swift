@@ -129,7 +129,8 @@ struct MinibatchBench: ParsableCommand {
         }
 
         // The accuracy and the time to converge: with ppl's defaults (the frame of the mode's
-        // curvature, searched on the full data, timed with the fit), and without a frame.
+        // curvature, searched on the full data, timed with the fit), and without a frame (the
+        // mode, found by then, still anchors the control variate).
         for precondition in [true, false] {
             var o = options
             try o.set(.precondition, .name(precondition ? "on" : "off"))
@@ -141,7 +142,8 @@ struct MinibatchBench: ParsableCommand {
             var fitted: [String: (mean: Double, sd: Double)] = [:]
             for (name, s) in zip(posterior.names, posterior.summaries()) { fitted[name] = (s.mean, s.sd) }
             let e = Self.errors(fitted, reference)
-            print("ppl fit (meanfield, minibatch N=\(batch), \(o.samples) draws per step, frame: \(session.frameNote)): "
+            let anchored = session.batches?.anchor == nil ? "" : ", control variate at the mode"
+            print("ppl fit (meanfield, minibatch N=\(batch)\(anchored), \(o.samples) draws per step, frame: \(session.frameNote)): "
                   + "\(fit.steps) steps, \(fit.converged ? "converged" : "step cap reached"), \(fmt(seconds)) s with the frame's search "
                   + "(the fit's steps \(fmt(fit.seconds)) s); k̂ \(fmt(session.khat)) (full data)")
             print("  error against the Laplace reference: mean \(fmt(e.mean)) sd (largest \(fmt(e.maxMean))), "
