@@ -78,8 +78,13 @@ final class MinibatchCLITests: XCTestCase {
         // The guide block's spelling, and off.
         let block = try fit(body + "guide g = meanfield { minibatch = [N, 4] }\n", flags: [])
         XCTAssertEqual(block.status, 0, block.stderr)
-        XCTAssertTrue(block.stdout.contains("\nminibatch: 4 of 10 rows per step ('y'), its sums over the rows scaled by N/M = 2.5;"),
+        XCTAssertTrue(block.stdout.contains("\nminibatch: 4 of 10 rows per step ('y'), its sums over the rows scaled by N/M = 2.5, "
+                                                  + "with a control variate at the posterior mode;"),
                       block.stdout)
+        // Without the frame's search there is no mode to anchor the control variate at.
+        let plain = try fit(body, flags: ["--minibatch", "N=4", "--no-precondition"])
+        XCTAssertEqual(plain.status, 0, plain.stderr)
+        XCTAssertTrue(plain.stdout.contains("scaled by N/M = 2.5; the ELBO is the batches' estimate;"), plain.stdout)
         let off = try fit(body + "guide g = meanfield { minibatch = [N, 4] }\n", flags: ["--minibatch", "off"])
         XCTAssertEqual(off.status, 0, off.stderr)
         XCTAssertFalse(off.stdout.contains("minibatch"), off.stdout)
