@@ -53,6 +53,7 @@ public enum FitReports {
         var out = "\(model): guide '\(s.options.guide)' (\(s.family.family.rawValue)), "
         out += "\(s.runtime.dimension) unconstrained dimension\(s.runtime.dimension == 1 ? "" : "s")\n"
         out += "frame: \(s.frameNote)\n"
+        if let b = s.batches { out += "minibatch: \(b.note)\n" }
         let state = r.interrupted ? "interrupted" : r.converged ? "converged" : "step cap reached"
         if let b = r.base {
             out += "base \(b.family): \(b.steps) steps (\(b.converged ? "converged" : "step cap reached")), ELBO \(number(b.elbo)); then "

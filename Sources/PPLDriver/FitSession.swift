@@ -59,19 +59,28 @@ public final class FitSession {
         if options.given.contains(.alpha), options.objective != .renyi {
             throw .user("alpha is the Rényi bound's: it needs objective renyi, not \(options.objective.rawValue)")
         }
+        if options.minibatch != nil, options.objective != .elbo {
+            throw .user("minibatch needs objective elbo: a batch's scaled density is unbiased, but the \(options.objective.rawValue) "
+                        + "bound of it is not")
+        }
+        var batches = try options.minibatch.map { m throws(PPLError) in try Batches(m, runtime: runtime) }
         self.family = family
         settings = FitSettings(options, family: family)
         let (frame, note) = try FitSession.frame(source, runtime, options)
         frameNote = note
+        // Where the frame's search found the mode, the batches' gradient noise shrinks near it.
+        if case .found(let mode)? = runtime.mode?.outcome { try batches?.anchor(at: mode.location, runtime: runtime) }
+        self.batches = batches
         // DReG's gradient is IWAE's with path derivatives alone; the Rényi bound needs the
         // full reparameterisation gradient (stl's dropped score term has mean zero only for
         // the ELBO).
-        let stickingTheLanding: Bool
+        let stl: Bool
         switch options.objective {
-        case .elbo: stickingTheLanding = options.stl
-        case .iwae: stickingTheLanding = true
-        case .renyi: stickingTheLanding = false
+        case .elbo: stl = options.stl
+        case .iwae: stl = true
+        case .renyi: stl = false
         }
+        stickingTheLanding = stl
         // Several runs start apart by moving the frame, which without a mode is a shift alone.
         let d = runtime.dimension
         let model = runtime.model
@@ -79,8 +88,7 @@ public final class FitSession {
             : UnconstrainedDensity(logDensity: model.logDensity, paramBounds: model.paramBounds, pointEstimates: Set(options.point)).density
         let moving = frame ?? (options.runs > 1 ? Frame(location: [Double](repeating: 0, count: d), curvatureFactor: nil) : nil)
         elbo = try PPLError.during(.computation) {
-            try ELBO(density: density, family: family, dimension: d, stickingTheLanding: stickingTheLanding,
-                     frame: moving)
+            try ELBO(density: density, family: family, dimension: d, stickingTheLanding: stl, frame: moving)
         }
     }
 
@@ -122,6 +130,9 @@ public final class FitSession {
 
     /// What the frame is and why, for the header.
     public let frameNote: String
+    /// With `minibatch`, what the fit's steps read; the draws and diagnostics read all the data.
+    public let batches: Batches?
+    private let stickingTheLanding: Bool
 
     /// The frame from `source` and what it is, for the header.
     private static func frame(_ source: FrameSource, _ runtime: ModelRuntime,
@@ -176,8 +187,16 @@ public final class FitSession {
         s.seed = seed
         let refining = initial == nil ? family.refines : nil
         if refining != nil { s.warmup = 1000 }
+        // A batch's ELBO is noisy enough to look flat early: explore for an epoch at least,
+        // every row read once, before the convergence test may stop.
+        if let batches { s.minimumExploration = max(s.minimumExploration, batches.rows / batches.batch) }
         // The engine refuses programs too large for it here, before anything of that size is allocated.
-        let fitter = try PPLError.during(.computation) { try Fitter(elbo: elbo, data: runtime.values, settings: s) }
+        let fitter = try PPLError.during(.computation) {
+            guard let batches else { return try Fitter(elbo: elbo, data: runtime.values, settings: s) }
+            let training = try ELBO(density: batches.density, family: family, dimension: runtime.dimension,
+                                    stickingTheLanding: stickingTheLanding, frame: elbo.frame)
+            return try Fitter(elbo: training, data: batches.data, settings: s, minibatch: (batches.rows, batches.batch))
+        }
         var start = initial ?? family.initialParameters(runtime.dimension)
         guard let base = refining else {
             var r = fitter.run(from: start, progress: progress, interrupted: interrupted)

@@ -12,7 +12,7 @@ public struct FitSettings: Sendable {
     /// Adam's step size while exploring; the refinement phase decays it 100-fold.
     public let lr: Double
     /// Steps explored before the convergence test may end exploration.
-    public let minimumExploration: Int
+    public var minimumExploration: Int
     /// Particles (draws of ε) per step: K of the IWAE and Rényi bounds.
     public let samples: Int
     public let objective: Objective
@@ -114,11 +114,17 @@ public final class Fitter {
     public let elbo: ELBO
     public let settings: FitSettings
     private let executable: Executable
+    /// For an ELBO of a minibatched density: the rows of the data and of a batch.
+    private let minibatch: (rows: Int, batch: Int)?
 
-    public init(elbo: ELBO, data: [String: Tensor], settings: FitSettings) throws {
+    /// With `minibatch`, `elbo` is of a `MinibatchedDensity`, whose batch's rows each step
+    /// draws afresh (`RowSampler`).
+    public init(elbo: ELBO, data: [String: Tensor], settings: FitSettings, minibatch: (rows: Int, batch: Int)? = nil) throws {
         self.elbo = elbo
         self.settings = settings
-        executable = try Executable(elbo.gradient, varying: ["eps"], shared: ["phi"], data: elbo.data(data),
+        self.minibatch = minibatch
+        let shared: Set<String> = minibatch == nil ? ["phi"] : ["phi", MinibatchedDensity.indexInput]
+        executable = try Executable(elbo.gradient, varying: ["eps"], shared: shared, data: elbo.data(data),
                                     batch: max(1, settings.samples), summed: settings.objective == .elbo ? ["grad.phi"] : [])
     }
 
@@ -182,6 +188,9 @@ public final class Fitter {
         var rng = RNG(seed: settings.seed)
         // φ lives in the program's input buffer; Adam updates it in place.
         let eps = executable.input("eps"), phi = executable.input("phi")
+        // The rows' own stream, so that the guide's noise is the same as without minibatching.
+        var rows = minibatch.map { RowSampler(rows: $0.rows, batch: $0.batch, seed: settings.seed ^ 0x6d69_6e69_6261_7463) }
+        let index = minibatch == nil ? nil : executable.input(MinibatchedDensity.indexInput)
         _ = phi.update(fromContentsOf: initial)
         let targetOutput = executable.handle("target"), gradientOutput = executable.handle("grad.phi")
         // The ELBO's gradient is the particles' sum, scaled by 1/s; another objective's the
@@ -206,6 +215,7 @@ public final class Fitter {
                 break
             }
             for i in 0..<(s * n) { eps[i] = rng.normal() }
+            if let index { rows?.fill(index) }
             var value = 0.0
             var finite = (try? executable.run()) != nil
             if finite {

@@ -67,6 +67,12 @@ public struct Declaration: Sendable {
     public var unconstrainedSize: Size { constraint.unconstrainedSize(of: type) }
 }
 
+/// A value of the log density's program that its target adds, and the statement adding it.
+public struct DensityTerm: Sendable {
+    public let value: Value
+    public let span: SourceSpan
+}
+
 /// A checked `guide` block: its options, typed.
 public struct GuideSpec: Sendable {
     public let options: FitOptions
@@ -126,6 +132,9 @@ public struct CheckedModel: Sendable {
     public let distributions: [String: DistInfo]
     /// The params, derived and generated values that are arrays, by name.
     public let layouts: [String: ArrayLayout]
+    /// The terms `logDensity`'s target adds up, each with the top-level statement it comes
+    /// from, for messages about a term (`MinibatchedDensity`).
+    public let densityTerms: [DensityTerm]
 
     public var unconstrainedDimension: Size {
         params.reduce(Size(0)) { $0 + $1.unconstrainedSize }

@@ -55,6 +55,8 @@ public final class Elaborator {
 
     var scopes: [[String: Binding]] = [[:]]
     var targetTerms: [TV] = []
+    /// The statement each top-level term of `targetTerms` comes from, for messages about a term.
+    var targetTermSpans: [SourceSpan] = []
     var fns: [String: FnDef] = [:]
     var dists: [String: DistInfo] = [:]
     var callStack: [String] = []
@@ -142,11 +144,17 @@ public final class Elaborator {
         case .import_(let path): importFile(path, span: item.span)
         case .generate(let body): generateBlock(body, span: item.span)
         case .let_(let name, _, _):
-            statement(item)
+            topLevelStatement(item)
             if let b = lookup(name.name) { topLevelLets.append((name.name, b)) }
         default:
-            statement(item)
+            topLevelStatement(item)
         }
+    }
+
+    private func topLevelStatement(_ item: Stmt) {
+        let before = targetTerms.count
+        statement(item)
+        targetTermSpans += Array(repeating: item.span, count: targetTerms.count - before)
     }
 
     // MARK: - Scopes
@@ -513,7 +521,7 @@ public final class Elaborator {
         }
         let (lowered, loweredTypes) = builder.finish()
         var body = Block(instrs: lowered, yields: [target] + tdataOutputs.map(\.1) + derivedOutputs.map(\.1) + paramBoundOutputs.map(\.1)
-                            + generatedOutputs.map(\.1))
+                            + generatedOutputs.map(\.1) + targetTerms.map(\.value))
         var types = loweredTypes
         var assumptions = builder.assumptions
         if vectorize {
@@ -525,6 +533,7 @@ public final class Elaborator {
         generatedOutputs = zip(generatedOutputs, outputs.dropFirst(1 + tdataOutputs.count + derivedOutputs.count + paramBoundOutputs.count))
             .map { ($0.0, $1) }
         tdataOutputs = zip(tdataOutputs, outputs.dropFirst()).map { ($0.0, $1) }
+        let terms = zip(outputs.suffix(targetTerms.count), targetTermSpans).map { DensityTerm(value: $0, span: $1) }
         let dataInputs = inputs.filter { $0.role == .data }
         let paramInputs = inputs.filter { $0.role == .param }
         let drawInputs = drawKey.map { [Input(name: "draw.key", value: $0, role: .draw, type: .real, constraint: .none)] } ?? []
@@ -558,7 +567,7 @@ public final class Elaborator {
         let gq = Program.extract(name: "generated", from: instrs, types: types, inputs: all + drawInputs, outputs: generatedOutputs)
         return CheckedModel(data: dataDecls, params: paramDecls, guides: guides, transformedData: td, logDensity: ld,
                             derived: dv, paramBounds: pb, generated: gq, assumptions: assumptions, distributions: dists,
-                            layouts: layouts)
+                            layouts: layouts, densityTerms: terms)
     }
 
     func sumTerms(_ terms: [TV]) -> Value {

@@ -29,6 +29,8 @@ public struct FitOptions: Sendable, Equatable {
     public private(set) var objective = Objective.elbo
     /// The Rényi bound's α.
     public private(set) var alpha = 0.5
+    /// Each step reads a batch of the data's rows along a size (`MinibatchedDensity`); nil: all of them.
+    public private(set) var minibatch: Minibatch?
     public private(set) var layers = 2
     /// The widths of the hidden layers of a flow's conditioner networks (HVI's reverse
     /// model's); empty (it cannot be given so): one layer of max(16, 2d) for dimension d
@@ -144,7 +146,7 @@ public struct FitOptions: Sendable, Equatable {
 extension FitOptions {
     /// The options, one row each.
     public enum Key: String, CaseIterable, Sendable {
-        case steps, lr, samples, seed, stl, draws, precondition, runs, psis_resample, objective, alpha
+        case steps, lr, samples, seed, stl, draws, precondition, runs, psis_resample, objective, alpha, minibatch
         case layers, hidden, activation, base
         case transitions, leapfrog, step_size
         case rank, particles
@@ -153,7 +155,7 @@ extension FitOptions {
         /// The options every guide fitted by optimisation takes (`GuideFamily.fittingKeys`);
         /// the others are the families' own (`GuideFamily.keys`).
         public static let fitting: [Key] = [.steps, .lr, .samples, .seed, .stl, .draws, .precondition, .runs, .psis_resample,
-                                            .objective, .alpha]
+                                            .objective, .alpha, .minibatch]
 
         var row: any OptionRow {
             switch self {
@@ -171,6 +173,8 @@ extension FitOptions {
             case .objective: Row(self, \.objective, .objective,
                                  "what the fit maximises: the ELBO, or the IWAE or Rényi bound of each step's samples together")
             case .alpha: Row(self, \.alpha, .renyiAlpha, "the Rényi bound's alpha (0: the IWAE bound; towards 1: the ELBO)")
+            case .minibatch: Row(self, \.minibatch, .minibatch,
+                                 "each step reads M random rows of the data along the int data N, its sums over them scaled by N/M")
             case .layers: Row(self, \.layers, .count(atLeast: 1), "the layers of a flow")
             case .hidden: Row(self, \.hidden, .widths, "the widths of the hidden layers of a flow's conditioner networks (hvi: of its reverse model)")
             case .activation: Row(self, \.activation, .activation, "the activation of a flow's conditioner networks")
@@ -388,6 +392,26 @@ extension FitOptions.ValueKind where Value == Objective {
         Self(expected: { _ in "one of " + Objective.allCases.map(\.rawValue).joined(separator: ", ") }, valueName: "name",
              read: { v, _ in if case .name(let s) = v { return Objective(rawValue: s) } else { return nil } },
              text: { $0.rawValue })
+    }
+}
+
+extension FitOptions.ValueKind where Value == Minibatch? {
+    /// A guide block's `[N, 256]`: an int data and the rows of a batch; a flag's `N=256`
+    /// too; or `off`.
+    static var minibatch: Self {
+        Self(expected: { _ in "[SIZE, M], an int data and the rows of a batch (--minibatch N=256), or off" },
+             valueName: "N=m",
+             read: { v, _ in
+                 switch v {
+                 case .name("off"): return .some(nil)
+                 case .name(let s): return Minibatch(text: s).map { .some($0) }
+                 case .list(let items):
+                     guard items.count == 2, case .name(let n) = items[0], case .int(let m) = items[1] else { return nil }
+                     return Minibatch(text: "\(n)=\(m)").map { .some($0) }
+                 case .int, .real: return nil
+                 }
+             },
+             text: { $0.map { "[\($0.size), \($0.batch)]" } ?? "off" })
     }
 }
 

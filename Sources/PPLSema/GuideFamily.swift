@@ -26,7 +26,9 @@ public enum GuideFamily: String, CaseIterable, Sendable {
         case .laplace: return [.seed, .draws, .psis_resample]
         case .map: return [.draws]
         case .svgd: return [.steps, .lr, .seed, .precondition]
-        case .meanfield, .fullrank, .lowrank, .planar, .radial, .nice, .realnvp, .maf, .iaf, .hvi: return FitOptions.Key.fitting
+        case .meanfield, .fullrank, .lowrank, .planar, .radial, .nice, .realnvp, .maf, .iaf: return FitOptions.Key.fitting
+        // Its leapfrog steps follow the density's gradient, which a batch's would make noisy.
+        case .hvi: return FitOptions.Key.fitting.filter { $0 != .minibatch }
         }
     }
 

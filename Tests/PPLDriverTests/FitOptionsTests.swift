@@ -44,6 +44,7 @@ final class FitOptionsTests: XCTestCase {
         .rank: [Case(family: .lowrank, value: "1", invalid: "0", explicitDefault: "2")],
         .particles: [Case(family: .svgd, value: "20", invalid: "1")],
         .point: [Case(family: .meanfield, value: "b", invalid: "[1]"), Case(family: .iaf, value: "[a]", invalid: "2.5")],
+        .minibatch: [Case(family: .meanfield, value: "[N, 5]", invalid: "[N, 0]"), Case(family: .iaf, value: "[N, 4]", invalid: "N")],
     ]
 
     var directory = ""
@@ -53,19 +54,25 @@ final class FitOptionsTests: XCTestCase {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
     }
 
-    /// A two-dimensional model whose guide `g` is of `family` with `keys` in its block.
+    /// A two-dimensional model whose guide `g` is of `family` with `keys` in its block, and
+    /// ten rows of data beside it (to minibatch).
     func model(_ family: GuideFamily, _ keys: [String]) throws -> String {
-        let path = directory + "/m\(UUID().uuidString.prefix(8)).ppl"
+        let stem = directory + "/m\(UUID().uuidString.prefix(8))"
         let block = keys.isEmpty ? "" : " { " + keys.joined(separator: ", ") + " }"
         try """
+            data N: int<lower=1>
+            data y: vector[N]
             param a: real
             param b: real<lower=0>
             a ~ normal(0, 1)
             b ~ exponential(1)
+            y ~ normal(a, 2 * b)
             guide g = \(family.rawValue)\(block)
 
-            """.write(toFile: path, atomically: true, encoding: .utf8)
-        return path
+            """.write(toFile: stem + ".ppl", atomically: true, encoding: .utf8)
+        try #"{"N": 10, "y": [0.3, -0.2, 1.1, 0.8, 0.1, 0.5, -0.4, 0.9, 0.2, 0.6]}"#
+            .write(toFile: stem + ".data.json", atomically: true, encoding: .utf8)
+        return stem + ".ppl"
     }
 
     /// `--flag=value`, or `--stl` / `--no-stl` for an on/off option.

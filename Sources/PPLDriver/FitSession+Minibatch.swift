@@ -1,0 +1,70 @@
+import PPLEngine
+import PPLInference
+import PPLIR
+import PPLSema
+
+extension FitSession {
+    /// What a minibatched fit's steps read: the density of a batch (`MinibatchedDensity`, over
+    /// the unconstrained space) and its data — the model's, with the size N bound to the
+    /// batch's M, and N and N/M given apart.
+    public struct Batches {
+        public private(set) var density: Program
+        public private(set) var data: [String: Tensor]
+        /// N and M.
+        public let rows: Int
+        public let batch: Int
+        /// The data read at the batch's rows.
+        public let gathered: [String]
+        /// The point the density's control variate is anchored at (`AnchoredBatchDensity`), if any.
+        public private(set) var anchor: [Double]?
+
+        /// The program of `minibatch` for the runtime's model, checked against its data: a
+        /// model it does not apply to is refused with the statement at fault (exit 65).
+        public init(_ minibatch: Minibatch, runtime: ModelRuntime) throws(PPLError) {
+            let mb: MinibatchedDensity
+            do {
+                mb = try MinibatchedDensity(model: runtime.model, minibatch: minibatch)
+            } catch {
+                if error.span.file == nil { throw .user(error.message + (error.help.first.map { "; " + $0 } ?? "")) }
+                throw .located([error])
+            }
+            guard let n = runtime.values[minibatch.size].flatMap({ Int(exactly: $0.values[0]) }) else {
+                throw .user("minibatch: '\(minibatch.size)' has no value in the data")
+            }
+            guard minibatch.batch <= n else {
+                throw .user("minibatch \(minibatch): a batch of \(minibatch.batch) rows, but '\(minibatch.size)' is \(n) "
+                            + "with these data")
+            }
+            density = UnconstrainedDensity(logDensity: mb.program, paramBounds: runtime.model.paramBounds).density
+            var data = runtime.values
+            data[minibatch.size] = Tensor(scalar: Double(minibatch.batch))
+            data[MinibatchedDensity.rowsInput] = Tensor(scalar: Double(n))
+            data[MinibatchedDensity.scaleInput] = Tensor(scalar: Double(n) / Double(minibatch.batch))
+            self.data = data
+            rows = n
+            batch = minibatch.batch
+            gathered = mb.gathered
+        }
+
+        /// Anchors the density's control variate at `point` (the posterior mode): the full
+        /// data's log density and gradient there are computed once, here.
+        public mutating func anchor(at point: [Double], runtime: ModelRuntime) throws(PPLError) {
+            let full = try runtime.executable(try runtime.gradientProgram())
+            _ = full.input("theta").update(fromContentsOf: point)
+            try PPLError.during(.computation) { try full.run() }
+            density = try PPLError.during(.computation) { try AnchoredBatchDensity.program(density) }
+            data[AnchoredBatchDensity.anchorInput] = Tensor(vector: point)
+            data[AnchoredBatchDensity.anchorTargetInput] = Tensor(scalar: full.output("target")[0])
+            data[AnchoredBatchDensity.anchorGradientInput] = Tensor(vector: Array(full.output("grad.theta")))
+            anchor = point
+        }
+
+        /// The header's line: what a step reads and what the diagnostics read.
+        public var note: String {
+            "\(batch) of \(rows) rows per step (\(gathered.map { "'\($0)'" }.joined(separator: ", "))), "
+                + "its sums over the rows scaled by N/M = \(FitReports.number(Double(rows) / Double(batch)))"
+                + (anchor == nil ? "" : ", with a control variate at the posterior mode")
+                + "; the ELBO is the batches' estimate; k̂, log p(data) and the draws' weights use all the data"
+        }
+    }
+}

@@ -1,0 +1,310 @@
+import PPLIR
+import PPLSyntax
+
+/// A model's log density on a minibatch of M of the N rows along a data size N (stochastic
+/// variational inference, Hoffman et al. 2013): every data value whose first dimension is N
+/// is read at the batch's rows, and every sum over those rows counts N/M times, so that over
+/// batches drawn uniformly the density and its gradient are unbiased for the full data's.
+///
+/// The scaling comes from the typed IR, never from the user. The program is the model's
+/// `log_density` with the symbol N standing for M (types keep their sizes; the data bind N
+/// to M), each N-rowed input replaced by its rows at `minibatch.index`, and each value the
+/// IR computes as a sum over the rows — `sum` or `dot` of row-aligned vectors, a count
+/// `size N` — multiplied by `minibatch.scale` = N/M. This is exact because the analysis
+/// below proves the target is affine in those sums: a row-aligned value is an elementwise
+/// map of row-aligned data, of values not depending on the rows and of gathers by row-aligned
+/// indices (`mu[g]`, a matrix times a vector of the params); a sum of one enters the target
+/// only through additions and products with values not depending on the rows. Anything
+/// else — a loop or branch over the rows, a row read at a given position (`y[1]`), a sum
+/// inside a nonlinear function, a param with a row per row of the data — is refused, with
+/// the statement that does it.
+public struct MinibatchedDensity {
+    /// The batch's rows, 1-based (int vector of M): set before every evaluation.
+    public static let indexInput = "minibatch.index"
+    /// N, the rows of the full data (int).
+    public static let rowsInput = "minibatch.rows"
+    /// N/M (real).
+    public static let scaleInput = "minibatch.scale"
+
+    /// The log density over the batch, inputs as `log_density`'s plus the three above;
+    /// the N-rowed data inputs keep their names and hold the full data.
+    public let program: Program
+    /// The data (and transformed data) read at the batch's rows, in order of declaration.
+    public let gathered: [String]
+
+    /// Refuses a model where a minibatch's density is not an unbiased estimate of the full
+    /// one; the diagnostic points at the statement (or declaration) at fault, or has no span
+    /// where the option itself is wrong.
+    public init(model: CheckedModel, minibatch: Minibatch) throws(Diagnostic) {
+        let n = minibatch.size
+        let ld = model.logDensity
+        guard let sizeInput = ld.inputs.first(where: { $0.name == n && $0.role == .data && $0.type == .int }) else {
+            let ints = model.data.filter { $0.type == .int }.map(\.name)
+            throw Diagnostic.error("minibatch names '\(n)', which is not an int data of the model", at: .none,
+                                   help: ints.isEmpty ? "the model has no int data to minibatch along"
+                                       : "its int data are " + ints.map { "'\($0)'" }.joined(separator: ", "))
+        }
+        let declaration = model.data.first { $0.name == n }?.span ?? .none
+        let symbol = Size(symbol: n)
+        for p in model.params where p.type.shape.mentions(n) {
+            throw Diagnostic.error("minibatching along \(n): param '\(p.name)' has \(n) in its shape (\(p.typeText)), "
+                                   + "and a batch reads data, not params, at its rows", at: p.span,
+                                   help: "a param with a row per row of the data is not subsampled yet: fit without --minibatch")
+        }
+        var types = ld.types
+        func fresh(_ t: IRType) -> Value {
+            types.append(t)
+            return Value(types.count - 1)
+        }
+        let rows = fresh(.int), scale = fresh(.real), index = fresh(.intArray(symbol))
+        var inputs: [Input] = []
+        var gathers: [Instr] = []
+        var kinds: [Value: Kind] = [rows: .free, scale: .free, index: .rows]
+        var gathered: [String] = []
+        for i in ld.inputs {
+            if i.value == sizeInput.value { inputs.append(i); continue }
+            guard i.type.shape.mentions(n) else {
+                kinds[i.value] = .free
+                inputs.append(i)
+                continue
+            }
+            guard let full = i.type.shape.withLeadingRows(n, replacedBy: Size(symbol: Self.rowsInput)) else {
+                kinds[i.value] = .bad("reads '\(i.name)' (\(i.type)), which has \(n) in a dimension other than its first, "
+                                      + "and a batch draws rows")
+                inputs.append(i)
+                continue
+            }
+            let whole = fresh(i.type.with(shape: full))
+            var moved = i
+            moved.value = whole
+            inputs.append(moved)
+            gathers.append(Instr(results: [i.value], op: .at, args: [whole, index], regions: []))
+            kinds[i.value] = .rows
+            gathered.append(i.name)
+        }
+        // N read as a number (`10 / sqrt(N)`) means the data's N; only sizes mean the batch's.
+        let body = ld.body.renaming(sizeInput.value, to: rows)
+        var analysis = Analysis(size: n, types: types, kinds: kinds)
+        for instr in body.instrs { analysis.visit(instr) }
+        let targetKind = analysis.kinds[body.yields[0]] ?? .free
+        if case .bad = targetKind {
+            for term in model.densityTerms {
+                guard case .bad(let why) = analysis.kinds[term.value] ?? .free else { continue }
+                throw Diagnostic.error("minibatching along \(n): this term \(why)", at: term.span,
+                                       help: "a batch's density is unbiased only for a sum over the rows of an "
+                                           + "elementwise function of them; fit without --minibatch")
+            }
+            guard case .bad(let why) = targetKind else { preconditionFailure() }
+            throw Diagnostic.error("minibatching along \(n): the log density \(why)", at: declaration)
+        }
+        guard !analysis.leaves.isEmpty else {
+            throw Diagnostic.error("minibatching along \(n): no term of the log density sums over the rows of \(n)",
+                                   at: declaration, help: "minibatch along the size of the observations")
+        }
+        // Each sum over the rows, scaled where it is computed.
+        var instrs = gathers
+        for instr in body.instrs {
+            guard analysis.leaves.contains(instr.result) else {
+                instrs.append(instr)
+                continue
+            }
+            var unscaled = instr
+            unscaled.results = [fresh(analysis.types[instr.result.id])]
+            instrs.append(unscaled)
+            types[instr.result.id] = .real
+            instrs.append(Instr(results: [instr.result], op: .binary(.mul), args: [unscaled.result, scale], regions: []))
+        }
+        let extra = [
+            Input(name: Self.rowsInput, value: rows, role: .data, type: .int, constraint: .none),
+            Input(name: Self.scaleInput, value: scale, role: .data, type: .real, constraint: .none),
+            Input(name: Self.indexInput, value: index, role: .data, type: .intArray(symbol), constraint: .none),
+        ]
+        let draft = Program(name: "minibatch_log_density", inputs: inputs + extra,
+                            body: Block(instrs: instrs, yields: body.yields), outputNames: ld.outputNames, types: types)
+        // Data the density does not read are left out: one with N elsewhere than first would
+        // not fit the batch's N. Int scalars stay, since they name the sizes.
+        let read = draft.inputsRead()
+        program = Program(name: draft.name,
+                          inputs: draft.inputs.filter { $0.role == .param || $0.type == .int || read.contains($0.name) },
+                          body: draft.body, outputNames: draft.outputNames, types: types)
+        self.gathered = gathered
+    }
+}
+
+extension MinibatchedDensity {
+    /// How a value depends on the rows of the batch.
+    enum Kind {
+        /// Not at all.
+        case free
+        /// Its first dimension is N, and its row i depends on row i of the data alone.
+        case rows
+        /// A scalar affine in sums over the rows, with coefficients free of them.
+        case linear
+        /// In a way a batch cannot estimate without bias: why, as the rest of a sentence
+        /// "this term ...".
+        case bad(String)
+    }
+
+    struct Analysis {
+        let size: String
+        var types: [IRType]
+        var kinds: [Value: Kind]
+        /// The values that are sums over the rows: each is scaled by N/M.
+        var leaves: Set<Value> = []
+
+        init(size: String, types: [IRType], kinds: [Value: Kind]) {
+            self.size = size
+            self.types = types
+            self.kinds = kinds
+        }
+
+        func kind(_ v: Value) -> Kind { kinds[v] ?? .free }
+
+        mutating func visit(_ instr: Instr) {
+            let k = classify(instr)
+            for r in instr.results { kinds[r] = k }
+        }
+
+        private func shape(_ v: Value) -> Shape { types[v.id].shape }
+
+        private mutating func classify(_ instr: Instr) -> Kind {
+            let args = instr.args.map(kind)
+            for a in args { if case .bad = a { return a } }
+            let free = args.allSatisfy { if case .free = $0 { return true } else { return false } }
+            let isRows = args.map { if case .rows = $0 { return true } else { return false } }
+            let isLinear = args.map { if case .linear = $0 { return true } else { return false } }
+            let result = types[instr.result.id]
+            switch instr.op {
+            case .loop, .cond:
+                let inner = instr.regions.flatMap { $0.freeValues }
+                let reads = !free || inner.contains { if case .free = kind($0) { return false } else { return true } }
+                    || instr.regions.contains { countsRows($0) }
+                guard reads else { return .free }
+                if instr.op == .cond { return .bad("branches on the rows of \(size)") }
+                let carries = (instr.regions.first?.params.count ?? 0) > 2
+                return .bad(carries ? "runs a loop over the rows of \(size) that carries state from one row to the next, "
+                                + "which a batch of rows drawn at random cannot follow"
+                            : "runs a loop over the rows of \(size) that the compiler could not turn into an elementwise "
+                                + "map then a sum (it reads other rows than its own, as y[n - 1] does)")
+            case .size(let s):
+                guard s.mentionsSymbol(size) else { return .free }
+                guard s.terms.keys.allSatisfy({ m in m.filter { $0 == size }.count == 1 }), s.denominator == 1 else {
+                    return .bad("counts the rows as \(s), which is not proportional to \(size)")
+                }
+                leaves.insert(instr.result)
+                return .linear
+            default: break
+            }
+            if free { return result.shape.mentions(size) ? rowsOrBad(instr, result) : .free }
+            if isLinear.contains(true) { return linearUse(instr, isLinear, args) }
+            switch instr.op {
+            case .unary, .binary, .select, .polygamma, .incomplete, .stopGradient, .random:
+                if zip(instr.args, isRows).contains(where: { !$1 && shape($0) != .scalar }) {
+                    return .bad("combines the rows of \(size) with a value of another shape")
+                }
+                return .rows
+            case .matmul:
+                if isRows[0], !isRows[1], case .matrix = shape(instr.args[0]) { return .rows }
+                return .bad("multiplies across the rows of \(size) (a matrix product over them)")
+            case .dot:
+                guard isRows[0], isRows[1] else { return .bad("multiplies across the rows of \(size)") }
+                leaves.insert(instr.result)
+                return .linear
+            case .sum:
+                leaves.insert(instr.result)
+                return .linear
+            case .at:
+                if !isRows[0], isRows[1] { return .rows }
+                return .bad("reads the rows of \(size) at given positions (as y[1] does), where a batch holds rows drawn at random")
+            case .at2:
+                if !isRows[0], isRows[1] != isRows[2] { return .rows }
+                return .bad("reads the rows of \(size) at given positions, where a batch holds rows drawn at random")
+            case .logSumExp: return .bad("takes a log_sum_exp over the rows of \(size), which is not a sum")
+            case .minElement, .maxElement: return .bad("takes a min or max over the rows of \(size), which is not a sum")
+            case .cumulativeSum: return .bad("takes a cumulative sum over the rows of \(size)")
+            case .set, .set2, .scatterAdd, .scatterAdd2: return .bad("assigns to the rows of \(size) at given positions")
+            case .fill, .transpose, .triSolveLower, .triSolveLowerT, .tril, .cholesky, .diagonal, .diagMatrix, .pack,
+                 .range, .concat, .reshape, .const, .input, .size, .loop, .cond:
+                return .bad("uses the rows of \(size) in '\(instr.op.mnemonic)', not in an elementwise map then a sum")
+            }
+        }
+
+        /// Whether a block (or one nested in it) has a value whose shape, or a count it takes,
+        /// depends on N: inside a region it would be the batch's M.
+        private func countsRows(_ block: Block) -> Bool {
+            block.instrs.contains { instr in
+                if case .size(let s) = instr.op, s.mentionsSymbol(size) { return true }
+                return instr.results.contains { types[$0.id].shape.mentions(size) } || instr.regions.contains { countsRows($0) }
+            }
+        }
+
+        /// A value whose shape has N computed from no row: a fill is the same in every row.
+        private func rowsOrBad(_ instr: Instr, _ result: IRType) -> Kind {
+            if instr.op == .fill, result.shape.withLeadingRows(size, replacedBy: Size(1)) != nil { return .rows }
+            return .bad("works on a part or a rearrangement of the rows of \(size) (a value of \(result)), as a loop over "
+                        + "(K + 1):\(size) or a read of y[n - 1] does, where a batch holds whole rows drawn at random")
+        }
+
+        /// An operation on a sum over the rows: it stays a sum where it is linear in it.
+        private func linearUse(_ instr: Instr, _ isLinear: [Bool], _ args: [Kind]) -> Kind {
+            let otherFree = zip(isLinear, args).allSatisfy { linear, k in
+                if linear { return true }
+                if case .free = k { return true }
+                return false
+            }
+            let scalars = instr.args.allSatisfy { shape($0) == .scalar }
+            let linear = otherFree && scalars && types[instr.result.id].elem == .real
+            switch instr.op {
+            case .unary(.neg), .stopGradient, .sum: if linear { return .linear }
+            case .binary(.add), .binary(.sub): if linear { return .linear }
+            case .binary(.mul): if linear, isLinear.filter({ $0 }).count == 1 { return .linear }
+            case .binary(.div): if linear, !isLinear[1] { return .linear }
+            default: break
+            }
+            return .bad("puts a sum over the rows of \(size) inside '\(instr.op.mnemonic)', where only sums of "
+                        + "elementwise terms (added, or scaled by what does not depend on the rows) can be scaled by N/M")
+        }
+    }
+}
+
+extension Shape {
+    /// Whether a dimension depends on the size named `n`.
+    func mentions(_ n: String) -> Bool {
+        switch self {
+        case .scalar: return false
+        case .vector(let s), .rowVector(let s): return s.mentionsSymbol(n)
+        case .matrix(let r, let c): return r.mentionsSymbol(n) || c.mentionsSymbol(n)
+        }
+    }
+
+    /// The shape with its first dimension `replacement`, when that dimension is exactly N
+    /// and no other depends on it; nil otherwise.
+    func withLeadingRows(_ n: String, replacedBy replacement: Size) -> Shape? {
+        let rows = Size(symbol: n)
+        switch self {
+        case .vector(let s) where s == rows: return .vector(replacement)
+        case .matrix(let r, let c) where r == rows && !c.mentionsSymbol(n): return .matrix(replacement, c)
+        default: return nil
+        }
+    }
+}
+
+extension Size {
+    func mentionsSymbol(_ n: String) -> Bool { terms.keys.contains { $0.contains(n) } }
+}
+
+extension Block {
+    /// The block with every use of `old` (in nested blocks too) reading `new` instead.
+    func renaming(_ old: Value, to new: Value) -> Block {
+        func swap(_ v: Value) -> Value { v == old ? new : v }
+        var copy = self
+        copy.instrs = instrs.map { instr in
+            var i = instr
+            i.args = i.args.map(swap)
+            i.regions = i.regions.map { $0.renaming(old, to: new) }
+            return i
+        }
+        copy.yields = yields.map(swap)
+        return copy
+    }
+}
