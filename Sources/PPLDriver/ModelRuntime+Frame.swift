@@ -71,7 +71,7 @@ extension ModelRuntime {
         let line = terms.prefix(6).enumerated().map { i, t in
             (i == 0 ? (t.weight < 0 ? "−" : "") : (t.weight < 0 ? " − " : " + ")) + (abs(abs(t.weight) - 1) < 5e-5 ? "" : FitReports.number(abs(t.weight)) + "·") + t.name
         }.joined() + (terms.count > 6 ? " + …" : "")
-        return .computation("the posterior is improper: from its highest point, the log density changes by less than "
+        return .computation("the posterior is improper: the log density changes by less than "
                             + "\(ModeSearch.flatTolerance) nats over ±\(FitReports.number(ModeSearch.flatReach)) "
                             + "along the direction \(line) of the unconstrained space, so the model does not identify "
                             + names.map { "'\($0)'" }.joined(separator: names.count == 2 ? " and " : ", ")

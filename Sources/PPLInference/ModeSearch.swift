@@ -58,8 +58,15 @@ public struct ModeSearch {
         guard var (f, g) = evaluate(theta), f.isFinite else {
             return .none("the log density is not finite at the starting point")
         }
+        var lastFinite: (theta: [Double], f: Double, h: [Double])?
         for iteration in 1...maxIterations {
-            guard let h = differencedHessian(theta, g) else { return .none("the curvature is not finite") }
+            guard let h = differencedHessian(theta, g) else {
+                // Far down a hierarchy's neck the curvature overflows: look for a flat line
+                // where it was last finite.
+                guard let (t, ft, ht) = lastFinite else { return .none("the curvature is not finite") }
+                return flatOr("the curvature is not finite", t, ft, ht)
+            }
+            lastFinite = (theta, f, h)
             // Newton direction from (H + λI) δ = g, with λ raised until the system is
             // positive definite (Levenberg–Marquardt damping, for where H is not yet).
             var lambda = 0.0
@@ -67,7 +74,9 @@ public struct ModeSearch {
             let scale = max(1e-300, (0..<d).map { abs(h[$0 * d + $0]) }.max() ?? 1)
             while factor == nil {
                 lambda = lambda == 0 ? 1e-8 * scale : lambda * 10
-                guard lambda < 1e12 * scale else { return .none("no positive-definite curvature near the iterate") }
+                guard lambda < 1e12 * scale else {
+                    return flatOr("no positive-definite curvature near the iterate", theta, f, h)
+                }
                 var damped = h
                 for i in 0..<d { damped[i * d + i] += lambda }
                 factor = ModeSearch.cholesky(damped, d)
@@ -100,9 +109,18 @@ public struct ModeSearch {
                 }
                 t *= 0.5
             }
-            guard accepted else { return .none("the Newton steps stopped making progress") }
+            guard accepted else { return flatOr("the Newton steps stopped making progress", theta, f, h) }
         }
-        return .none("no mode within \(maxIterations) Newton iterations: the log density keeps rising")
+        let h = differencedHessian(theta, g)
+        return flatOr("no mode within \(maxIterations) Newton iterations: the log density keeps rising", theta, f, h)
+    }
+
+    /// Where the search ends without a mode, the posterior may still be improper by a flat
+    /// direction (a non-identified sum beside a hierarchy whose density rises without bound
+    /// as its scale shrinks): `.flat` if `flatDirection` finds one at θ, else `.none(reason)`.
+    private func flatOr(_ reason: String, _ theta: [Double], _ f: Double, _ h: [Double]?) -> Outcome {
+        guard let h, let v = flatDirection(theta, f, h) else { return .none(reason) }
+        return .flat(location: theta, direction: v)
     }
 
     /// Largest change of the log density, in nats, along a line of length `flatReach` either
@@ -112,18 +130,26 @@ public struct ModeSearch {
     public static let flatTolerance = 1e-6
     public static let flatReach = 100.0
 
-    /// A direction along which the log density is constant from the stationary point θ, if
-    /// there is one: an eigenvector of the curvature `h` whose eigenvalue is zero to the
-    /// differencing's accuracy, checked by evaluating the density out to ±`flatReach`.
+    /// A direction along which the log density is constant, if there is one: an eigenvector
+    /// of the curvature `h` at θ whose eigenvalue is zero to the differencing's accuracy,
+    /// checked by evaluating the density out to ±`flatReach` along the line through θ and
+    /// along two lines beside it (a density constant along every such line is invariant
+    /// under the shift, so its integral diverges).
     private func flatDirection(_ theta: [Double], _ f: Double, _ h: [Double]) -> [Double]? {
         guard let (values, vectors) = ModeSearch.eigen(h, d) else { return nil }
         let largest = values.map(abs).max() ?? 0
+        var rng = RNG(seed: 0xF1A7)
+        let beside = (0..<2).map { _ in theta.map { $0 + 0.1 * rng.normal() } }
+        let starts = [(theta, f)] + beside.compactMap { p in evaluate(p).map { (p, $0.0) } }
+        guard starts.count == 3, starts.allSatisfy({ $0.1.isFinite }) else { return nil }
         for k in 0..<d where abs(values[k]) <= 1e-6 * max(largest, 1e-300) {
             let v = Array(vectors[(k * d)..<(k * d + d)])
-            let flat = [-1.0, -0.1, -0.01, 0.01, 0.1, 1].allSatisfy { fraction in
-                let t = fraction * ModeSearch.flatReach
-                guard let (ft, _) = evaluate(zip(theta, v).map { $0 + t * $1 }), ft.isFinite else { return false }
-                return abs(ft - f) <= ModeSearch.flatTolerance + 1e-12 * abs(f)
+            let flat = starts.allSatisfy { point, value in
+                [-1.0, -0.1, -0.01, 0.01, 0.1, 1].allSatisfy { fraction in
+                    let t = fraction * ModeSearch.flatReach
+                    guard let (ft, _) = evaluate(zip(point, v).map { $0 + t * $1 }), ft.isFinite else { return false }
+                    return abs(ft - value) <= ModeSearch.flatTolerance + 1e-12 * abs(value)
+                }
             }
             if flat { return v }
         }

@@ -119,8 +119,9 @@ final class SavedFitTests: XCTestCase {
     /// μ and ν enter only through μ + ν and have no priors: the density is constant along
     /// μ − ν, so the posterior is improper. The mode search finds that line before any fit
     /// (a full-rank guide would otherwise stretch along it and report k̂ 0.9, exit 0), names
-    /// both params, exits 70 and saves nothing; σ, with a prior, is not named. A proper
-    /// posterior with a very wide prior on the same line is fitted.
+    /// both params, exits 70 and saves nothing; σ, with a prior, is not named. So it does
+    /// beside a hierarchy that has no mode. A proper posterior with a very wide prior on the
+    /// same line is fitted.
     func testANonIdentifiedPosteriorIsNamedImproperBeforeTheFit() throws {
         let d = try dir()
         let model = "data N: int\ndata y: vector[N]\nparam mu: real\nparam nu: real\nparam sigma: real<lower=0>\n"
@@ -136,6 +137,13 @@ final class SavedFitTests: XCTestCase {
             XCTAssertFalse(r.stderr.contains("sigma"), r.stderr)
             XCTAssertFalse(FileManager.default.fileExists(atPath: d + "/fit.json"))
         }
+        // Beside a hierarchy whose density rises without bound as its scale shrinks, there is
+        // no mode to stop at; the line is found where the search ends.
+        try (model + "param tau: real<lower=0>\nparam u: vector[3]\ntau ~ exponential(1)\nu ~ normal(0, tau)\n")
+            .write(toFile: d + "/flat.ppl", atomically: true, encoding: .utf8)
+        let beside = try CLI.run(["fit", "flat.ppl", "--quiet"], in: d)
+        XCTAssertEqual(beside.status, 70, beside.stderr)
+        XCTAssertTrue(beside.stderr.contains("does not identify 'mu' and 'nu'; give them priors"), beside.stderr)
         try (model + "mu ~ normal(0, 1000)\n").write(toFile: d + "/flat.ppl", atomically: true, encoding: .utf8)
         let proper = try CLI.run(["fit", "flat.ppl", "--guide", "fullrank", "--runs", "1", "--quiet"], in: d)
         XCTAssertEqual(proper.status, 0, proper.stderr)
