@@ -158,7 +158,7 @@ public final class FitSession {
         case .none(let reason):
             throw .computation("the \(options.family.rawValue) guide '\(options.guide)' needs the posterior mode, "
                                + "with a positive-definite curvature there, and Newton's method found none: \(reason)")
-        case .flat(_, let direction): throw runtime.improper(direction)
+        case .flat(let direction): throw runtime.improper(direction)
         case .found(let mode):
             let curvature = options.family == .laplace
             let note = "the posterior mode" + (curvature ? " and its curvature" : "")

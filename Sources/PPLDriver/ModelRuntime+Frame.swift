@@ -50,8 +50,8 @@ extension ModelRuntime {
         return (.found(merged), total)
     }
 
-    /// The failure of a fit whose density is flat along `direction` (θ's coordinates) from a
-    /// stationary point: the posterior is improper, and no guide fits it.
+    /// The failure of a fit whose density is flat along `direction` (θ's coordinates): the
+    /// posterior is improper, and no guide fits it.
     func improper(_ v: [Double]) -> PPLError {
         // The line's sign is arbitrary: its first coordinate written is positive.
         let sign = (v.first { abs($0) >= 0.05 } ?? 1) < 0 ? -1.0 : 1.0
@@ -85,7 +85,7 @@ extension ModelRuntime {
         switch try posteriorMode().outcome {
         case .found(let m): mode = m
         case .none(let reason): return (nil, "none (\(reason))")
-        case .flat(_, let direction): throw improper(direction)
+        case .flat(let direction): throw improper(direction)
         }
         let frame = Frame(location: mode.location, curvatureFactor: mode.curvatureFactor)
         let draws = 1000

@@ -158,7 +158,7 @@ public final class Fitter {
     public func steadiedStart(_ initial: [Double], floor: Double) -> (phi: [Double], halvings: Int) {
         var start = initial, halvings = 0
         let n = elbo.noiseCount, s = executable.batch
-        let eps = executable.input("eps"), phi = executable.input("phi")
+        let eps = executable.input("eps"), phi = executable.input("phi"), target = executable.handle("target")
         func meanBound() -> Double {
             var rng = RNG(seed: settings.seed ^ 0x57EAD)
             _ = phi.update(fromContentsOf: start)
@@ -166,7 +166,7 @@ public final class Fitter {
             while count < 64 {
                 for i in 0..<(s * n) { eps[i] = rng.normal() }
                 guard (try? executable.run()) != nil else { return -.infinity }
-                for k in 0..<s { total += executable.output("target", particle: k)[0] }
+                for k in 0..<s { total += executable.output(target, particle: k)[0] }
                 count += s
             }
             let mean = total / Double(count)

@@ -30,10 +30,10 @@ public struct ModeSearch {
         /// Why there is no mode to start from (a density that grows without bound, a
         /// saddle, a dimension too large).
         case none(String)
-        /// A stationary point from which the log density stays constant along a line: the
-        /// posterior is improper (params the model does not identify, such as μ and ν in
-        /// y ~ normal(μ + ν, 1) without priors). `direction` is a unit vector of θ.
-        case flat(location: [Double], direction: [Double])
+        /// A line along which the log density stays constant: the posterior is improper
+        /// (params the model does not identify, such as μ and ν in y ~ normal(μ + ν, 1)
+        /// without priors). `direction` is a unit vector of θ.
+        case flat(direction: [Double])
     }
 
     let gradient: Executable
@@ -84,16 +84,14 @@ public struct ModeSearch {
             let delta = ModeSearch.solve(factor!, g, d)
             let decrement = zip(g, delta).reduce(0) { $0 + $1.0 * $1.1 }
             if lambda > 0, decrement / 2 < tolerance, let v = flatDirection(theta, f, h) {
-                return .flat(location: theta, direction: v)
+                return .flat(direction: v)
             }
             if lambda == 0, decrement / 2 < tolerance {
                 // The frame takes the exact curvature at the mode.
                 // Differencing can round a singular curvature to a positive-definite one.
-                guard let exact = negativeHessian(theta), let l = ModeSearch.cholesky(exact, d) else {
-                    if let exact = negativeHessian(theta), let v = flatDirection(theta, f, exact) {
-                        return .flat(location: theta, direction: v)
-                    }
-                    return .none("the exact curvature at the mode is not positive definite")
+                let exact = negativeHessian(theta)
+                guard let exact, let l = ModeSearch.cholesky(exact, d) else {
+                    return flatOr("the exact curvature at the mode is not positive definite", theta, f, exact)
                 }
                 return .found(Mode(location: theta, logDensity: f, curvatureFactor: l, iterations: iteration))
             }
@@ -120,7 +118,7 @@ public struct ModeSearch {
     /// as its scale shrinks): `.flat` if `flatDirection` finds one at θ, else `.none(reason)`.
     private func flatOr(_ reason: String, _ theta: [Double], _ f: Double, _ h: [Double]?) -> Outcome {
         guard let h, let v = flatDirection(theta, f, h) else { return .none(reason) }
-        return .flat(location: theta, direction: v)
+        return .flat(direction: v)
     }
 
     /// Largest change of the log density, in nats, along a line of length `flatReach` either
