@@ -240,6 +240,8 @@ public final class FitSession {
         if let batches {
             let epoch = (batches.rows + batches.batch - 1) / batches.batch
             s.minimumExploration = training?.table == nil ? max(s.minimumExploration, epoch) : s.minimumExploration * epoch
+            // Unless capped by the user, as many steps again for the refinement.
+            if !options.given.contains(.steps) { s.steps = max(s.steps, 2 * s.minimumExploration) }
         }
         // The engine refuses programs too large for it here, before anything of that size is allocated.
         let steps = try batchELBO(in: elbo)

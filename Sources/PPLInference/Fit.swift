@@ -8,7 +8,7 @@ import PPLSema
 /// minimum exploration.
 public struct FitSettings: Sendable {
     /// The most optimisation steps.
-    public let steps: Int
+    public var steps: Int
     /// Adam's step size while exploring; the refinement phase decays it 100-fold.
     public let lr: Double
     /// Steps explored before the convergence test may end exploration.
@@ -344,7 +344,8 @@ public final class Fitter {
                 }
                 let reserve = max(1000, step)
                 if (quiet >= 3 && step >= settings.minimumExploration) || settings.steps - step <= min(reserve, settings.steps / 2) {
-                    result.converged = quiet >= 3
+                    // A fit stopped by its cap before its minimum exploration has not shown it converged.
+                    result.converged = quiet >= 3 && step >= settings.minimumExploration
                     refineStart = step
                     refineLength = min(reserve, settings.steps - step)
                 }
