@@ -1,5 +1,7 @@
 import Foundation
 import PPLInference
+import PPLSema
+import PPLSyntax
 
 /// The texts and files `ppl fit` writes.
 public enum FitReports {
@@ -310,6 +312,8 @@ public enum FitReports {
           "data_hash": \(json(s.runtime.dataHash)),
           "guide": \(json(s.options.guide)),
           "family": \(json(s.family.family.rawValue)),
+          "layout": \(json(s.layout)),
+          "settings": {\(s.options.given.map { "\(json($0.rawValue)): \(json(s.options.text($0)))" }.joined(separator: ", "))},
           "dimension": \(s.runtime.dimension),
           "seed": \(s.settings.seed),
           "elbo": \(json(r.elbo)),
@@ -365,6 +369,11 @@ public enum FitReports {
         /// before they were kept).
         public var modelHash: String?
         public var dataHash: String?
+        /// What φ's entries mean (`FitSession.layout`), and the options the fit was given, as
+        /// a guide block writes them: a session drawing from it applies them first (none in
+        /// a fit saved before they were kept).
+        public var layout: String?
+        public var settings: [(key: FitOptions.Key, value: GuideValue)] = []
     }
 
     public static func readSaved(_ path: String) throws(PPLError) -> Saved {
@@ -413,6 +422,15 @@ public enum FitReports {
         var saved = Saved(model: resolved(model, in: path, version: version), data: data, guide: guide, family: family, dimension: dimension, frame: frame, phi: phi)
         if case .string(let h)? = f["model_hash"] { saved.modelHash = h }
         if case .string(let h)? = f["data_hash"] { saved.dataHash = h }
+        if case .string(let l)? = f["layout"] { saved.layout = l }
+        if case .object(let entries)? = f["settings"] {
+            for (name, value) in entries {
+                guard let key = FitOptions.Key(rawValue: name), case .string(let text) = value else {
+                    throw PPLError.user("\(path): 'settings' holds '\(name)', which is not an option with its value as text")
+                }
+                saved.settings.append((key, GuideValue(text: text)))
+            }
+        }
         return saved
     }
 }

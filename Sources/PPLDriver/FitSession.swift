@@ -351,9 +351,28 @@ public final class FitSession {
     }
 
     /// Whether a saved fit's parameters are parameters of this session's guide: the same
-    /// family and as many of them.
+    /// family, as many of them, and laid out alike (`layout`; a fit saved before it was kept
+    /// has none).
     public func accepts(_ saved: FitReports.Saved) -> Bool {
-        saved.family == family.family.rawValue && saved.phi.count == elbo.parameterCount
+        saved.family == family.family.rawValue && saved.phi.count == elbo.parameterCount && (saved.layout ?? layout) == layout
+    }
+
+    /// What φ's entries mean, beyond the family and their count: the point estimates, and
+    /// how the local params' rows are guided. A table of rows and the family's own φ over
+    /// the same coordinates can have as many entries, in another order.
+    public var layout: String {
+        var parts = [family.family.rawValue]
+        if !options.point.isEmpty { parts.append("point " + options.point.joined(separator: ", ")) }
+        if let local = family as? LocalLatents {
+            let names = local.blocks.map(\.name).joined(separator: ", ")
+            switch local.guide {
+            case .perRow: parts.append("local \(names): each row its own Gaussian")
+            case .amortized(let e):
+                parts.append("local \(names): an encoder of \(e.input) through [\(e.widths.map(String.init).joined(separator: ", "))] "
+                             + e.activation.rawValue)
+            }
+        }
+        return parts.joined(separator: "; ")
     }
 
     /// Fails unless the fit saved in `path` was fitted to this session's model and data (by
@@ -367,8 +386,8 @@ public final class FitSession {
             throw .user("'\(path)' was fitted to other data: '\(saved.data ?? "the data")' changed since it was saved; fit it again")
         }
         guard accepts(saved) else {
-            throw .user("'\(path)' holds a \(saved.family) guide of dimension \(saved.dimension); "
-                        + "this one is \(family.family.rawValue) of dimension \(runtime.dimension)")
+            throw .user("'\(path)' holds a guide '\(saved.layout ?? saved.family)' of dimension \(saved.dimension); "
+                        + "this one is '\(layout)' of dimension \(runtime.dimension)")
         }
     }
 

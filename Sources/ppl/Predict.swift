@@ -30,7 +30,7 @@ struct Predict: ParsableCommand {
                 + (saved.data.map { [("the data", $0)] } ?? [])
             for path in [output.draws, output.summaryJSON].compactMap({ $0 }) { try OutputFile.check(path, inputs: inputs) }
             let session = try FitSession.open(model: saved.model, data: saved.data, guide: saved.guide,
-                                              settings: output.settings + seed.settings, frame: .given(saved.frame))
+                                              settings: saved.settings + output.settings + seed.settings, frame: .given(saved.frame))
             try session.check(saved, from: fit)
             return (saved, session, try Prediction.runtime(for: session.runtime, dataPath: data))
         }

@@ -23,7 +23,7 @@ struct Sample: ParsableCommand {
             for path in [output.draws, output.summaryJSON].compactMap({ $0 }) { try OutputFile.check(path, inputs: inputs) }
             let runtime = try ModelRuntime(modelPath: saved.model, dataPath: saved.data)
             let selection = try output.selection(runtime.model)
-            let session = try FitSession(runtime: runtime, guide: saved.guide, settings: output.settings + seed.settings,
+            let session = try FitSession(runtime: runtime, guide: saved.guide, settings: saved.settings + output.settings + seed.settings,
                                          frame: .given(saved.frame))
             try session.check(saved, from: fit)
             return (saved, session, selection)

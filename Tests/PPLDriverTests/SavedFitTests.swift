@@ -34,6 +34,42 @@ final class SavedFitTests: XCTestCase {
         ]
     }
 
+    /// A fit with local params under minibatching keeps every row's parameters, laid out
+    /// otherwise than the family's own φ over the same coordinates (as many entries): the
+    /// saved fit records the layout and the options, so `ppl sample` draws from the same
+    /// guide, and a fit of another layout refuses it as a start.
+    func testASavedFitOfLocalParamsIsDrawnFromAsFitted() throws {
+        let d = try dir()
+        try """
+            data N: int<lower=1>
+            data y: vector[N]
+            param mu: real
+            param z: vector[N]
+            mu ~ normal(0, 5)
+            z ~ normal(0, 1)
+            y ~ normal(mu + z, 0.5)
+            """.write(toFile: d + "/m.ppl", atomically: true, encoding: .utf8)
+        let y = (1...20).map { String(Double($0 % 7) / 2) }.joined(separator: ", ")
+        try "{\"N\": 20, \"y\": [\(y)]}".write(toFile: d + "/m.json", atomically: true, encoding: .utf8)
+        let fit = try CLI.run(["fit", "m.ppl", "--data", "m.json", "--minibatch", "N=5", "--quiet", "--save", "fit.json",
+                               "--summary-json", "fit.summary.json"], in: d)
+        XCTAssertEqual(fit.status, 0, fit.stderr)
+        let sample = try CLI.run(["sample", "fit.json", "--summary-json", "sample.summary.json"], in: d)
+        XCTAssertEqual(sample.status, 0, sample.stderr)
+        func mean(_ file: String, _ name: String) throws -> Double {
+            let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: d + "/" + file))) as? [String: Any]
+            let params = try XCTUnwrap(json?["params"] as? [String: Any])
+            return try XCTUnwrap((params[name] as? [String: Any])?["mean"] as? Double)
+        }
+        for name in ["mu", "z[1]", "z[20]"] {
+            XCTAssertEqual(try mean("sample.summary.json", name), try mean("fit.summary.json", name), accuracy: 0.05, name)
+        }
+        let other = try CLI.run(["fit", "m.ppl", "--data", "m.json", "--steps", "100", "--init", "fit.json"], in: d)
+        XCTAssertEqual(other.status, 65, other.stderr)
+        XCTAssertTrue(other.stderr.hasPrefix("ppl: error: 'fit.json' holds a guide 'meanfield; local z: each row its own Gaussian' "
+                                             + "of dimension 21; this one is 'meanfield' of dimension 21"), other.stderr)
+    }
+
     func testTheSavedFitRecordsHashesAndIsUsableUnchanged() throws {
         let d = try fitted()
         let saved = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: d + "/fit.json"))) as? [String: Any]
