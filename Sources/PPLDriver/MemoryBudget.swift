@@ -31,12 +31,12 @@ public enum MemoryBudget {
     }
 
     /// Fails if `elements` doubles for `what` exceed the budget.
-    static func check(_ elements: Double, for what: String) throws(PPLError) {
+    static func check(_ elements: Double, for what: String, help: String? = nil) throws(PPLError) {
         let needed = elements * 8
         let budget = bytes
         guard needed > budget else { return }
         throw .user("\(what) would need at least \(text(needed)) of memory, more than the \(text(budget)) a fit may use "
-                    + "(half the physical memory; PPL_MEMORY_LIMIT sets it)")
+                    + "(half the physical memory; PPL_MEMORY_LIMIT sets it)" + (help.map { "; " + $0 } ?? ""))
     }
 
     /// The doubles a fit of `options` in `d` dimensions holds at least, counted in floating
@@ -78,7 +78,8 @@ public enum MemoryBudget {
     public static func checkFit(_ options: FitOptions, dimension d: Int, locals: Int = 0, columns: Int) throws(PPLError) {
         let (guide, draws) = fitElements(options, dimension: d, locals: locals, columns: columns)
         try check(guide, for: "the guide '\(options.guide)' (\(options.family.rawValue)) in \(d) dimension\(d == 1 ? "" : "s")")
-        try check(draws, for: "\(options.draws) draws of \(columns) value\(columns == 1 ? "" : "s") for each of \(options.runs) run\(options.runs == 1 ? "" : "s")")
+        try check(draws, for: "\(options.draws) draws of \(columns) value\(columns == 1 ? "" : "s") for each of \(options.runs) run\(options.runs == 1 ? "" : "s")",
+                  help: "fewer draws (--draws-n) need less")
     }
 
     /// The doubles a kept draw takes: its values and log-weight, the copy its summary sorts,
