@@ -17,10 +17,14 @@ extension FitSession {
         public let gathered: [String]
         /// The point the density's control variate is anchored at (`AnchoredBatchDensity`), if any.
         public private(set) var anchor: [Double]?
+        /// The local params (`MinibatchedDensity.locals`), of which the density reads the
+        /// batch's rows.
+        public let locals: [String]
 
         /// The program of `minibatch` for the runtime's model, checked against its data: a
-        /// model it does not apply to is refused with the statement at fault (exit 65).
-        public init(_ minibatch: Minibatch, runtime: ModelRuntime) throws(PPLError) {
+        /// model it does not apply to is refused with the statement at fault (exit 65). The
+        /// params `points` are point estimates (`UnconstrainedDensity`).
+        public init(_ minibatch: Minibatch, runtime: ModelRuntime, points: [String] = []) throws(PPLError) {
             let mb: MinibatchedDensity
             do {
                 mb = try MinibatchedDensity(model: runtime.model, minibatch: minibatch)
@@ -35,7 +39,9 @@ extension FitSession {
                 throw .user("minibatch \(minibatch): a batch of \(minibatch.batch) rows, but '\(minibatch.size)' is \(n) "
                             + "with these data")
             }
-            density = UnconstrainedDensity(logDensity: mb.program, paramBounds: runtime.model.paramBounds).density
+            density = UnconstrainedDensity(logDensity: mb.program, paramBounds: runtime.model.paramBounds,
+                                           pointEstimates: Set(points),
+                                           scaledJacobians: (Set(mb.locals), MinibatchedDensity.scaleInput)).density
             var data = runtime.values
             data[minibatch.size] = Tensor(scalar: Double(minibatch.batch))
             data[MinibatchedDensity.rowsInput] = Tensor(scalar: Double(n))
@@ -44,6 +50,7 @@ extension FitSession {
             rows = n
             batch = minibatch.batch
             gathered = mb.gathered
+            locals = mb.locals
         }
 
         /// Anchors the density's control variate at `point` (the posterior mode): the full
@@ -61,7 +68,8 @@ extension FitSession {
 
         /// The header's line: what a step reads and what the diagnostics read.
         public var note: String {
-            "\(batch) of \(rows) rows per step (\(gathered.map { "'\($0)'" }.joined(separator: ", "))), "
+            "\(batch) of \(rows) rows per step (\(gathered.map { "'\($0)'" }.joined(separator: ", "))"
+                + (locals.isEmpty ? "" : ", and local " + locals.map { "'\($0)'" }.joined(separator: ", ")) + "), "
                 + "its sums over the rows scaled by N/M = \(FitReports.number(Double(rows) / Double(batch)))"
                 + (anchor == nil ? "" : ", with a control variate at the posterior mode")
                 + "; the ELBO is the batches' estimate; k̂, log p(data) and the draws' weights use all the data"

@@ -42,11 +42,13 @@ public enum MemoryBudget {
     /// The doubles a fit of `options` in `d` dimensions holds at least, counted in floating
     /// point so that no count overflows: the guide's parameters four times over (φ, its
     /// gradient, Adam's two moments) and the tensors its networks keep (MADE's masks),
-    /// each step's draws, and the draws kept for the summary.
-    static func fitElements(_ options: FitOptions, dimension d: Int, columns: Int) -> (guide: Double, draws: Double) {
+    /// each step's draws, and the draws kept for the summary. Of the d coordinates, `locals`
+    /// are local params' rows (`LocalLatents`), which a diagonal Gaussian per row guides
+    /// beside the family's guide of the others.
+    static func fitElements(_ options: FitOptions, dimension d: Int, locals: Int = 0, columns: Int) -> (guide: Double, draws: Double) {
         // The IR of a flow layer or an HVI transition, its gradient and its buffers: tens of KB.
         let program = 4096 * Double(options.layers + options.transitions * max(1, options.leapfrog))
-        let x = Double(d)
+        let x = Double(d - locals)
         let widths = (options.hidden.isEmpty ? [max(16, 2 * d)] : options.hidden).map(Double.init)
         // A conditioner network from d inputs through the hidden widths to 2d outputs.
         var network = x * widths[0] + widths[widths.count - 1] * 2 * x
@@ -65,15 +67,16 @@ public enum MemoryBudget {
         case .radial: guide = layers * (x + 2)
         case .nice, .realnvp, .maf, .iaf: guide = 2 * layers * network
         case .hvi: guide = x + x * x + Double(options.transitions) * (2 * network + Double(options.leapfrog) * x)
+        case .amortized: guide = options.base == .fullrank ? x + x * x : 2 * x
         }
-        let perStep = Double(options.samples) * x * 4
+        let perStep = Double(options.samples) * Double(d) * 4
         let kept = Double(options.draws) * Double(options.runs) * perDraw(columns)
-        return (4 * guide + perStep + program, kept)
+        return (4 * (guide + 2 * Double(locals)) + perStep + program, kept)
     }
 
     /// Fails, before a fit of `options` allocates anything, if it would not fit.
-    public static func checkFit(_ options: FitOptions, dimension d: Int, columns: Int) throws(PPLError) {
-        let (guide, draws) = fitElements(options, dimension: d, columns: columns)
+    public static func checkFit(_ options: FitOptions, dimension d: Int, locals: Int = 0, columns: Int) throws(PPLError) {
+        let (guide, draws) = fitElements(options, dimension: d, locals: locals, columns: columns)
         try check(guide, for: "the guide '\(options.guide)' (\(options.family.rawValue)) in \(d) dimension\(d == 1 ? "" : "s")")
         try check(draws, for: "\(options.draws) draws of \(columns) value\(columns == 1 ? "" : "s") for each of \(options.runs) run\(options.runs == 1 ? "" : "s")")
     }

@@ -28,7 +28,12 @@ public struct UnconstrainedDensity {
     /// a point estimate maximises the density of the param itself, as an optimiser does
     /// (Stan's `optimize` without `jacobian`), which the change of variables would shift
     /// (a scale's estimate by the log-Jacobian log σ).
-    public init(logDensity p: Program, paramBounds: Program? = nil, pointEstimates: Set<String> = []) {
+    ///
+    /// `scaledJacobians` names params whose log-Jacobians count `scale` times (a fixed input
+    /// of `p`): a minibatch's local params, whose Jacobian is a sum over the batch's rows
+    /// and is scaled by N/M with the rest of the batch's sums (`MinibatchedDensity`).
+    public init(logDensity p: Program, paramBounds: Program? = nil, pointEstimates: Set<String> = [],
+                scaledJacobians: (params: Set<String>, scale: String)? = nil) {
         var layout: [Layout] = []
         var offset = Size(0)
         let params = p.inputs.filter { $0.role == .param }
@@ -78,7 +83,11 @@ public struct UnconstrainedDensity {
                 known[i.value] = values[values.count - 1]
                 if case .none = l.constraint { continue }
                 if pointEstimates.contains(l.name) { continue }
-                logJ = logJ.map { e.add($0, j) } ?? j
+                var term = j
+                if let scaled = scaledJacobians, scaled.params.contains(l.name) {
+                    term = e.mul(j, fixed.first { $0.name == scaled.scale }!.value)
+                }
+                logJ = logJ.map { e.add($0, term) } ?? term
             }
             return (theta, values, logJ ?? b.constant(0))
         }

@@ -38,12 +38,14 @@ public struct ELBO {
         let fixed = family.constants(d)
         let (constantValues, constantInputs) = ELBO.constantInputs(b, fixed)
         let targetDensity = TargetDensity(density: density)
-        let (drawn, logq) = try family.sample(e, phi: phi, densityPhi: densityPhi, eps: eps, d: d, constants: constantValues,
+        // The family reads its own constants and, by name, the density's data (an encoder's input).
+        let densityInputs = Dictionary(uniqueKeysWithValues: density.inputs.map { ($0.name, $0.value) })
+        let (drawn, logq) = try family.sample(e, phi: phi, densityPhi: densityPhi, eps: eps, d: d,
+                                              constants: constantValues.merging(densityInputs) { a, _ in a },
                                               target: targetDensity)
         let logp = targetDensity.logDensity(b, at: drawn)
         let target = e.sub(logp, logq)
-        let frameInputs = Dictionary(uniqueKeysWithValues: density.inputs.map { ($0.name, $0.value) })
-        let z = frame?.place(e, drawn, inputs: frameInputs) ?? drawn
+        let z = frame?.place(e, drawn, inputs: densityInputs) ?? drawn
         let (instrs, types) = b.finish()
         let inputs = density.inputs.filter { $0.name != "theta" } + constantInputs + [
             Input(name: "phi", value: phi, role: .param, type: .vector(Size(p)), constraint: .none),

@@ -116,13 +116,19 @@ public final class Fitter {
     private let executable: Executable
     /// For an ELBO of a minibatched density: the rows of the data and of a batch.
     private let minibatch: (rows: Int, batch: Int)?
+    /// Local params' per-row parameters, of which `elbo` reads a batch's (`RowTable`).
+    private let table: RowTable?
 
     /// With `minibatch`, `elbo` is of a `MinibatchedDensity`, whose batch's rows each step
-    /// draws afresh (`RowSampler`).
-    public init(elbo: ELBO, data: [String: Tensor], settings: FitSettings, minibatch: (rows: Int, batch: Int)? = nil) throws {
+    /// draws afresh (`RowSampler`). With `table` too, φ (the start and the result) holds
+    /// every row's parameters, and `elbo`'s φ the batch's.
+    public init(elbo: ELBO, data: [String: Tensor], settings: FitSettings, minibatch: (rows: Int, batch: Int)? = nil,
+                table: RowTable? = nil) throws {
+        precondition(table == nil || minibatch != nil, "a row table is read by a batch's rows")
         self.elbo = elbo
         self.settings = settings
         self.minibatch = minibatch
+        self.table = table
         let shared: Set<String> = minibatch == nil ? ["phi"] : ["phi", MinibatchedDensity.indexInput]
         executable = try Executable(elbo.gradient, varying: ["eps"], shared: shared, data: elbo.data(data),
                                     batch: max(1, settings.samples), summed: settings.objective == .elbo ? ["grad.phi"] : [])
@@ -183,15 +189,20 @@ public final class Fitter {
                     interrupted: () -> Bool = { false }) -> FitResult {
         let start = DispatchTime.now().uptimeNanoseconds
         let n = elbo.noiseCount, p = elbo.parameterCount, s = executable.batch
+        // The parameters every step reads: all of φ, or those before the rows' table.
+        let q = table?.globals ?? p
         var result = FitResult(phi: initial)
-        var adam = Adam(count: p)
+        var adam = Adam(count: q)
+        // With a table: every row's parameters (the full layout) and their moments.
+        var full = initial
+        var rowAdam = table.map { RowAdam(count: initial.count, rows: $0.rows) }
         var rng = RNG(seed: settings.seed)
         // φ lives in the program's input buffer; Adam updates it in place.
         let eps = executable.input("eps"), phi = executable.input("phi")
         // The rows' own stream, so that the guide's noise is the same as without minibatching.
         var rows = minibatch.map { RowSampler(rows: $0.rows, batch: $0.batch, seed: settings.seed ^ 0x6d69_6e69_6261_7463) }
         let index = minibatch == nil ? nil : executable.input(MinibatchedDensity.indexInput)
-        _ = phi.update(fromContentsOf: initial)
+        _ = phi.update(fromContentsOf: initial[0..<q])
         let targetOutput = executable.handle("target"), gradientOutput = executable.handle("grad.phi")
         // The ELBO's gradient is the particles' sum, scaled by 1/s; another objective's the
         // particles' gradients combined, here.
@@ -203,11 +214,14 @@ public final class Fitter {
         var windowMeans: [(mean: Double, se: Double)] = []
         var quiet = 0
         var refineStart: Int?, refineLength = 0
-        var average = [Double](repeating: 0, count: p), averaged = 0
+        var average = [Double](repeating: 0, count: q), averaged = 0
+        // A row's average over its updates in the averaging half of the refinement.
+        var rowAverage = [Double](repeating: 0, count: table == nil ? 0 : full.count)
+        var rowAveraged = [Int32](repeating: 0, count: table?.rows ?? 0)
         // The parameters at the end of the best window, restored if the fit cannot recover.
-        var best: (elbo: Double, phi: [Double], adam: Adam)?
+        var best: (elbo: Double, phi: [Double], adam: Adam, full: [Double], rowAdam: RowAdam?)?
         // Per parameter, the sum and sum of squares of the step's mean gradient over the window.
-        var gradientSum = [Double](repeating: 0, count: p), gradientSquares = [Double](repeating: 0, count: p)
+        var gradientSum = [Double](repeating: 0, count: q), gradientSquares = [Double](repeating: 0, count: q)
         var step = 0
         while step < settings.steps {
             if interrupted() {
@@ -216,6 +230,12 @@ public final class Fitter {
             }
             for i in 0..<(s * n) { eps[i] = rng.normal() }
             if let index { rows?.fill(index) }
+            if let table, let index {
+                for b in 0..<index.count {
+                    let row = Int(index[b]) - 1
+                    for j in 0..<table.width { phi[table.batch(b, j)] = full[table.full(row, j)] }
+                }
+            }
             var value = 0.0
             var finite = (try? executable.run()) != nil
             if finite {
@@ -245,7 +265,7 @@ public final class Fitter {
                 result.rejected += 1
                 if let best {
                     _ = phi.update(fromContentsOf: best.phi)
-                    adam = best.adam
+                    (adam, full, rowAdam) = (best.adam, best.full, best.rowAdam)
                     result.recoveries += 1
                 }
                 // Five bad steps running from the best state (or from the start) can be the
@@ -261,8 +281,12 @@ public final class Fitter {
                 result.failure = "the ELBO or its gradient " + (guardian.exploded ? "kept exploding" : "stayed non-finite")
                     + " for \(StepGuard.giveUpAfter) steps even at a step size "
                     + String(format: "%.2g", settings.lr * guardian.scale) + "; stopped, keeping the best state reached"
-                if let best { _ = phi.update(fromContentsOf: best.phi) }
+                if let best {
+                    _ = phi.update(fromContentsOf: best.phi)
+                    full = best.full
+                }
                 averaged = 0
+                rowAveraged = rowAveraged.map { _ in 0 }
             }
             if result.failure != nil { break }
             var lr = settings.lr * guardian.scale
@@ -271,10 +295,21 @@ public final class Fitter {
                 let t = Double(step - r) / Double(max(1, refineLength))
                 lr *= pow(0.01, min(1, t))
             }
-            adam.step(phi, gradient: gradient, scale: scale, lr: lr)
+            adam.step(UnsafeMutableBufferPointer(rebasing: phi[0..<q]), gradient: UnsafeBufferPointer(rebasing: gradient[0..<q]),
+                      scale: scale, lr: lr)
+            let averaging = refineStart.map { step - $0 >= refineLength / 2 } ?? false
+            if let table, let index {
+                for b in 0..<index.count {
+                    let row = Int(index[b]) - 1
+                    rowAdam?.step(row: row, at: b, table: table, phi: &full, gradient: gradient, scale: scale, lr: lr)
+                    guard averaging else { continue }
+                    for j in 0..<table.width { rowAverage[table.full(row, j)] += full[table.full(row, j)] }
+                    rowAveraged[row] += 1
+                }
+            }
             // The convergence test's gradient moments; the refinement runs without it.
             if refineStart == nil {
-                for i in 0..<p {
+                for i in 0..<q {
                     let g = gradient[i] * scale
                     gradientSum[i] += g
                     gradientSquares[i] += g * g
@@ -285,7 +320,7 @@ public final class Fitter {
             progress?(step, value)
             if let r = refineStart {
                 if step - r > refineLength / 2 {
-                    for i in 0..<p { average[i] += phi[i] }
+                    for i in 0..<q { average[i] += phi[i] }
                     averaged += 1
                 }
                 if step - r >= refineLength { break }
@@ -298,10 +333,10 @@ public final class Fitter {
                 let sd = (w.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(w.count - 1)).squareRoot()
                 windowMeans.append((mean, sd / Double(w.count).squareRoot()))
                 guardian.endWindow(mean: mean, sd: sd)
-                if best == nil || mean > best!.elbo { best = (mean, Array(phi), adam) }
+                if best == nil || mean > best!.elbo { best = (mean, Array(phi), adam, full, rowAdam) }
                 let drift = Self.drift(sum: gradientSum, squares: gradientSquares, steps: w.count)
                 result.drift = drift
-                for i in 0..<p { (gradientSum[i], gradientSquares[i]) = (0, 0) }
+                for i in 0..<q { (gradientSum[i], gradientSquares[i]) = (0, 0) }
                 if windowMeans.count >= 2 {
                     let (m1, s1) = windowMeans[windowMeans.count - 2], (m2, s2) = windowMeans[windowMeans.count - 1]
                     let flat = m2 - m1 < 2 * (s1 * s1 + s2 * s2).squareRoot()
@@ -315,7 +350,16 @@ public final class Fitter {
                 }
             }
         }
-        result.phi = averaged > 0 ? average.map { $0 / Double(averaged) } : Array(phi)
+        let shared = averaged > 0 ? average.map { $0 / Double(averaged) } : Array(phi[0..<q])
+        if let table {
+            for row in 0..<table.rows where rowAveraged[row] > 0 {
+                for j in 0..<table.width { full[table.full(row, j)] = rowAverage[table.full(row, j)] / Double(rowAveraged[row]) }
+            }
+            full.replaceSubrange(0..<q, with: shared)
+            result.phi = full
+        } else {
+            result.phi = shared
+        }
         result.steps = result.trace.count + result.rejected
         result.seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         return result

@@ -49,6 +49,12 @@ public struct FitOptions: Sendable, Equatable {
     public private(set) var particles = 100
     /// Params fitted as point estimates inside the family (`PointEstimates`).
     public private(set) var point: [String] = []
+    /// An amortized guide's local param, whose rows an encoder maps from `input`'s; "" unset
+    /// (the first param whose first dimension is an int data).
+    public private(set) var local = ""
+    /// The data whose rows condition an amortized guide's `local`; "" unset (the first data
+    /// the density reads with a row per row of it).
+    public private(set) var input = ""
     /// The options set explicitly, in the order given: a guide block's keys, then flags or `:set`.
     public private(set) var given: [Key] = []
 
@@ -58,6 +64,8 @@ public struct FitOptions: Sendable, Equatable {
         self.family = family
         switch family {
         case .meanfield, .fullrank, .lowrank, .laplace, .map, .svgd: lr = 0.05
+        // An encoder network, fitted as the flows' networks are.
+        case .amortized: lr = 0.01
         // HVI starts from a fitted base, which a larger step throws off (funnel, iaf base:
         // ELBO -5.4 at 0.01 where 0.003 reaches -0.09).
         case .hvi: lr = 0.003
@@ -72,20 +80,23 @@ public struct FitOptions: Sendable, Equatable {
         // Sticking the landing (Roeder et al. 2017) removes the score term's noise, but its
         // path term needs ∇_z log q, which for a dense factor L is a solve with L and explodes
         // when L is ill-conditioned (seen in 105 dimensions): mean-field only.
-        stl = family == .meanfield
+        stl = family == .meanfield || family == .amortized
         // HVI's dynamics run in its base's latent space, which a flow makes close to a
         // standard normal even where a Gaussian cannot (a funnel's neck).
         base = family == .hvi ? .iaf : .meanfield
         // A guide placed at the mode is one deterministic Newton search; SVGD's particles
         // start spread out and interact: neither has independent runs.
         if !family.fittingKeys.contains(.runs) { runs = 1 }
+        // An encoder's fit is one: runs from dispersed starts would each learn their own
+        // network, whose draws of the local params cannot be pooled.
+        if family == .amortized { runs = 1 }
         // SVGD has no convergence test: it runs its steps, the second half with a decaying
         // step size.
         if family.isParticles { steps = 2000 }
         switch family {
         case .nice, .realnvp: layers = 4
         case .planar, .radial: layers = 8
-        case .meanfield, .fullrank, .lowrank, .laplace, .map, .svgd, .iaf, .maf, .hvi: break
+        case .meanfield, .fullrank, .lowrank, .laplace, .map, .svgd, .iaf, .maf, .hvi, .amortized: break
         }
     }
 
@@ -124,6 +135,8 @@ public struct FitOptions: Sendable, Equatable {
         // Point estimates are one fit: runs from dispersed starts would each find their own
         // estimates, whose draws cannot be pooled.
         if key == .point, !point.isEmpty, !given.contains(.runs) { runs = 1 }
+        // A minibatched fit is one: its data are large, and its local params' table is per fit.
+        if key == .minibatch, minibatch != nil, !given.contains(.runs) { runs = 1 }
     }
 
     /// Sets each of `settings` in turn.
@@ -151,6 +164,7 @@ extension FitOptions {
         case transitions, leapfrog, step_size
         case rank, particles
         case point
+        case local, input
 
         /// The options every guide fitted by optimisation takes (`GuideFamily.fittingKeys`);
         /// the others are the families' own (`GuideFamily.keys`).
@@ -186,6 +200,10 @@ extension FitOptions {
             case .particles: Row(self, \.particles, .count(atLeast: 2, atMost: 10_000), "svgd's particles, which are its draws")
             case .point: Row(self, \.point, .names,
                              "params fitted as point estimates: maximum marginal likelihood without a prior, MAP with one")
+            case .local: Row(self, \.local, .name(unset: "the first param whose first dimension is an int data"),
+                             "amortized: the param with a row per row of the data that the encoder guides")
+            case .input: Row(self, \.input, .name(unset: "the first data the density reads with a row per row of it"),
+                             "amortized: the data whose row n the encoder maps to the guide of row n of 'local'")
             }
         }
 
@@ -446,6 +464,15 @@ extension FitOptions.ValueKind where Value == [String] {
                  }
              },
              text: { "[" + $0.joined(separator: ", ") + "]" })
+    }
+}
+
+extension FitOptions.ValueKind where Value == String {
+    /// One name; "" (it cannot be given so) is unset, which means `unset`.
+    static func name(unset: String) -> Self {
+        Self(expected: { _ in "a name" }, valueName: "name",
+             read: { v, _ in if case .name(let s) = v { return s } else { return nil } },
+             text: { $0.isEmpty ? unset : $0 })
     }
 }
 

@@ -1,6 +1,6 @@
 /// The variational families a `guide` block can name, and the keys each accepts.
 public enum GuideFamily: String, CaseIterable, Sendable {
-    case meanfield, fullrank, lowrank, laplace, map, svgd, planar, radial, nice, realnvp, maf, iaf, hvi
+    case meanfield, fullrank, lowrank, laplace, map, svgd, planar, radial, nice, realnvp, maf, iaf, hvi, amortized
 
     /// The family's own keys, besides the fitting options every guide takes.
     public var keys: [FitOptions.Key] {
@@ -12,6 +12,7 @@ public enum GuideFamily: String, CaseIterable, Sendable {
         case .planar, .radial: return [.layers, .base, .point]
         case .nice, .realnvp, .maf, .iaf: return [.layers, .hidden, .activation, .base, .point]
         case .hvi: return [.transitions, .leapfrog, .base, .step_size, .hidden]
+        case .amortized: return [.local, .input, .hidden, .activation, .base, .point]
         }
     }
 
@@ -26,7 +27,8 @@ public enum GuideFamily: String, CaseIterable, Sendable {
         case .laplace: return [.seed, .draws, .psis_resample]
         case .map: return [.draws]
         case .svgd: return [.steps, .lr, .seed, .precondition]
-        case .meanfield, .fullrank, .lowrank, .planar, .radial, .nice, .realnvp, .maf, .iaf: return FitOptions.Key.fitting
+        case .meanfield, .fullrank, .lowrank, .planar, .radial, .nice, .realnvp, .maf, .iaf, .amortized:
+            return FitOptions.Key.fitting
         // Its leapfrog steps follow the density's gradient, which a batch's would make noisy.
         case .hvi: return FitOptions.Key.fitting.filter { $0 != .minibatch }
         }
@@ -37,7 +39,7 @@ public enum GuideFamily: String, CaseIterable, Sendable {
     public var isPlacedAtMode: Bool {
         switch self {
         case .laplace, .map: return true
-        case .meanfield, .fullrank, .lowrank, .svgd, .planar, .radial, .nice, .realnvp, .maf, .iaf, .hvi: return false
+        case .meanfield, .fullrank, .lowrank, .svgd, .planar, .radial, .nice, .realnvp, .maf, .iaf, .hvi, .amortized: return false
         }
     }
 
@@ -46,7 +48,8 @@ public enum GuideFamily: String, CaseIterable, Sendable {
     public var isParticles: Bool {
         switch self {
         case .svgd: return true
-        case .meanfield, .fullrank, .lowrank, .laplace, .map, .planar, .radial, .nice, .realnvp, .maf, .iaf, .hvi: return false
+        case .meanfield, .fullrank, .lowrank, .laplace, .map, .planar, .radial, .nice, .realnvp, .maf, .iaf, .hvi, .amortized:
+            return false
         }
     }
 
@@ -56,13 +59,15 @@ public enum GuideFamily: String, CaseIterable, Sendable {
     public var hasDensity: Bool {
         switch self {
         case .map, .svgd: return false
-        case .meanfield, .fullrank, .lowrank, .laplace, .planar, .radial, .nice, .realnvp, .maf, .iaf, .hvi: return true
+        case .meanfield, .fullrank, .lowrank, .laplace, .planar, .radial, .nice, .realnvp, .maf, .iaf, .hvi, .amortized:
+            return true
         }
     }
 
     /// The families a block of this family may name as its `base`: a flow bends a Gaussian;
     /// HVI's dynamics run in the latent space of a base whose draw is an invertible map of d
-    /// standard normals.
+    /// standard normals; an amortized guide's base is the Gaussian of the params other than
+    /// the local one.
     public var bases: [GuideFamily] {
         self == .hvi ? GuideFamily.allCases.filter(\.isInvertibleDraw) : [.meanfield, .fullrank]
     }
@@ -73,7 +78,7 @@ public enum GuideFamily: String, CaseIterable, Sendable {
     public var isInvertibleDraw: Bool {
         switch self {
         case .meanfield, .fullrank, .planar, .radial, .nice, .realnvp, .maf, .iaf: return true
-        case .lowrank, .laplace, .map, .svgd, .hvi: return false
+        case .lowrank, .laplace, .map, .svgd, .hvi, .amortized: return false
         }
     }
 }

@@ -14,10 +14,12 @@ import PPLSyntax
 /// below proves the target is affine in those sums: a row-aligned value is an elementwise
 /// map of row-aligned data, of values not depending on the rows and of gathers by row-aligned
 /// indices (`mu[g]`, a matrix times a vector of the params); a sum of one enters the target
-/// only through additions and products with values not depending on the rows. Anything
+/// only through additions and products with values not depending on the rows. A local param
+/// — one with a row per row of the data, first dimension N — is the batch's rows already
+/// (its guide draws them, `LocalLatents`), row-aligned like the data read at them. Anything
 /// else — a loop or branch over the rows, a row read at a given position (`y[1]`), a sum
-/// inside a nonlinear function, a param with a row per row of the data — is refused, with
-/// the statement that does it.
+/// inside a nonlinear function, a param with N in another dimension — is refused, with the
+/// statement that does it.
 public struct MinibatchedDensity {
     /// The batch's rows, 1-based (int vector of M): set before every evaluation.
     public static let indexInput = "minibatch.index"
@@ -31,6 +33,10 @@ public struct MinibatchedDensity {
     public let program: Program
     /// The data (and transformed data) read at the batch's rows, in order of declaration.
     public let gathered: [String]
+    /// The local params, in order of declaration: those with a row per row of the data
+    /// (first dimension N), whose batch's rows alone the density reads — the guide draws
+    /// them (`LocalLatents`).
+    public let locals: [String]
 
     /// Refuses a model where a minibatch's density is not an unbiased estimate of the full
     /// one; the diagnostic points at the statement (or declaration) at fault, or has no span
@@ -46,10 +52,19 @@ public struct MinibatchedDensity {
         }
         let declaration = model.data.first { $0.name == n }?.span ?? .none
         let symbol = Size(symbol: n)
+        var locals: [String] = []
         for p in model.params where p.type.shape.mentions(n) {
-            throw Diagnostic.error("minibatching along \(n): param '\(p.name)' has \(n) in its shape (\(p.typeText)), "
-                                   + "and a batch reads data, not params, at its rows", at: p.span,
-                                   help: "a param with a row per row of the data is not subsampled yet: fit without --minibatch")
+            guard p.type.shape.withLeadingRows(n, replacedBy: symbol) != nil else {
+                throw Diagnostic.error("minibatching along \(n): param '\(p.name)' has \(n) in its shape (\(p.typeText)) "
+                                       + "other than as its first dimension, and a batch draws rows", at: p.span,
+                                       help: "a local param has one row per row of the data: vector[\(n)] or matrix[\(n), K]")
+            }
+            guard p.constraint.bounds.allSatisfy({ if case .constant = $0 { return true } else { return false } }) else {
+                throw Diagnostic.error("minibatching along \(n): local param '\(p.name)' has bounds that are not constants "
+                                       + "(\(p.typeText)), which a batch would read at all the rows", at: p.span,
+                                       help: "give it constant bounds, or fit without --minibatch")
+            }
+            locals.append(p.name)
         }
         var types = ld.types
         func fresh(_ t: IRType) -> Value {
@@ -63,6 +78,12 @@ public struct MinibatchedDensity {
         var gathered: [String] = []
         for i in ld.inputs {
             if i.value == sizeInput.value { inputs.append(i); continue }
+            // A local param is the batch's rows already: its guide draws them alone.
+            if i.role == .param, locals.contains(i.name) {
+                kinds[i.value] = .rows
+                inputs.append(i)
+                continue
+            }
             guard i.type.shape.mentions(n) else {
                 kinds[i.value] = .free
                 inputs.append(i)
@@ -128,6 +149,7 @@ public struct MinibatchedDensity {
                           inputs: draft.inputs.filter { $0.role == .param || $0.type == .int || read.contains($0.name) },
                           body: draft.body, outputNames: draft.outputNames, types: types)
         self.gathered = gathered
+        self.locals = locals
     }
 }
 
@@ -205,6 +227,8 @@ extension MinibatchedDensity {
                 return .rows
             case .matmul:
                 if isRows[0], !isRows[1], case .matrix = shape(instr.args[0]) { return .rows }
+                // An outer product v wᵀ: row i is v_i wᵀ.
+                if isRows[0], !isRows[1], case .vector = shape(instr.args[0]) { return .rows }
                 return .bad("multiplies across the rows of \(size) (a matrix product over them)")
             case .dot:
                 guard isRows[0], isRows[1] else { return .bad("multiplies across the rows of \(size)") }

@@ -30,6 +30,8 @@ struct FitFlags: ParsableArguments {
     @Option(name: .customLong(Key.rank.flag), help: Key.rank.argumentHelp) var rank: String?
     @Option(name: .customLong(Key.particles.flag), help: Key.particles.argumentHelp) var particles: String?
     @Option(name: .customLong(Key.point.flag), help: Key.point.argumentHelp) var point: String?
+    @Option(name: .customLong(Key.local.flag), help: Key.local.argumentHelp) var local: String?
+    @Option(name: .customLong(Key.input.flag), help: Key.input.argumentHelp) var input: String?
 
     typealias Key = FitOptions.Key
 
@@ -41,7 +43,7 @@ struct FitFlags: ParsableArguments {
             (.psis_resample, psisResample.map { $0 ? "on" : "off" }), (.objective, objective), (.alpha, alpha),
             (.minibatch, minibatch), (.layers, layers), (.hidden, hidden), (.activation, activation), (.base, base),
             (.transitions, transitions), (.leapfrog, leapfrog), (.step_size, stepSize), (.rank, rank),
-            (.particles, particles), (.point, point),
+            (.particles, particles), (.point, point), (.local, local), (.input, input),
         ]
         return given.compactMap { key, text in text.map { (key, GuideValue(text: $0)) } }
     }

@@ -45,6 +45,8 @@ final class FitOptionsTests: XCTestCase {
         .particles: [Case(family: .svgd, value: "20", invalid: "1")],
         .point: [Case(family: .meanfield, value: "b", invalid: "[1]"), Case(family: .iaf, value: "[a]", invalid: "2.5")],
         .minibatch: [Case(family: .meanfield, value: "[N, 5]", invalid: "[N, 0]"), Case(family: .iaf, value: "[N, 4]", invalid: "N")],
+        .local: [Case(family: .amortized, value: "v", invalid: "[1]", explicitDefault: "u")],
+        .input: [Case(family: .amortized, value: "w", invalid: "2", explicitDefault: "y")],
     ]
 
     var directory = ""
@@ -55,10 +57,20 @@ final class FitOptionsTests: XCTestCase {
     }
 
     /// A two-dimensional model whose guide `g` is of `family` with `keys` in its block, and
-    /// ten rows of data beside it (to minibatch).
+    /// ten rows of data beside it (to minibatch). For an amortized guide, two local params
+    /// and a second data vector with a row per row, which its keys choose among.
     func model(_ family: GuideFamily, _ keys: [String]) throws -> String {
         let stem = directory + "/m\(UUID().uuidString.prefix(8))"
         let block = keys.isEmpty ? "" : " { " + keys.joined(separator: ", ") + " }"
+        let locals = family != .amortized ? "" : """
+            data w: vector[N]
+            param u: vector[N]
+            param v: vector[N]
+            u ~ normal(0, 1)
+            v ~ normal(0, 1)
+            w ~ normal(u + v, 1)
+
+            """
         try """
             data N: int<lower=1>
             data y: vector[N]
@@ -67,10 +79,10 @@ final class FitOptionsTests: XCTestCase {
             a ~ normal(0, 1)
             b ~ exponential(1)
             y ~ normal(a, 2 * b)
-            guide g = \(family.rawValue)\(block)
+            \(locals)guide g = \(family.rawValue)\(block)
 
             """.write(toFile: stem + ".ppl", atomically: true, encoding: .utf8)
-        try #"{"N": 10, "y": [0.3, -0.2, 1.1, 0.8, 0.1, 0.5, -0.4, 0.9, 0.2, 0.6]}"#
+        try #"{"N": 10, "y": [0.3, -0.2, 1.1, 0.8, 0.1, 0.5, -0.4, 0.9, 0.2, 0.6], "w": [1, 0, 2, -1, 0.5, 0.2, 1.5, -0.3, 0, 1]}"#
             .write(toFile: stem + ".data.json", atomically: true, encoding: .utf8)
         return stem + ".ppl"
     }

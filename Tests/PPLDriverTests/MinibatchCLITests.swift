@@ -52,11 +52,54 @@ final class MinibatchCLITests: XCTestCase {
         // A lagged read: the vectorised loop reads a range of the rows.
         try assertRefused("for n in 2:N {\n  y[n] ~ normal(mu * y[n - 1], sigma)\n}\n", line: 7, column: 1,
                           "this term works on a part or a rearrangement of the rows of N")
-        // A param with a row per row of the data.
-        let r = try fit("param z: vector[N]\nz ~ normal(0, 1)\ny ~ normal(mu + z, sigma)\n")
+        // A param with N elsewhere than its rows, and a local param with bounds read from the data.
+        let r = try fit("param z: matrix[2, N]\nto_vector(z) ~ normal(0, 1)\ny ~ normal(mu + z[1]', sigma)\n")
         XCTAssertEqual(r.status, 65, r.stderr)
-        XCTAssertTrue(r.stderr.hasPrefix("m.ppl:7:7: error: minibatching along N: param 'z' has N in its shape (vector[N])"),
-                      r.stderr)
+        XCTAssertTrue(r.stderr.hasPrefix("m.ppl:7:7: error: minibatching along N: param 'z' has N in its shape (matrix[2, N]) "
+                                         + "other than as its first dimension"), r.stderr)
+        let bounded = try fit("param z: vector<lower=y>[N]\nz ~ normal(0, 1)\ny ~ normal(mu, sigma)\n")
+        XCTAssertEqual(bounded.status, 65, bounded.stderr)
+        XCTAssertTrue(bounded.stderr.hasPrefix("m.ppl:7:7: error: minibatching along N: local param 'z' has bounds that are not "
+                                               + "constants (vector<lower=y>[N])"), bounded.stderr)
+        // A local param: its rows are the batch's, each row with its own guide.
+        let local = try fit("param z: vector[N]\nz ~ normal(0, 1)\ny ~ normal(mu + z, sigma)\n")
+        XCTAssertEqual(local.status, 0, local.stderr)
+        XCTAssertTrue(local.stdout.contains("\nminibatch: 4 of 10 rows per step ('y', and local 'z'), its sums over the rows "
+                                            + "scaled by N/M = 2.5;"), local.stdout)
+        XCTAssertTrue(local.stdout.contains("\nframe: none (local params 'z': the mode's curvature over every row is not formed)\n"),
+                      local.stdout)
+    }
+
+    /// An amortized guide's keys name a local param and the data its encoder reads: each way
+    /// of getting them wrong is an error naming the key, before anything is fitted.
+    func testAmortizedGuidesNameALocalParamAndItsInput() throws {
+        let body = "param z: vector[N]\nz ~ normal(0, 1)\ny ~ normal(mu + z, sigma)\n"
+        let cases: [(String, [String], String)] = [
+            ("guide enc = amortized { local = zz, input = y }", [],
+             "'local' of the amortized guide 'enc' names 'zz', which is not a param of the model; did you mean 'z'?"),
+            ("guide enc = amortized { local = mu, input = y }", [],
+             "'local' of the amortized guide 'enc' is 'mu' (real), whose first dimension is not an int data"),
+            ("guide enc = amortized { local = z, input = w }", [],
+             "'input' of the amortized guide 'enc' names 'w', which is not data the model's density reads; "
+                + "data with a row per row of N: y"),
+            ("guide enc = amortized { local = z, input = y, point = [z] }", [],
+             "'point' of the amortized guide 'enc' names 'z', its local param"),
+            ("guide enc = amortized { local = z, input = y }", ["--runs", "4"],
+             "runs = 4: a fit with local params is one run"),
+        ]
+        for (guide, flags, message) in cases {
+            let r = try fit(body + guide + "\n", flags: flags)
+            XCTAssertEqual(r.status, 65, "\(guide): \(r.stderr)")
+            XCTAssertTrue(r.stderr.hasPrefix("ppl: error: " + message), "\(guide): \(r.stderr)")
+        }
+        let none = try fit("y ~ normal(mu, sigma)\nguide enc = amortized\n", flags: [])
+        XCTAssertEqual(none.status, 65, none.stderr)
+        XCTAssertTrue(none.stderr.hasPrefix("ppl: error: the amortized guide 'enc' guides a local param, and the model has none"),
+                      none.stderr)
+        // Unnamed, the local param and the input are the first ones there are.
+        let good = try fit(body + "guide enc = amortized\n", flags: ["--minibatch", "N=5"])
+        XCTAssertEqual(good.status, 0, good.stderr)
+        XCTAssertTrue(good.stdout.hasPrefix("m.ppl: guide 'enc' (amortized), 12 unconstrained dimensions\n"), good.stdout)
     }
 
     func testOptionsThatCannotApplyAreRefused() throws {

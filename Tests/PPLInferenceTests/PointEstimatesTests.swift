@@ -103,11 +103,20 @@ final class PointEstimatesTests: XCTestCase {
     /// Probabilistic PCA with one factor (models/ppca.ppl), W, μ and σ learned: log p(data)
     /// at the estimates is the maximum log-likelihood of Tipping & Bishop (1999) in closed
     /// form, −N/2 (D log 2π + log λ₁ + (D − 1) log σ² + D) with λ₁ ≥ … ≥ λ_D the eigenvalues
-    /// of the rows' covariance S and σ² the mean of λ₂ … λ_D; issue 14 asks for 0.1%.
+    /// of the rows' covariance S and σ² the mean of λ₂ … λ_D; issue 14 asks for 0.1%. The
+    /// factors guided mean-field row by row, or by an encoder of the rows (all of them, or
+    /// batches of 50 of the 200).
     func testProbabilisticPCAReachesTheMaximumLikelihood() throws {
         let models = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("models").path
-        let session = try FitSession.open(model: models + "/ppca.ppl", data: models + "/ppca.data.json", guide: nil, settings: [])
+        for (guide, settings) in [("ml", []), ("enc", []), ("enc", [(FitOptions.Key.minibatch, GuideValue(text: "N=50"))])] {
+            let session = try FitSession.open(model: models + "/ppca.ppl", data: models + "/ppca.data.json", guide: guide,
+                                              settings: settings)
+            try assertMaximumLikelihood(session)
+        }
+    }
+
+    func assertMaximumLikelihood(_ session: FitSession) throws {
         let x = try XCTUnwrap(session.runtime.values["X"])
         let (n, d) = (x.shape[0], x.shape[1])
         let mean = (0..<d).map { j in (0..<n).reduce(0) { $0 + x.values[$1 * d + j] } / Double(n) }

@@ -32,6 +32,8 @@ public struct PointEstimates: NoiseMapFamily {
 
     public func sample(_ e: Emitter, phi: Value, densityPhi: Value, eps: Value, d: Int, constants: [String: Value]) -> (z: Value, logq: Value) {
         let free = d - pointCount, n = base.parameterCount(free)
+        // Every coordinate a point (the others local, `LocalLatents`): a delta guide alone.
+        if free == 0 { return (e.segment(phi, n, pointCount), e.c(0)) }
         let (w, logq) = base.sample(e, phi: e.segment(phi, 0, n), densityPhi: e.segment(densityPhi, 0, n), eps: eps, d: free,
                                     constants: constants)
         return (interleave(e, w, e.segment(phi, n, pointCount), d), logq)

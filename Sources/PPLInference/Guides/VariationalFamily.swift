@@ -88,6 +88,9 @@ public enum Families {
         case .planar: return PlanarFlow(options: options)
         case .radial: return RadialFlow(options: options)
         case .hvi: return HamiltonianVI(options)
+        // The family of the params other than the local one, which the session wraps
+        // (`LocalLatents`) once it knows the local param's rows and the encoder's input.
+        case .amortized: return make(FitOptions(family: options.base, under: options))
         }
     }
 }
