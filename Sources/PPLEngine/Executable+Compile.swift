@@ -150,7 +150,7 @@ extension Executable {
     }
 
     /// An object a step refers to unmanaged, kept alive as long as the executable.
-    private func keep<T: AnyObject>(_ object: T) -> Unmanaged<T> {
+    func keep<T: AnyObject>(_ object: T) -> Unmanaged<T> {
         objects.append(object)
         return .passUnretained(object)
     }

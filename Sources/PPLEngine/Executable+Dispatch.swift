@@ -120,10 +120,21 @@ extension Executable {
         return UnsafeBufferPointer(ints)
     }
 
+    /// The chunks of an elementwise step over `total` elements.
+    @inline(__always)
+    private func chunks(_ total: Int) -> Int { (total + EngineThreads.elementChunk - 1) / EngineThreads.elementChunk }
+
+    /// Chunk c: its first element and its length.
+    @inline(__always)
+    private func chunk(_ c: Int, _ total: Int) -> (start: Int, count: Int) {
+        let start = c * EngineThreads.elementChunk
+        return (start, Swift.min(EngineThreads.elementChunk, total - start))
+    }
+
     // MARK: - Steps
 
     // swiftlint:disable:next cyclomatic_complexity function_body_length
-    private func execute(_ step: Step) {
+    func execute(_ step: Step) {
         switch step {
         case .unary(let f, let out, let a):
             if out.count == 1, out.copies == 1 {
@@ -133,7 +144,16 @@ extension Executable {
             if let code = Executable.vectorCode(f), a.count == out.count, out.count >= 8 {
                 // libmvec over all particles in one call when both are laid out alike.
                 if a.copies == out.copies {
-                    ppl_unary(code, a.ptr, out.ptr, out.count * out.copies)
+                    let total = out.count * out.copies
+                    if total >= EngineThreads.transcendentalThreshold {
+                        let (x, o) = (a.ptr, out.ptr)
+                        EngineThreads.parallel(chunks(total), threads: threads) { c in
+                            let (start, n) = chunk(c, total)
+                            ppl_unary(code, x + start, o + start, n)
+                        }
+                    } else {
+                        ppl_unary(code, a.ptr, out.ptr, total)
+                    }
                 } else {
                     for s in 0..<out.copies { ppl_unary(code, a.base(s), out.base(s), out.count) }
                 }
@@ -183,7 +203,16 @@ extension Executable {
             if let code = Executable.arithmeticCode(f), out.count * out.copies >= 32 {
                 let n = out.count
                 if a.copies == out.copies, b.copies == out.copies, a.count == n, b.count == n {
-                    ppl_binary(code, a.ptr, 0, b.ptr, 0, out.ptr, n * out.copies)
+                    let total = n * out.copies
+                    if total >= EngineThreads.arithmeticThreshold {
+                        let (x, y, o) = (a.ptr, b.ptr, out.ptr)
+                        EngineThreads.parallel(chunks(total), threads: threads) { c in
+                            let (start, count) = chunk(c, total)
+                            ppl_binary(code, x + start, 0, y + start, 0, o + start, count)
+                        }
+                    } else {
+                        ppl_binary(code, a.ptr, 0, b.ptr, 0, out.ptr, total)
+                    }
                 } else {
                     for s in 0..<out.copies {
                         ppl_binary(code, a.base(s), a.count == n ? 0 : 1, b.base(s), b.count == n ? 0 : 1, out.base(s), n)
@@ -435,6 +464,8 @@ extension Executable {
                 }
             }
             for (r, p) in zip(loop.results, loop.carried) { copy(p, into: r) }
+        case .rowBlocks(let reference):
+            run(reference.takeUnretainedValue())
         case .cond(let reference):
             let cond = reference.takeUnretainedValue()
             let k = cond.condition.ptr[0] != 0 ? 0 : 1
@@ -503,18 +534,28 @@ extension Executable {
     }
 
     /// (m×k)·(k×n) per particle; a shared matrix times per-particle vectors is one GEMM.
+    /// Large products are split on the engine's threads (`EngineThreads`): over particles,
+    /// over blocks of particles of a GEMM, or over blocks of rows of a matrix–vector product,
+    /// always at the same places for the same sizes.
     private func matmul(_ mm: MatMul) {
         let (out, a, b, m, k, n) = (mm.out, mm.a, mm.b, mm.m, mm.k, mm.n)
         let S = out.copies
+        let large = S * m * k * n >= EngineThreads.productThreshold
         if mm.transposedA {
             // a holds Aᵀ (k×m, one copy).
             if S > 1, b.copies > 1, n == 1 {
                 // out (S×m) = B (S×k) · Aᵀ
-                cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(S), Int32(m), Int32(k), 1,
-                            b.ptr, Int32(k), a.ptr, Int32(m), 0, out.ptr, Int32(m))
+                particleBlocks(S, large) { first, count in
+                    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(count), Int32(m), Int32(k), 1,
+                                b.base(first), Int32(k), a.ptr, Int32(m), 0, out.base(first), Int32(m))
+                }
                 return
             }
-            for s in 0..<S {
+            if S == 1, n == 1, k >= 2 * EngineThreads.rowBlock, large {
+                transposedRowBlocks(mm)
+                return
+            }
+            perParticle(S, large) { s in
                 if n == 1 {
                     cblas_dgemv(CblasRowMajor, CblasTrans, Int32(k), Int32(m), 1, a.ptr, Int32(m), b.base(s), 1, 0,
                                 out.base(s), 1)
@@ -541,17 +582,31 @@ extension Executable {
         }
         if S > 1, a.copies == 1, b.copies > 1, n == 1 {
             // out (S×m) = B (S×k) · Aᵀ
-            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(S), Int32(m), Int32(k), 1,
-                        b.ptr, Int32(k), a.ptr, Int32(k), 0, out.ptr, Int32(m))
+            particleBlocks(S, large) { first, count in
+                cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(count), Int32(m), Int32(k), 1,
+                            b.base(first), Int32(k), a.ptr, Int32(k), 0, out.base(first), Int32(m))
+            }
             return
         }
         if S > 1, b.copies == 1, a.copies > 1, m == 1 {
             // out (S×n) = A (S×k) · B
-            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(S), Int32(n), Int32(k), 1,
-                        a.ptr, Int32(k), b.ptr, Int32(n), 0, out.ptr, Int32(n))
+            particleBlocks(S, large) { first, count in
+                cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(count), Int32(n), Int32(k), 1,
+                            a.base(first), Int32(k), b.ptr, Int32(n), 0, out.base(first), Int32(n))
+            }
             return
         }
-        for s in 0..<S {
+        if S == 1, n == 1, m >= 2 * EngineThreads.rowBlock, large {
+            // Rows of a matrix–vector product are independent: blocks of them in parallel.
+            let blocks = (m + EngineThreads.rowBlock - 1) / EngineThreads.rowBlock
+            EngineThreads.parallel(blocks, threads: threads) { c in
+                let first = c * EngineThreads.rowBlock, rows = Swift.min(EngineThreads.rowBlock, m - first)
+                cblas_dgemv(CblasRowMajor, CblasNoTrans, Int32(rows), Int32(k), 1, a.ptr + first * k, Int32(k), b.ptr, 1, 0,
+                            out.ptr + first, 1)
+            }
+            return
+        }
+        perParticle(S, large) { s in
             if n == 1 {
                 cblas_dgemv(CblasRowMajor, CblasNoTrans, Int32(m), Int32(k), 1, a.base(s), Int32(k), b.base(s), 1, 0,
                             out.base(s), 1)
@@ -562,6 +617,48 @@ extension Executable {
                 cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(n), Int32(k), 1,
                             a.base(s), Int32(k), b.base(s), Int32(n), 0, out.base(s), Int32(n))
             }
+        }
+    }
+
+    /// `body(s)` for every particle, on the engine's threads when the product is large.
+    @inline(__always)
+    private func perParticle(_ S: Int, _ large: Bool, _ body: (Int) -> Void) {
+        if large && S > 1 {
+            EngineThreads.parallel(S, threads: threads, body)
+        } else {
+            for s in 0..<S { body(s) }
+        }
+    }
+
+    /// `body(first, count)` over blocks of `EngineThreads.particleBlock` particles when the
+    /// product is large, else once over all of them.
+    @inline(__always)
+    private func particleBlocks(_ S: Int, _ large: Bool, _ body: (Int, Int) -> Void) {
+        let size = EngineThreads.particleBlock
+        guard large, S > size else { return body(0, S) }
+        EngineThreads.parallel((S + size - 1) / size, threads: threads) { c in body(c * size, Swift.min(size, S - c * size)) }
+    }
+
+    /// Aᵀ r for one particle, with `a` holding Aᵀ (k×m, k large: a data matrix's rows):
+    /// each block of rows gives its part of the sum, the parts added in block order.
+    private func transposedRowBlocks(_ mm: MatMul) {
+        let (out, a, b, m, k) = (mm.out, mm.a, mm.b, mm.m, mm.k)
+        let size = EngineThreads.rowBlock
+        let blocks = (k + size - 1) / size
+        if rowScratch.count < blocks * m {
+            rowScratch.deallocate()
+            rowScratch = .allocate(capacity: blocks * m)
+        }
+        let parts = rowScratch.baseAddress!
+        EngineThreads.parallel(blocks, threads: threads) { c in
+            let first = c * size, rows = Swift.min(size, k - first)
+            cblas_dgemv(CblasRowMajor, CblasTrans, Int32(rows), Int32(m), 1, a.ptr + first * m, Int32(m), b.ptr + first, 1, 0,
+                        parts + c * m, 1)
+        }
+        out.ptr.update(from: parts, count: m)
+        for c in 1..<blocks {
+            let p = parts + c * m
+            for i in 0..<m { out.ptr[i] += p[i] }
         }
     }
 }

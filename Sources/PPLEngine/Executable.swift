@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 import PPLIR
 
@@ -10,6 +11,8 @@ public final class Executable {
     public let batch: Int
     let plan: BufferPlan
     private var scratch = UnsafeMutableBufferPointer<Double>(start: nil, count: 0)
+    /// The parts of a matrix–vector product summed over blocks of rows.
+    var rowScratch = UnsafeMutableBufferPointer<Double>(start: nil, count: 0)
     /// Where each value lives in the arena, by id.
     var slots: [Slot?]
     /// The buffers of the plan's `particleSums`.
@@ -19,6 +22,9 @@ public final class Executable {
     private let arena: UnsafeMutablePointer<Double>
     private var steps: [Step] = []
     var failure: String?
+    /// The threads this evaluation may use: `EngineThreads.limit` when it is the only one
+    /// running in the process, else 1 (parallel fits already have the cores busy).
+    var threads = 1
     /// The objects steps refer to unmanaged, kept alive as long as the executable.
     var objects: [AnyObject] = []
     /// Constants live in a small side table that is never freed before the executable.
@@ -31,6 +37,7 @@ public final class Executable {
     /// particles, which lets the work that leads only to them be done on sums (one copy).
     public init(_ program: Program, varying: Set<String>, shared: Set<String> = [], data: [String: Tensor],
                 batch: Int = 1, summed: Set<String> = []) throws {
+        _ = EngineThreads.blasSingleThreaded
         self.program = program
         plan = try BufferPlan(program, varying: varying, shared: shared, sizes: Executable.sizes(program, data), batch: batch,
                               summed: summed)
@@ -62,6 +69,7 @@ public final class Executable {
             let compiled = try compileSumming(instr)
             if instr.results.contains(where: plan.isRecomputed) { steps += compiled } else { once += compiled }
         }
+        steps = fusingRowBlocks(steps)
         execute(once)
         if let failure { throw EngineError(failure) }
     }
@@ -96,6 +104,7 @@ public final class Executable {
     deinit {
         free(arena)
         scratch.deallocate()
+        rowScratch.deallocate()
         for c in constants { c.deallocate() }
     }
 
@@ -153,6 +162,8 @@ public final class Executable {
     /// Evaluates the program for all particles.
     public func run() throws {
         failure = nil
+        threads = ppl_evaluations(1) == 1 ? EngineThreads.limit : 1
+        defer { _ = ppl_evaluations(-1) }
         execute(steps)
         if let failure { throw EngineError(failure) }
     }

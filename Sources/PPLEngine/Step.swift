@@ -40,6 +40,8 @@ enum Step {
     case particleSum(out: Slot, a: Slot)
     case loop(Unmanaged<Loop>)
     case cond(Unmanaged<Cond>)
+    /// A GLM-shaped region run block of rows by block of rows (`RowBlocks`).
+    case rowBlocks(Unmanaged<RowBlocks>)
 }
 
 /// An incomplete beta or gamma function (or a partial derivative of one), elementwise over

@@ -6,8 +6,17 @@ import PPLSema
 import PPLSyntax
 
 /// Default fits of the bench models with each guide: time per step, accuracy against the
-/// reference posteriors, k̂, and failures; beside NumPyro's SVI for the guides it has, in the
-/// same run: AutoNormal, AutoMultivariateNormal, AutoIAFNormal and AutoDAIS
+/// reference posteriors, k̂, and failures; beside NumPyro's SVI in the same run.
+///
+/// Speed: the single-particle step of ppl and the jitted step of NumPyro's AutoNormal and
+/// AutoIAFNormal (scripts/numpyro_worker.py, compiled once) alternate `repeats` times; the
+/// figures are the medians, the ratio's spread its smallest and largest over the runs. End
+/// to end: the `ppl fit` process with the model's defaults, from start to printed posterior,
+/// against a NumPyro process that imports, compiles and fits AutoNormal for as many steps
+/// as ppl's best run took and draws from it, alternately, `repeats` times.
+///
+/// With `--numpyro-accuracy`, NumPyro's fits of the guides it has are also scored against
+/// the reference: AutoNormal, AutoMultivariateNormal, AutoIAFNormal and AutoDAIS
 /// (`run_numpyro.py`), AutoLaplaceApproximation, AutoLowRankMultivariateNormal, SVGD and
 /// AutoNormal under RenyiELBO (scripts/numpyro_toolbox.py).
 struct FitBench: ParsableCommand {
@@ -16,8 +25,8 @@ struct FitBench: ParsableCommand {
 
     @OptionGroup var setup: BenchSetup
 
-    @Option(parsing: .upToNextOption, help: "Guide families to fit (default: iaf); 'renyi' is meanfield under the Rényi bound.")
-    var guides: [String] = ["iaf"]
+    @Option(parsing: .upToNextOption, help: "Guide families to fit (default: meanfield iaf); 'renyi' is meanfield under the Rényi bound.")
+    var guides: [String] = ["meanfield", "iaf"]
 
     @Option(help: "Steps of NumPyro's fit (its timing is the steady state of the jitted loop).")
     var numpyroSteps = 3000
@@ -25,22 +34,36 @@ struct FitBench: ParsableCommand {
     @Option(help: "Steps of the single-particle timing run of ppl.")
     var timingSteps = 3000
 
-    /// NumPyro µs per step ÷ ppl µs per step (single particle) that the project aims for.
-    static let targets: [String: Double] = ["eight_schools": 2, "funnel": 2, "banana": 2, "mixture": 2]
+    @Option(help: "Alternating runs of ppl and NumPyro per figure (each figure is their median).")
+    var repeats = 3
 
-    /// µs per single-particle step: the best of three `timingSteps`-step fits (a fit is
-    /// short; the best run is the one least disturbed by the rest of the machine), each from
-    /// the family's own starting point (for HVI: its steps alone, not its base's fit).
-    func singleParticleStep(_ runtime: ModelRuntime, _ options: FitOptions) throws -> Double? {
+    @Flag(help: "Also fit with NumPyro's one-shot scripts and score its accuracy (slow: minutes a model).")
+    var numpyroAccuracy = false
+
+    @Flag(help: "Skip the end-to-end timing of the ppl and NumPyro processes.")
+    var noEndToEnd = false
+
+    /// ppl ÷ NumPyro step and end-to-end speeds that the project aims for (issue 19).
+    static let stepTarget = 2.0, endToEndTarget = 10.0
+
+    func validate() throws {
+        guard repeats >= 1 else { throw ValidationError("--repeats must be at least 1") }
+    }
+
+    /// A session fitting with one particle for `timingSteps` steps, for the step's timing.
+    func singleParticleSession(_ runtime: ModelRuntime, _ options: FitOptions) throws -> FitSession? {
         // Laplace and MAP take no steps; SVGD moves its particles together.
         guard options.family.allKeys.contains(.samples) else { return nil }
         var single = options
         try single.set([(.samples, .int(1)), (.steps, .int(timingSteps))])
-        let session = try FitSession(runtime: runtime, options: single)
-        return try (0..<3).map { _ -> Double in
-            let r = try session.fit(initial: session.family.initialParameters(runtime.dimension))
-            return r.seconds / Double(max(1, r.steps)) * 1e6
-        }.min()!
+        return try FitSession(runtime: runtime, options: single)
+    }
+
+    /// µs per single-particle step of one `timingSteps`-step fit from the family's own
+    /// starting point (for HVI: its steps alone, not its base's fit).
+    func step(_ session: FitSession) throws -> Double {
+        let r = try session.fit(initial: session.family.initialParameters(session.runtime.dimension))
+        return r.seconds / Double(max(1, r.steps)) * 1e6
     }
 
     /// NumPyro's IAF network (run_numpyro.py): two flows, two hidden layers of max(32, D).
@@ -94,38 +117,53 @@ struct FitBench: ParsableCommand {
         if !setup.numpyroAvailable {
             print("NumPyro: not available (set up \(setup.python) as ../shared/bench/README.md says); timing ppl only")
         }
-        print("Default fits. µs/step: S=1 from a \(timingSteps)-step single-particle run; default is the fit "
-              + "with the guide's defaults (8 particles). NumPyro: Trace_ELBO with 1 particle, lr 0.01, "
-              + "\(numpyroSteps) steps, jitted-loop steady state.")
+        print("Default fits. µs/step: the fit with the guide's defaults (8 particles). S=1 µs: single-particle steps of "
+              + "\(timingSteps)-step fits; NumPyro µs: its jitted loop of \(timingSteps) Trace_ELBO steps (1 particle, "
+              + "Adam 0.01); medians of \(repeats) alternating runs, ratio NumPyro ÷ ppl as median (min–max).")
         print(pad("model", 14) + pad("guide", 10) + pad("steps", 7) + pad("fit s", 7) + pad("µs/step", 9)
-              + pad("S=1 µs", 8) + pad("NumPyro µs", 11) + pad("ratio", 7) + pad("ELBO", 11) + pad("k̂", 6)
+              + pad("S=1 µs", 8) + pad("NumPyro µs", 11) + pad("ratio", 20) + pad("ELBO", 11) + pad("k̂", 6)
               + pad("mean err", 9) + pad("log-sd err", 11) + pad("sd", 18) + pad("NumPyro err/sd", 22) + "notes")
         for name in setup.models {
             let reference = try ReferencePosterior(path: setup.bench + "/reference/\(name).json")
             let runtime = try setup.runtime(name)
+            let worker = setup.worker(name)
             for (guide, options) in try variants(runtime) {
                 let session = try FitSession(runtime: runtime, options: options)
                 let result = try session.fit()
                 let draws = try session.sample(1000, phi: result.phi)
                 let score = reference.score(draws)
                 let perStep = result.seconds / Double(max(1, result.steps)) * 1e6
-                let singleStep = try singleParticleStep(session.runtime, session.options)
-                let sameNetStep = session.family.family == .iaf ? try singleParticleStep(session.runtime, try numpyroNetwork(session)) : nil
+                let iaf = session.family.family == .iaf
+                let single = try singleParticleSession(session.runtime, session.options)
+                let sameNet = iaf ? try singleParticleSession(session.runtime, try numpyroNetwork(session)) : nil
+                let counterpart = options.objective == .elbo && [.meanfield, .iaf].contains(options.family)
+                    ? options.family.rawValue : nil
+                var steps = Interleaved(), sameNetSteps = Interleaved()
+                if let single {
+                    for _ in 0..<repeats {
+                        // Rates (steps per µs), so that the ratio reads as ppl's speed-up.
+                        steps.ours.append(1 / (try step(single)))
+                        if let sameNet { sameNetSteps.ours.append(1 / (try step(sameNet))) }
+                        if let counterpart, let r = worker?.request("svi \(counterpart) \(timingSteps)"),
+                           let us = r["us_per_step"] as? Double {
+                            steps.theirs.append(1 / us)
+                            sameNetSteps.theirs.append(1 / us)
+                        }
+                    }
+                }
                 var theirs: [String: Any]?
-                if setup.numpyroAvailable, let counterpart = numpyroCounterpart(options) {
+                if numpyroAccuracy, setup.numpyroAvailable, let counterpart = numpyroCounterpart(options) {
                     theirs = setup.numpyro(counterpart.script, path: counterpart.path, ["--model", name] + counterpart.args)
                 }
-                let theirStep = (theirs?["s_per_1000_jit"] as? Double).map { $0 * 1000 }
-                let ratio = theirStep.flatMap { t in singleStep.map { t / $0 } }
-                let sameNetRatio = theirStep.flatMap { t in sameNetStep.map { t / $0 } }
                 var notes: [String] = []
                 if let f = result.failure { notes.append(f) }
                 if result.rejected > 0 { notes.append("\(result.rejected) non-finite steps rejected") }
-                if let t = FitBench.targets[name], let ratio, session.family.family == .iaf {
+                if let ratio = steps.medianRatio {
+                    let t = FitBench.stepTarget
                     notes.append(ratio >= t ? "speed ≥ \(fmt(t))× met" : "speed ≥ \(fmt(t))× MISSED")
                 }
-                if let sameNetStep, let sameNetRatio {
-                    notes.append("NumPyro's network: \(fmt(sameNetStep)) µs, ratio \(fmt(sameNetRatio))")
+                if let us = sameNetSteps.ourMedian {
+                    notes.append("NumPyro's network: \(fmt(1 / us)) µs, ratio \(sameNetSteps.ratioText)")
                 }
                 let sd = score.map { s in ["v", "z2"].compactMap { k in s.sd[k].map { "sd(\(k)) \(fmt($0))" } }.joined() } ?? ""
                 let numpyroScore = theirs.map { r -> String in
@@ -134,12 +172,75 @@ struct FitBench: ParsableCommand {
                     return e + s
                 } ?? "-"
                 print(pad(name, 14) + pad(guide, 10) + pad(String(result.steps), 7) + pad(fmt(result.seconds), 7)
-                      + pad(fmt(perStep), 9) + pad(singleStep.map(fmt) ?? "-", 8) + pad(theirStep.map(fmt) ?? "-", 11)
-                      + pad(ratio.map(fmt) ?? "-", 7) + pad(String(format: "%.4g", result.elbo), 11)
+                      + pad(fmt(perStep), 9) + pad(steps.ourMedian.map { fmt(1 / $0) } ?? "-", 8)
+                      + pad(steps.theirMedian.map { fmt(1 / $0) } ?? "-", 11) + pad(steps.ratioText, 20)
+                      + pad(String(format: "%.4g", result.elbo), 11)
                       + pad(fmt(session.khat), 6) + pad(score.map { fmt($0.meanError) } ?? "-", 9)
                       + pad(score.map { fmt($0.logSDError) } ?? "-", 11) + pad(sd, 18) + pad(numpyroScore, 22)
                       + notes.joined(separator: "; "))
             }
+            if !noEndToEnd { try endToEnd(name) }
         }
+    }
+
+    /// The `ppl fit` binary beside this one.
+    var pplBinary: URL {
+        URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+            .appendingPathComponent("ppl")
+    }
+
+    /// Seconds from the start of a process to its exit, and whether it succeeded.
+    func processTime(_ executable: URL, _ arguments: [String]) throws -> (seconds: Double, ok: Bool, status: Int32) {
+        let p = Process()
+        p.executableURL = executable
+        p.arguments = arguments
+        // A real /dev/null: ppl checks that its output was written.
+        p.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
+        p.standardError = FileHandle(forWritingAtPath: "/dev/null")
+        let start = DispatchTime.now().uptimeNanoseconds
+        try p.run()
+        p.waitUntilExit()
+        return (Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9, p.terminationStatus == 0, p.terminationStatus)
+    }
+
+    /// End to end, process start to printed posterior: `ppl fit` with the model's defaults
+    /// (meanfield unless it has a guide block; 4 runs on the cores; the mode search, the
+    /// diagnostics and the resampling included) against NumPyro's AutoNormal for as many
+    /// steps as ppl's best run took (imports, tracing and compiling included), alternately.
+    func endToEnd(_ name: String) throws {
+        guard FileManager.default.isExecutableFile(atPath: pplBinary.path) else {
+            throw ValidationError("no ppl binary at \(pplBinary.path) for the end-to-end timing: build it "
+                                  + "(swift build -c release) or pass --no-end-to-end")
+        }
+        let summary = FileManager.default.temporaryDirectory.appendingPathComponent("ppl-bench-\(getpid()).json")
+        defer { try? FileManager.default.removeItem(at: summary) }
+        var args = ["fit", setup.bench + "/models/\(name).ppl", "--quiet", "--summary-json", summary.path]
+        if let data = setup.dataPath(name) { args += ["--data", data] }
+        var runs = Interleaved()
+        var steps = 0
+        var notes: [String] = []
+        for _ in 0..<repeats {
+            let ours = try processTime(pplBinary, args)
+            guard ours.ok else {
+                notes.append("ppl fit failed (exit \(ours.status))")
+                break
+            }
+            runs.ours.append(1 / ours.seconds)
+            let json = try JSONSerialization.jsonObject(with: Data(contentsOf: summary)) as? [String: Any]
+            steps = json?["steps"] as? Int ?? 0
+            guard setup.numpyroAvailable, steps > 0 else { continue }
+            let theirs = try processTime(URL(fileURLWithPath: setup.python), [
+                "scripts/numpyro_worker.py", "--bench", setup.bench, "--model", name, "--end-to-end", "meanfield",
+                "--steps", String(steps),
+            ])
+            if theirs.ok { runs.theirs.append(1 / theirs.seconds) } else { notes.append("NumPyro failed (exit \(theirs.status))") }
+        }
+        if let ratio = runs.medianRatio {
+            let t = FitBench.endToEndTarget
+            notes.append(ratio >= t ? "end to end ≥ \(fmt(t))× met" : "end to end ≥ \(fmt(t))× MISSED")
+        }
+        print(pad(name, 14) + pad("e2e", 10) + pad(String(steps), 7) + pad(runs.ourMedian.map { fmt(1 / $0) } ?? "-", 7)
+              + pad("", 17) + pad(runs.theirMedian.map { fmt(1 / $0) + " s" } ?? "-", 11) + pad(runs.ratioText, 20)
+              + "process seconds, ppl fit's defaults vs NumPyro AutoNormal for as many steps; " + notes.joined(separator: "; "))
     }
 }

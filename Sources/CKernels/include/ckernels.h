@@ -36,4 +36,16 @@ void ppl_adam(double *phi, double *m, double *v, const double *g, long n, double
 /// 1 when every element is finite.
 int ppl_all_finite(const double *x, long n);
 
+/// One chunk of a parallel job: `task(context, chunk)`.
+typedef void (*ppl_task)(void *context, long chunk);
+
+/// Runs task(context, c) for every c in 0..<chunks, on the calling thread and up to
+/// threads - 1 helper threads (started once, kept for the process). When another job holds
+/// the helpers, or threads < 2, every chunk runs on the calling thread. Returns the threads
+/// the job could use.
+int ppl_parallel_for(long chunks, int threads, ppl_task task, void *context);
+
+/// Adds `delta` to the count of evaluations running in the process and returns the new count.
+int ppl_evaluations(int delta);
+
 #endif
