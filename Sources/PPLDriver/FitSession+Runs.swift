@@ -1,4 +1,3 @@
-import COpenBLAS
 import Dispatch
 import PPLEngine
 import PPLInference
@@ -19,8 +18,6 @@ extension FitSession {
             let u = (0..<runtime.dimension).map { _ in 4 * rng.uniform() - 2 }
             elbos.append(elbo.moved(to: frame.place(u)))
         }
-        // The runs share the cores; a BLAS thread team per run would only contend.
-        openblas_set_num_threads(1)
         let outcomes = withoutActuallyEscaping(interrupted) { interrupted in
             withoutActuallyEscaping(progress ?? { _, _ in }) { report in
                 ParallelRuns(count: count) { r in
