@@ -149,13 +149,28 @@ extension FitSession {
             return { $0 == size ? r : ints[$0] }
         }
 
-        /// The guide over all N rows, or over a batch of `batch` rows, beside `base` over the
-        /// global coordinates.
-        func family(base: any NoiseMapFamily, _ options: FitOptions, _ runtime: ModelRuntime,
-                    batch: Int? = nil) throws(PPLError) -> LocalLatents {
-            let r = batch ?? rows
-            return LocalLatents(base: base, family: options.family, blocks: try blocks(runtime, rows: r), rows: r,
-                                scale: Double(rows) / Double(r), guide: guide(batch != nil))
+        /// The local coordinates of z over all N rows.
+        func count(_ runtime: ModelRuntime) throws(PPLError) -> Int {
+            try blocks(runtime, rows: rows).reduce(0) { $0 + $1.range.count }
+        }
+
+        /// The guide over all N rows, beside `base` over the global coordinates; and with a
+        /// batch of rows, the guide of a step over them, the dimension of its z and, for rows
+        /// with their own parameters, their table.
+        func families(base: any NoiseMapFamily, _ options: FitOptions, _ runtime: ModelRuntime,
+                      batch: Int?) throws(PPLError) -> (LocalLatents, (family: VariationalFamily, dimension: Int, table: RowTable?)?) {
+            func family(rows r: Int, batched: Bool) throws(PPLError) -> LocalLatents {
+                LocalLatents(base: base, family: options.family, blocks: try blocks(runtime, rows: r), rows: r,
+                             scale: Double(rows) / Double(r), guide: guide(batched))
+            }
+            let whole = try family(rows: rows, batched: false)
+            guard let batch else { return (whole, nil) }
+            let part = try family(rows: batch, batched: true)
+            guard let d = dimension(runtime, rows: batch) else {
+                throw PPLError(InternalError("the dimension of a batch is not known from the data"), otherwise: .internal)
+            }
+            guard case .perRow = part.guide else { return (whole, (part, d, nil)) }
+            return (whole, (part, d, RowTable(full: whole, fullDimension: runtime.dimension, batch: part, batchDimension: d)))
         }
     }
 }

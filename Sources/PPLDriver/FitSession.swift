@@ -45,7 +45,7 @@ public final class FitSession {
         self.options = options
         var batches = try options.minibatch.map { m throws(PPLError) in try Batches(m, runtime: runtime, points: options.point) }
         let locals = try Locals(options, runtime: runtime, minibatchLocals: batches?.locals ?? [])
-        let localCount = try locals.map { l throws(PPLError) in try l.blocks(runtime, rows: l.rows).reduce(0) { $0 + $1.range.count } } ?? 0
+        let localCount = try locals?.count(runtime) ?? 0
         if locals != nil, options.runs > 1 {
             throw .user("runs = \(options.runs): a fit with local params is one run, since the runs' guides of the rows "
                         + "could not be pooled; use runs = 1")
@@ -53,7 +53,6 @@ public final class FitSession {
         try MemoryBudget.checkFit(options, dimension: runtime.dimension, locals: localCount, columns: runtime.columns)
         try PPLError.during(.user) { try options.check(dimension: runtime.dimension - localCount) }
         let family: VariationalFamily
-        var training: (family: VariationalFamily, dimension: Int, table: RowTable?)?
         if let locals {
             let base = try Self.pointEstimates(Families.make(options), options, runtime,
                                                ranges: try locals.globalRanges(of: options.point, runtime))
@@ -61,24 +60,12 @@ public final class FitSession {
                 throw .user("local params need a guide whose draw is a map of its noise; "
                             + "\(options.family.rawValue) is not one (use meanfield, fullrank or a flow)")
             }
-            let whole = try locals.family(base: base, options, runtime)
-            family = whole
-            if let batches {
-                let part = try locals.family(base: base, options, runtime, batch: batches.batch)
-                guard let d = locals.dimension(runtime, rows: batches.batch) else {
-                    throw PPLError(InternalError("the dimension of a batch is not known from the data"), otherwise: .internal)
-                }
-                var table: RowTable?
-                if case .perRow = part.guide {
-                    table = RowTable(full: whole, fullDimension: runtime.dimension, batch: part, batchDimension: d)
-                }
-                training = (part, d, table)
-            }
+            (family, training) = try locals.families(base: base, options, runtime, batch: batches?.batch)
         } else {
             family = try Self.pointEstimates(Families.make(options), options, runtime,
                                              ranges: try Self.ranges(of: options.point, runtime))
+            training = nil
         }
-        self.training = training
         if options.objective != .elbo {
             guard family is NoiseMapFamily else {
                 throw .user("objective \(options.objective.rawValue) needs a guide whose draw is a map of its noise; "
