@@ -41,11 +41,16 @@ public struct ModeSearch {
     let d: Int
 
     /// `gradient` has input `theta` and outputs `target` and `grad.theta`; `hessianVector`
-    /// also input `tangent.theta` and output `hvp.theta`.
-    public init(gradient: Program, hessianVector: Program, data: [String: Tensor], dimension d: Int) throws {
+    /// also input `tangent.theta` and output `hvp.theta`. The Hessian's columns are computed
+    /// as many at once as fit in `bufferBytes` of buffers: at a million rows of data, all 21
+    /// of logistic_big's at once took 3.4 GB.
+    public init(gradient: Program, hessianVector: Program, data: [String: Tensor], dimension d: Int,
+                bufferBytes: Int = 256 << 20) throws {
         self.d = d
         self.gradient = try Executable(gradient, varying: ["theta"], data: data)
-        hessian = try Executable(hessianVector, varying: ["theta", "tangent.theta"], data: data, batch: max(1, d))
+        let columns = try Executable.batch(hessianVector, varying: ["theta", "tangent.theta"], data: data, upTo: max(1, d),
+                                           bytes: bufferBytes)
+        hessian = try Executable(hessianVector, varying: ["theta", "tangent.theta"], data: data, batch: columns)
     }
 
     /// Searches from `start`, until the Newton decrement is below `tolerance` nats.
@@ -201,21 +206,24 @@ public struct ModeSearch {
         return h.allSatisfy(\.isFinite) ? h : nil
     }
 
-    /// −∇² log p at θ, symmetrised, row-major: column j is the product with e_j, all d in
-    /// one batched evaluation.
+    /// −∇² log p at θ, symmetrised, row-major: column j is the product with e_j, as many
+    /// columns per batched evaluation as the executable's batch holds.
     private func negativeHessian(_ theta: [Double]) -> [Double]? {
         let points = hessian.input("theta"), tangents = hessian.input("tangent.theta")
-        for j in 0..<d {
-            for i in 0..<d {
-                points[j * d + i] = theta[i]
-                tangents[j * d + i] = i == j ? 1 : 0
-            }
-        }
-        guard (try? hessian.run()) != nil else { return nil }
         var h = [Double](repeating: 0, count: d * d)
-        for j in 0..<d {
-            let column = hessian.output("hvp.theta", particle: j)
-            for i in 0..<d { h[i * d + j] = -column[i] }
+        for first in stride(from: 0, to: d, by: hessian.batch) {
+            let count = min(hessian.batch, d - first)
+            for k in 0..<hessian.batch {
+                for i in 0..<d {
+                    points[k * d + i] = theta[i]
+                    tangents[k * d + i] = i == first + k ? 1 : 0
+                }
+            }
+            guard (try? hessian.run()) != nil else { return nil }
+            for k in 0..<count {
+                let column = hessian.output("hvp.theta", particle: k)
+                for i in 0..<d { h[i * d + first + k] = -column[i] }
+            }
         }
         for i in 0..<d { for j in 0..<i { let s = 0.5 * (h[i * d + j] + h[j * d + i]); h[i * d + j] = s; h[j * d + i] = s } }
         return h.allSatisfy(\.isFinite) ? h : nil

@@ -55,6 +55,39 @@ final class ModeSearchTests: XCTestCase {
         XCTAssertLessThan(mode.iterations, 10)
     }
 
+    /// The Hessian's columns computed a few at a time, as a large data set's buffers make
+    /// them, give the same mode and curvature as all at once (to rounding).
+    func testTheCurvatureIsTheSameComputedInChunksOfColumns() throws {
+        let source = """
+            data N: int
+            data X: matrix[N, 5]
+            data y: array[N] int<lower=0, upper=1>
+            param beta: vector[5]
+            beta ~ normal(0, 2)
+            y ~ bernoulli_logit(X * beta)
+            """
+        var rng = RNG(seed: 12)
+        let n = 200
+        let x = (0..<n).map { _ in (0..<5).map { _ in rng.normal() } }
+        let y = (0..<n).map { _ in rng.uniform() < 0.4 ? 1.0 : 0.0 }
+        let checked = try XCTUnwrap(Compilation.compile(file: .init(path: "t.ppl", text: source)).model)
+        let runtime = try ModelRuntime(model: checked, data: ["N": Tensor(scalar: Double(n)), "X": Tensor(matrix: x),
+                                                              "y": Tensor(vector: y)])
+        func mode(_ bytes: Int) throws -> ModeSearch.Mode {
+            let search = try ModeSearch(gradient: runtime.gradientProgram(), hessianVector: runtime.hessianVectorProgram(),
+                                        data: runtime.values, dimension: 5, bufferBytes: bytes)
+            guard case .found(let m) = search.run(from: [Double](repeating: 0, count: 5)) else { throw XCTSkip("no mode") }
+            return m
+        }
+        // Buffers of 40 KB hold two of the columns at a time (each particle's are 8 × 200 doubles and more).
+        let (whole, chunked) = (try mode(256 << 20), try mode(40 << 10))
+        // The same to rounding: a batch's products over the particles group their sums otherwise.
+        for (a, b) in zip(chunked.location + chunked.curvatureFactor, whole.location + whole.curvatureFactor) {
+            XCTAssertEqual(a, b, accuracy: 1e-12 * max(1, abs(b)))
+        }
+        XCTAssertEqual(chunked.curvatureFactor.count, 25)
+    }
+
     /// Centred hierarchical normal with the scale free to shrink: the density grows without
     /// bound as τ → 0 with every θ_j at μ, so there is no mode to find.
     func testUnboundedDensityHasNoMode() throws {
