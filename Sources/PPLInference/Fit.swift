@@ -222,6 +222,12 @@ public final class Fitter {
         var best: (elbo: Double, phi: [Double], adam: Adam, full: [Double], rowAdam: RowAdam?)?
         // Per parameter, the sum and sum of squares of the step's mean gradient over the window.
         var gradientSum = [Double](repeating: 0, count: q), gradientSquares = [Double](repeating: 0, count: q)
+        // The drift of each group of parameters apart, the largest counting: the few of a
+        // local params' guide's global part would drown among an encoder's many weights.
+        var driftGroups = [0..<q]
+        if let local = elbo.family as? LocalLatents, case let g = local.globalParameterCount(elbo.dimension), g > 0, g < q {
+            driftGroups = [0..<g, g..<q]
+        }
         var step = 0
         while step < settings.steps {
             if interrupted() {
@@ -334,7 +340,9 @@ public final class Fitter {
                 windowMeans.append((mean, sd / Double(w.count).squareRoot()))
                 guardian.endWindow(mean: mean, sd: sd)
                 if best == nil || mean > best!.elbo { best = (mean, Array(phi), adam, full, rowAdam) }
-                let drift = Self.drift(sum: gradientSum, squares: gradientSquares, steps: w.count)
+                let drift = driftGroups.map { r in
+                    Self.drift(sum: Array(gradientSum[r]), squares: Array(gradientSquares[r]), steps: w.count)
+                }.max() ?? 0
                 result.drift = drift
                 for i in 0..<q { (gradientSum[i], gradientSquares[i]) = (0, 0) }
                 if windowMeans.count >= 2 {

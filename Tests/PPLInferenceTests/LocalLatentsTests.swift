@@ -115,6 +115,49 @@ final class LocalLatentsTests: XCTestCase {
         }
     }
 
+    /// An encoder fitted by batches of 20 of 2,000 rows (N/M = 100) comes near the full
+    /// data's fit of the global params. The batches' gradient noise swamps the signal of
+    /// their sds; the convergence test sees it only in the global params' own drift, which an
+    /// average with the encoder's many weights hid (the sds came out 2.1–2.3 times the full
+    /// data's). They still come out up to 1.4 times wide here: within half, not yet within 10%.
+    func testAnEncoderFittedByBatchesReachesTheGlobalParamsOfTheFullDataFit() throws {
+        let source = """
+            data N: int<lower=1>
+            data J: int<lower=1>
+            data y: matrix[N, J]
+            param mu: real
+            param tau: real<lower=0>
+            param sigma: real<lower=0>
+            param z: vector[N]
+            mu ~ normal(0, 5)
+            tau ~ normal(0, 2)
+            sigma ~ normal(0, 2)
+            z ~ std_normal()
+            y ~ normal((mu + tau * z) * rep_row_vector(1, J), sigma)
+            guide enc = amortized { local = z, input = y, hidden = [8] }
+            """
+        let checked = try XCTUnwrap(Compilation.compile(file: .init(path: "re.ppl", text: source)).model)
+        var rng = RNG(seed: 6)
+        let (n, j) = (2000, 4)
+        let effects = (0..<n).map { _ in rng.normal() }
+        let y = (0..<(n * j)).map { 1 + 0.8 * effects[$0 / j] + 0.5 * rng.normal() }
+        let runtime = try ModelRuntime(model: checked, data: ["N": Tensor(scalar: Double(n)), "J": Tensor(scalar: Double(j)),
+                                                              "y": Tensor(shape: [n, j], values: y)])
+        func summaries(_ guide: String, _ settings: [(key: FitOptions.Key, value: GuideValue)]) throws -> [String: (mean: Double, sd: Double)] {
+            let session = try FitSession(runtime: runtime, guide: guide,
+                                         settings: [(.runs, .int(1)), (.precondition, .name("off"))] + settings)
+            let draws = try session.sample(2000, phi: try session.fit().phi)
+            return Dictionary(uniqueKeysWithValues: zip(draws.names, draws.summaries()).map { ($0, ($1.mean, $1.sd)) })
+        }
+        let exact = try summaries("meanfield", [])
+        let batched = try summaries("enc", [(.minibatch, GuideValue(text: "N=20"))])
+        for name in ["mu", "tau", "sigma"] {
+            let (a, b) = (try XCTUnwrap(exact[name]), try XCTUnwrap(batched[name]))
+            XCTAssertEqual(b.mean, a.mean, accuracy: 1.5 * a.sd, name)
+            XCTAssertEqual(b.sd / a.sd, 1, accuracy: 0.5, name)
+        }
+    }
+
     /// Rows with their own parameters, fitted by batches of 25 of 100 rows with a lazy Adam
     /// per row, reach the full data's fit: means within 0.25 of the guide's sd and sds
     /// within 10%. (The mean-field optimum lies on a ridge, μ against the mean of the z,
