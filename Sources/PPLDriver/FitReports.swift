@@ -159,6 +159,9 @@ public enum FitReports {
 
     public static func diagnostics(_ s: FitSession, draws: Int) -> String {
         if let p = pointNote(s) { return p + "\n" }
+        if draws == 0 {
+            return "no draws (draws = 0): no posterior summary, Pareto k̂ or log p(data); ppl score evaluates a saved fit on data\n"
+        }
         var out = "Pareto k̂ = \(number(s.khat)): \(ParetoSmoothing.verdict(s.khat))\n"
         out += "log p(data) ≈ \(number(s.logEvidence.estimate)) ± \(number(s.logEvidence.standardError))"
         out += " (importance sampling with \(draws) guide draws)\n"

@@ -66,6 +66,9 @@ extension FitSession {
             anchor = point
         }
 
+        /// Steps per pass over the rows: ⌈N/M⌉.
+        public var epoch: Int { (rows + batch - 1) / batch }
+
         /// The header's line: what a step reads and what the diagnostics read.
         public var note: String {
             "\(batch) of \(rows) rows per step (\(gathered.map { "'\($0)'" }.joined(separator: ", "))"

@@ -51,7 +51,7 @@ extension FitSession {
     /// Draws from a fit, with its diagnostics. Of several runs: `count` draws of each, their
     /// agreement (`agreement`), and the draws of those that agree with the best pooled.
     public func sample(_ count: Int, result: FitResult) throws(PPLError) -> PosteriorDraws {
-        guard result.runs.count > 1 else { return try sample(count, phi: result.phi) }
+        guard result.runs.count > 1, count > 0 else { return try sample(count, phi: result.phi) }
         var parts: [PosteriorDraws] = []
         for (r, run) in result.runs.enumerated() {
             let moved = run.frame.map { elbo.moved(to: $0.location) } ?? elbo

@@ -1,4 +1,5 @@
 import Foundation
+import PPLDiff
 import PPLEngine
 import PPLInference
 import PPLSema
@@ -50,6 +51,10 @@ public final class FitSession {
             throw .user("runs = \(options.runs): a fit with local params is one run, since the runs' guides of the rows "
                         + "could not be pooled; use runs = 1")
         }
+        if options.draws == 0, options.runs > 1 {
+            throw .user("draws = 0 with runs = \(options.runs): the runs' agreement is judged from their draws; "
+                        + "use runs = 1, or draws of at least 10")
+        }
         try MemoryBudget.checkFit(options, dimension: runtime.dimension, locals: localCount, columns: runtime.columns)
         try PPLError.during(.user) { try options.check(dimension: runtime.dimension - localCount) }
         let family: VariationalFamily
@@ -84,7 +89,21 @@ public final class FitSession {
                         + "bound of it is not")
         }
         self.family = family
-        settings = FitSettings(options, family: family)
+        var settings = FitSettings(options, family: family)
+        if options.epochs > 0 {
+            guard let batches else {
+                throw .user("epochs = \(options.epochs) counts passes over the rows in minibatches: it needs minibatch = [SIZE, M]")
+            }
+            guard !options.given.contains(.steps) else {
+                throw .user("steps and epochs are both given: epochs sets the steps (epochs × ceil(N/M)); give one of them")
+            }
+            let (steps, overflow) = options.epochs.multipliedReportingOverflow(by: batches.epoch)
+            guard !overflow, steps <= 1_000_000_000_000 else {
+                throw .user("epochs = \(options.epochs): \(options.epochs) passes of \(batches.epoch) steps are too many steps")
+            }
+            settings.steps = steps
+        }
+        self.settings = settings
         let (frame, note) = try FitSession.frame(source, runtime, options, locals: locals?.names ?? [])
         frameNote = note
         // Where the frame's search found the mode, the batches' gradient noise shrinks near it.
@@ -225,10 +244,15 @@ public final class FitSession {
         // rows by 100: τ 1.07 after 82 epochs, 0.820 after 200, 0.791 after 600, as with all
         // the data).
         if let batches {
-            let epoch = (batches.rows + batches.batch - 1) / batches.batch
+            let epoch = batches.epoch
             s.minimumExploration = training?.table == nil ? max(s.minimumExploration, epoch) : s.minimumExploration * epoch
-            // Unless capped by the user, as many steps again for the refinement.
-            if !options.given.contains(.steps) { s.steps = max(s.steps, 2 * s.minimumExploration) }
+            if options.epochs > 0 {
+                // Every epoch asked for is run: the first half explores, the second refines.
+                s.minimumExploration = max(s.minimumExploration, s.steps / 2)
+            } else if !options.given.contains(.steps) {
+                // Unless capped by the user, as many steps again for the refinement.
+                s.steps = max(s.steps, 2 * s.minimumExploration)
+            }
         }
         // The engine refuses programs too large for it here, before anything of that size is allocated.
         let steps = try batchELBO(in: elbo)
@@ -313,7 +337,19 @@ public final class FitSession {
     /// the fit with a message instead of fitting a wrong density. Once per session.
     private func checkGradient() throws(PPLError) {
         guard !gradientChecked else { return }
-        let error = try GradientCheck.alongDirections(runtime: runtime)
+        let error: Double
+        if let batches {
+            // The program a minibatched fit runs is its batch's density, at the first M rows here.
+            var data = batches.data
+            data[MinibatchedDensity.indexInput] = Tensor(vector: (1...batches.batch).map(Double.init))
+            let gradient = try PPLError.during(.computation) {
+                try Differentiator.gradient(batches.density, wrt: ["theta"])
+            }
+            error = try GradientCheck.alongDirections(density: batches.density, gradient: gradient, data: data,
+                                                      dimension: training?.dimension ?? runtime.dimension)
+        } else {
+            error = try GradientCheck.alongDirections(runtime: runtime)
+        }
         guard error <= 1e-4 else {
             throw PPLError(InternalError("the gradient of the model's log density disagrees with finite differences "
                                          + "(relative error \(String(format: "%.2g", error))), so the fit would be wrong"),
@@ -382,6 +418,7 @@ public final class FitSession {
     /// quantities with the data of `predicting`, if given, else the fit's.
     public func sample(_ count: Int, phi: [Double], predicting: ModelRuntime? = nil) throws(PPLError) -> PosteriorDraws {
         agreement = nil
+        if count == 0 { return noDraws() }
         return try generating(diagnosed([try draws(count, elbo: elbo, phi: phi, seed: settings.seed)]), data: predicting)
     }
 
@@ -424,6 +461,12 @@ public final class FitSession {
         }
         resampling = (effectiveSize, pooled.rows.count)
         return resampled.count == 1 ? resampled[0] : PosteriorDraws(pooling: resampled)
+    }
+
+    /// What `draws = 0` samples: nothing, so no summary, k̂ or log p(data).
+    func noDraws() -> PosteriorDraws {
+        (logRatios, khat, logEvidence, resampling) = ([], .nan, (.nan, .nan), nil)
+        return PosteriorDraws(names: [], rows: [], logDensities: [], logGuideDensities: [])
     }
 
     /// SVGD's particles, which are its draws; nil for the other families.

@@ -82,12 +82,24 @@ public struct GradientCheck {
     /// `gradient` is the program checked (default: the runtime's own gradient program).
     public static func alongDirections(runtime: ModelRuntime, gradient program: Program? = nil, points: Int = 2,
                                        seed: UInt64 = 0xC4EC) throws(PPLError) -> Double {
-        let d = runtime.dimension
-        guard d > 0 else { return 0 }
+        guard runtime.dimension > 0 else { return 0 }
         let checked: Program
         if let program { checked = program } else { checked = try runtime.gradientProgram() }
-        let gradient = try runtime.executable(checked)
-        let density = try runtime.executable(runtime.space.density, batch: 4 * scales.count)
+        return try alongDirections(density: runtime.space.density, gradient: checked, data: runtime.values,
+                                   dimension: runtime.dimension, points: points, seed: seed)
+    }
+
+    /// The same check of any density over θ (of `dimension` coordinates) and its gradient
+    /// program, with the data `data`: a minibatched fit's is its batch's density.
+    public static func alongDirections(density program: Program, gradient checked: Program, data: [String: Tensor],
+                                       dimension d: Int, points: Int = 2, seed: UInt64 = 0xC4EC) throws(PPLError) -> Double {
+        guard d > 0 else { return 0 }
+        func executable(_ p: Program, batch: Int) throws(PPLError) -> Executable {
+            let varying = Set(p.inputs.filter { $0.role == .param }.map(\.name))
+            return try PPLError.during(.computation) { try Executable(p, varying: varying, data: data, batch: batch) }
+        }
+        let gradient = try executable(checked, batch: 1)
+        let density = try executable(program, batch: 4 * scales.count)
         var rng = RNG(seed: seed)
         var worst = 0.0, used = 0
         do {

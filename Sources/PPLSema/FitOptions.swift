@@ -31,6 +31,9 @@ public struct FitOptions: Sendable, Equatable {
     public private(set) var alpha = 0.5
     /// Each step reads a batch of the data's rows along a size (`MinibatchedDensity`); nil: all of them.
     public private(set) var minibatch: Minibatch?
+    /// With `minibatch`, a fit of this many passes over the rows: they set the steps, and the
+    /// convergence test cannot end the fit before them; 0 (`off`): the steps are a cap.
+    public private(set) var epochs = 0
     public private(set) var layers = 2
     /// The widths of the hidden layers of a flow's conditioner networks (HVI's reverse
     /// model's); empty (it cannot be given so): one layer of max(16, 2d) for dimension d
@@ -159,7 +162,7 @@ public struct FitOptions: Sendable, Equatable {
 extension FitOptions {
     /// The options, one row each.
     public enum Key: String, CaseIterable, Sendable {
-        case steps, lr, samples, seed, stl, draws, precondition, runs, psis_resample, objective, alpha, minibatch
+        case steps, lr, samples, seed, stl, draws, precondition, runs, psis_resample, objective, alpha, minibatch, epochs
         case layers, hidden, activation, base
         case transitions, leapfrog, step_size
         case rank, particles
@@ -169,7 +172,7 @@ extension FitOptions {
         /// The options every guide fitted by optimisation takes (`GuideFamily.fittingKeys`);
         /// the others are the families' own (`GuideFamily.keys`).
         public static let fitting: [Key] = [.steps, .lr, .samples, .seed, .stl, .draws, .precondition, .runs, .psis_resample,
-                                            .objective, .alpha, .minibatch]
+                                            .objective, .alpha, .minibatch, .epochs]
 
         var row: any OptionRow {
             switch self {
@@ -178,7 +181,8 @@ extension FitOptions {
             case .samples: Row(self, \.samples, .count(atLeast: 1), "draws of the guide per step")
             case .seed: Row(self, \.seed, .seed, "the random seed: the same seed gives the same numbers")
             case .stl: Row(self, \.stl, .onOff, "the sticking-the-landing gradient (off: the full reparameterisation gradient)")
-            case .draws: Row(self, \.draws, .count(atLeast: 10), "draws of the fitted guide (of each run) for the summary and the diagnostics")
+            case .draws: Row(self, \.draws, .drawCount,
+                             "draws of the fitted guide (of each run) for the summary and the diagnostics; 0: none (a fit to save and score)")
             case .precondition: Row(self, \.precondition, .onOff, "fit in the frame of the posterior mode's curvature, where a usable mode exists")
             case .runs: Row(self, \.runs, .count(atLeast: 1, atMost: 64),
                             "independent fits from dispersed starts, in parallel: their agreement is checked and their draws pooled")
@@ -189,6 +193,8 @@ extension FitOptions {
             case .alpha: Row(self, \.alpha, .renyiAlpha, "the Rényi bound's alpha (0: the IWAE bound; towards 1: the ELBO)")
             case .minibatch: Row(self, \.minibatch, .minibatch,
                                  "each step reads M random rows of the data along the int data N, its sums over them scaled by N/M")
+            case .epochs: Row(self, \.epochs, .epochs,
+                              "with minibatch: passes over the rows, which set the steps (epochs × ceil(N/M)); off: the steps' cap and the convergence test")
             case .layers: Row(self, \.layers, .count(atLeast: 1), "the layers of a flow")
             case .hidden: Row(self, \.hidden, .widths, "the widths of the hidden layers of a flow's conditioner networks (hvi: of its reverse model)")
             case .activation: Row(self, \.activation, .activation, "the activation of a flow's conditioner networks")
@@ -338,6 +344,34 @@ extension FitOptions.ValueKind where Value == Int {
                  }
              },
              text: { String($0) })
+    }
+}
+
+extension FitOptions.ValueKind where Value == Int {
+    /// Draws of a fitted guide: at least 10, for its quantiles and k̂, or 0 for none — a fit
+    /// whose draws would be of no use, as a VAE's over every image's latents, and whose
+    /// guide is saved to be evaluated (`ppl score`).
+    static var drawCount: Self {
+        let some = count(atLeast: 10)
+        return Self(expected: { _ in "0 (no draws) or an integer of at least 10" }, valueName: "n",
+                    read: { v, f in
+                        switch v {
+                        case .int(0), .real(0): return 0
+                        default: return some.read(v, f)
+                        }
+                    }, text: some.text)
+    }
+}
+
+extension FitOptions.ValueKind where Value == Int {
+    /// A positive integer, or `off` (0).
+    static var epochs: Self {
+        let positive = count(atLeast: 1)
+        return Self(expected: { _ in "a positive integer, or off" }, valueName: "n|off",
+                    read: { v, f in
+                        if case .name("off") = v { return 0 }
+                        return positive.read(v, f)
+                    }, text: { $0 == 0 ? "off" : String($0) })
     }
 }
 

@@ -30,7 +30,7 @@ public enum GuideFamily: String, CaseIterable, Sendable {
         case .meanfield, .fullrank, .lowrank, .planar, .radial, .nice, .realnvp, .maf, .iaf, .amortized:
             return FitOptions.Key.fitting
         // Its leapfrog steps follow the density's gradient, which a batch's would make noisy.
-        case .hvi: return FitOptions.Key.fitting.filter { $0 != .minibatch }
+        case .hvi: return FitOptions.Key.fitting.filter { $0 != .minibatch && $0 != .epochs }
         }
     }
 

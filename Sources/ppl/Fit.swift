@@ -55,24 +55,35 @@ struct Fit: ParsableCommand {
                                          frame: saved.map { .given($0.frame) } ?? .search)
             return (session, selection)
         }
+        try Terminal.run { () throws(PPLError) in
+            guard session.options.draws == 0 else { return }
+            let wanted = [output.draws.map { ("--draws", $0) }, report.map { ("--report", $0) }].compactMap { $0 }
+            if let (flag, path) = wanted.first {
+                throw .user("\(flag) \(path): with draws = 0 the fit draws nothing to write or plot; give --draws-n 10 or more")
+            }
+        }
         let initial: [Double]? = try Terminal.run { () throws(PPLError) in
             guard let saved, let path = self.`init` else { return nil }
             try session.check(saved, from: path)
             return saved.phi
         }
         let bar = ProgressBar(enabled: !quiet && isatty(2) == 1, total: session.settings.steps)
+        let epochs = session.batches.flatMap { b in
+            session.options.epochs > 0 && !quiet ? EpochProgress(rows: b.rows, batch: b.batch, epochs: session.options.epochs) : nil
+        }
         signal(SIGINT) { _ in interruptRequested = 1 }
         defer { signal(SIGINT, SIG_DFL) }
         defer { bar.finish() }
         var (result, sampled) = try Terminal.run { () throws(PPLError) in
-            let result = try session.fit(initial: initial, progress: bar.update, interrupted: { interruptRequested != 0 })
+            let result = try session.fit(initial: initial, progress: epochs?.update ?? bar.update,
+                                         interrupted: { interruptRequested != 0 })
             bar.finish()
             return (result, try session.sample(session.options.draws, result: result))
         }
         if result.failure == nil { result.failure = FitReports.nonFinite(sampled) }
         print(FitReports.header(session, result, model: file))
         Terminal.warn(FitReports.warnings(session, result))
-        print(FitReports.table(sampled, selection, points: Set(session.options.point)))
+        if !sampled.rows.isEmpty { print(FitReports.table(sampled, selection, points: Set(session.options.point))) }
         print(FitReports.diagnostics(session, draws: sampled.rows.count), terminator: "")
         // The summary says when the fit failed; a failed fit's draws and guide are not
         // written, so nothing downstream takes them for an answer.
@@ -153,5 +164,41 @@ final class ProgressBar {
     func finish() {
         if shown { Terminal.error("\r" + String(repeating: " ", count: 60) + "\r") }
         shown = false
+    }
+}
+
+/// A line on stderr per pass over the rows of a minibatched fit with `epochs`: the mean of
+/// its steps' ELBO estimates per row (the training ELBO), rows per second, and the time the
+/// epochs left would take at the rate so far.
+final class EpochProgress {
+    let rows: Int, batch: Int, epochs: Int
+    let steps: Int
+    let start = DispatchTime.now().uptimeNanoseconds
+    var sum = 0.0, count = 0, epoch = 0
+
+    init(rows: Int, batch: Int, epochs: Int) {
+        (self.rows, self.batch, self.epochs) = (rows, batch, epochs)
+        steps = (rows + batch - 1) / batch
+    }
+
+    func update(_ step: Int, _ elbo: Double) {
+        sum += elbo
+        count += 1
+        guard step % steps == 0 else { return }
+        epoch = step / steps
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        let rate = Double(step * batch) / seconds
+        let left = seconds / Double(epoch) * Double(max(0, epochs - epoch))
+        Terminal.error(String(format: "epoch %d/%d: train ELBO %.2f per row, %.0f rows/s, ETA %@\n", epoch, epochs,
+                              sum / Double(count) / Double(rows), rate, Self.duration(left)))
+        (sum, count) = (0, 0)
+    }
+
+    /// `1h 02m`, `3m 07s`, `12s`.
+    static func duration(_ s: Double) -> String {
+        let t = Int(s.rounded())
+        if t >= 3600 { return String(format: "%dh %02dm", t / 3600, t % 3600 / 60) }
+        if t >= 60 { return String(format: "%dm %02ds", t / 60, t % 60) }
+        return "\(t)s"
     }
 }

@@ -20,6 +20,7 @@ struct FitFlags: ParsableArguments {
     @Option(name: .customLong(Key.objective.flag), help: Key.objective.argumentHelp) var objective: String?
     @Option(name: .customLong(Key.alpha.flag), help: Key.alpha.argumentHelp) var alpha: String?
     @Option(name: .customLong(Key.minibatch.flag), help: Key.minibatch.argumentHelp) var minibatch: String?
+    @Option(name: .customLong(Key.epochs.flag), help: Key.epochs.argumentHelp) var epochs: String?
     @Option(name: .customLong(Key.layers.flag), help: Key.layers.argumentHelp) var layers: String?
     @Option(name: .customLong(Key.hidden.flag), help: Key.hidden.argumentHelp) var hidden: String?
     @Option(name: .customLong(Key.activation.flag), help: Key.activation.argumentHelp) var activation: String?
@@ -41,7 +42,7 @@ struct FitFlags: ParsableArguments {
             (.steps, steps), (.lr, lr), (.samples, samples), (.seed, seed), (.stl, stl.map { $0 ? "on" : "off" }),
             (.precondition, precondition.map { $0 ? "on" : "off" }), (.runs, runs),
             (.psis_resample, psisResample.map { $0 ? "on" : "off" }), (.objective, objective), (.alpha, alpha),
-            (.minibatch, minibatch), (.layers, layers), (.hidden, hidden), (.activation, activation), (.base, base),
+            (.minibatch, minibatch), (.epochs, epochs), (.layers, layers), (.hidden, hidden), (.activation, activation), (.base, base),
             (.transitions, transitions), (.leapfrog, leapfrog), (.step_size, stepSize), (.rank, rank),
             (.particles, particles), (.point, point), (.local, local), (.input, input),
         ]

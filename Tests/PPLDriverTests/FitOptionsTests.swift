@@ -45,6 +45,7 @@ final class FitOptionsTests: XCTestCase {
         .particles: [Case(family: .svgd, value: "20", invalid: "1")],
         .point: [Case(family: .meanfield, value: "b", invalid: "[1]"), Case(family: .iaf, value: "[a]", invalid: "2.5")],
         .minibatch: [Case(family: .meanfield, value: "[N, 5]", invalid: "[N, 0]"), Case(family: .iaf, value: "[N, 4]", invalid: "N")],
+        .epochs: [Case(family: .meanfield, value: "40", invalid: "0", with: (.minibatch, "[N, 5]"))],
         .local: [Case(family: .amortized, value: "v", invalid: "[1]", explicitDefault: "u")],
         .input: [Case(family: .amortized, value: "w", invalid: "2", explicitDefault: "y")],
     ]
@@ -93,9 +94,12 @@ final class FitOptionsTests: XCTestCase {
     }
 
     /// What every fit is held to, given in the same place, but for the options under test:
-    /// 300 steps, and one run (four would fit the same to four times the time).
+    /// 300 steps (unless epochs set them), and one run (four would fit the same to four
+    /// times the time).
     func pins(_ keys: [FitOptions.Key], _ family: GuideFamily) -> [(FitOptions.Key, String)] {
-        [(FitOptions.Key.steps, "300"), (.runs, "1")].filter { !keys.contains($0.0) && family.allKeys.contains($0.0) }
+        [(FitOptions.Key.steps, "300"), (.runs, "1")].filter { pin in
+            !keys.contains(pin.0) && !(pin.0 == .steps && keys.contains(.epochs)) && family.allKeys.contains(pin.0)
+        }
     }
 
     /// Fits with `key = value` (none: nil) given in one place; returns the run.
