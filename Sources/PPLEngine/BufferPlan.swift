@@ -89,7 +89,8 @@ public struct BufferPlan {
             guard let n = program.types[v.id].shape.count.evaluate({ sizes[$0] }) else {
                 throw EngineError("the size \(program.types[v.id].shape.count) cannot be computed from the data")
             }
-            guard n <= Int(Int32.max) / batch else {
+            // Values shared by the particles (the data) are held once.
+            guard n <= Int(Int32.max) / (single[v.id] ? 1 : batch) else {
                 throw EngineError("the program needs a value of \(n) elements for each of \(batch) draws, more than "
                                   + "the engine holds (\(Int32.max) elements in all)")
             }

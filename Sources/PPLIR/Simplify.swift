@@ -5,8 +5,11 @@
 /// elimination and dead-code elimination. Data-only work is hoisted by the engine, which
 /// runs it once per fit.
 public enum Simplify {
-    public static func run(_ p: Program, keeping names: [String]? = nil) -> Program {
+    /// `sizes` binds size symbols to values: the program is then for data with those sizes
+    /// alone, its sizes constants (and the slices they bound resolved).
+    public static func run(_ p: Program, keeping names: [String]? = nil, sizes: [String: Int] = [:]) -> Program {
         let s = Simplifier(Builder(types: p.types))
+        s.sizes = sizes
         for instr in p.body.instrs { s.visit(instr) }
         let (instrs, types) = s.b.finish()
         let keep = names ?? p.outputNames
@@ -33,6 +36,9 @@ final class Simplifier {
     }
 
     init(_ b: Builder) { self.b = b }
+
+    /// Values of size symbols, where the program is specialised to them.
+    var sizes: [String: Int] = [:]
 
     func visit(_ instr: Instr) {
         var instr = instr
@@ -114,6 +120,7 @@ final class Simplifier {
         let c = args.map { constants[$0] }
         // Constant folding.
         if case .const(let x) = op, t.isScalar { return constant(x, t.elem) }
+        if case .size(let n) = op, !sizes.isEmpty, let v = n.evaluate({ self.sizes[$0] }) { return constant(Double(v), .int) }
         if t.isScalar, !c.isEmpty, c.allSatisfy({ $0 != nil }) {
             var folded: Double?
             switch op {
@@ -197,6 +204,21 @@ final class Simplifier {
             }
         case .fill:
             if let s = fills[args[0]] { return fill(s, t) }
+        case .at:
+            // A constant slice of a concatenation, or of a slice, reads its source: a guide's
+            // z assembled from pieces (point estimates from φ beside draws) and read back
+            // param by param then reads φ where its piece is φ's, shared by the particles.
+            guard let (lo, hi) = constantRange(args[1]), case .vector(let n) = type(args[0]).shape else { break }
+            if lo == 1, hi == n.constant, t == type(args[0]) { return args[0] }
+            guard let d = defs[args[0]] else { break }
+            if d.op == .concat, case .vector(let na) = type(d.args[0]).shape, let la = na.constant,
+               case .vector = type(d.args[1]).shape {
+                if hi <= la { return make(.at, [d.args[0], range(lo, hi)], type: t) }
+                if lo > la { return make(.at, [d.args[1], range(lo - la, hi - la)], type: t) }
+            }
+            if d.op == .at, let (first, _) = constantRange(d.args[1]), case .vector = type(d.args[0]).shape {
+                return make(.at, [d.args[0], range(first + lo - 1, first + hi - 1)], type: t)
+            }
         case .dot:
             if let x = negated(args[0]) { return make(.unary(.neg), [make(.dot, [x, args[1]])]) }
             if let x = negated(args[1]) { return make(.unary(.neg), [make(.dot, [args[0], x])]) }
@@ -252,6 +274,17 @@ final class Simplifier {
         defs[result] = (op, args)
         if case .fill = op { fills[result] = args[0] }
         return result
+    }
+
+    /// The 1-based bounds of an index that is a range with constant bounds.
+    private func constantRange(_ i: Value) -> (Int, Int)? {
+        guard let d = defs[i], d.op == .range, let lo = constants[d.args[0]], let hi = constants[d.args[1]],
+              let l = Int(exactly: lo), let h = Int(exactly: hi), l >= 1, h >= l else { return nil }
+        return (l, h)
+    }
+
+    private func range(_ lo: Int, _ hi: Int) -> Value {
+        make(.range, [constant(Double(lo), .int), constant(Double(hi), .int)], type: .intArray(Size(hi - lo + 1)))
     }
 
     private func isElementwise(_ op: Op) -> Bool {
