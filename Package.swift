@@ -25,11 +25,13 @@ let package = Package(
             cSettings: [.unsafeFlags(["-O3", "-fno-math-errno"])],
             linkerSettings: [.linkedLibrary("mvec"), .linkedLibrary("m")]
         ),
+        // PNG files of image grids, by libpng (libpng-dev).
+        .target(name: "CPNG", linkerSettings: [.linkedLibrary("png")]),
         .target(name: "PPLDiff", dependencies: ["PPLIR"]),
         // The executor and its kernels stay in one target so the optimiser sees them whole.
         .target(name: "PPLEngine", dependencies: ["PPLIR", "COpenBLAS", "CKernels"]),
         .target(name: "PPLInference", dependencies: ["PPLSyntax", "PPLIR", "PPLSema", "PPLDiff", "PPLEngine", "CKernels", "COpenBLAS"]),
-        .target(name: "PPLDriver", dependencies: ["PPLSyntax", "PPLIR", "PPLSema", "PPLDiff", "PPLEngine", "PPLInference", "COpenBLAS", "CZlib"],
+        .target(name: "PPLDriver", dependencies: ["PPLSyntax", "PPLIR", "PPLSema", "PPLDiff", "PPLEngine", "PPLInference", "COpenBLAS", "CZlib", "CPNG"],
                 plugins: ["BuildCommit"]),
         // Records the git commit of each build for `ppl --version` (Sources/PPLDriver/Version.swift).
         .plugin(name: "BuildCommit", capability: .buildTool()),

@@ -56,7 +56,11 @@ public enum OutputFile {
 
     /// Writes `text` to `path` (`-` is standard output).
     public static func write(_ text: String, to path: String) throws(PPLError) {
-        let bytes = Array(text.utf8)
+        try write(bytes: Array(text.utf8), to: path)
+    }
+
+    /// Writes `bytes` to `path` (`-` is standard output).
+    public static func write(bytes: [UInt8], to path: String) throws(PPLError) {
         switch try target(path) {
         case .descriptor(let fd):
             // What `print` has buffered comes first.

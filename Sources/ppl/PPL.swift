@@ -15,7 +15,7 @@ struct PPL: ParsableCommand {
         commandName: "ppl",
         abstract: "A probabilistic-programming language with variational inference.",
         version: Version.text,
-        subcommands: [Fit.self, Compare.self, Check.self, IR.self, Sample.self, Predict.self, Score.self, Repl.self]
+        subcommands: [Fit.self, Compare.self, Check.self, IR.self, Sample.self, Predict.self, Score.self, Images.self, Repl.self]
     )
 }
 

@@ -25,9 +25,13 @@ public struct PointEstimates: NoiseMapFamily {
     /// φ = (φ_T, θ).
     public func parameterCount(_ d: Int) -> Int { base.parameterCount(d - pointCount) + pointCount }
 
-    /// The family's start, and θ = 0 (each param at the centre of its unconstrained space).
+    /// The family's start, and θ near 0 (each param near the centre of its unconstrained
+    /// space): seeded normal draws of sd 0.01, as a network's weights start (NumPyro's
+    /// `stax.randn()`), since at θ = 0 exactly the hidden units of a learned decoder are
+    /// alike and get alike gradients — they would stay one unit copied.
     public func initialParameters(_ d: Int) -> [Double] {
-        base.initialParameters(d - pointCount) + [Double](repeating: 0, count: pointCount)
+        var rng = RNG(seed: 0x9017)
+        return base.initialParameters(d - pointCount) + (0..<pointCount).map { _ in 0.01 * rng.normal() }
     }
 
     public func sample(_ e: Emitter, phi: Value, densityPhi: Value, eps: Value, d: Int, constants: [String: Value]) -> (z: Value, logq: Value) {
