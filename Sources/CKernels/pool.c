@@ -61,7 +61,7 @@ int ppl_evaluations(int delta) { return atomic_fetch_add(&evaluations, delta) + 
 
 int ppl_parallel_for(long chunks, int threads, ppl_task task, void *context) {
   if (threads > MAX_HELPERS + 1) threads = MAX_HELPERS + 1;
-  if (threads < 2 || chunks < 2 || chunks > 0xffffffffL || atomic_flag_test_and_set(&busy)) {
+  if (threads < 2 || chunks < 2 || chunks >= 0xffffffffL || atomic_flag_test_and_set(&busy)) {
     for (long c = 0; c < chunks; c++) task(context, c);
     return 1;
   }
@@ -72,7 +72,13 @@ int ppl_parallel_for(long chunks, int threads, ppl_task task, void *context) {
     helpers++;
   }
   int used = threads - 1 < helpers ? threads - 1 : helpers;
-  unsigned long generation = (atomic_load(&ticket) >> 32) + 1;
+  // Close the last job's ticket before writing this one's fields: a helper that read the
+  // last ticket and then this job's fields would otherwise claim a chunk of this job by a
+  // compare-exchange on the last ticket, run it before the job starts and run it twice
+  // (found as the task's context outliving the call). The closed ticket has a generation
+  // of its own and no chunk to claim; this job's is the next.
+  unsigned long closed = (atomic_load(&ticket) >> 32) + 1, generation = closed + 1;
+  atomic_store(&ticket, closed << 32 | 0xffffffffUL);
   atomic_store(&job_chunks, chunks);
   atomic_store(&job_task, task);
   atomic_store(&job_context, context);
