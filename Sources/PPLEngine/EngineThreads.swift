@@ -48,6 +48,12 @@ public enum EngineThreads {
     static let productThreshold = 65536
     /// Rows of a matrix–vector block (of a shared data matrix times one particle's vector).
     static let rowBlock = 2048
+    /// Rows of the result per block of one large matrix product (a minibatch's rows through
+    /// a network's layer), a multiple of OpenBLAS's micro-tile rows as `particleBlock` is.
+    static let gemmRowBlock = 64
+    /// Multiply-adds from which one matrix product is split into row blocks: 2²⁰ take about
+    /// 50 µs, against a few µs to hand a block to a helper.
+    static let gemmThreshold = 1 << 20
     /// Particles per GEMM of a shared matrix times every particle's vector (a multiple of
     /// OpenBLAS's 4-row micro-tile: splitting there gave the bits of the whole product).
     static let particleBlock = 8

@@ -555,6 +555,15 @@ extension Executable {
                 transposedRowBlocks(mm)
                 return
             }
+            if S == 1, n > 1, b.copies == 1, let blocks = gemmRowBlocks(m, k, n) {
+                // Blocks of the result's rows: columns of the stored Aᵀ.
+                EngineThreads.parallel(blocks, threads: threads) { c in
+                    let first = c * EngineThreads.gemmRowBlock, rows = Swift.min(EngineThreads.gemmRowBlock, m - first)
+                    cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(rows), Int32(n), Int32(k), 1,
+                                a.ptr + first, Int32(m), b.ptr, Int32(n), 0, out.ptr + first * n, Int32(n))
+                }
+                return
+            }
             perParticle(S, large) { s in
                 if n == 1 {
                     cblas_dgemv(CblasRowMajor, CblasTrans, Int32(k), Int32(m), 1, a.ptr, Int32(m), b.base(s), 1, 0,
@@ -606,6 +615,14 @@ extension Executable {
             }
             return
         }
+        if S == 1, n > 1, a.copies == 1, b.copies == 1, let blocks = gemmRowBlocks(m, k, n) {
+            EngineThreads.parallel(blocks, threads: threads) { c in
+                let first = c * EngineThreads.gemmRowBlock, rows = Swift.min(EngineThreads.gemmRowBlock, m - first)
+                cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows), Int32(n), Int32(k), 1,
+                            a.ptr + first * k, Int32(k), b.ptr, Int32(n), 0, out.ptr + first * n, Int32(n))
+            }
+            return
+        }
         perParticle(S, large) { s in
             if n == 1 {
                 cblas_dgemv(CblasRowMajor, CblasNoTrans, Int32(m), Int32(k), 1, a.base(s), Int32(k), b.base(s), 1, 0,
@@ -618,6 +635,14 @@ extension Executable {
                             a.base(s), Int32(k), b.base(s), Int32(n), 0, out.base(s), Int32(n))
             }
         }
+    }
+
+    /// The blocks of `EngineThreads.gemmRowBlock` rows one (m×k)·(k×n) product is split
+    /// into, nil where it is done whole: with one thread, or too few rows or multiply-adds.
+    @inline(__always)
+    private func gemmRowBlocks(_ m: Int, _ k: Int, _ n: Int) -> Int? {
+        guard threads > 1, m >= 2 * EngineThreads.gemmRowBlock, m * k * n >= EngineThreads.gemmThreshold else { return nil }
+        return (m + EngineThreads.gemmRowBlock - 1) / EngineThreads.gemmRowBlock
     }
 
     /// `body(s)` for every particle, on the engine's threads when the product is large.

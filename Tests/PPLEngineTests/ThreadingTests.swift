@@ -1,6 +1,6 @@
 import Foundation
 import PPLDriver
-import PPLEngine
+@testable import PPLEngine
 import PPLIR
 import XCTest
 
@@ -43,6 +43,58 @@ final class ThreadingTests: XCTestCase {
                     }
                 }
             }
+        }
+    }
+
+    /// Jobs back to back on the helper threads, of varying sizes: each chunk runs once, in
+    /// its own job. (A helper that read one job's ticket and the next job's fields once ran
+    /// a chunk of the next job early, and twice: about one VAE fit in six trapped on the
+    /// task's context outliving the job.)
+    func testEveryChunkOfEveryJobRunsOnce() {
+        let saved = EngineThreads.limit
+        defer { EngineThreads.limit = saved }
+        EngineThreads.limit = 2
+        var counts = [Int](repeating: 0, count: 64)
+        var wrong = 0
+        counts.withUnsafeMutableBufferPointer { slots in
+            for job in 0..<50_000 {
+                let chunks = 2 + job % 7
+                EngineThreads.parallel(chunks, threads: 2) { c in slots[c] += job + 1 }
+                for c in 0..<chunks where slots[c] != job + 1 { wrong += 1 }
+                for c in 0..<chunks { slots[c] = 0 }
+            }
+        }
+        XCTAssertEqual(wrong, 0)
+    }
+
+    /// One large matrix product split into blocks of rows (a network's layer over a batch),
+    /// forward X·W (512×256·256×128) and in the gradient Xᵀ G (256 rows): the same bits on
+    /// one thread and on two, and the gradient is Xᵀ(−X W) computed here.
+    func testRowBlockedMatrixProductsAreBitIdentical() throws {
+        let d = FileManager.default.temporaryDirectory.appendingPathComponent("ppl-gemm-\(getpid())").path
+        try FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
+        try """
+            data N: int<lower=1>
+            data X: matrix[N, 256]
+            param W: matrix[256, 128]
+            target += -0.5 * sum(square(X * W))
+
+            """.write(toFile: d + "/m.ppl", atomically: true, encoding: .utf8)
+        var rng = RNG(seed: 3)
+        let x = (0..<512).map { _ in (0..<256).map { _ in rng.normal() } }
+        try ("{\"N\": 512, \"X\": [" + x.map { "[" + $0.map { String($0) }.joined(separator: ", ") + "]" }.joined(separator: ", ") + "]}")
+            .write(toFile: d + "/m.json", atomically: true, encoding: .utf8)
+        let r = try ModelRuntime(modelPath: d + "/m.ppl", dataPath: d + "/m.json")
+        let one = try gradients(r, batch: 1, threads: 1), two = try gradients(r, batch: 1, threads: 2)
+        XCTAssertEqual(one.map { $0.map(\.bitPattern) }, two.map { $0.map(\.bitPattern) })
+        // θ is W row-major, drawn as `gradients` draws it.
+        var draw = RNG(seed: 7)
+        let w = (0..<(256 * 128)).map { _ in 0.3 * draw.normal() }
+        let xw = x.map { row in (0..<128).map { j in (0..<256).reduce(0.0) { $0 + row[$1] * w[$1 * 128 + j] } } }
+        let grad = try XCTUnwrap(one.first { $0.count == 256 * 128 })
+        for (i, j) in [(0, 0), (17, 99), (255, 127)] {
+            let expected = -(0..<512).reduce(0.0) { $0 + x[$1][i] * xw[$1][j] }
+            XCTAssertEqual(grad[i * 128 + j], expected, accuracy: 1e-9 * max(1, abs(expected)))
         }
     }
 
