@@ -247,8 +247,12 @@ public final class FitSession {
             let epoch = batches.epoch
             s.minimumExploration = training?.table == nil ? max(s.minimumExploration, epoch) : s.minimumExploration * epoch
             if options.epochs > 0 {
-                // Every epoch asked for is run: the first half explores, the second refines.
-                s.minimumExploration = max(s.minimumExploration, s.steps / 2)
+                // Every epoch asked for is run, the last tenth of them (an epoch at least)
+                // refining: the step size decays there, so refining for half of a fixed
+                // budget, as a capped fit does, stops a network's training early.
+                let refinement = min(s.steps / 2, max(epoch, s.steps / 10))
+                s.refinement = refinement
+                s.minimumExploration = max(s.minimumExploration, s.steps - refinement)
             } else if !options.given.contains(.steps) {
                 // Unless capped by the user, as many steps again for the refinement.
                 s.steps = max(s.steps, 2 * s.minimumExploration)

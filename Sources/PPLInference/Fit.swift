@@ -26,6 +26,9 @@ public struct FitSettings: Sendable {
     /// whatever its gradient's noise, which throws a converged flow off (funnel, HVI on a
     /// fitted IAF: ELBO −0.149 → −0.172 after 4,000 steps without it).
     public var warmup = 0
+    /// The steps of the refinement, when fixed (a fit of so many epochs refines in its
+    /// last ones); nil: as many as explored, at least 1,000, at most half the cap.
+    public var refinement: Int?
 
     public init(_ options: FitOptions, family: VariationalFamily) {
         steps = options.steps
@@ -350,8 +353,9 @@ public final class Fitter {
                     let flat = m2 - m1 < 2 * (s1 * s1 + s2 * s2).squareRoot()
                     quiet = flat && drift < Self.largestDrift ? quiet + 1 : 0
                 }
-                let reserve = max(1000, step)
-                if (quiet >= 3 && step >= settings.minimumExploration) || settings.steps - step <= min(reserve, settings.steps / 2) {
+                let reserve = settings.refinement ?? max(1000, step)
+                let cap = settings.refinement ?? min(reserve, settings.steps / 2)
+                if (quiet >= 3 && step >= settings.minimumExploration) || settings.steps - step <= cap {
                     // A fit stopped by its cap before its minimum exploration has not shown it converged.
                     result.converged = quiet >= 3 && step >= settings.minimumExploration
                     refineStart = step
