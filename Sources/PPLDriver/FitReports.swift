@@ -55,7 +55,9 @@ public enum FitReports {
         var out = "\(model): guide '\(s.options.guide)' (\(s.family.family.rawValue)), "
         out += "\(s.runtime.dimension) unconstrained dimension\(s.runtime.dimension == 1 ? "" : "s")\n"
         out += "frame: \(s.frameNote)\n"
-        if let b = s.batches { out += "minibatch: \(b.note)\n" }
+        if let b = s.batches {
+            out += "minibatch: \(b.note)" + (s.options.draws == 0 ? "\n" : "; k̂, log p(data) and the draws' weights use all the data\n")
+        }
         let state = r.interrupted ? "interrupted" : r.converged ? "converged" : "step cap reached"
         if let b = r.base {
             out += "base \(b.family): \(b.steps) steps (\(b.converged ? "converged" : "step cap reached")), ELBO \(number(b.elbo)); then "

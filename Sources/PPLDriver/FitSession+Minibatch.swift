@@ -75,7 +75,7 @@ extension FitSession {
                 + (locals.isEmpty ? "" : ", and local " + locals.map { "'\($0)'" }.joined(separator: ", ")) + "), "
                 + "its sums over the rows scaled by N/M = \(FitReports.number(Double(rows) / Double(batch)))"
                 + (anchor == nil ? "" : ", with a control variate at the posterior mode")
-                + "; the ELBO is the batches' estimate; k̂, log p(data) and the draws' weights use all the data"
+                + "; the ELBO is the batches' estimate"
         }
     }
 }

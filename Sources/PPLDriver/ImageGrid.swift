@@ -41,19 +41,28 @@ public struct ImageGrid {
         columns.append((name, (0..<rows).map { Array(values[($0 * pixels)..<(($0 + 1) * pixels)]) }))
     }
 
-    /// The grid as 8-bit gray pixels: one value shown, its images in a near-square block;
-    /// several, a row per image, a column per value; 2-pixel mid-gray gaps between images.
-    public func pixels() -> (bytes: [UInt8], width: Int, height: Int) {
-        let gap = 2
+    static let gap = 2
+
+    /// Images across and down: one value shown, its images in a near-square block;
+    /// several, a row per image, a column per value.
+    var cells: (across: Int, down: Int) {
         let count = columns.first?.images.count ?? 0
-        let (across, down): (Int, Int)
-        if columns.count == 1 {
-            across = max(1, Int(Double(count).squareRoot().rounded(.up)))
-            down = (count + across - 1) / across
-        } else {
-            (across, down) = (columns.count, count)
-        }
-        let w = across * width + (across + 1) * gap, h = down * height + (down + 1) * gap
+        guard columns.count == 1 else { return (columns.count, count) }
+        let across = max(1, Int(Double(count).squareRoot().rounded(.up)))
+        return (across, (count + across - 1) / across)
+    }
+
+    /// The grid's width and height in pixels.
+    public var size: (width: Int, height: Int) {
+        let (across, down) = cells
+        return (across * width + (across + 1) * Self.gap, down * height + (down + 1) * Self.gap)
+    }
+
+    /// The grid as 8-bit gray pixels, with 2-pixel mid-gray gaps between the images.
+    public func pixels() -> (bytes: [UInt8], width: Int, height: Int) {
+        let gap = Self.gap
+        let (across, _) = cells
+        let (w, h) = size
         var bytes = [UInt8](repeating: 128, count: w * h)
         func place(_ image: [Double], _ cell: Int, _ line: Int) {
             let x0 = gap + cell * (width + gap), y0 = gap + line * (height + gap)
@@ -69,8 +78,12 @@ public struct ImageGrid {
         return (bytes, w, h)
     }
 
-    /// The grid as a PNG file's bytes.
+    /// The grid as a PNG file's bytes; one of more than 2²⁸ pixels (256 MB) is refused.
     public func png() throws(PPLError) -> [UInt8] {
+        let (gw, gh) = size
+        guard gw.multipliedReportingOverflow(by: gh).partialValue <= 1 << 28, gw <= 1 << 28, gh <= 1 << 28 else {
+            throw .user("a grid of \(gw)x\(gh) pixels is too large for a picture; show fewer rows (--rows)")
+        }
         let (bytes, w, h) = pixels()
         var out: UnsafeMutablePointer<UInt8>?
         var size = 0
