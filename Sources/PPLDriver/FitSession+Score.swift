@@ -27,6 +27,23 @@ extension FitSession {
         }
     }
 
+    /// Settings that open a saved fit's guide over data whole: no batches, and so no epochs
+    /// of them (`ppl score`, `ppl images`).
+    public static let unbatched: [(key: FitOptions.Key, value: GuideValue)] = [(.minibatch, .name("off")), (.epochs, .name("off"))]
+
+    /// Fails unless the fit saved in `path` holds this session's guide for other data: the
+    /// same model, and parameters of this guide — an amortized guide's are the same for any
+    /// number of rows, so only the data's other sizes must be the fit's.
+    public func checkForNewData(_ saved: FitReports.Saved, from path: String) throws(PPLError) {
+        if let h = saved.modelHash, h != runtime.modelHash {
+            throw .user("'\(path)' was fitted to another version of the model: '\(saved.model)' changed since it was saved; fit it again")
+        }
+        guard accepts(saved) else {
+            throw .user("'\(path)' holds a guide '\(saved.layout ?? saved.family)' with \(saved.phi.count) parameters; with these "
+                        + "data the guide is '\(layout)' with \(elbo.parameterCount): the data's sizes (but the rows') must be the fit's")
+        }
+    }
+
     /// For an amortized guide, the data size its local param's rows run along and its value.
     public var localRows: (size: String, rows: Int)? {
         guard options.family == .amortized, let locals = try? Locals(options, runtime: runtime, minibatchLocals: []) else {

@@ -53,17 +53,11 @@ struct Images: ParsableCommand {
             let inputs = [("the saved fit", fit), ("the model", saved.model)] + (dataPath.map { [("the data", $0)] } ?? [])
             try OutputFile.check(out, inputs: inputs)
             let runtime = try ModelRuntime(modelPath: saved.model, dataPath: dataPath)
-            let off = [(FitOptions.Key.minibatch, GuideValue.name("off")), (.epochs, .name("off")), (.draws, .int(max(10, draws)))]
-            let session = try FitSession(runtime: runtime, guide: saved.guide, settings: saved.settings + off + seed.settings,
+            let session = try FitSession(runtime: runtime, guide: saved.guide,
+                                         settings: saved.settings + FitSession.unbatched + [(.draws, .int(max(10, draws)))] + seed.settings,
                                          frame: .given(saved.frame))
             if session.localRows != nil, data != nil {
-                if let h = saved.modelHash, h != runtime.modelHash {
-                    throw .user("'\(fit)' was fitted to another version of the model: '\(saved.model)' changed since it was saved")
-                }
-                guard session.accepts(saved) else {
-                    throw .user("'\(fit)' holds a guide '\(saved.layout ?? saved.family)'; with these data the guide is "
-                                + "'\(session.layout)': the data's sizes (but the rows') must be the fit's")
-                }
+                try session.checkForNewData(saved, from: fit)
             } else {
                 try session.check(saved, from: fit)
             }

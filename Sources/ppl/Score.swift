@@ -44,18 +44,10 @@ struct Score: ParsableCommand {
             let inputs = [("the saved fit", fit), ("the model", saved.model), ("the data", data)]
             if let json { try OutputFile.check(json, inputs: inputs) }
             let runtime = try ModelRuntime(modelPath: saved.model, dataPath: data)
-            if let h = saved.modelHash, h != runtime.modelHash {
-                throw .user("'\(fit)' was fitted to another version of the model: '\(saved.model)' changed since it was saved")
-            }
-            // Rows are scored one at a time: no batches, and no epochs of them.
-            let off = [(FitOptions.Key.minibatch, GuideValue.name("off")), (.epochs, .name("off"))]
-            let session = try FitSession(runtime: runtime, guide: saved.guide, settings: saved.settings + off + seed.settings,
-                                         frame: .given(saved.frame))
-            guard session.accepts(saved) else {
-                throw .user("'\(fit)' holds a guide '\(saved.layout ?? saved.family)' with \(saved.phi.count) parameters; "
-                            + "with these data the guide is '\(session.layout)' with \(session.elbo.parameterCount): "
-                            + "the data's sizes (but the rows') must be the fit's")
-            }
+            // Rows are scored one at a time.
+            let session = try FitSession(runtime: runtime, guide: saved.guide,
+                                         settings: saved.settings + FitSession.unbatched + seed.settings, frame: .given(saved.frame))
+            try session.checkForNewData(saved, from: fit)
             return (saved, session)
         }
         try Terminal.run { () throws(PPLError) in
