@@ -130,15 +130,15 @@ extension FitSession {
         }
 
         /// The global coordinates (z without the local ones) of each param named in `points`.
-        func globalRanges(of points: [String], _ runtime: ModelRuntime) throws(PPLError) -> [Range<Int>] {
-            var at = 0, ranges: [Range<Int>] = []
+        func globalRanges(of points: [String], _ runtime: ModelRuntime) throws(PPLError) -> [(name: String, range: Range<Int>)] {
+            var at = 0, ranges: [(name: String, range: Range<Int>)] = []
             let env = bound(runtime, rows: rows)
             for l in runtime.space.layout where !names.contains(l.name) {
                 guard let length = l.length.evaluate(env) else {
                     throw PPLError(InternalError("the unconstrained coordinates of '\(l.name)' are not known from the data"),
                                    otherwise: .internal)
                 }
-                if points.contains(l.name) { ranges.append(at..<(at + length)) }
+                if points.contains(l.name) { ranges.append((l.name, at..<(at + length))) }
                 at += length
             }
             return ranges

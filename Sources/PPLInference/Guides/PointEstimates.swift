@@ -14,9 +14,13 @@ public struct PointEstimates: NoiseMapFamily {
     /// The coordinates of z held as points, one range per param, in order and disjoint.
     public let points: [Range<Int>]
 
-    public init(base: any NoiseMapFamily, points: [Range<Int>]) {
+    /// The sd of each point's seeded start (as `points`).
+    public let starts: [Double]
+
+    public init(base: any NoiseMapFamily, points: [Range<Int>], starts: [Double]? = nil) {
         self.base = base
         self.points = points
+        self.starts = starts ?? points.map { _ in 0.01 }
     }
 
     public var family: GuideFamily { base.family }
@@ -26,12 +30,12 @@ public struct PointEstimates: NoiseMapFamily {
     public func parameterCount(_ d: Int) -> Int { base.parameterCount(d - pointCount) + pointCount }
 
     /// The family's start, and θ near 0 (each param near the centre of its unconstrained
-    /// space): seeded normal draws of sd 0.01, as a network's weights start (NumPyro's
-    /// `stax.randn()`), since at θ = 0 exactly the hidden units of a learned decoder are
-    /// alike and get alike gradients — they would stay one unit copied.
+    /// space): seeded normal draws of sd `starts` (0.01 unless given), since at θ = 0
+    /// exactly the hidden units of a learned decoder are alike and get alike gradients —
+    /// they would stay one unit copied.
     public func initialParameters(_ d: Int) -> [Double] {
         var rng = RNG(seed: 0x9017)
-        return base.initialParameters(d - pointCount) + (0..<pointCount).map { _ in 0.01 * rng.normal() }
+        return base.initialParameters(d - pointCount) + zip(points, starts).flatMap { range, sd in range.map { _ in sd * rng.normal() } }
     }
 
     public func sample(_ e: Emitter, phi: Value, densityPhi: Value, eps: Value, d: Int, constants: [String: Value]) -> (z: Value, logq: Value) {
