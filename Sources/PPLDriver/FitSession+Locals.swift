@@ -161,7 +161,7 @@ extension FitSession {
                       batch: Int?) throws(PPLError) -> (LocalLatents, (family: VariationalFamily, dimension: Int, table: RowTable?)?) {
             func family(rows r: Int, batched: Bool) throws(PPLError) -> LocalLatents {
                 LocalLatents(base: base, family: options.family, blocks: try blocks(runtime, rows: r), rows: r,
-                             scale: Double(rows) / Double(r), guide: guide(batched))
+                             scale: Double(rows) / Double(r), guide: guide(batched), refinement: options.refine)
             }
             let whole = try family(rows: rows, batched: false)
             guard let batch else { return (whole, nil) }

@@ -81,7 +81,8 @@ extension FitSession {
         let one = LocalLatents(base: local.base, family: local.family, blocks: try locals.blocks(runtime, rows: 1), rows: 1,
                                scale: 1,
                                guide: .amortized(Encoder(input: encoder.input, columns: encoder.columns, widths: encoder.widths,
-                                                         activation: encoder.activation, index: MinibatchedDensity.indexInput)))
+                                                         activation: encoder.activation, index: MinibatchedDensity.indexInput)),
+                               refinement: local.refinement)
         guard one.parameterCount(d) == phi.count else {
             throw PPLError(InternalError("a row's guide has \(one.parameterCount(d)) parameters, the fit's \(phi.count)"),
                            otherwise: .internal)

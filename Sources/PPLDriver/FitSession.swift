@@ -72,14 +72,19 @@ public final class FitSession {
             training = nil
         }
         if options.objective != .elbo {
-            guard family is NoiseMapFamily else {
+            guard family is NoiseMapFamily, (family as? LocalLatents)?.movesAlongDensity != true else {
                 throw .user("objective \(options.objective.rawValue) needs a guide whose draw is a map of its noise; "
-                            + "\(options.family.rawValue) draws auxiliary variables: use objective elbo")
+                            + "\(options.refine.map { "refine = \($0.family.rawValue)" } ?? options.family.rawValue) draws auxiliary "
+                            + "variables: use objective elbo")
             }
             if options.given.contains(.stl) {
                 throw .user("stl applies to objective elbo: iwae uses the doubly reparameterised gradient (path derivatives, "
                             + "as stl's), renyi the full reparameterisation gradient")
             }
+        }
+        if let refine = options.refine, options.stl, options.given.contains(.stl) {
+            throw .user("stl = on with refine = \(refine.family.rawValue): a refined row's draw is scored along its own path, "
+                        + "which needs the full reparameterisation gradient; leave stl out")
         }
         if options.given.contains(.alpha), options.objective != .renyi {
             throw .user("alpha is the Rényi bound's: it needs objective renyi, not \(options.objective.rawValue)")
@@ -114,7 +119,8 @@ public final class FitSession {
         // the ELBO).
         let stl: Bool
         switch options.objective {
-        case .elbo: stl = options.stl
+        // A refined row's draw is scored along its own path, with the full gradient.
+        case .elbo: stl = options.stl && options.refine == nil
         case .iwae: stl = true
         case .renyi: stl = false
         }
@@ -410,7 +416,7 @@ public final class FitSession {
             case .perRow: parts.append("local \(names): each row its own Gaussian")
             case .amortized(let e):
                 parts.append("local \(names): an encoder of \(e.input) through [\(e.widths.map(String.init).joined(separator: ", "))] "
-                             + e.activation.rawValue)
+                             + e.activation.rawValue + (local.refinement.map { ", refined by " + $0.text } ?? ""))
             }
         }
         return parts.joined(separator: "; ")

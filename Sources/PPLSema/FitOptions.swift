@@ -58,6 +58,9 @@ public struct FitOptions: Sendable, Equatable {
     /// The data whose rows condition an amortized guide's `local`; "" unset (the first data
     /// the density reads with a row per row of it).
     public private(set) var input = ""
+    /// What bends each row's Gaussian of an amortized guide further (`refine = hvi { ... }`);
+    /// nil: nothing.
+    public private(set) var refine: GuideRefinement?
     /// The options set explicitly, in the order given: a guide block's keys, then flags or `:set`.
     public private(set) var given: [Key] = []
 
@@ -167,7 +170,7 @@ extension FitOptions {
         case transitions, leapfrog, step_size
         case rank, particles
         case point
-        case local, input
+        case local, input, refine
 
         /// The options every guide fitted by optimisation takes (`GuideFamily.fittingKeys`);
         /// the others are the families' own (`GuideFamily.keys`).
@@ -210,6 +213,9 @@ extension FitOptions {
                              "amortized: the param with a row per row of the data that the encoder guides")
             case .input: Row(self, \.input, .name(unset: "the first data the density reads with a row per row of it"),
                              "amortized: the data whose row n the encoder maps to the guide of row n of 'local'")
+            case .refine: Row(self, \.refine, .refinement,
+                              "amortized: what bends each row's Gaussian further, hvi { transitions, leapfrog, step_size, hidden } "
+                              + "or iaf { layers, hidden }")
             }
         }
 
@@ -340,7 +346,7 @@ extension FitOptions.ValueKind where Value == Int {
                  switch v {
                  case .int(let n): return n >= minimum && n <= maximum ? n : nil
                  case .real(let x): return x >= Double(minimum) && x == x.rounded() && x <= Double(maximum) ? Int(x) : nil
-                 case .name, .list: return nil
+                 case .name, .list, .block: return nil
                  }
              },
              text: { String($0) })
@@ -392,7 +398,7 @@ extension FitOptions.ValueKind where Value == UInt64 {
                  switch v {
                  case .int(let n): return n >= 0 ? UInt64(n) : nil
                  case .real(let x): return x >= 0 && x == x.rounded() && x < 0x1p64 ? UInt64(x) : nil
-                 case .name, .list: return nil
+                 case .name, .list, .block: return nil
                  }
              },
              text: { String($0) })
@@ -406,7 +412,7 @@ extension FitOptions.ValueKind where Value == Double {
                  switch v {
                  case .int(let n): return n > 0 ? Double(n) : nil
                  case .real(let x): return x > 0 && x.isFinite ? x : nil
-                 case .name, .list: return nil
+                 case .name, .list, .block: return nil
                  }
              },
              text: { String($0) })
@@ -432,7 +438,7 @@ extension FitOptions.ValueKind where Value == Double {
                  switch v {
                  case .int(let n): return n >= 0 && n != 1 ? Double(n) : nil
                  case .real(let x): return x >= 0 && x != 1 && x.isFinite ? x : nil
-                 case .name, .list: return nil
+                 case .name, .list, .block: return nil
                  }
              },
              text: { String($0) })
@@ -460,7 +466,7 @@ extension FitOptions.ValueKind where Value == Minibatch? {
                  case .list(let items):
                      guard items.count == 2, case .name(let n) = items[0], case .int(let m) = items[1] else { return nil }
                      return Minibatch(text: "\(n)=\(m)").map { .some($0) }
-                 case .int, .real: return nil
+                 case .int, .real, .block: return nil
                  }
              },
              text: { $0.map { "[\($0.size), \($0.batch)]" } ?? "off" })
@@ -477,7 +483,7 @@ extension FitOptions.ValueKind where Value == [Int] {
                  case .list(let xs) where !xs.isEmpty:
                      let widths = xs.compactMap { x -> Int? in if case .int(let n) = x, n >= 1 { return n } else { return nil } }
                      return widths.count == xs.count ? widths : nil
-                 case .list, .real, .name: return nil
+                 case .list, .real, .name, .block: return nil
                  }
              },
              text: { $0.isEmpty ? "[max(16, 2d)]" : "[" + $0.map(String.init).joined(separator: ", ") + "]" })
@@ -494,7 +500,7 @@ extension FitOptions.ValueKind where Value == [String] {
                  case .list(let xs):
                      let names = xs.compactMap { x -> String? in if case .name(let s) = x { return s } else { return nil } }
                      return names.count == xs.count ? names : nil
-                 case .int, .real: return nil
+                 case .int, .real, .block: return nil
                  }
              },
              text: { "[" + $0.joined(separator: ", ") + "]" })
@@ -530,11 +536,78 @@ extension FitOptions.ValueKind where Value == GuideFamily {
     }
 }
 
+/// What bends each row's Gaussian of an amortized guide further, with the same keys and
+/// defaults as the family's own guide (`transitions`, `leapfrog`, `step_size`, `hidden` for
+/// hvi; `layers`, `hidden` for iaf).
+public struct GuideRefinement: Sendable, Equatable {
+    public let family: GuideFamily
+    public let transitions: Int, leapfrog: Int, stepSize: Double
+    public let layers: Int
+    /// The hidden widths of hvi's reverse model or of iaf's networks; empty: one layer of
+    /// max(16, 2k) for a row of k coordinates (`hiddenWidths`).
+    public let hidden: [Int]
+    /// The block's text: the family and the keys given.
+    public let text: String
+
+    /// The families that can refine a row's Gaussian.
+    public static let families: [GuideFamily] = [.hvi, .iaf]
+    /// The keys each takes.
+    public static func keys(_ family: GuideFamily) -> [FitOptions.Key] {
+        family == .hvi ? [.transitions, .leapfrog, .step_size, .hidden] : [.layers, .hidden]
+    }
+
+    /// `hvi`, or `hvi { leapfrog = 8 }`, read with the family's own keys and defaults; nil
+    /// for anything else.
+    init?(_ value: GuideValue) {
+        let name: String, entries: [(key: String, value: GuideValue)]
+        switch value {
+        case .name(let s): (name, entries) = (s, [])
+        case .block(let s, let e): (name, entries) = (s, e)
+        case .int, .real, .list: return nil
+        }
+        guard let family = GuideFamily(rawValue: name), Self.families.contains(family) else { return nil }
+        var options = FitOptions(guide: name, family: family)
+        // The steps are learned with the encoder from its start, where at hvi's own 0.01 one
+        // leapfrog step's effect on the bound, second order in the step, gives their
+        // gradient almost nothing to follow (factor analysis, 3,000 steps: the bound of
+        // leapfrog = 1 gained nothing from 0.01, 0.76 nats from 0.1).
+        if family == .hvi { try? options.set(.step_size, .real(0.1)) }
+        for (k, v) in entries {
+            guard let key = FitOptions.Key(rawValue: k), Self.keys(family).contains(key), (try? options.set(key, v)) != nil else { return nil }
+        }
+        self.family = family
+        (transitions, leapfrog, stepSize) = (options.transitions, options.leapfrog, options.stepSize)
+        (layers, hidden) = (options.layers, options.hidden)
+        let body = options.bodyText(options.given.filter { entries.map(\.key).contains($0.rawValue) })
+        text = name + (body.isEmpty ? "" : " " + body)
+    }
+
+    /// The hidden widths for rows of k coordinates: as given, else one layer of max(16, 2k).
+    public func hiddenWidths(_ k: Int) -> [Int] { hidden.isEmpty ? [max(16, 2 * k)] : hidden }
+}
+
+extension FitOptions.ValueKind where Value == GuideRefinement? {
+    static var refinement: Self {
+        Self(expected: { _ in "off, or a family that refines a row's Gaussian with its keys: hvi { transitions = T, leapfrog = L, "
+                 + "step_size = h, hidden = [w] } or iaf { layers = n, hidden = [w] }" },
+             valueName: "family",
+             read: { v, _ in
+                 if case .name("off") = v { return .some(nil) }
+                 return GuideRefinement(v).map { .some($0) }
+             },
+             text: { $0?.text ?? "off" })
+    }
+}
+
 extension GuideValue {
     /// A value typed after a flag or `:set`, read as a guide block's: a number, a name, or a
     /// list `[32, 32]` (on the command line the brackets may be left out: `32,32`).
     public init(text: String) {
         let t = GuideValue.trimmed(Substring(text))
+        if let open = t.firstIndex(of: "{"), t.hasSuffix("}") {
+            self = .block(String(GuideValue.trimmed(t[..<open])), GuideValue.entries(t[t.index(after: open)..<t.index(before: t.endIndex)]))
+            return
+        }
         let bracketed = t.count >= 2 && t.hasPrefix("[") && t.hasSuffix("]")
         guard bracketed || t.contains(",") else {
             self = GuideValue.scalar(t)
@@ -543,6 +616,27 @@ extension GuideValue {
         let inner = bracketed ? t.dropFirst().dropLast() : t
         let items = inner.split(separator: ",", omittingEmptySubsequences: false).map { GuideValue.trimmed($0) }
         self = .list(items == [""] ? [] : items.map(GuideValue.scalar))
+    }
+
+    /// `leapfrog = 4, hidden = [32, 32]`: split at the commas outside brackets and braces;
+    /// an entry without `=` is one whose key is empty, which no family takes.
+    private static func entries(_ text: Substring) -> [(key: String, value: GuideValue)] {
+        var parts: [Substring] = [], depth = 0, start = text.startIndex
+        for i in text.indices {
+            switch text[i] {
+            case "[", "{": depth += 1
+            case "]", "}": depth -= 1
+            case "," where depth == 0:
+                parts.append(text[start..<i])
+                start = text.index(after: i)
+            default: break
+            }
+        }
+        parts.append(text[start...])
+        return parts.map(trimmed).filter { !$0.isEmpty }.map { part in
+            guard let eq = part.firstIndex(of: "=") else { return ("", GuideValue(text: String(part))) }
+            return (String(trimmed(part[..<eq])), GuideValue(text: String(part[part.index(after: eq)...])))
+        }
     }
 
     private static func scalar(_ s: Substring) -> GuideValue {

@@ -12,7 +12,7 @@ public enum GuideFamily: String, CaseIterable, Sendable {
         case .planar, .radial: return [.layers, .base, .point]
         case .nice, .realnvp, .maf, .iaf: return [.layers, .hidden, .activation, .base, .point]
         case .hvi: return [.transitions, .leapfrog, .base, .step_size, .hidden]
-        case .amortized: return [.local, .input, .hidden, .activation, .base, .point]
+        case .amortized: return [.local, .input, .hidden, .activation, .base, .point, .refine]
         }
     }
 

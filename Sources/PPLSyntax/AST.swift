@@ -165,6 +165,8 @@ public indirect enum GuideValue: Sendable {
     case real(Double)
     case name(String)
     case list([GuideValue])
+    /// `hvi { leapfrog = 4 }`: a family with its own keys, as an amortized guide's `refine`.
+    case block(String, [(key: String, value: GuideValue)])
 }
 
 public struct GuideEntry: Sendable {

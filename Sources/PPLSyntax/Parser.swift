@@ -465,36 +465,45 @@ public struct Parser {
         if accept(.assign) { family = try expectIdentifier("of a guide family after '='") }
         var entries: [GuideEntry] = []
         var end = family?.span ?? name.span
-        if at(.lbrace) {
-            _ = advance()
-            skipNewlines()
-            // guide_body = "{" [ guide_entry { ("," | newline) guide_entry } [","] ] "}" ;
-            while !at(.rbrace) {
-                let key = try expectIdentifier("for a guide key")
-                _ = try expect(.assign, "after the guide key '\(key.name)'")
-                let start = current.span
-                let v = try guideValue()
-                entries.append(GuideEntry(key: key, value: v, valueSpan: start.to(tokens[pos - 1].span)))
-                let sep = accept(.comma)
-                let hadNewline = kind == .newline
-                skipNewlines()
-                if !sep && !hadNewline && !at(.rbrace) {
-                    throw fail("expected ',' or '}' in the guide block, found \(kind)")
-                }
-            }
-            end = advance().span
-        }
+        if at(.lbrace) { (entries, end) = try guideBody() }
         let decl = GuideDecl(name: name, family: family, entries: entries, span: kw.span.to(end))
         return Stmt(.guide(decl), span: decl.span)
     }
 
-    /// guide_value = [ "-" ] int_literal | [ "-" ] real_literal | identifier | "on" | "[" [ guide_value { "," guide_value } ] "]" ;
+    /// guide_body = "{" [ guide_entry { ("," | newline) guide_entry } [","] ] "}" ;
+    /// guide_entry = identifier "=" guide_value ; returns the entries and the closing brace's span.
+    private mutating func guideBody() throws -> ([GuideEntry], SourceSpan) {
+        _ = advance()
+        skipNewlines()
+        var entries: [GuideEntry] = []
+        while !at(.rbrace) {
+            let key = try expectIdentifier("for a guide key")
+            _ = try expect(.assign, "after the guide key '\(key.name)'")
+            let start = current.span
+            let v = try guideValue()
+            entries.append(GuideEntry(key: key, value: v, valueSpan: start.to(tokens[pos - 1].span)))
+            let sep = accept(.comma)
+            let hadNewline = kind == .newline
+            skipNewlines()
+            if !sep && !hadNewline && !at(.rbrace) {
+                throw fail("expected ',' or '}' in the guide block, found \(kind)")
+            }
+        }
+        return (entries, advance().span)
+    }
+
+    /// guide_value = [ "-" ] int_literal | [ "-" ] real_literal | identifier [ guide_body ] | "on"
+    ///             | "[" [ guide_value { "," guide_value } ] "]" ;
     private mutating func guideValue() throws -> GuideValue {
         let negative = accept(.minus)
         switch kind {
         case .intLiteral(let v): _ = advance(); return .int(negative ? -v : v)
         case .realLiteral(let v): _ = advance(); return .real(negative ? -v : v)
-        case .identifier(let s) where !negative: _ = advance(); return .name(s)
+        case .identifier(let s) where !negative:
+            _ = advance()
+            guard at(.lbrace) else { return .name(s) }
+            let (entries, _) = try guideBody()
+            return .block(s, entries.map { ($0.key.name, $0.value) })
         case .keyword(.on) where !negative: _ = advance(); return .name(Keyword.on.rawValue)
         case .symbol(.lbracket) where !negative:
             _ = advance()

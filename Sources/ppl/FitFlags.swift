@@ -33,6 +33,7 @@ struct FitFlags: ParsableArguments {
     @Option(name: .customLong(Key.point.flag), help: Key.point.argumentHelp) var point: String?
     @Option(name: .customLong(Key.local.flag), help: Key.local.argumentHelp) var local: String?
     @Option(name: .customLong(Key.input.flag), help: Key.input.argumentHelp) var input: String?
+    @Option(name: .customLong(Key.refine.flag), help: Key.refine.argumentHelp) var refine: String?
 
     typealias Key = FitOptions.Key
 
@@ -44,7 +45,7 @@ struct FitFlags: ParsableArguments {
             (.psis_resample, psisResample.map { $0 ? "on" : "off" }), (.objective, objective), (.alpha, alpha),
             (.minibatch, minibatch), (.epochs, epochs), (.layers, layers), (.hidden, hidden), (.activation, activation), (.base, base),
             (.transitions, transitions), (.leapfrog, leapfrog), (.step_size, stepSize), (.rank, rank),
-            (.particles, particles), (.point, point), (.local, local), (.input, input),
+            (.particles, particles), (.point, point), (.local, local), (.input, input), (.refine, refine),
         ]
         return given.compactMap { key, text in text.map { (key, GuideValue(text: $0)) } }
     }

@@ -48,6 +48,8 @@ final class FitOptionsTests: XCTestCase {
         .epochs: [Case(family: .meanfield, value: "40", invalid: "0", with: (.minibatch, "[N, 5]"))],
         .local: [Case(family: .amortized, value: "v", invalid: "[1]", explicitDefault: "u")],
         .input: [Case(family: .amortized, value: "w", invalid: "2", explicitDefault: "y")],
+        .refine: [Case(family: .amortized, value: "hvi { leapfrog = 2 }", invalid: "nuts"),
+                  Case(family: .amortized, value: "iaf { layers = 1 }", invalid: "iaf { leapfrog = 2 }")],
     ]
 
     var directory = ""

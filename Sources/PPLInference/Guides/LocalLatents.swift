@@ -1,4 +1,5 @@
 import Foundation
+import PPLDiff
 import PPLEngine
 import PPLIR
 import PPLSema
@@ -47,15 +48,23 @@ public struct LocalLatents: NoiseMapFamily {
     /// N/R: how many times a row's log q counts.
     public let scale: Double
     public let guide: Rows
+    /// What bends each row's Gaussian further, with parameters shared by the rows (after the
+    /// encoder's in φ); nil: nothing.
+    public let refinement: GuideRefinement?
 
-    public init(base: any NoiseMapFamily, family: GuideFamily, blocks: [Block], rows: Int, scale: Double, guide: Rows) {
+    public init(base: any NoiseMapFamily, family: GuideFamily, blocks: [Block], rows: Int, scale: Double, guide: Rows,
+                refinement: GuideRefinement? = nil) {
         self.base = base
         self.family = family
         self.blocks = blocks.sorted { $0.range.lowerBound < $1.range.lowerBound }
         self.rows = rows
         self.scale = scale
         self.guide = guide
+        self.refinement = refinement
     }
+
+    /// The refinement over rows of this guide's width.
+    private var refiner: RowRefinement? { refinement.map { RowRefinement(options: $0, width: width) } }
 
     /// Coordinates per row, over every local param.
     public var width: Int { blocks.reduce(0) { $0 + $1.columns } }
@@ -69,7 +78,7 @@ public struct LocalLatents: NoiseMapFamily {
         let global = globalParameterCount(d)
         switch guide {
         case .perRow: return global + 2 * localCount
-        case .amortized(let encoder): return global + encoder.plan(outputs: width).layout.count
+        case .amortized(let encoder): return global + encoder.plan(outputs: width).layout.count + (refiner?.parameterCount ?? 0)
         }
     }
 
@@ -78,7 +87,7 @@ public struct LocalLatents: NoiseMapFamily {
         switch guide {
         case .perRow:
             return global + [Double](repeating: 0, count: localCount) + [Double](repeating: log(0.1), count: localCount)
-        case .amortized(let encoder): return global + encoder.plan(outputs: width).layout.initial
+        case .amortized(let encoder): return global + encoder.plan(outputs: width).layout.initial + (refiner?.initialParameters ?? [])
         }
     }
 
@@ -95,13 +104,31 @@ public struct LocalLatents: NoiseMapFamily {
     }
 
     public func noiseCount(_ d: Int) -> Int {
-        (d == localCount ? 0 : base.noiseCount(d - localCount)) + localCount
+        (d == localCount ? 0 : base.noiseCount(d - localCount)) + localCount + (refiner?.extraNoise(rows: rows) ?? 0)
     }
 
-    public func constants(_ d: Int) -> [String: Tensor] { d == localCount ? [:] : base.constants(d - localCount) }
+    public func constants(_ d: Int) -> [String: Tensor] {
+        (d == localCount ? [:] : base.constants(d - localCount)).merging(refiner?.constants ?? [:]) { a, _ in a }
+    }
     public var minimumExploration: Int { base.minimumExploration }
 
     public func sample(_ e: Emitter, phi: Value, densityPhi: Value, eps: Value, d: Int, constants: [String: Value]) -> (z: Value, logq: Value) {
+        guard refinement?.family != .hvi else { preconditionFailure("an hvi refinement moves along the density: draw with it") }
+        return draw(e, phi: phi, densityPhi: densityPhi, eps: eps, d: d, constants: constants, force: nil)
+    }
+
+    public func sample(_ e: Emitter, phi: Value, densityPhi: Value, eps: Value, d: Int, constants: [String: Value],
+                       target: TargetDensity) throws -> (z: Value, logq: Value) {
+        let force = movesAlongDensity ? try RowForce(self, target: target, d: d) : nil
+        return draw(e, phi: phi, densityPhi: densityPhi, eps: eps, d: d, constants: constants, force: force)
+    }
+
+    /// Whether the draw moves along the model's density (an hvi refinement), so that it is
+    /// not a map of its noise alone: objectives other than the ELBO need one that is.
+    public var movesAlongDensity: Bool { refinement?.family == .hvi }
+
+    private func draw(_ e: Emitter, phi: Value, densityPhi: Value, eps: Value, d: Int, constants: [String: Value],
+                      force: RowForce?) -> (z: Value, logq: Value) {
         let dg = d - localCount, pg = globalParameterCount(d), ng = dg == 0 ? 0 : base.noiseCount(dg)
         var global: (z: Value, logq: Value)?
         if dg > 0 {
@@ -109,22 +136,82 @@ public struct LocalLatents: NoiseMapFamily {
                                  eps: ng == 0 ? eps : e.segment(eps, 0, ng), d: dg, constants: constants)
         }
         let mu: Value, omega: Value, muQ: Value, omegaQ: Value
+        var refinementOffset = pg
         switch guide {
         case .perRow:
             (mu, omega) = (e.segment(phi, pg, localCount), e.segment(phi, pg + localCount, localCount))
             (muQ, omegaQ) = (e.segment(densityPhi, pg, localCount), e.segment(densityPhi, pg + localCount, localCount))
         case .amortized(let encoder):
             (mu, omega) = encoder.apply(e, phi, offset: pg, rows: rows, outputs: width, constants: constants)
+            refinementOffset += encoder.plan(outputs: width).layout.count
             // log q's own dependence on the weights is through (μ, log σ) alone: cutting it
             // there is sticking the landing for the encoder.
             (muQ, omegaQ) = densityPhi == phi ? (mu, omega) : (e.op(.stopGradient, mu), e.op(.stopGradient, omega))
         }
-        let local = e.add(mu, e.mul(e.un(.exp, omega), e.segment(eps, ng, localCount)))
-        let r = e.mul(e.sub(local, muQ), e.un(.exp, e.neg(omegaQ)))
-        var logq = e.sub(e.standardNormalLogDensity(r, localCount), e.sum(omegaQ))
+        let start = e.segment(eps, ng, localCount)
+        let sigma = e.un(.exp, omega)
+        var local = e.add(mu, e.mul(sigma, start))
+        var logq: Value
+        switch refiner {
+        case nil:
+            let r = e.mul(e.sub(local, muQ), e.un(.exp, e.neg(omegaQ)))
+            logq = e.sub(e.standardNormalLogDensity(r, localCount), e.sum(omegaQ))
+        // A refined draw is scored along its own path (log q of the start less the map's
+        // log-determinant, or the dynamics' auxiliary terms): the full reparameterisation
+        // gradient, as the families it takes after.
+        case let refiner? where refiner.options.family == .iaf:
+            let (z, logDet) = refiner.flow(e, phi, offset: refinementOffset, local, rows: rows, constants: constants)
+            local = z
+            logq = e.sub(e.sub(e.standardNormalLogDensity(start, localCount), e.sum(omega)), logDet)
+        case let refiner?:
+            guard let force else { preconditionFailure("an hvi refinement moves along the density: draw with it") }
+            let momenta = (0..<refiner.options.transitions).map { e.segment(eps, ng + localCount * (1 + $0), localCount) }
+            // The force on ε is σ ⊙ ∇_z of the rows' own terms: the batch's density counts
+            // them `scale` times.
+            let (position, logAuxiliary) = refiner.dynamics(e, phi, offset: refinementOffset, start: start, momenta: momenta,
+                                                            rows: rows) { position in
+                let gradient = force.evaluate(e, global: global?.z, local: e.add(mu, e.mul(sigma, position)))
+                return e.mul(sigma, scale == 1 ? gradient : e.mul(e.c(1 / scale), gradient))
+            }
+            local = e.add(mu, e.mul(sigma, position))
+            logq = e.add(e.sub(e.standardNormalLogDensity(start, localCount), e.sum(omega)), logAuxiliary)
+        }
         if scale != 1 { logq = e.mul(e.c(scale), logq) }
         guard let global else { return (local, logq) }
         return (interleave(e, global: global.z, local: local, d: d), e.add(global.logq, logq))
+    }
+
+    /// ∇ log p(z) with respect to the local coordinates, the global ones held, as a program
+    /// that `evaluate` inlines at each point of a trajectory.
+    private struct RowForce {
+        let gradient: Program
+        let global: Value?, local: Value
+
+        init(_ guide: LocalLatents, target: TargetDensity, d: Int) throws {
+            let b = Builder(types: target.density.types)
+            let e = Emitter(b)
+            let dg = d - guide.localCount
+            let global = dg > 0 ? b.inputValue(.vector(Size(dg))) : nil
+            let local = b.inputValue(.vector(Size(guide.localCount)))
+            (self.global, self.local) = (global, local)
+            let z = global.map { guide.interleave(e, global: $0, local: local, d: d) } ?? local
+            let logp = target.logDensity(b, at: z)
+            let (instrs, types) = b.finish()
+            var inputs = target.dataInputs
+            if let global { inputs.append(Input(name: "global", value: global, role: .param, type: .vector(Size(dg)), constraint: .none)) }
+            inputs.append(Input(name: "local", value: local, role: .param, type: .vector(Size(guide.localCount)), constraint: .none))
+            let program = Program(name: "row_force", inputs: inputs, body: PPLIR.Block(instrs: instrs, yields: [logp]),
+                                  outputNames: ["target"], types: types)
+            gradient = try Differentiator.gradient(program, of: "target", wrt: ["local"])
+        }
+
+        /// ∇_local log p at (global, local), inlined into the program `e` builds.
+        func evaluate(_ e: Emitter, global g: Value?, local l: Value) -> Value {
+            var mapping = [local: l]
+            if let global, let g { mapping[global] = g }
+            let out = e.b.inline(gradient.body, types: gradient.types, mapping: mapping)
+            return out[gradient.outputNames.firstIndex(of: "grad.local")!]
+        }
     }
 
     /// z from the global coordinates and the local ones (each block's R rows together, in
