@@ -132,7 +132,8 @@ public final class FitSession {
             : UnconstrainedDensity(logDensity: model.logDensity, paramBounds: model.paramBounds, pointEstimates: Set(options.point)).density
         let moving = frame ?? (options.runs > 1 ? Frame(location: [Double](repeating: 0, count: d), curvatureFactor: nil) : nil)
         elbo = try PPLError.during(.computation) {
-            try ELBO(density: density, family: family, dimension: d, stickingTheLanding: stl, frame: moving)
+            try ELBO(density: density, family: family, dimension: d, stickingTheLanding: stl, frame: moving,
+                     sizes: Self.specialisation(family, runtime.values))
         }
     }
 
@@ -322,8 +323,18 @@ public final class FitSession {
         let frame = (elbo ?? self.elbo).frame
         return try PPLError.during(.computation) {
             (try ELBO(density: batches.density, family: part.family, dimension: part.dimension,
-                      stickingTheLanding: stickingTheLanding, frame: frame), part.table)
+                      stickingTheLanding: stickingTheLanding, frame: frame, sizes: Self.specialisation(part.family, batches.data)),
+             part.table)
         }
+    }
+
+    /// The sizes to specialise a family's ELBO to: the data's ints for a guide whose rows
+    /// move along the density (an hvi refinement), whose force is the density's gradient
+    /// with respect to the rows' latents alone, which only constant slices of the gradient
+    /// with respect to z make so; none for the others, whose programs read any data.
+    static func specialisation(_ family: VariationalFamily, _ data: [String: Tensor]) -> [String: Int] {
+        guard (family as? LocalLatents)?.movesAlongDensity == true else { return [:] }
+        return data.compactMapValues { $0.count == 1 ? Int(exactly: $0.values[0]) : nil }
     }
 
     /// The fit of a guide placed at the mode: no optimisation, the Newton search was it (its

@@ -219,6 +219,19 @@ final class Simplifier {
             if d.op == .at, let (first, _) = constantRange(d.args[1]), case .vector = type(d.args[0]).shape {
                 return make(.at, [d.args[0], range(first + lo - 1, first + hi - 1)], type: t)
             }
+            // A constant slice of an adjoint assembled by scatters reads only the scatters into
+            // it: the gradient of a density with respect to some of its params' coordinates
+            // then computes theirs alone (a decoder's weight gradient is not formed for the
+            // gradient with respect to its latents).
+            if d.op == .scatterAdd, let (first, last) = constantRange(d.args[1]), type(d.args[0]).shape == type(args[0]).shape {
+                if last < lo || first > hi { return make(.at, [d.args[0], range(lo, hi)], type: t) }
+                let v = d.args[2], vt = type(v)
+                if first == lo, last == hi, vt.elem == t.elem, case .vector(let n) = vt.shape,
+                   n.constant ?? n.evaluate({ self.sizes[$0] }) == hi - lo + 1 {
+                    return make(.binary(.add), [make(.at, [d.args[0], range(lo, hi)], type: t), vt == t ? v : make(.reshape, [v], type: t)])
+                }
+            }
+            if let s = fills[args[0]] { return fill(s, t) }
         case .dot:
             if let x = negated(args[0]) { return make(.unary(.neg), [make(.dot, [x, args[1]])]) }
             if let x = negated(args[1]) { return make(.unary(.neg), [make(.dot, [args[0], x])]) }

@@ -24,8 +24,9 @@ public struct ELBO {
     public let parameterCount: Int
 
     /// With a `frame`, the family draws z̃ and fits the density over it; `z` is m + P z̃.
+    /// With `sizes` (the data's int values), the programs are specialised to them.
     public init(density model: Program, family: VariationalFamily, dimension d: Int, stickingTheLanding: Bool,
-                frame: Frame? = nil) throws {
+                frame: Frame? = nil, sizes: [String: Int] = [:]) throws {
         self.family = family
         let density = frame?.apply(to: model) ?? model
         let b = Builder(types: density.types)
@@ -53,7 +54,7 @@ public struct ELBO {
         ]
         program = Simplify.run(Program(name: "elbo", inputs: inputs,
                                        body: Block(instrs: instrs, yields: [target, z, logp, logq]),
-                                       outputNames: ["target", "z", "logp", "logq"], types: types))
+                                       outputNames: ["target", "z", "logp", "logq"], types: types), sizes: sizes)
         gradient = try Differentiator.gradient(program, of: "target", wrt: ["phi"])
         dimension = d
         noiseCount = noise

@@ -200,8 +200,11 @@ public struct LocalLatents: NoiseMapFamily {
             var inputs = target.dataInputs
             if let global { inputs.append(Input(name: "global", value: global, role: .param, type: .vector(Size(dg)), constraint: .none)) }
             inputs.append(Input(name: "local", value: local, role: .param, type: .vector(Size(guide.localCount)), constraint: .none))
-            let program = Program(name: "row_force", inputs: inputs, body: PPLIR.Block(instrs: instrs, yields: [logp]),
-                                  outputNames: ["target"], types: types)
+            // Simplified first, so that the density's reads of z's slices read the local and
+            // global vectors directly: differentiated through z, the adjoint would be a
+            // vector of all of z (a decoder's weights too) per particle and leapfrog step.
+            let program = Simplify.run(Program(name: "row_force", inputs: inputs, body: PPLIR.Block(instrs: instrs, yields: [logp]),
+                                               outputNames: ["target"], types: types))
             gradient = try Differentiator.gradient(program, of: "target", wrt: ["local"])
         }
 
