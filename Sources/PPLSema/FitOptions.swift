@@ -279,6 +279,9 @@ extension FitOptions {
 
         static func value(_ key: Key, _ value: GuideValue, in options: FitOptions) -> Invalid {
             let expected = key.expected(for: options.family)
+            if key == .refine, let inner = GuideRefinement.problem(value) {
+                return Invalid(message: "'refine' of guide '\(options.guide)': " + inner.message, help: inner.help, aboutKey: false)
+            }
             guard key == .base else { return Invalid(message: "'\(key.rawValue)' must be \(expected)", help: nil, aboutKey: false) }
             var help: String?
             if case .name(let b) = value { help = closest(to: b, in: options.family.bases.map(\.rawValue)).map { "did you mean '\($0)'?" } }
@@ -580,6 +583,25 @@ public struct GuideRefinement: Sendable, Equatable {
         (layers, hidden) = (options.layers, options.hidden)
         let body = options.bodyText(options.given.filter { entries.map(\.key).contains($0.rawValue) })
         text = name + (body.isEmpty ? "" : " " + body)
+    }
+
+    /// What is wrong inside a refinement's block — a key its family does not take, or a
+    /// value out of range — as the family's own guide block would say it; nil when the
+    /// value is not a family's block of `families`, or nothing inside it is wrong.
+    static func problem(_ value: GuideValue) -> FitOptions.Invalid? {
+        guard case .block(let name, let entries) = value, let family = GuideFamily(rawValue: name), families.contains(family) else {
+            return nil
+        }
+        var options = FitOptions(guide: name, family: family)
+        for (k, v) in entries {
+            guard let key = FitOptions.Key(rawValue: k), keys(family).contains(key) else {
+                let allowed = keys(family).map(\.rawValue)
+                return FitOptions.Invalid(message: "\(name) takes " + allowed.joined(separator: ", ") + ", not '\(k)'",
+                                          help: closest(to: k, in: allowed).map { "did you mean '\($0)'?" }, aboutKey: false)
+            }
+            do { try options.set(key, v) } catch { return error }
+        }
+        return nil
     }
 
     /// The hidden widths for rows of k coordinates: as given, else one layer of max(16, 2k).

@@ -87,7 +87,9 @@ struct Score: ParsableCommand {
                       "log_p": \(number(logp.mean)),
                       "log_p_se": \(number(logp.standardError)),
                       "largest_weight": \(number(spread)),
-                      "seconds": \(number(seconds))
+                      "seconds": \(number(seconds)),
+                      "elbo_rows": [\(scores.elbo.map(number).joined(separator: ", "))],
+                      "log_p_rows": [\(scores.logMarginal.map(number).joined(separator: ", "))]
                     }
 
                     """

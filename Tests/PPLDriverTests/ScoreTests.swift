@@ -65,6 +65,13 @@ final class ScoreTests: XCTestCase {
         XCTAssertEqual(logp, exact, accuracy: 0.01, "log p(x) \(logp), exact \(exact)")
         XCTAssertLessThanOrEqual(elbo, logp + 1e-9)
         XCTAssertGreaterThan(elbo, exact - 0.1)
+        // Each row's scores, whose means are the summary's.
+        let rows = try XCTUnwrap(s["log_p_rows"] as? [Double]), elbos = try XCTUnwrap(s["elbo_rows"] as? [Double])
+        XCTAssertEqual(rows.count, 300)
+        XCTAssertEqual(elbos.count, 300)
+        XCTAssertEqual(rows.reduce(0, +) / 300, logp, accuracy: 1e-9 * abs(logp))
+        XCTAssertEqual(elbos.reduce(0, +) / 300, elbo, accuracy: 1e-9 * abs(elbo))
+        for (e, l) in zip(elbos, rows) { XCTAssertLessThanOrEqual(e, l + 1e-9) }
     }
 
     func testScoringNeedsAnAmortizedGuideWithPointGlobals() throws {
