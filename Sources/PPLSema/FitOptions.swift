@@ -279,8 +279,10 @@ extension FitOptions {
 
         static func value(_ key: Key, _ value: GuideValue, in options: FitOptions) -> Invalid {
             let expected = key.expected(for: options.family)
-            if key == .refine, let inner = GuideRefinement.problem(value) {
-                return Invalid(message: "'refine' of guide '\(options.guide)': " + inner.message, help: inner.help, aboutKey: false)
+            if key == .refine {
+                do { _ = try GuideRefinement.read(value) } catch {
+                    return Invalid(message: "'refine' of guide '\(options.guide)': " + error.message, help: error.help, aboutKey: false)
+                }
             }
             guard key == .base else { return Invalid(message: "'\(key.rawValue)' must be \(expected)", help: nil, aboutKey: false) }
             var help: String?
@@ -560,48 +562,40 @@ public struct GuideRefinement: Sendable, Equatable {
     }
 
     /// `hvi`, or `hvi { leapfrog = 8 }`, read with the family's own keys and defaults; nil
-    /// for anything else.
-    init?(_ value: GuideValue) {
+    /// for a value that is not one of `families`. Throws what is wrong inside the block — a
+    /// key the family does not take, or a value out of range — as the family's own guide
+    /// block would say it.
+    static func read(_ value: GuideValue) throws(FitOptions.Invalid) -> GuideRefinement? {
         let name: String, entries: [(key: String, value: GuideValue)]
         switch value {
         case .name(let s): (name, entries) = (s, [])
         case .block(let s, let e): (name, entries) = (s, e)
         case .int, .real, .list: return nil
         }
-        guard let family = GuideFamily(rawValue: name), Self.families.contains(family) else { return nil }
+        guard let family = GuideFamily(rawValue: name), families.contains(family) else { return nil }
         var options = FitOptions(guide: name, family: family)
         // The steps are learned with the encoder from its start, where at hvi's own 0.01 one
         // leapfrog step's effect on the bound, second order in the step, gives their
         // gradient almost nothing to follow (factor analysis, 3,000 steps: the bound of
         // leapfrog = 1 gained nothing from 0.01, 0.76 nats from 0.1).
-        if family == .hvi { try? options.set(.step_size, .real(0.1)) }
-        for (k, v) in entries {
-            guard let key = FitOptions.Key(rawValue: k), Self.keys(family).contains(key), (try? options.set(key, v)) != nil else { return nil }
-        }
-        self.family = family
-        (transitions, leapfrog, stepSize) = (options.transitions, options.leapfrog, options.stepSize)
-        (layers, hidden) = (options.layers, options.hidden)
-        let body = options.bodyText(options.given.filter { entries.map(\.key).contains($0.rawValue) })
-        text = name + (body.isEmpty ? "" : " " + body)
-    }
-
-    /// What is wrong inside a refinement's block — a key its family does not take, or a
-    /// value out of range — as the family's own guide block would say it; nil when the
-    /// value is not a family's block of `families`, or nothing inside it is wrong.
-    static func problem(_ value: GuideValue) -> FitOptions.Invalid? {
-        guard case .block(let name, let entries) = value, let family = GuideFamily(rawValue: name), families.contains(family) else {
-            return nil
-        }
-        var options = FitOptions(guide: name, family: family)
+        if family == .hvi { try options.set(.step_size, .real(0.1)) }
         for (k, v) in entries {
             guard let key = FitOptions.Key(rawValue: k), keys(family).contains(key) else {
                 let allowed = keys(family).map(\.rawValue)
-                return FitOptions.Invalid(message: "\(name) takes " + allowed.joined(separator: ", ") + ", not '\(k)'",
-                                          help: closest(to: k, in: allowed).map { "did you mean '\($0)'?" }, aboutKey: false)
+                throw FitOptions.Invalid(message: "\(name) takes " + allowed.joined(separator: ", ") + ", not '\(k)'",
+                                         help: closest(to: k, in: allowed).map { "did you mean '\($0)'?" }, aboutKey: false)
             }
-            do { try options.set(key, v) } catch { return error }
+            try options.set(key, v)
         }
-        return nil
+        let body = options.bodyText(options.given.filter { entries.map(\.key).contains($0.rawValue) })
+        return GuideRefinement(family: family, options: options, text: name + (body.isEmpty ? "" : " " + body))
+    }
+
+    private init(family: GuideFamily, options: FitOptions, text: String) {
+        self.family = family
+        (transitions, leapfrog, stepSize) = (options.transitions, options.leapfrog, options.stepSize)
+        (layers, hidden) = (options.layers, options.hidden)
+        self.text = text
     }
 
     /// The hidden widths for rows of k coordinates: as given, else one layer of max(16, 2k).
@@ -615,7 +609,7 @@ extension FitOptions.ValueKind where Value == GuideRefinement? {
              valueName: "family",
              read: { v, _ in
                  if case .name("off") = v { return .some(nil) }
-                 return GuideRefinement(v).map { .some($0) }
+                 return (try? GuideRefinement.read(v))?.map { .some($0) }
              },
              text: { $0?.text ?? "off" })
     }
