@@ -27,11 +27,13 @@ let package = Package(
         ),
         // PNG files of image grids, by libpng (libpng-dev).
         .target(name: "CPNG", linkerSettings: [.linkedLibrary("png")]),
+        // Open MPI for a sharded fit, loaded at run time (see ppl_mpi.h): nothing to build against.
+        .target(name: "CMPI", linkerSettings: [.linkedLibrary("dl")]),
         .target(name: "PPLDiff", dependencies: ["PPLIR"]),
         // The executor and its kernels stay in one target so the optimiser sees them whole.
         .target(name: "PPLEngine", dependencies: ["PPLIR", "COpenBLAS", "CKernels"]),
         .target(name: "PPLInference", dependencies: ["PPLSyntax", "PPLIR", "PPLSema", "PPLDiff", "PPLEngine", "CKernels", "COpenBLAS"]),
-        .target(name: "PPLDriver", dependencies: ["PPLSyntax", "PPLIR", "PPLSema", "PPLDiff", "PPLEngine", "PPLInference", "COpenBLAS", "CZlib", "CPNG"],
+        .target(name: "PPLDriver", dependencies: ["PPLSyntax", "PPLIR", "PPLSema", "PPLDiff", "PPLEngine", "PPLInference", "COpenBLAS", "CZlib", "CPNG", "CMPI"],
                 plugins: ["BuildCommit"]),
         // Records the git commit of each build for `ppl --version` (Sources/PPLDriver/Version.swift).
         .plugin(name: "BuildCommit", capability: .buildTool()),

@@ -9,7 +9,7 @@ import PPLSyntax
 /// integers, as JSON data do.
 extension DataLoader {
     static func numpy(_ source: ByteSource, file: String, model: CheckedModel, optional: Set<String>,
-                      absent: inout Set<String>) throws -> [String: Tensor] {
+                      absent: inout Set<String>, shard: Shard? = nil) throws -> [String: Tensor] {
         /// Each array's bytes, by data name, and how to name the array in messages.
         var arrays: [String: (stream: () throws(DataFormatError) -> any ByteStream, label: String)] = [:]
         if (try? source.bytes(at: 0, count: 6, "")) == NumPyArray.magic {
@@ -32,16 +32,25 @@ extension DataLoader {
                 throw PPLError.user("\(file): missing data '\(missing.name)' (\(missing.typeText))\(near)")
             }
         }
-        return try tensors(model: model, file: file, optional: optional, absent: &absent, given: { arrays[$0] != nil }) { d, dims in
+        return try tensors(model: model, file: file, optional: optional, absent: &absent, given: { arrays[$0] != nil },
+                           shard: shard) { d, dims, rows in
             let (open, label) = arrays[d.name]!
             let stream = try formatted(label, open)
             let array = try formatted(label) { () throws(DataFormatError) in try NumPyArray(stream) }
-            guard array.shape == dims else {
+            // A rank reads its rows of an array of them all.
+            let fileDims = rows.map { [$0.total] + dims.dropFirst() } ?? dims
+            guard array.shape == fileDims else {
                 throw PPLError.user("\(file): '\(d.name)' is an array of shape \(NumPyArray.shapeText(array.shape)), but its type "
-                                    + "\(d.typeText) needs \(NumPyArray.shapeText(dims))")
+                                    + "\(d.typeText) needs \(NumPyArray.shapeText(fileDims))")
             }
-            try MemoryBudget.check(Double(array.count), for: "'\(d.name)' in \(file)")
-            let (values, inexact) = try formatted(label) { () throws(DataFormatError) in try array.values(stream) }
+            try MemoryBudget.check(Double(dims.reduce(1, *)), for: "'\(d.name)' in \(file)")
+            let (values, inexact) = try formatted(label) { () throws(DataFormatError) in
+                if let rows { return try array.values(stream, rows: rows.range) }
+                return try array.values(stream)
+            }
+            // Messages name a component by its index in the file.
+            let skipped = (rows?.range.lowerBound ?? 0) * dims.dropFirst().reduce(1, *)
+            func componentName(_ name: String, _ k: Int, _: [Int]) -> String { DataLoader.componentName(name, skipped + k, fileDims) }
             if d.type.elem == .int {
                 if let (k, text) = inexact {
                     throw PPLError.user("\(file): '\(componentName(d.name, k, dims))' is \(text), beyond ±2^53 (9007199254740992), "

@@ -2,6 +2,7 @@ import Foundation
 import PPLEngine
 import PPLIR
 import PPLSema
+import PPLSyntax
 
 /// `path/model.ppl` reads `path/model.data.json` when it exists, else `path/model.data.npz`.
 public func defaultDataPath(_ model: String) -> String? {
@@ -18,13 +19,16 @@ public func defaultDataPath(_ model: String) -> String? {
 enum DataLoader {
     /// The data of `model` in the file at `path`. Data named in `optional` may be left
     /// out: they are then zeros of their declared shape, unchecked, and named in `absent`.
+    ///
+    /// With `shard`, only this rank's rows of the data whose first dimension is the shard's
+    /// size are read (`Shard`), from an `.npz` archive or a `.npy` array.
     static func load(path: String, model: CheckedModel, optional: Set<String> = [],
-                     absent: inout Set<String>) throws -> [String: Tensor] {
+                     absent: inout Set<String>, shard: Shard? = nil) throws -> [String: Tensor] {
         // A regular file is read by offset; a pipe or a device whole.
         guard let source = ByteSource(path: path) ?? FileManager.default.contents(atPath: path).map({ ByteSource(bytes: [UInt8]($0)) }) else {
             throw PPLError.user("cannot read the data file '\(path)'")
         }
-        return try load(source, file: path, model: model, optional: optional, absent: &absent)
+        return try load(source, file: path, model: model, optional: optional, absent: &absent, shard: shard)
     }
 
     /// The data of `model` in the file whose contents are `bytes`; `file` names it in messages.
@@ -34,10 +38,14 @@ enum DataLoader {
     }
 
     private static func load(_ source: ByteSource, file: String, model: CheckedModel, optional: Set<String>,
-                             absent: inout Set<String>) throws -> [String: Tensor] {
+                             absent: inout Set<String>, shard: Shard? = nil) throws -> [String: Tensor] {
         let head = try PPLError.during(.user) { () throws(DataFormatError) in try source.bytes(at: 0, count: min(6, source.count), "") }
         if head == NumPyArray.magic || head.starts(with: [0x50, 0x4B, 0x03, 0x04]) || head.starts(with: [0x50, 0x4B, 0x05, 0x06]) {
-            return try numpy(source, file: file, model: model, optional: optional, absent: &absent)
+            return try numpy(source, file: file, model: model, optional: optional, absent: &absent, shard: shard)
+        }
+        if let shard {
+            throw PPLError.user("\(file): --shard \(shard.size) reads each rank's rows of an .npz archive, not of JSON; save the data "
+                                + "with np.savez(\"data.npz\", ...)")
         }
         let bytes = try PPLError.during(.user) { () throws(DataFormatError) in try source.bytes(at: 0, count: source.count, "") }
         let json: JSONValue
@@ -55,7 +63,7 @@ enum DataLoader {
 
     static func tensors(_ fields: [String: JSONValue], model: CheckedModel, file: String, optional: Set<String>,
                         absent: inout Set<String>) throws -> [String: Tensor] {
-        try tensors(model: model, file: file, optional: optional, absent: &absent, given: { fields[$0] != nil }) { d, dims in
+        try tensors(model: model, file: file, optional: optional, absent: &absent, given: { fields[$0] != nil }) { d, dims, _ in
             let v = fields[d.name]!
             // Nested JSON arrays, one level per dimension (an array's dimensions, then its
             // element's), read row-major: how the IR holds every value.
@@ -76,10 +84,15 @@ enum DataLoader {
 
     /// The data of `model`, declaration by declaration: `value` reads one the file has
     /// (`given`), of the dimensions its type gives with the ints read before it.
+    /// With `shard`, the size it names is this rank's count of rows, its total is
+    /// `MinibatchedDensity.totalInput`, and `value` reads the rank's rows of the data whose
+    /// first dimension it is (given the range of them, else nil).
     static func tensors(model: CheckedModel, file: String, optional: Set<String>, absent: inout Set<String>,
-                        given: (String) -> Bool, value: (Declaration, [Int]) throws -> Tensor) throws -> [String: Tensor] {
+                        given: (String) -> Bool, shard: Shard? = nil,
+                        value: (Declaration, [Int], (range: Range<Int>, total: Int)?) throws -> Tensor) throws -> [String: Tensor] {
         var out: [String: Tensor] = [:]
         var ints: [String: Int] = [:]
+        var rows: (range: Range<Int>, total: Int)?
         for d in model.data {
             guard given(d.name) || optional.contains(d.name) else {
                 throw PPLError.user("\(file): missing data '\(d.name)' (\(d.typeText))")
@@ -93,15 +106,34 @@ enum DataLoader {
                 }
             }
             let dims = try d.componentDims.map(size)
+            let sharded = rows != nil && d.componentDims.first == Size(symbol: shard!.size)
+            if let shard, rows != nil, !sharded, d.componentDims.contains(where: { $0.terms.keys.contains { $0.contains(shard.size) } }) {
+                throw PPLError.user("\(file): --shard \(shard.size): '\(d.name)' (\(d.typeText)) has \(shard.size) in a dimension other "
+                                    + "than its first, and each rank reads whole rows")
+            }
+            if let shard, sharded, !given(d.name) {
+                throw PPLError.user("\(file): missing data '\(d.name)' (\(d.typeText)), which --shard \(shard.size) splits over the ranks")
+            }
             guard given(d.name) else {
                 out[d.name] = Tensor(shape: dims, values: [Double](repeating: 0, count: dims.reduce(1, *)))
                 absent.insert(d.name)
                 continue
             }
-            let t = try value(d, dims)
+            let t = try value(d, dims, sharded ? rows : nil)
             if dims.isEmpty, d.type.elem == .int { ints[d.name] = Int(exactly: t.values[0]) }
             try checkStructure(t, d, file)
             out[d.name] = t
+            if let shard, d.name == shard.size, d.type == .int, let total = ints[d.name] {
+                let mine = try shard.rows(of: total, file: file)
+                rows = (mine, total)
+                ints[d.name] = mine.count
+                out[d.name] = Tensor(scalar: Double(mine.count))
+                out[MinibatchedDensity.totalInput] = Tensor(scalar: Double(total))
+            }
+        }
+        if let shard, rows == nil {
+            throw PPLError.user("\(file): --shard names '\(shard.size)', which is not an int data of the model"
+                                + (closest(to: shard.size, in: model.data.filter { $0.type == .int }.map(\.name)).map { "; did you mean '\($0)'?" } ?? ""))
         }
         return out
     }

@@ -55,6 +55,7 @@ public enum FitReports {
         var out = "\(model): guide '\(s.options.guide)' (\(s.family.family.rawValue)), "
         out += "\(s.runtime.dimension) unconstrained dimension\(s.runtime.dimension == 1 ? "" : "s")\n"
         out += "frame: \(s.frameNote)\n"
+        if let shard = s.shardNote { out += "shard: \(shard)\n" }
         if let b = s.batches {
             out += "minibatch: \(b.note)" + (s.options.draws == 0 ? "\n" : "; k̂, log p(data) and the draws' weights use all the data\n")
         }
@@ -314,7 +315,7 @@ public enum FitReports {
           "model": \(json(savedPath(model, in: file))),
           "data": \(data.map { json(savedPath($0, in: file)) } ?? "null"),
           "model_hash": \(json(s.runtime.modelHash)),
-          "data_hash": \(json(s.runtime.dataHash)),
+          "data_hash": \(s.runtime.dataHash.map(json) ?? "null"),
           "guide": \(json(s.options.guide)),
           "family": \(json(s.family.family.rawValue)),
           "layout": \(json(s.layout)),

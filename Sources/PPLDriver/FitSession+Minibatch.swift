@@ -26,8 +26,9 @@ extension FitSession {
         /// params `points` are point estimates (`UnconstrainedDensity`).
         public init(_ minibatch: Minibatch, runtime: ModelRuntime, points: [String] = []) throws(PPLError) {
             let mb: MinibatchedDensity
+            let shard = runtime.shard?.split
             do {
-                mb = try MinibatchedDensity(model: runtime.model, minibatch: minibatch)
+                mb = try MinibatchedDensity(model: runtime.model, size: minibatch.size, gathering: true, shard: shard != nil)
             } catch {
                 if error.span.file == nil { throw .user(error.message + (error.help.first.map { "; " + $0 } ?? "")) }
                 throw .located([error])
@@ -35,20 +36,29 @@ extension FitSession {
             guard let n = runtime.values[minibatch.size].flatMap({ Int(exactly: $0.values[0]) }) else {
                 throw .user("minibatch: '\(minibatch.size)' has no value in the data")
             }
+            if let shard, minibatch.size != shard.size {
+                throw .user("minibatch \(minibatch) with --shard \(shard.size): a rank draws its batches from its own rows, so "
+                            + "both must name the same size")
+            }
             guard minibatch.batch <= n else {
                 throw .user("minibatch \(minibatch): a batch of \(minibatch.batch) rows, but '\(minibatch.size)' is \(n) "
-                            + "with these data")
+                            + "with these data" + (shard == nil ? "" : " on rank \(shard!.rank) of \(shard!.ranks)"))
             }
+            // A rank's Jacobians count 1/R times, with its other terms free of the rows.
+            let jacobians = shard == nil ? (Set(mb.locals), MinibatchedDensity.scaleInput)
+                : (Set(runtime.model.params.map(\.name)), MinibatchedDensity.weightInput)
             density = UnconstrainedDensity(logDensity: mb.program, paramBounds: runtime.model.paramBounds,
-                                           pointEstimates: Set(points),
-                                           scaledJacobians: (Set(mb.locals), MinibatchedDensity.scaleInput)).density
+                                           pointEstimates: Set(points), scaledJacobians: jacobians).density
             var data = runtime.values
             data[minibatch.size] = Tensor(scalar: Double(minibatch.batch))
             data[MinibatchedDensity.rowsInput] = Tensor(scalar: Double(n))
-            data[MinibatchedDensity.scaleInput] = Tensor(scalar: Double(n) / Double(minibatch.batch))
+            data[MinibatchedDensity.scaleInput] = Tensor(scalar: Double(n) / Double(minibatch.batch) * Double(shard?.ranks ?? 1))
             self.data = data
             rows = n
             batch = minibatch.batch
+            // Every rank takes as many steps: an epoch is a pass over the largest shard.
+            let total = runtime.values[MinibatchedDensity.totalInput].map { Int($0.values[0]) }
+            epochRows = shard.map { (total! + $0.ranks - 1) / $0.ranks } ?? n
             gathered = mb.gathered
             locals = mb.locals
         }
@@ -66,8 +76,11 @@ extension FitSession {
             anchor = point
         }
 
+        /// The rows a pass goes over: N, or a sharded fit's largest shard.
+        let epochRows: Int
+
         /// Steps per pass over the rows: ⌈N/M⌉.
-        public var epoch: Int { (rows + batch - 1) / batch }
+        public var epoch: Int { (epochRows + batch - 1) / batch }
 
         /// The header's line: what a step reads and what the diagnostics read.
         public var note: String {

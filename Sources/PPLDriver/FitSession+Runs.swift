@@ -20,7 +20,8 @@ extension FitSession {
         }
         let outcomes = withoutActuallyEscaping(interrupted) { interrupted in
             withoutActuallyEscaping(progress ?? { _, _ in }) { report in
-                ParallelRuns(count: count) { r in
+                // A sharded fit's runs sum over the ranks in turn, one run at a time.
+                ParallelRuns(count: count, parallel: runtime.shard == nil) { r in
                     Result { () throws(PPLError) in
                         try self.fit(in: elbos[r], seed: self.runSeed(r), initial: nil,
                                      progress: r == 0 && progress != nil ? report : nil, interrupted: interrupted)
@@ -70,11 +71,13 @@ extension FitSession {
 /// slot; the only state the runs share is the interrupt flag, which they only read.
 private final class ParallelRuns: @unchecked Sendable {
     let count: Int
+    let parallel: Bool
     let body: (Int) -> Result<FitResult, PPLError>
     var slots: [Result<FitResult, PPLError>?]
 
-    init(count: Int, body: @escaping (Int) -> Result<FitResult, PPLError>) {
+    init(count: Int, parallel: Bool, body: @escaping (Int) -> Result<FitResult, PPLError>) {
         self.count = count
+        self.parallel = parallel
         self.body = body
         slots = Array(repeating: nil, count: count)
     }
@@ -82,7 +85,11 @@ private final class ParallelRuns: @unchecked Sendable {
     func outcomes() -> [Result<FitResult, PPLError>] {
         slots.withUnsafeMutableBufferPointer { buffer in
             let out = UnsafeSlots(buffer)
-            DispatchQueue.concurrentPerform(iterations: count) { r in out.buffer[r] = self.body(r) }
+            if parallel {
+                DispatchQueue.concurrentPerform(iterations: count) { r in out.buffer[r] = self.body(r) }
+            } else {
+                for r in 0..<count { out.buffer[r] = body(r) }
+            }
         }
         return slots.map { $0! }
     }

@@ -23,6 +23,8 @@ public final class FitSession {
     /// Whether the runs of the last sampled fit agree, if it had several.
     public internal(set) var agreement: RunAgreement?
     private var gradientChecked = false
+    /// For a sharded fit, how the rows were split and what each rank held, for the header.
+    public var shardNote: String?
 
     /// The guide `guide` names (as `GuideSelection` picks it) with `settings` (flags, or the
     /// REPL's `:set`) over its guide block's keys.
@@ -89,6 +91,13 @@ public final class FitSession {
         if options.given.contains(.alpha), options.objective != .renyi {
             throw .user("alpha is the Rényi bound's: it needs objective renyi, not \(options.objective.rawValue)")
         }
+        if let shard = runtime.shard?.split {
+            if options.family == .svgd || family.refines != nil {
+                throw .user("--shard \(shard.size): a \(options.family.rawValue) guide moves along the density's gradient inside its "
+                            + "fit, which would need every rank's rows at each move; use a guide whose draw is a map of its "
+                            + "noise (meanfield, fullrank, lowrank, a flow), or laplace or map")
+            }
+        }
         if options.minibatch != nil, options.objective != .elbo {
             throw .user("minibatch needs objective elbo: a batch's scaled density is unbiased, but the \(options.objective.rawValue) "
                         + "bound of it is not")
@@ -128,8 +137,7 @@ public final class FitSession {
         // Several runs start apart by moving the frame, which without a mode is a shift alone.
         let d = runtime.dimension
         let model = runtime.model
-        let density = options.point.isEmpty ? runtime.space.density
-            : UnconstrainedDensity(logDensity: model.logDensity, paramBounds: model.paramBounds, pointEstimates: Set(options.point)).density
+        let density = runtime.programs.unconstrained(pointEstimates: Set(options.point)).density
         let moving = frame ?? (options.runs > 1 ? Frame(location: [Double](repeating: 0, count: d), curvatureFactor: nil) : nil)
         elbo = try PPLError.during(.computation) {
             try ELBO(density: density, family: family, dimension: d, stickingTheLanding: stl, frame: moving,
@@ -282,9 +290,11 @@ public final class FitSession {
         // The engine refuses programs too large for it here, before anything of that size is allocated.
         let steps = try batchELBO(in: elbo)
         let fitter = try PPLError.during(.computation) {
-            guard let batches, let steps else { return try Fitter(elbo: elbo, data: runtime.values, settings: s) }
+            guard let batches, let steps else {
+                return try Fitter(elbo: elbo, data: runtime.values, settings: s, ranks: runtime.shard?.ranks)
+            }
             return try Fitter(elbo: steps.elbo, data: batches.data, settings: s, minibatch: (batches.rows, batches.batch),
-                              table: steps.table)
+                              table: steps.table, ranks: runtime.shard?.ranks)
         }
         var start = initial ?? family.initialParameters(runtime.dimension)
         guard let base = refining else {
@@ -440,7 +450,7 @@ public final class FitSession {
         if let h = saved.modelHash, h != runtime.modelHash {
             throw .user("'\(path)' was fitted to another version of the model: '\(saved.model)' changed since it was saved; fit it again")
         }
-        if let h = saved.dataHash, h != runtime.dataHash {
+        if let h = saved.dataHash, let mine = runtime.dataHash, h != mine {
             throw .user("'\(path)' was fitted to other data: '\(saved.data ?? "the data")' changed since it was saved; fit it again")
         }
         guard accepts(saved) else {
@@ -516,7 +526,7 @@ public final class FitSession {
         return try PPLError.during(.computation) {
             try PosteriorDraws(elbo: elbo, phi: phi, count: max(count, 10), seed: seed,
                                constrain: runtime.space.constrain, derived: runtime.model.derived, data: runtime.values,
-                               shapes: runtime.componentShapes, noise: particles(phi))
+                               shapes: runtime.componentShapes, noise: particles(phi), ranks: runtime.shard?.ranks)
         }
     }
 

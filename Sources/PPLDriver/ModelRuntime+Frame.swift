@@ -25,7 +25,8 @@ extension ModelRuntime {
         let start = DispatchTime.now().uptimeNanoseconds
         let d = dimension
         let search = try PPLError.during(.computation) {
-            try ModeSearch(gradient: gradientProgram(), hessianVector: hessianVectorProgram(), data: values, dimension: d)
+            try ModeSearch(gradient: gradientProgram(), hessianVector: hessianVectorProgram(), data: values, dimension: d,
+                           ranks: shard?.ranks)
         }
         let outcome = search.run(from: [Double](repeating: 0, count: d))
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
@@ -94,11 +95,10 @@ extension ModelRuntime {
         }
         let density = try executable(space.density, batch: chunk)
         var rng = RNG(seed: 0x1A9)
-        var logWeights: [Double] = []
+        var logDensities: [Double] = [], logq: [Double] = []
         let buffer = density.input("theta")
-        while logWeights.count < draws {
-            let count = min(chunk, draws - logWeights.count)
-            var logq: [Double] = []
+        while logDensities.count < draws {
+            let count = min(chunk, draws - logDensities.count)
             for k in 0..<count {
                 let eps = (0..<d).map { _ in rng.normal() }
                 let z = frame.place(eps)
@@ -106,8 +106,11 @@ extension ModelRuntime {
                 logq.append(-0.5 * eps.reduce(0) { $0 + $1 * $1 } - 0.5 * Double(d) * log(2 * Double.pi) - frame.logDeterminant)
             }
             try PPLError.during(.computation) { try density.run() }
-            logWeights += (0..<count).map { density.output("target", particle: $0)[0] - logq[$0] }
+            logDensities += (0..<count).map { density.output("target", particle: $0)[0] }
         }
+        // A rank of a sharded fit has its part of each.
+        shard?.ranks(&logDensities)
+        let logWeights = zip(logDensities, logq).map { $0 - $1 }
         let khat = ParetoSmoothing.khat(logWeights)
         let detail = "Newton, \(mode.iterations) iteration\(mode.iterations == 1 ? "" : "s"); Laplace k̂ \(FitReports.number(khat))"
         guard khat < 0.7 else { return (nil, "none (the Laplace approximation at the mode is poor: \(detail))") }

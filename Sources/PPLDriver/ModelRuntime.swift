@@ -13,6 +13,9 @@ public final class ModelRuntime {
     public let programs: DerivedPrograms
     public var space: UnconstrainedDensity { programs.unconstrained }
     public let dimension: Int
+    /// A sharded fit's split of the rows (`Shard`), and the ranks whose parts its density's
+    /// values are summed over; nil for a fit in one process.
+    public let shard: (split: Shard, ranks: RankSum)?
     /// The values of a draw: the unconstrained dimension and the derived values (at least).
     public let columns: Int
     /// The Laplace frame, once searched for (`laplaceFrame`).
@@ -38,15 +41,44 @@ public final class ModelRuntime {
     /// Data named in `optional` may be missing from the file (`ppl predict` needs only what
     /// the generate block reads): they are zeros, and neither they nor the transformed data
     /// computed from them are checked.
-    public convenience init(model: CheckedModel, dataPath: String?, hint: String, optional: Set<String> = []) throws(PPLError) {
+    ///
+    /// With `shard`, this rank's part of a sharded fit (`Shard`): only its rows of the data
+    /// are read, and the density is its part (`MinibatchedDensity.init(model:size:gathering:shard:)`).
+    public convenience init(model: CheckedModel, dataPath: String?, hint: String, optional: Set<String> = [],
+                            shard: (split: Shard, ranks: RankSum)? = nil) throws(PPLError) {
         if dataPath == nil, !model.data.isEmpty {
             throw .user("the model needs data (\(model.data.map(\.name).joined(separator: ", "))): \(hint)")
         }
+        if let shard { try Self.checkShardable(model, shard.split) }
         var absent: Set<String> = []
-        let data = try PPLError.during(.user) {
-            try dataPath.map { try DataLoader.load(path: $0, model: model, optional: optional, absent: &absent) } ?? [:]
+        var data = try PPLError.during(.user) {
+            try dataPath.map { try DataLoader.load(path: $0, model: model, optional: optional, absent: &absent, shard: shard?.split) } ?? [:]
         }
-        try self.init(model: model, data: data, file: dataPath ?? "the data", absent: absent)
+        if let shard {
+            data[MinibatchedDensity.scaleInput] = Tensor(scalar: Double(shard.split.ranks))
+            data[MinibatchedDensity.weightInput] = Tensor(scalar: 1 / Double(shard.split.ranks))
+        }
+        try self.init(model: model, data: data, file: dataPath ?? "the data", absent: absent, shard: shard)
+    }
+
+    /// Refuses a model whose sharded fit would differ from the fit of all the data: its
+    /// density must be a sum over the rows plus terms free of them, and what runs on each
+    /// rank's rows beside it — transformed data, derived values, generated quantities —
+    /// must be row by row or free of the rows.
+    static func checkShardable(_ model: CheckedModel, _ shard: Shard) throws(PPLError) {
+        do {
+            _ = try MinibatchedDensity(model: model, size: shard.size, gathering: false, shard: true)
+            try MinibatchedDensity.checkRowwise(transformedDataReading(model), size: shard.size, what: "transformed data",
+                                                help: "compute it into the data file, or fit without --shard")
+            try MinibatchedDensity.checkRowwise(model.derived, size: shard.size, what: "transformed parameter",
+                                                help: "make it a local variable of the model block, or fit without --shard")
+            try MinibatchedDensity.checkRowwise(model.generated, size: shard.size, what: "generated quantity",
+                                                help: "fit with --save FIT.json, then draw them in one process with "
+                                                    + "`ppl sample MODEL --fit FIT.json`")
+        } catch {
+            if error.span.file == nil { throw .user(error.message + (error.help.first.map { "; " + $0 } ?? "")) }
+            throw .located([error])
+        }
     }
 
     /// A runtime from the contents of a data file (`file` names it in messages).
@@ -59,8 +91,10 @@ public final class ModelRuntime {
     /// A runtime from data already read (`file` names them in messages): the transformed
     /// data computed and the bounds checked, except those of the data named in `absent` and
     /// of what is computed from them.
-    public init(model: CheckedModel, data: [String: Tensor], file: String = "the data", absent: Set<String> = []) throws(PPLError) {
+    public init(model: CheckedModel, data: [String: Tensor], file: String = "the data", absent: Set<String> = [],
+                shard: (split: Shard, ranks: RankSum)? = nil) throws(PPLError) {
         self.model = model
+        self.shard = shard
         values = try PPLError.during(.user) {
             var values = data
             let td = try Executable(Self.transformedDataReading(model), varying: [], data: values)
@@ -79,7 +113,7 @@ public final class ModelRuntime {
             try DataLoader.checkBounds(values, model: model, file: file, absent: absent)
             return values
         }
-        programs = DerivedPrograms(model: model)
+        programs = try shard.map { s throws(PPLError) in try DerivedPrograms(model: model, shard: s.split) } ?? DerivedPrograms(model: model)
         var ints: [String: Int] = [:]
         for (k, v) in values where v.count == 1 { ints[k] = Int(exactly: v.values[0]) }
         for p in model.params {
@@ -105,7 +139,8 @@ public final class ModelRuntime {
     /// The model as it runs (imports and library included), for a saved fit to be checked against.
     public var modelHash: String { ContentHash.model(model) }
     /// The data the model reads, for a saved fit to be checked against.
-    public var dataHash: String { ContentHash.data(model, values) }
+    /// None for a rank of a sharded fit, which holds a part of them.
+    public var dataHash: String? { shard == nil ? ContentHash.data(model, values) : nil }
 
     /// The value of a size with the data's ints, which must be a count: a size that overflows,
     /// is negative, or names a transformed int that is not an integer (`7 / N` with N = 0) is
@@ -130,10 +165,10 @@ public final class ModelRuntime {
     }
 
     /// Compiles the model file at `path` and loads the data file.
-    public convenience init(modelPath path: String, dataPath: String?) throws(PPLError) {
+    public convenience init(modelPath path: String, dataPath: String?, shard: (split: Shard, ranks: RankSum)? = nil) throws(PPLError) {
         let model = try Compilation.compile(path: path).checked()
         let stem = path.hasSuffix(".ppl") ? String(path.dropLast(4)) : path
-        try self.init(model: model, dataPath: dataPath, hint: "pass --data FILE or put it in \(stem).data.json")
+        try self.init(model: model, dataPath: dataPath, hint: "pass --data FILE or put it in \(stem).data.json", shard: shard)
     }
 
     /// The dimensions of the components of the params and derived values that are arrays

@@ -121,11 +121,39 @@ struct NumPyArray {
         return (values, inexact)
     }
 
-    private func read(_ stream: any ByteStream, into out: UnsafeMutableBufferPointer<Double>,
+    /// The elements of the rows `rows` along the first dimension, as `values`: the rows
+    /// before them are read past, those after them not read.
+    func values(_ stream: any ByteStream, rows: Range<Int>) throws(DataFormatError) -> (values: [Double], inexact: (index: Int, text: String)?) {
+        let width = shape.dropFirst().reduce(1, *)
+        var skip = rows.lowerBound * width * dtype.size
+        let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: min(max(skip, 1), 1 << 20), alignment: 8)
+        defer { scratch.deallocate() }
+        while skip > 0 {
+            let n = min(skip, scratch.count)
+            try stream.read(into: UnsafeMutableRawBufferPointer(rebasing: scratch[0..<n]))
+            skip -= n
+        }
+        let count = rows.count * width
+        var inexact: (index: Int, text: String)?
+        var failure: DataFormatError?
+        let values = [Double](unsafeUninitializedCapacity: count) { out, initialized in
+            do throws(DataFormatError) {
+                try read(stream, into: out, count: count, inexact: &inexact)
+                initialized = count
+            } catch {
+                failure = error
+            }
+        }
+        if let failure { throw failure }
+        return (values, inexact)
+    }
+
+    private func read(_ stream: any ByteStream, into out: UnsafeMutableBufferPointer<Double>, count: Int? = nil,
                       inexact: inout (index: Int, text: String)?) throws(DataFormatError) {
+        let count = count ?? self.count
         // ppl's hosts (x86-64, arm64) are little-endian, as the data are: the bytes are the doubles.
         if dtype == .float64 {
-            try stream.read(into: UnsafeMutableRawBufferPointer(out))
+            try stream.read(into: UnsafeMutableRawBufferPointer(UnsafeMutableBufferPointer(rebasing: out[0..<count])))
             return
         }
         let chunk = 1 << 16

@@ -1,6 +1,7 @@
 import PPLDiff
 import PPLEngine
 import PPLIR
+import PPLSema
 
 /// The evidence lower bound as an IR program: per particle, with ε ~ N(0, I),
 /// z = T(ε; φ) and target = log p(z) - log q(z) (Kingma & Welling 2014's
@@ -45,7 +46,9 @@ public struct ELBO {
                                               constants: constantValues.merging(densityInputs) { a, _ in a },
                                               target: targetDensity)
         let logp = targetDensity.logDensity(b, at: drawn)
-        let target = e.sub(logp, logq)
+        // A rank's part of a sharded density (`MinibatchedDensity`) counts log q 1/R times, as
+        // its other terms free of the rows: the ranks' targets add up to the ELBO's.
+        let target = e.sub(logp, densityInputs[MinibatchedDensity.weightInput].map { e.mul(logq, $0) } ?? logq)
         let z = frame?.place(e, drawn, inputs: densityInputs) ?? drawn
         let (instrs, types) = b.finish()
         let inputs = density.inputs.filter { $0.name != "theta" } + constantInputs + [

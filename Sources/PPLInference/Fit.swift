@@ -121,14 +121,19 @@ public final class Fitter {
     private let minibatch: (rows: Int, batch: Int)?
     /// Local params' per-row parameters, of which `elbo` reads a batch's (`RowTable`).
     private let table: RowTable?
+    /// For a rank of a sharded fit: the sum over the ranks of the particles' targets and of
+    /// the gradient, before anything reads them.
+    private let ranks: RankSum?
 
     /// With `minibatch`, `elbo` is of a `MinibatchedDensity`, whose batch's rows each step
     /// draws afresh (`RowSampler`). With `table` too, φ (the start and the result) holds
     /// every row's parameters, and `elbo`'s φ the batch's.
     public init(elbo: ELBO, data: [String: Tensor], settings: FitSettings, minibatch: (rows: Int, batch: Int)? = nil,
-                table: RowTable? = nil) throws {
+                table: RowTable? = nil, ranks: RankSum? = nil) throws {
         precondition(table == nil || minibatch != nil, "a row table is read by a batch's rows")
+        precondition(table == nil || ranks == nil, "a sharded fit has no local params")
         self.elbo = elbo
+        self.ranks = ranks
         self.settings = settings
         self.minibatch = minibatch
         self.table = table
@@ -211,7 +216,7 @@ public final class Fitter {
         // particles' gradients combined, here.
         let summed = settings.objective == .elbo
         let scale = summed ? 1 / Double(s) : 1
-        let combined = UnsafeMutableBufferPointer<Double>.allocate(capacity: summed ? 0 : p)
+        let combined = UnsafeMutableBufferPointer<Double>.allocate(capacity: summed && ranks == nil ? 0 : p)
         defer { combined.deallocate() }
         var guardian = StepGuard()
         var windowMeans: [(mean: Double, se: Double)] = []
@@ -247,22 +252,37 @@ public final class Fitter {
             }
             var value = 0.0
             var finite = (try? executable.run()) != nil
-            if finite {
-                if summed {
+            // A rank whose part failed sends NaNs, so that every rank rejects the step.
+            func targets() -> [Double] { (0..<s).map { finite ? executable.output(targetOutput, particle: $0)[0] : .nan } }
+            if summed {
+                if let ranks {
+                    var parts = targets()
+                    let g = executable.summedOutput(gradientOutput)
+                    for i in 0..<p { parts.append(finite ? g[i] : .nan) }
+                    ranks(&parts)
+                    value = parts[0..<s].reduce(0, +) / Double(s)
+                    for i in 0..<p { combined[i] = parts[s + i] }
+                    finite = true
+                } else if finite {
                     for k in 0..<s { value += executable.output(targetOutput, particle: k)[0] }
                     value /= Double(s)
-                } else {
-                    let (bound, coefficients) = Fitter.bound((0..<s).map { executable.output(targetOutput, particle: $0)[0] },
-                                                             settings.objective, alpha: settings.alpha)
+                }
+            } else {
+                var t = targets()
+                ranks?(&t)
+                if ranks != nil { finite = true }
+                if finite {
+                    let (bound, coefficients) = Fitter.bound(t, settings.objective, alpha: settings.alpha)
                     value = bound
                     for i in 0..<p { combined[i] = 0 }
                     for (k, c) in coefficients.enumerated() where c > 0 {
                         let g = executable.output(gradientOutput, particle: k)
                         for i in 0..<p { combined[i] += c * g[i] }
                     }
+                    if let ranks { ranks.sum(combined) }
                 }
             }
-            let gradient = summed ? executable.summedOutput(gradientOutput) : UnsafeBufferPointer(combined)
+            let gradient = summed && ranks == nil ? executable.summedOutput(gradientOutput) : UnsafeBufferPointer(combined)
             if finite { finite = value.isFinite && ppl_all_finite(gradient.baseAddress, p) != 0 }
             switch guardian.judge(value, finite: finite) {
             case .take: break

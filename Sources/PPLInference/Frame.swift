@@ -1,6 +1,7 @@
 import Foundation
 import PPLEngine
 import PPLIR
+import PPLSema
 
 /// The affine frame a guide is fitted in: z = m + P z̃. From the mode m of the log density
 /// and the Cholesky factor L of its negative Hessian there (H = L Lᵀ), P = L⁻ᵀ, so that the
@@ -76,7 +77,10 @@ public struct Frame: Sendable {
         inputs.append(Input(name: "theta", value: tilde, role: .param, type: .vector(Size(d)), constraint: .none))
         let theta = density.inputs.first { $0.name == "theta" }!.value
         let outputs = b.inline(density.body, types: density.types, mapping: [theta: place(e, tilde, inputs: values)])
-        let target = e.add(outputs[density.outputNames.firstIndex(of: "target")!], e.c(logDeterminant))
+        // A rank's part of a sharded density counts it 1/R times, as its other terms free of the rows.
+        let weight = density.inputs.first { $0.name == MinibatchedDensity.weightInput }?.value
+        let target = e.add(outputs[density.outputNames.firstIndex(of: "target")!],
+                           weight.map { e.mul(e.c(logDeterminant), $0) } ?? e.c(logDeterminant))
         let (instrs, types) = b.finish()
         return Program(name: density.name, inputs: inputs, body: Block(instrs: instrs, yields: [target]),
                        outputNames: ["target"], types: types)

@@ -39,14 +39,18 @@ public struct ModeSearch {
     let gradient: Executable
     let hessian: Executable
     let d: Int
+    /// For a rank of a sharded fit: the sum over the ranks of its part's value, gradient and
+    /// curvature, so that every rank searches alike.
+    let ranks: RankSum?
 
     /// `gradient` has input `theta` and outputs `target` and `grad.theta`; `hessianVector`
     /// also input `tangent.theta` and output `hvp.theta`. The Hessian's columns are computed
     /// as many at once as fit in `bufferBytes` of buffers: at a million rows of data, all 21
     /// of logistic_big's at once took 3.4 GB.
     public init(gradient: Program, hessianVector: Program, data: [String: Tensor], dimension d: Int,
-                bufferBytes: Int = 256 << 20) throws {
+                bufferBytes: Int = 256 << 20, ranks: RankSum? = nil) throws {
         self.d = d
+        self.ranks = ranks
         self.gradient = try Executable(gradient, varying: ["theta"], data: data)
         let columns = try Executable.batch(hessianVector, varying: ["theta", "tangent.theta"], data: data, upTo: max(1, d),
                                            bytes: bufferBytes)
@@ -178,10 +182,14 @@ public struct ModeSearch {
 
     private func evaluate(_ theta: [Double]) -> (Double, [Double])? {
         _ = gradient.input("theta").update(fromContentsOf: theta)
-        guard (try? gradient.run()) != nil else { return nil }
-        let g = Array(gradient.output("grad.theta"))
+        let ran = (try? gradient.run()) != nil
+        guard ran || ranks != nil else { return nil }
+        // A rank whose part failed sends NaNs, so that every rank sees the failure.
+        var parts = ran ? [gradient.output("target")[0]] + Array(gradient.output("grad.theta")) : Array(repeating: .nan, count: d + 1)
+        ranks?(&parts)
+        let g = Array(parts[1...])
         guard g.allSatisfy(\.isFinite) else { return nil }
-        return (gradient.output("target")[0], g)
+        return (parts[0], g)
     }
 
     /// −∇² log p at θ for the Newton steps, symmetrised, row-major: column j is the central
@@ -219,12 +227,14 @@ public struct ModeSearch {
                     tangents[k * d + i] = i == first + k ? 1 : 0
                 }
             }
-            guard (try? hessian.run()) != nil else { return nil }
+            let ran = (try? hessian.run()) != nil
+            guard ran || ranks != nil else { return nil }
             for k in 0..<count {
                 let column = hessian.output("hvp.theta", particle: k)
-                for i in 0..<d { h[i * d + first + k] = -column[i] }
+                for i in 0..<d { h[i * d + first + k] = ran ? -column[i] : .nan }
             }
         }
+        ranks?(&h)
         for i in 0..<d { for j in 0..<i { let s = 0.5 * (h[i * d + j] + h[j * d + i]); h[i * d + j] = s; h[j * d + i] = s } }
         return h.allSatisfy(\.isFinite) ? h : nil
     }

@@ -22,7 +22,7 @@ public struct PosteriorDraws {
     /// matrices: `x[2,1,3]`), where the shape of the IR value is not theirs. `noise`, if
     /// given, is each draw's ε instead of random normals (SVGD's particles), one per draw.
     public init(elbo: ELBO, phi: [Double], count: Int, seed: UInt64, constrain: Program, derived: Program,
-                data: [String: Tensor], shapes: [String: [Int]] = [:], noise: [[Double]]? = nil) throws {
+                data: [String: Tensor], shapes: [String: [Int]] = [:], noise: [[Double]]? = nil, ranks: RankSum? = nil) throws {
         let count = noise?.count ?? count
         let paramNames = constrain.outputNames
         let chunk = min(try Executable.batch(elbo.program, varying: ["eps"], shared: ["phi"], data: elbo.data(data), upTo: 64),
@@ -73,6 +73,8 @@ public struct PosteriorDraws {
                 logGuideDensities.append(sampler.output("logq", particle: k)[0])
             }
         }
+        // A rank of a sharded fit has its part of each draw's log density.
+        ranks?(&logDensities)
         self.names = names
         self.rows = rows
         self.logDensities = logDensities

@@ -27,6 +27,10 @@ public struct MinibatchedDensity {
     public static let rowsInput = "minibatch.rows"
     /// N/M (real).
     public static let scaleInput = "minibatch.scale"
+    /// With `shard`: N summed over the ranks (int), which N read as a number means.
+    public static let totalInput = "shard.total"
+    /// With `shard`: 1/R (real), by which the rank's target is multiplied.
+    public static let weightInput = "shard.weight"
 
     /// The log density over the batch, inputs as `log_density`'s plus the three above;
     /// the N-rowed data inputs keep their names and hold the full data.
@@ -42,27 +46,46 @@ public struct MinibatchedDensity {
     /// one; the diagnostic points at the statement (or declaration) at fault, or has no span
     /// where the option itself is wrong.
     public init(model: CheckedModel, minibatch: Minibatch) throws(Diagnostic) {
-        let n = minibatch.size
+        try self.init(model: model, size: minibatch.size, gathering: true, shard: false)
+    }
+
+    /// A rank's part of the density of a fit sharded over R ranks along N (`ppl fit --shard
+    /// N` under MPI), each rank holding its own rows of the N-rowed data: the same program,
+    /// with each sum over the rows scaled by `minibatch.scale` = R (or R·n/M with a batch of
+    /// M of the rank's n rows, `gathering`) and the whole target by `shard.weight` = 1/R.
+    /// The target being affine in those sums, a + Σ c·S_r summed over the ranks is then
+    /// a + c·S: the terms not over the rows (priors, N read as a number, which is
+    /// `shard.total`) count once, and each row once. A param with N in its shape (a local
+    /// one) is refused: its rows would live on the rank of theirs.
+    public init(model: CheckedModel, size n: String, gathering: Bool, shard: Bool) throws(Diagnostic) {
+        precondition(gathering || shard, "a density over the whole data is the model's own")
+        let doing = shard ? "sharding along \(n) over the ranks" : "minibatching along \(n)"
+        let without = shard ? "fit without --shard" : "fit without --minibatch"
         let ld = model.logDensity
         guard let sizeInput = ld.inputs.first(where: { $0.name == n && $0.role == .data && $0.type == .int }) else {
             let ints = model.data.filter { $0.type == .int }.map(\.name)
-            throw Diagnostic.error("minibatch names '\(n)', which is not an int data of the model", at: .none,
-                                   help: ints.isEmpty ? "the model has no int data to minibatch along"
+            throw Diagnostic.error("\(shard ? "--shard" : "minibatch") names '\(n)', which is not an int data of the model", at: .none,
+                                   help: ints.isEmpty ? "the model has no int data to \(shard ? "shard" : "minibatch") along"
                                        : "its int data are " + ints.map { "'\($0)'" }.joined(separator: ", "))
         }
         let declaration = model.data.first { $0.name == n }?.span ?? .none
         let symbol = Size(symbol: n)
         var locals: [String] = []
         for p in model.params where p.type.shape.mentions(n) {
+            if shard {
+                throw Diagnostic.error("\(doing): param '\(p.name)' has \(n) in its shape (\(p.typeText)), and its rows "
+                                       + "would live on the ranks apart", at: p.span,
+                                       help: "a sharded fit's params are global; fit a model with local params without --shard")
+            }
             guard p.type.shape.withLeadingRows(n, replacedBy: symbol) != nil else {
-                throw Diagnostic.error("minibatching along \(n): param '\(p.name)' has \(n) in its shape (\(p.typeText)) "
+                throw Diagnostic.error("\(doing): param '\(p.name)' has \(n) in its shape (\(p.typeText)) "
                                        + "other than as its first dimension, and a batch draws rows", at: p.span,
                                        help: "a local param has one row per row of the data: vector[\(n)] or matrix[\(n), K]")
             }
             guard p.constraint.bounds.allSatisfy({ if case .constant = $0 { return true } else { return false } }) else {
-                throw Diagnostic.error("minibatching along \(n): local param '\(p.name)' has bounds that are not constants "
+                throw Diagnostic.error("\(doing): local param '\(p.name)' has bounds that are not constants "
                                        + "(\(p.typeText)), which a batch would read at all the rows", at: p.span,
-                                       help: "give it constant bounds, or fit without --minibatch")
+                                       help: "give it constant bounds, or \(without)")
             }
             locals.append(p.name)
         }
@@ -72,9 +95,10 @@ public struct MinibatchedDensity {
             return Value(types.count - 1)
         }
         let rows = fresh(.int), scale = fresh(.real), index = fresh(.intArray(symbol))
+        let total = fresh(.int), weight = fresh(.real)
         var inputs: [Input] = []
         var gathers: [Instr] = []
-        var kinds: [Value: Kind] = [rows: .free, scale: .free, index: .rows]
+        var kinds: [Value: Kind] = [rows: .free, scale: .free, index: .rows, total: .free, weight: .free]
         var gathered: [String] = []
         for i in ld.inputs {
             if i.value == sizeInput.value { inputs.append(i); continue }
@@ -91,7 +115,13 @@ public struct MinibatchedDensity {
             }
             guard let full = i.type.shape.withLeadingRows(n, replacedBy: Size(symbol: Self.rowsInput)) else {
                 kinds[i.value] = .bad("reads '\(i.name)' (\(i.type)), which has \(n) in a dimension other than its first, "
-                                      + "and a batch draws rows")
+                                      + "and \(shard ? "the ranks hold rows" : "a batch draws rows")")
+                inputs.append(i)
+                continue
+            }
+            kinds[i.value] = .rows
+            gathered.append(i.name)
+            guard gathering else {
                 inputs.append(i)
                 continue
             }
@@ -100,27 +130,25 @@ public struct MinibatchedDensity {
             moved.value = whole
             inputs.append(moved)
             gathers.append(Instr(results: [i.value], op: .at, args: [whole, index], regions: []))
-            kinds[i.value] = .rows
-            gathered.append(i.name)
         }
         // N read as a number (`10 / sqrt(N)`) means the data's N; only sizes mean the batch's.
-        let body = ld.body.renaming(sizeInput.value, to: rows)
+        let body = ld.body.renaming(sizeInput.value, to: shard ? total : rows)
         var analysis = Analysis(size: n, types: types, kinds: kinds)
         for instr in body.instrs { analysis.visit(instr) }
         let targetKind = analysis.kinds[body.yields[0]] ?? .free
         if case .bad = targetKind {
             for term in model.densityTerms {
                 guard case .bad(let why) = analysis.kinds[term.value] ?? .free else { continue }
-                throw Diagnostic.error("minibatching along \(n): this term \(why)", at: term.span,
-                                       help: "a batch's density is unbiased only for a sum over the rows of an "
-                                           + "elementwise function of them; fit without --minibatch")
+                throw Diagnostic.error("\(doing): this term \(why)", at: term.span,
+                                       help: "\(shard ? "the ranks' parts add up to the density" : "a batch's density is unbiased") "
+                                           + "only for a sum over the rows of an elementwise function of them; \(without)")
             }
             guard case .bad(let why) = targetKind else { preconditionFailure() }
-            throw Diagnostic.error("minibatching along \(n): the log density \(why)", at: declaration)
+            throw Diagnostic.error("\(doing): the log density \(why)", at: declaration)
         }
         guard !analysis.leaves.isEmpty else {
-            throw Diagnostic.error("minibatching along \(n): no term of the log density sums over the rows of \(n)",
-                                   at: declaration, help: "minibatch along the size of the observations")
+            throw Diagnostic.error("\(doing): no term of the log density sums over the rows of \(n)",
+                                   at: declaration, help: "\(shard ? "shard" : "minibatch") along the size of the observations")
         }
         // Each sum over the rows, scaled where it is computed.
         var instrs = gathers
@@ -135,13 +163,24 @@ public struct MinibatchedDensity {
             types[instr.result.id] = .real
             instrs.append(Instr(results: [instr.result], op: .binary(.mul), args: [unscaled.result, scale], regions: []))
         }
-        let extra = [
-            Input(name: Self.rowsInput, value: rows, role: .data, type: .int, constraint: .none),
-            Input(name: Self.scaleInput, value: scale, role: .data, type: .real, constraint: .none),
-            Input(name: Self.indexInput, value: index, role: .data, type: .intArray(symbol), constraint: .none),
-        ]
-        let draft = Program(name: "minibatch_log_density", inputs: inputs + extra,
-                            body: Block(instrs: instrs, yields: body.yields), outputNames: ld.outputNames, types: types)
+        var yields = body.yields
+        if shard {
+            let t = ld.outputNames.firstIndex(of: "target")!
+            let weighted = fresh(.real)
+            instrs.append(Instr(results: [weighted], op: .binary(.mul), args: [yields[t], weight], regions: []))
+            yields[t] = weighted
+        }
+        var extra = [Input(name: Self.scaleInput, value: scale, role: .data, type: .real, constraint: .none)]
+        if gathering {
+            extra.insert(Input(name: Self.rowsInput, value: rows, role: .data, type: .int, constraint: .none), at: 0)
+            extra.append(Input(name: Self.indexInput, value: index, role: .data, type: .intArray(symbol), constraint: .none))
+        }
+        if shard {
+            extra.append(Input(name: Self.totalInput, value: total, role: .data, type: .int, constraint: .none))
+            extra.append(Input(name: Self.weightInput, value: weight, role: .data, type: .real, constraint: .none))
+        }
+        let draft = Program(name: shard ? "shard_log_density" : "minibatch_log_density", inputs: inputs + extra,
+                            body: Block(instrs: instrs, yields: yields), outputNames: ld.outputNames, types: types)
         // Data the density does not read are left out: one with N elsewhere than first would
         // not fit the batch's N. Int scalars stay, since they name the sizes.
         let read = draft.inputsRead()
@@ -330,5 +369,33 @@ extension Block {
         }
         copy.yields = yields.map(swap)
         return copy
+    }
+}
+
+extension MinibatchedDensity {
+    /// Refuses, for a fit sharded along `n`, a program run on each rank's rows alone — the
+    /// transformed data, the derived values, the generated quantities — whose output `kind`
+    /// would differ from the whole data's: one computed from the rows other than row by row
+    /// (a mean, a sum, a row read at a given position); `what` names the program's part.
+    /// Row-by-row outputs (`log(x)`) and those free of the rows are the same on every rank.
+    public static func checkRowwise(_ program: Program, size n: String, what: String, help: String) throws(Diagnostic) {
+        var kinds: [Value: Kind] = [:]
+        for i in program.inputs where i.type.shape.mentions(n) {
+            kinds[i.value] = i.type.shape.withLeadingRows(n, replacedBy: Size(symbol: n)) != nil ? .rows
+                : .bad("reads '\(i.name)' (\(i.type)), which has \(n) in a dimension other than its first")
+        }
+        var analysis = Analysis(size: n, types: program.types, kinds: kinds)
+        for instr in program.body.instrs { analysis.visit(instr) }
+        for (name, value) in zip(program.outputNames, program.body.yields) {
+            switch analysis.kind(value) {
+            case .free: continue
+            case .rows where program.types[value.id].shape.withLeadingRows(n, replacedBy: Size(symbol: n)) != nil:
+                guard what == "transformed data" else { break }
+                continue
+            case .rows, .linear, .bad: break
+            }
+            throw Diagnostic.error("sharding along \(n) over the ranks: \(what) '\(name)' is computed from the rows of \(n), "
+                                   + "which each rank holds a part of", at: .none, help: help)
+        }
     }
 }

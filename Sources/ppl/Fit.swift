@@ -38,49 +38,69 @@ struct Fit: ParsableCommand {
     @Flag(help: "No progress bar.")
     var quiet = false
 
+    @Option(help: ArgumentHelp("Under mpirun: split the rows along the int data N over the ranks, each reading its own rows "
+                               + "of the .npz data; the ranks' parts of the density are summed (MPI_Allreduce).",
+                               valueName: "N"))
+    var shard: String?
+
     func run() throws {
         let dataPath = data ?? defaultDataPath(file)
+        // Each rank of a sharded fit joins the job before anything else; rank 0 alone prints and writes.
+        let ranks = try shard.map { _ in try Terminal.run { () throws(PPLError) in try Ranks() } }
+        defer { ranks?.finish() }
+        let speaks = (ranks?.rank ?? 0) == 0
+        let split = shard.map { Shard(size: $0, rank: ranks!.rank, ranks: ranks!.count) }
         // Not after an hour of fitting.
-        try Terminal.run { () throws(PPLError) in
+        try Sharded.run(ranks) { () throws(PPLError) in
             let inputs = [("the model", file)] + (dataPath.map { [("the data", $0)] } ?? [])
             for path in [output.draws, output.summaryJSON, report, save].compactMap({ $0 }) { try OutputFile.check(path, inputs: inputs) }
         }
         // A guide to start from lives in the frame it was fitted in, which this fit then keeps.
-        let saved = try Terminal.run { () throws(PPLError) in try self.`init`.map(FitReports.readSaved) }
-        let (session, selection) = try Terminal.run { () throws(PPLError) in
-            let runtime = try ModelRuntime(modelPath: file, dataPath: dataPath)
+        let saved = try Sharded.run(ranks) { () throws(PPLError) in try self.`init`.map(FitReports.readSaved) }
+        // The data first, which a rank alone can fail to read; then the session, whose search
+        // for the frame sums over the ranks.
+        let (runtime, selection) = try Sharded.run(ranks) { () throws(PPLError) in
+            let runtime = try ModelRuntime(modelPath: file, dataPath: dataPath, shard: split.map { ($0, ranks!.rankSum) })
             // Before the frame search and the fit.
-            let selection = try output.selection(runtime.model)
-            let session = try FitSession(runtime: runtime, guide: guide, settings: options.settings + output.settings,
-                                         frame: saved.map { .given($0.frame) } ?? .search)
-            return (session, selection)
+            return (runtime, try output.selection(runtime.model))
         }
-        try Terminal.run { () throws(PPLError) in
+        let session = try Sharded.run(ranks) { () throws(PPLError) in
+            try FitSession(runtime: runtime, guide: guide, settings: options.settings + output.settings,
+                           frame: saved.map { .given($0.frame) } ?? .search)
+        }
+        try Sharded.run(ranks) { () throws(PPLError) in
             guard session.options.draws == 0 else { return }
             let wanted = [output.draws.map { ("--draws", $0) }, report.map { ("--report", $0) }].compactMap { $0 }
             if let (flag, path) = wanted.first {
                 throw .user("\(flag) \(path): with draws = 0 the fit draws nothing to write or plot; give --draws-n 10 or more")
             }
         }
-        let initial: [Double]? = try Terminal.run { () throws(PPLError) in
+        let initial: [Double]? = try Sharded.run(ranks) { () throws(PPLError) in
             guard let saved, let path = self.`init` else { return nil }
             try session.check(saved, from: path)
             return saved.phi
         }
-        let bar = ProgressBar(enabled: !quiet && isatty(2) == 1, total: session.settings.steps)
+        let bar = ProgressBar(enabled: speaks && !quiet && isatty(2) == 1, total: session.settings.steps)
         let epochs = session.batches.flatMap { b in
-            session.options.epochs > 0 && !quiet ? EpochProgress(rows: b.rows, batch: b.batch, epochs: session.options.epochs) : nil
+            speaks && session.options.epochs > 0 && !quiet ? EpochProgress(rows: b.rows, batch: b.batch, epochs: session.options.epochs) : nil
         }
-        signal(SIGINT) { _ in interruptRequested = 1 }
+        // Ranks would see an interrupt at different steps: under mpirun, it ends the job.
+        if ranks == nil { signal(SIGINT) { _ in interruptRequested = 1 } }
         defer { signal(SIGINT, SIG_DFL) }
         defer { bar.finish() }
-        var (result, sampled) = try Terminal.run { () throws(PPLError) in
+        var (result, sampled) = try Sharded.run(ranks) { () throws(PPLError) in
             let result = try session.fit(initial: initial, progress: epochs?.update ?? bar.update,
                                          interrupted: { interruptRequested != 0 })
             bar.finish()
             return (result, try session.sample(session.options.draws, result: result))
         }
+        if let ranks, let split { session.shardNote = Sharded.note(split, ranks, session.runtime) }
         if result.failure == nil { result.failure = FitReports.nonFinite(sampled) }
+        // Every rank holds the same fit; rank 0 reports it.
+        guard speaks else {
+            if FitReports.failure(result) != nil || !result.elbo.isFinite || result.interrupted { throw Terminal.failed(.computation) }
+            return
+        }
         print(FitReports.header(session, result, model: file))
         Terminal.warn(FitReports.warnings(session, result))
         if !sampled.rows.isEmpty { print(FitReports.table(sampled, selection, points: Set(session.options.point))) }
