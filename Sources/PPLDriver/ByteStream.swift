@@ -10,6 +10,23 @@ protocol ByteStream: AnyObject {
     func read(into buffer: UnsafeMutableRawBufferPointer) throws(DataFormatError)
     /// Checks that every byte was read and, for an archive's member, its CRC-32.
     func finish() throws(DataFormatError)
+    /// Goes past the next `count` bytes.
+    func skip(_ count: Int) throws(DataFormatError)
+}
+
+extension ByteStream {
+    /// Reads the bytes and drops them, a megabyte at a time.
+    func skip(_ count: Int) throws(DataFormatError) {
+        guard count > 0 else { return }
+        let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: min(count, 1 << 20), alignment: 8)
+        defer { scratch.deallocate() }
+        var left = count
+        while left > 0 {
+            let n = min(left, scratch.count)
+            try read(into: UnsafeMutableRawBufferPointer(rebasing: scratch[0..<n]))
+            left -= n
+        }
+    }
 }
 
 extension ByteStream {
@@ -69,5 +86,13 @@ final class SliceStream: ByteStream {
     func finish() throws(DataFormatError) {
         guard remaining == 0 else { throw DataFormatError("\(remaining) bytes follow the array's data") }
         try checksum?.check()
+    }
+
+    /// Goes past the bytes unread: a stored member's CRC-32 is then not checked.
+    func skip(_ count: Int) throws(DataFormatError) {
+        guard count <= remaining else { throw DataFormatError("truncated: the file ends inside the array") }
+        offset += count
+        remaining -= count
+        if count > 0 { checksum = nil }
     }
 }

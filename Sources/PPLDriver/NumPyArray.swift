@@ -121,18 +121,11 @@ struct NumPyArray {
         return (values, inexact)
     }
 
-    /// The elements of the rows `rows` along the first dimension, as `values`: the rows
-    /// before them are read past, those after them not read.
+    /// The elements of the rows `rows` along the first dimension, as `values`: the other
+    /// rows are gone past, never held.
     func values(_ stream: any ByteStream, rows: Range<Int>) throws(DataFormatError) -> (values: [Double], inexact: (index: Int, text: String)?) {
         let width = shape.dropFirst().reduce(1, *)
-        var skip = rows.lowerBound * width * dtype.size
-        let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: min(max(skip, 1), 1 << 20), alignment: 8)
-        defer { scratch.deallocate() }
-        while skip > 0 {
-            let n = min(skip, scratch.count)
-            try stream.read(into: UnsafeMutableRawBufferPointer(rebasing: scratch[0..<n]))
-            skip -= n
-        }
+        try stream.skip(rows.lowerBound * width * dtype.size)
         let count = rows.count * width
         var inexact: (index: Int, text: String)?
         var failure: DataFormatError?
@@ -145,6 +138,10 @@ struct NumPyArray {
             }
         }
         if let failure { throw failure }
+        // A compressed member is inflated to its end, and its CRC-32 checked; a stored one's
+        // rows after these are not read.
+        try stream.skip(stream.remaining)
+        try stream.finish()
         return (values, inexact)
     }
 
