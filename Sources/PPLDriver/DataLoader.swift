@@ -278,10 +278,19 @@ enum DataLoader {
         return "\(name)[\(indices.reversed().map(String.init).joined(separator: ","))]"
     }
 
-    /// Checks the bounds of every data variable; bounds may use transformed data.
-    static func checkBounds(_ data: [String: Tensor], model: CheckedModel, file: String, absent: Set<String> = []) throws {
+    /// Checks the bounds of every data variable; bounds may use transformed data. With
+    /// `rows`, the data hold a rank's rows of a sharded fit from row `first` of `total`
+    /// along `size`, and an element is named by its index in the file.
+    static func checkBounds(_ data: [String: Tensor], model: CheckedModel, file: String, absent: Set<String> = [],
+                            rows: (size: String, first: Int, total: Int)? = nil) throws {
         for d in model.data where !absent.contains(d.name) {
             guard let t = data[d.name] else { continue }
+            var componentName = { (name: String, k: Int, dims: [Int]) in DataLoader.componentName(name, k, dims) }
+            if let rows, d.componentDims.first == Size(symbol: rows.size) {
+                componentName = { name, k, dims in
+                    DataLoader.componentName(name, rows.first * dims.dropFirst().reduce(1, *) + k, [rows.total] + dims.dropFirst())
+                }
+            }
             /// The bound for element k: a scalar bound, or its element k.
             func value(_ b: BoundValue, _ k: Int) -> Double? {
                 switch b {

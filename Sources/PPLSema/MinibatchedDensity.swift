@@ -384,18 +384,23 @@ extension MinibatchedDensity {
             kinds[i.value] = i.type.shape.withLeadingRows(n, replacedBy: Size(symbol: n)) != nil ? .rows
                 : .bad("reads '\(i.name)' (\(i.type)), which has \(n) in a dimension other than its first")
         }
+        // As a number, N on a rank is its own count of rows.
+        for i in program.inputs where i.name == n && i.type == .int {
+            kinds[i.value] = .bad("reads \(n) as a number, which on each rank is its count of rows")
+        }
         var analysis = Analysis(size: n, types: program.types, kinds: kinds)
         for instr in program.body.instrs { analysis.visit(instr) }
         for (name, value) in zip(program.outputNames, program.body.yields) {
+            var why = "is computed from the rows of \(n), which each rank holds a part of"
             switch analysis.kind(value) {
             case .free: continue
             case .rows where program.types[value.id].shape.withLeadingRows(n, replacedBy: Size(symbol: n)) != nil:
                 guard what == "transformed data" else { break }
                 continue
+            case .bad(let reason) where reason.hasPrefix("reads \(n) as a number"): why = reason
             case .rows, .linear, .bad: break
             }
-            throw Diagnostic.error("sharding along \(n) over the ranks: \(what) '\(name)' is computed from the rows of \(n), "
-                                   + "which each rank holds a part of", at: .none, help: help)
+            throw Diagnostic.error("sharding along \(n) over the ranks: \(what) '\(name)' \(why)", at: .none, help: help)
         }
     }
 }
