@@ -473,7 +473,7 @@ public final class FitSession {
     public func generating(_ draws: PosteriorDraws, data runtime: ModelRuntime? = nil) throws(PPLError) -> PosteriorDraws {
         let rt = runtime ?? self.runtime
         let program = rt.model.generated
-        if program.outputNames.isEmpty { return draws }
+        if program.outputNames.isEmpty || rt.generatedWithheld != nil { return draws }
         let rows = draws.rows.count
         return try PPLError.during(.computation) {
             try draws.generating(program, data: rt.values, seed: settings.seed, shapes: rt.componentShapes) { columns in

@@ -16,6 +16,9 @@ public final class ModelRuntime {
     /// A sharded fit's split of the rows (`Shard`), and the ranks whose parts its density's
     /// values are summed over; nil for a fit in one process.
     public let shard: (split: Shard, ranks: RankSum)?
+    /// Why a rank of a sharded fit does not run the generate block — it reads the rows of N,
+    /// which each rank holds a part of — or nil.
+    public let generatedWithheld: String?
     /// The values of a draw: the unconstrained dimension and the derived values (at least).
     public let columns: Int
     /// The Laplace frame, once searched for (`laplaceFrame`).
@@ -72,9 +75,6 @@ public final class ModelRuntime {
                                                 help: "compute it into the data file, or fit without --shard")
             try MinibatchedDensity.checkRowwise(model.derived, size: shard.size, what: "transformed parameter",
                                                 help: "make it a local variable of the model block, or fit without --shard")
-            try MinibatchedDensity.checkRowwise(model.generated, size: shard.size, what: "generated quantity",
-                                                help: "fit with --save FIT.json, then draw them in one process with "
-                                                    + "`ppl sample MODEL --fit FIT.json`")
         } catch {
             if error.span.file == nil { throw .user(error.message + (error.help.first.map { "; " + $0 } ?? "")) }
             throw .located([error])
@@ -95,6 +95,14 @@ public final class ModelRuntime {
                 shard: (split: Shard, ranks: RankSum)? = nil) throws(PPLError) {
         self.model = model
         self.shard = shard
+        do {
+            if let shard {
+                try MinibatchedDensity.checkRowwise(model.generated, size: shard.split.size, what: "generated quantity", help: "")
+            }
+            generatedWithheld = nil
+        } catch {
+            generatedWithheld = error.message
+        }
         values = try PPLError.during(.user) {
             var values = data
             let td = try Executable(Self.transformedDataReading(model), varying: [], data: values)

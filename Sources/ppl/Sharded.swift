@@ -38,6 +38,8 @@ enum Sharded {
         let shares = Set(rows).count == 1 ? "\(rows[0]) each" : rows.map(String.init).joined(separator: ", ")
         return "\(split.size) = \(total) rows over \(ranks.count) rank\(ranks.count == 1 ? "" : "s") (\(shares)); "
             + "peak memory per rank " + memory.map { String(format: "%.0f MB", $0 / 1e6) }.joined(separator: ", ")
+            + (runtime.generatedWithheld.map { "\ngenerate: not run, since \($0); save the fit (--save FIT.json) and draw "
+                + "them in one process with ppl sample FIT.json" } ?? "")
     }
 
     /// This process's peak resident set (VmHWM), in bytes; 0 where /proc does not say.
