@@ -59,6 +59,7 @@ extension FitSession {
             // Every rank takes as many steps: an epoch is a pass over the largest shard.
             let total = runtime.values[MinibatchedDensity.totalInput].map { Int($0.values[0]) }
             epochRows = shard.map { (total! + $0.ranks - 1) / $0.ranks } ?? n
+            ranks = shard?.ranks
             gathered = mb.gathered
             locals = mb.locals
         }
@@ -78,15 +79,19 @@ extension FitSession {
 
         /// The rows a pass goes over: N, or a sharded fit's largest shard.
         let epochRows: Int
+        /// For a sharded fit, R: each rank draws its batches from its own rows.
+        let ranks: Int?
 
         /// Steps per pass over the rows: ⌈N/M⌉.
         public var epoch: Int { (epochRows + batch - 1) / batch }
 
         /// The header's line: what a step reads and what the diagnostics read.
         public var note: String {
-            "\(batch) of \(rows) rows per step (\(gathered.map { "'\($0)'" }.joined(separator: ", "))"
+            (ranks == nil ? "\(batch) of \(rows) rows per step" : "\(batch) of each rank's rows per step (of \(rows) on rank 0)")
+                + " (\(gathered.map { "'\($0)'" }.joined(separator: ", "))"
                 + (locals.isEmpty ? "" : ", and local " + locals.map { "'\($0)'" }.joined(separator: ", ")) + "), "
-                + "its sums over the rows scaled by N/M = \(FitReports.number(Double(rows) / Double(batch)))"
+                + "its sums over the rows scaled by \(ranks == nil ? "N/M" : "R·n/M") = "
+                + FitReports.number(Double(rows) / Double(batch) * Double(ranks ?? 1))
                 + (anchor == nil ? "" : ", with a control variate at the posterior mode")
                 + "; the ELBO is the batches' estimate"
         }
