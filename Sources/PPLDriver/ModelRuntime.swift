@@ -118,7 +118,11 @@ public final class ModelRuntime {
                 values[name] = t
             }
             try Self.checkDeclarations(model, values)
-            try DataLoader.checkBounds(values, model: model, file: file, absent: absent)
+            let rows = try shard.map { s throws(PPLError) -> (size: String, first: Int, total: Int) in
+                let total = Int(values[MinibatchedDensity.totalInput]?.values[0] ?? 0)
+                return (s.split.size, try s.split.rows(of: total, file: file).lowerBound, total)
+            }
+            try DataLoader.checkBounds(values, model: model, file: file, absent: absent, rows: rows)
             return values
         }
         programs = try shard.map { s throws(PPLError) in try DerivedPrograms(model: model, shard: s.split) } ?? DerivedPrograms(model: model)

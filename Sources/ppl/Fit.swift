@@ -96,9 +96,11 @@ struct Fit: ParsableCommand {
         }
         if let ranks, let split { session.shardNote = Sharded.note(split, ranks, session.runtime) }
         if result.failure == nil { result.failure = FitReports.nonFinite(sampled) }
+        // An interrupted fit's files are written, to go on from, but it did not finish.
+        let failed = FitReports.failure(result) != nil || !result.elbo.isFinite || result.interrupted
         // Every rank holds the same fit; rank 0 reports it.
         guard speaks else {
-            if FitReports.failure(result) != nil || !result.elbo.isFinite || result.interrupted { throw Terminal.failed(.computation) }
+            if failed { throw Terminal.failed(.computation) }
             return
         }
         print(FitReports.header(session, result, model: file))
@@ -126,8 +128,7 @@ struct Fit: ParsableCommand {
                 try OutputFile.write(try FitReports.savedFit(session, result, model: file, data: dataPath, to: save), to: save)
             }
         }
-        // An interrupted fit's files are written, to go on from, but it did not finish.
-        if FitReports.failure(result) != nil || !result.elbo.isFinite || result.interrupted { throw Terminal.failed(.computation) }
+        if failed { throw Terminal.failed(.computation) }
     }
 }
 
