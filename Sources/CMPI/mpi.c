@@ -13,6 +13,7 @@ static int (*init_thread)(int *, char ***, int, int *);
 static int (*comm_rank)(handle, int *);
 static int (*comm_size)(handle, int *);
 static int (*allreduce)(const void *, void *, int, handle, handle, handle);
+static int (*broadcast)(void *, int, handle, int, handle);
 static int (*abort_job)(handle, int);
 static int (*finalize)(void);
 static int (*library_version)(char *, int *);
@@ -39,6 +40,7 @@ int ppl_mpi_start(char *why, size_t length) {
     if (!(comm_rank = symbol(library, "MPI_Comm_rank", why, length))) return 1;
     if (!(comm_size = symbol(library, "MPI_Comm_size", why, length))) return 1;
     if (!(allreduce = symbol(library, "MPI_Allreduce", why, length))) return 1;
+    if (!(broadcast = symbol(library, "MPI_Bcast", why, length))) return 1;
     if (!(abort_job = symbol(library, "MPI_Abort", why, length))) return 1;
     if (!(finalize = symbol(library, "MPI_Finalize", why, length))) return 1;
     if (!(library_version = symbol(library, "MPI_Get_library_version", why, length))) return 1;
@@ -75,6 +77,9 @@ int ppl_mpi_sum(double *values, size_t count) {
         int n = count > INT_MAX ? INT_MAX : (int)count;
         int status = allreduce((void *)1, values, n, float64, sum, world);
         if (status != 0) return status;
+        // MPI does not promise every rank the same rounding of a sum over three ranks or more
+        // (two add the same pair); rank 0's goes to all, so that every rank steps alike.
+        if (size > 2 && (status = broadcast(values, n, float64, 0, world)) != 0) return status;
         values += n;
         count -= (size_t)n;
     }

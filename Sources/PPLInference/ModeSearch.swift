@@ -104,12 +104,16 @@ public struct ModeSearch {
                 }
                 return .found(Mode(location: theta, logDensity: f, curvatureFactor: l, iterations: iteration))
             }
-            // Backtracking until the density rises enough (Armijo) and stays finite.
+            // Within a millionth of a nat of the quadratic model's peak, the density's rounding
+            // (a sum over many rows is known to about 1e-12 of itself) can hide the rise of a
+            // step: the full Newton step is taken on the gradient's word, which it does not
+            // hide. Else backtracking until the density rises enough (Armijo) and stays finite.
+            let nearPeak = lambda == 0 && decrement / 2 < 1e-6
             var t = 1.0
             var accepted = false
             for _ in 0..<60 {
                 let trial = zip(theta, delta).map { $0 + t * $1 }
-                if let (ft, gt) = evaluate(trial), ft.isFinite, ft >= f + 1e-4 * t * decrement {
+                if let (ft, gt) = evaluate(trial), ft.isFinite, nearPeak || ft >= f + 1e-4 * t * decrement {
                     (theta, f, g) = (trial, ft, gt)
                     accepted = true
                     break

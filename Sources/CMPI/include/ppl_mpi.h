@@ -11,7 +11,8 @@ int ppl_mpi_start(char *why, size_t length);
 int ppl_mpi_rank(void);
 int ppl_mpi_size(void);
 
-/// Sums `count` doubles over the ranks, in place (MPI_Allreduce, MPI_IN_PLACE, MPI_SUM).
+/// Sums `count` doubles over the ranks, in place (MPI_Allreduce, MPI_IN_PLACE, MPI_SUM),
+/// every rank getting the same bits (over three ranks or more, rank 0's sum is broadcast).
 /// 0 on success, else the MPI error code.
 int ppl_mpi_sum(double *values, size_t count);
 
