@@ -183,7 +183,10 @@ final class ShardTests: XCTestCase {
                 XCTAssertEqual(Set(got.keys), Set(expected.keys))
                 for (key, value) in expected {
                     let other = try XCTUnwrap(got[key])
-                    XCTAssertEqual(other, value, accuracy: 1e-8 * max(abs(value), 1e-3), "\(guide), \(ranks) ranks: \(key)")
+                    // k̂, a fit of the weights' tail, and the effective sample size from it
+                    // magnify the order of the sums: 1e-7 measured on a 50,000-row GLM.
+                    let tolerance = key.hasSuffix("khat") || key.hasSuffix("_ess") ? 1e-5 : 1e-8
+                    XCTAssertEqual(other, value, accuracy: tolerance * max(abs(value), 1e-3), "\(guide), \(ranks) ranks: \(key)")
                 }
             }
         }
