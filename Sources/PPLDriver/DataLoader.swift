@@ -106,13 +106,17 @@ enum DataLoader {
                 }
             }
             let dims = try d.componentDims.map(size)
-            let sharded = rows != nil && d.componentDims.first == Size(symbol: shard!.size)
-            if let shard, rows != nil, !sharded, d.componentDims.contains(where: { $0.terms.keys.contains { $0.contains(shard.size) } }) {
-                throw PPLError.user("\(file): --shard \(shard.size): '\(d.name)' (\(d.typeText)) has \(shard.size) in a dimension other "
-                                    + "than its first, and each rank reads whole rows")
-            }
-            if let shard, sharded, !given(d.name) {
-                throw PPLError.user("\(file): missing data '\(d.name)' (\(d.typeText)), which --shard \(shard.size) splits over the ranks")
+            // Past the shard's size, the data with it as their first dimension are split.
+            var sharded = false
+            if let shard, rows != nil {
+                sharded = d.componentDims.first == Size(symbol: shard.size)
+                if !sharded, d.componentDims.contains(where: { $0.mentionsSymbol(shard.size) }) {
+                    throw PPLError.user("\(file): --shard \(shard.size): '\(d.name)' (\(d.typeText)) has \(shard.size) in a dimension "
+                                        + "other than its first, and each rank reads whole rows")
+                }
+                if sharded, !given(d.name) {
+                    throw PPLError.user("\(file): missing data '\(d.name)' (\(d.typeText)), which --shard \(shard.size) splits over the ranks")
+                }
             }
             guard given(d.name) else {
                 out[d.name] = Tensor(shape: dims, values: [Double](repeating: 0, count: dims.reduce(1, *)))

@@ -71,9 +71,9 @@ public final class ModelRuntime {
     static func checkShardable(_ model: CheckedModel, _ shard: Shard) throws(PPLError) {
         do {
             _ = try MinibatchedDensity(model: model, size: shard.size, gathering: false, shard: true)
-            try MinibatchedDensity.checkRowwise(transformedDataReading(model), size: shard.size, what: "transformed data",
+            try MinibatchedDensity.checkRowwise(transformedDataReading(model), size: shard.size, what: "transformed data", rowsAllowed: true,
                                                 help: "compute it into the data file, or fit without --shard")
-            try MinibatchedDensity.checkRowwise(model.derived, size: shard.size, what: "transformed parameter",
+            try MinibatchedDensity.checkRowwise(model.derived, size: shard.size, what: "transformed parameter", rowsAllowed: false,
                                                 help: "make it a local variable of the model block, or fit without --shard")
         } catch {
             if error.span.file == nil { throw .user(error.message + (error.help.first.map { "; " + $0 } ?? "")) }
@@ -97,7 +97,8 @@ public final class ModelRuntime {
         self.shard = shard
         do {
             if let shard {
-                try MinibatchedDensity.checkRowwise(model.generated, size: shard.split.size, what: "generated quantity", help: "")
+                try MinibatchedDensity.checkRowwise(model.generated, size: shard.split.size, what: "generated quantity",
+                                                    rowsAllowed: false, help: "")
             }
             generatedWithheld = nil
         } catch {

@@ -218,6 +218,9 @@ public final class Fitter {
         let scale = summed ? 1 / Double(s) : 1
         let combined = UnsafeMutableBufferPointer<Double>.allocate(capacity: summed && ranks == nil ? 0 : p)
         defer { combined.deallocate() }
+        // What a rank of a sharded fit sums over the ranks each step.
+        let exchange = UnsafeMutableBufferPointer<Double>.allocate(capacity: ranks == nil ? 0 : s + p)
+        defer { exchange.deallocate() }
         var guardian = StepGuard()
         var windowMeans: [(mean: Double, se: Double)] = []
         var quiet = 0
@@ -253,22 +256,22 @@ public final class Fitter {
             var value = 0.0
             var finite = (try? executable.run()) != nil
             // A rank whose part failed sends NaNs, so that every rank rejects the step.
-            func targets() -> [Double] { (0..<s).map { finite ? executable.output(targetOutput, particle: $0)[0] : .nan } }
             if summed {
                 if let ranks {
-                    var parts = targets()
+                    // The particles' targets, then the gradient, in one sum.
                     let g = executable.summedOutput(gradientOutput)
-                    for i in 0..<p { parts.append(finite ? g[i] : .nan) }
-                    ranks(&parts)
-                    value = parts[0..<s].reduce(0, +) / Double(s)
-                    for i in 0..<p { combined[i] = parts[s + i] }
+                    for k in 0..<s { exchange[k] = finite ? executable.output(targetOutput, particle: k)[0] : .nan }
+                    for i in 0..<p { exchange[s + i] = finite ? g[i] : .nan }
+                    ranks.sum(exchange)
+                    value = exchange[0..<s].reduce(0, +) / Double(s)
+                    for i in 0..<p { combined[i] = exchange[s + i] }
                     finite = true
                 } else if finite {
                     for k in 0..<s { value += executable.output(targetOutput, particle: k)[0] }
                     value /= Double(s)
                 }
             } else {
-                var t = targets()
+                var t = (0..<s).map { finite ? executable.output(targetOutput, particle: $0)[0] : .nan }
                 ranks?(&t)
                 if ranks != nil { finite = true }
                 if finite {

@@ -353,7 +353,8 @@ extension Shape {
 }
 
 extension Size {
-    func mentionsSymbol(_ n: String) -> Bool { terms.keys.contains { $0.contains(n) } }
+    /// Whether the size depends on the size named `n`.
+    public func mentionsSymbol(_ n: String) -> Bool { terms.keys.contains { $0.contains(n) } }
 }
 
 extension Block {
@@ -374,31 +375,40 @@ extension Block {
 
 extension MinibatchedDensity {
     /// Refuses, for a fit sharded along `n`, a program run on each rank's rows alone — the
-    /// transformed data, the derived values, the generated quantities — whose output `kind`
-    /// would differ from the whole data's: one computed from the rows other than row by row
-    /// (a mean, a sum, a row read at a given position); `what` names the program's part.
-    /// Row-by-row outputs (`log(x)`) and those free of the rows are the same on every rank.
-    public static func checkRowwise(_ program: Program, size n: String, what: String, help: String) throws(Diagnostic) {
+    /// transformed data, the derived values, the generated quantities — whose output would
+    /// differ from the whole data's: one computed from the rows other than row by row (a
+    /// mean, a sum, a row read at a given position) or from N read as a number; `what` names
+    /// the program's part. Outputs free of the rows are the same on every rank; row-by-row
+    /// ones (`log(x)`) are each rank's own rows where `rowsAllowed` (transformed data, which
+    /// the rank's density reads at its rows).
+    public static func checkRowwise(_ program: Program, size n: String, what: String, rowsAllowed: Bool,
+                                    help: String) throws(Diagnostic) {
+        // What makes an input wrong on a rank, said as it is; the analysis's own reasons are
+        // a batch's, and the message says the rank's instead.
+        var inputReasons: Set<String> = []
         var kinds: [Value: Kind] = [:]
-        for i in program.inputs where i.type.shape.mentions(n) {
-            kinds[i.value] = i.type.shape.withLeadingRows(n, replacedBy: Size(symbol: n)) != nil ? .rows
-                : .bad("reads '\(i.name)' (\(i.type)), which has \(n) in a dimension other than its first")
+        for i in program.inputs where i.type.shape.mentions(n) && i.type.shape.withLeadingRows(n, replacedBy: Size(symbol: n)) == nil {
+            let reason = "reads '\(i.name)' (\(i.type)), which has \(n) in a dimension other than its first"
+            kinds[i.value] = .bad(reason)
+            inputReasons.insert(reason)
         }
+        for i in program.inputs where i.type.shape.withLeadingRows(n, replacedBy: Size(symbol: n)) != nil { kinds[i.value] = .rows }
         // As a number, N on a rank is its own count of rows.
         for i in program.inputs where i.name == n && i.type == .int {
-            kinds[i.value] = .bad("reads \(n) as a number, which on each rank is its count of rows")
+            let reason = "reads \(n) as a number, which on each rank is its count of rows"
+            kinds[i.value] = .bad(reason)
+            inputReasons.insert(reason)
         }
         var analysis = Analysis(size: n, types: program.types, kinds: kinds)
         for instr in program.body.instrs { analysis.visit(instr) }
         for (name, value) in zip(program.outputNames, program.body.yields) {
-            var why = "is computed from the rows of \(n), which each rank holds a part of"
+            let why: String
             switch analysis.kind(value) {
             case .free: continue
-            case .rows where program.types[value.id].shape.withLeadingRows(n, replacedBy: Size(symbol: n)) != nil:
-                guard what == "transformed data" else { break }
+            case .rows where rowsAllowed && program.types[value.id].shape.withLeadingRows(n, replacedBy: Size(symbol: n)) != nil:
                 continue
-            case .bad(let reason) where reason.hasPrefix("reads \(n) as a number"): why = reason
-            case .rows, .linear, .bad: break
+            case .bad(let reason) where inputReasons.contains(reason): why = reason
+            case .rows, .linear, .bad: why = "is computed from the rows of \(n), which each rank holds a part of"
             }
             throw Diagnostic.error("sharding along \(n) over the ranks: \(what) '\(name)' \(why)", at: .none, help: help)
         }
