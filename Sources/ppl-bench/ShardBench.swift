@@ -43,6 +43,21 @@ struct ShardBench: ParsableCommand {
         var elbo = Double.nan
     }
 
+    /// What the fit's header says: N and the unconstrained dimension.
+    struct Header {
+        var rows = 0
+        var dimension = 0
+
+        /// `MODEL: guide 'g' (meanfield), 21 unconstrained dimensions` and `shard: N = 1000000 rows over ...`.
+        init(_ out: String) {
+            for line in out.split(separator: "\n") {
+                let words = line.split(separator: " ")
+                if let at = words.firstIndex(of: "unconstrained"), at > 0 { dimension = Int(words[at - 1]) ?? 0 }
+                if line.hasPrefix("shard: "), words.count > 3 { rows = Int(words[3]) ?? 0 }
+            }
+        }
+    }
+
     func launch(_ count: Int, _ arguments: [String]) throws -> (status: Int32, out: String, seconds: Double) {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: mpirun)
@@ -67,6 +82,7 @@ struct ShardBench: ParsableCommand {
         let summary = FileManager.default.temporaryDirectory.appendingPathComponent("ppl-shard-\(getpid()).json").path
         defer { try? FileManager.default.removeItem(atPath: summary) }
         var measured = Dictionary(uniqueKeysWithValues: ranks.map { ($0, Measured()) })
+        var header = Header("")
         for round in 1...rounds {
             for r in ranks {
                 let (status, out, wall) = try launch(r, [folder + "/ppl", "fit", model, "--data", data, "--shard", size,
@@ -81,6 +97,7 @@ struct ShardBench: ParsableCommand {
                 measured[r]!.perStep.append(seconds / Double(taken))
                 measured[r]!.wall.append(wall)
                 measured[r]!.elbo = json?["elbo"] as? Double ?? .nan
+                header = Header(out)
                 if let line = out.split(separator: "\n").first(where: { $0.hasPrefix("shard: ") }),
                    let memory = line.range(of: "peak memory per rank ") {
                     measured[r]!.memory = String(line[memory.upperBound...])
@@ -89,7 +106,8 @@ struct ShardBench: ParsableCommand {
                                                      + String(format: "%.2f ms per step\n", 1000 * seconds / Double(taken))).utf8))
             }
         }
-        let rows = try rowCount()
+        let rows = header.rows
+        guard rows > 0, header.dimension > 0 else { throw ValidationError("the fit's header names no rows or dimension") }
         let one = Interleaved.median(measured[ranks.min()!]!.perStep)
         print("\(model), \(rows) rows: mean-field steps on all the rows (8 draws each), \(steps) steps a fit, "
               + "\(rounds) interleaved rounds (median, spread):")
@@ -100,8 +118,8 @@ struct ShardBench: ParsableCommand {
                          r, r == 1 ? " " : "s", 1000 * t, 1000 * m.perStep.min()!, 1000 * m.perStep.max()!, one / t,
                          Interleaved.median(m.wall), m.elbo, m.memory))
         }
-        // The step's sum: the guide's gradient (meanfield: 2 × (K + 1)) and the particles' targets.
-        let count = 2 * 21 + 8
+        // The step's sum: the mean-field guide's gradient (2 per dimension) and the 8 particles' targets.
+        let count = 2 * header.dimension + 8
         let (status, out, _) = try launch(2, [folder + "/ppl-bench", "allreduce", "--count", "\(count)"])
         guard status == 0, let latency = Double(out.trimmingCharacters(in: .whitespacesAndNewlines)) else {
             throw ValidationError("the allreduce probe failed (exit \(status)): \(out)")
@@ -110,17 +128,13 @@ struct ShardBench: ParsableCommand {
         let perRow = one / Double(rows)
         let local = perRow * 1e9 / 64
         let rounds = 6.0 // log₂ 64 rounds of recursive doubling
+        let bytesPerRow = Double((try? FileManager.default.attributesOfItem(atPath: data)[.size] as? Int) ?? 0) / Double(rows)
         print(String(format: "estimate, 10⁹ rows on 64 ranks: %.3g s per row × 1.5625e7 rows a rank = %.2f s, plus the allreduce "
                      + "over log₂ 64 = 6 rounds: %.0f µs at this machine's latency, %.0f–%.0f µs at 2–10 µs a round between hosts; "
-                     + "%.2f s per step, the sum a fraction %.1e of it. Each rank holds 1.5625e7 × %d doubles of X = %.1f GB.",
+                     + "%.2f s per step, the sum a fraction %.1e of it. Each rank holds 1.5625e7 rows of %.0f bytes (the data file's "
+                     + "per row) = %.1f GB.",
                      perRow, local, rounds * latency * 1e6, rounds * 2, rounds * 10, local + rounds * 10e-6,
-                     rounds * 10e-6 / local, 21, 1.5625e7 * 21 * 8 / 1e9))
-    }
-
-    /// N, read from the data with one rank's runtime alone.
-    func rowCount() throws -> Int {
-        let runtime = try ModelRuntime(modelPath: model, dataPath: data)
-        return Int(runtime.values[size]?.values[0] ?? 0)
+                     rounds * 10e-6 / local, bytesPerRow, 1.5625e7 * bytesPerRow / 1e9))
     }
 }
 
