@@ -57,6 +57,7 @@ public final class FitSession {
             throw .user("draws = 0 with runs = \(options.runs): the runs' agreement is judged from their draws; "
                         + "use runs = 1, or draws of at least 10")
         }
+        if let discrete = runtime.discrete { try Self.checkDiscrete(discrete, options, locals: locals != nil) }
         try MemoryBudget.checkFit(options, dimension: runtime.dimension, locals: localCount, columns: runtime.columns)
         try PPLError.during(.user) { try options.check(dimension: runtime.dimension - localCount) }
         let family: VariationalFamily
@@ -141,7 +142,33 @@ public final class FitSession {
         let moving = frame ?? (options.runs > 1 ? Frame(location: [Double](repeating: 0, count: d), curvatureFactor: nil) : nil)
         elbo = try PPLError.during(.computation) {
             try ELBO(density: density, family: family, dimension: d, stickingTheLanding: stl, frame: moving,
-                     sizes: Self.specialisation(family, runtime.values))
+                     sizes: Self.specialisation(family, runtime.values), discrete: runtime.discrete)
+        }
+    }
+
+    /// Refuses what a fit of a model with discrete params cannot do: their categoricals are
+    /// fitted beside a family that draws the continuous params as a map of its noise, with
+    /// the score function gradient of the ELBO over the whole data.
+    private static func checkDiscrete(_ discrete: DiscreteLatents, _ options: FitOptions, locals: Bool) throws(PPLError) {
+        let names = discrete.groups.map { "'\($0.name)'" }.joined(separator: ", ")
+        let why: String?
+        switch options.family {
+        case .laplace, .map: why = "a \(options.family.rawValue) guide sits at the mode, which has no gradient in the discrete params"
+        case .svgd: why = "svgd moves its particles along the density's gradient, which has none in the discrete params"
+        case .hvi: why = "hvi moves its draws along the density's gradient, which has none in the discrete params"
+        default: why = nil
+        }
+        if let why {
+            throw .user("the model has discrete params (\(names)): \(why); use meanfield, fullrank, lowrank or a flow "
+                        + "for the continuous params")
+        }
+        if locals || options.minibatch != nil {
+            throw .user("the model has discrete params (\(names)): their score function gradient reads the whole "
+                        + "density; fit without minibatch or local params")
+        }
+        if options.objective != .elbo {
+            throw .user("the model has discrete params (\(names)): objective \(options.objective.rawValue) is not "
+                        + "supported with them; use objective elbo")
         }
     }
 
@@ -214,6 +241,8 @@ public final class FitSession {
     private static func frame(_ source: FrameSource, _ runtime: ModelRuntime, _ options: FitOptions,
                               locals: [String]) throws(PPLError) -> (Frame?, String) {
         switch source {
+        case .search where runtime.discrete != nil:
+            return (nil, "none (discrete params: the mode of the continuous ones would depend on their values)")
         case .search where !locals.isEmpty:
             return (nil, "none (local params " + locals.map { "'\($0)'" }.joined(separator: ", ")
                     + ": the mode's curvature over every row is not formed)")
@@ -296,7 +325,7 @@ public final class FitSession {
             return try Fitter(elbo: steps.elbo, data: batches.data, settings: s, minibatch: (batches.rows, batches.batch),
                               table: steps.table, ranks: runtime.shard?.ranks)
         }
-        var start = initial ?? family.initialParameters(runtime.dimension)
+        var start = initial ?? elbo.initialParameters()
         guard let base = refining else {
             var r = fitter.run(from: start, progress: progress, interrupted: interrupted)
             r.frame = elbo.frame

@@ -85,7 +85,7 @@ public struct GradientCheck {
         guard runtime.dimension > 0 else { return 0 }
         let checked: Program
         if let program { checked = program } else { checked = try runtime.gradientProgram() }
-        return try alongDirections(density: runtime.space.density, gradient: checked, data: runtime.values,
+        return try alongDirections(density: runtime.space.density, gradient: checked, data: runtime.densityData,
                                    dimension: runtime.dimension, points: points, seed: seed)
     }
 

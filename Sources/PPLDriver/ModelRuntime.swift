@@ -12,7 +12,11 @@ public final class ModelRuntime {
     public let values: [String: Tensor]
     public let programs: DerivedPrograms
     public var space: UnconstrainedDensity { programs.unconstrained }
+    /// The continuous part of θ, which a guide's family draws.
     public let dimension: Int
+    /// The categorical guide of the discrete params, which follow the continuous part in θ;
+    /// nil for a model without them.
+    public let discrete: DiscreteLatents?
     /// A sharded fit's split of the rows (`Shard`), and the ranks whose parts its density's
     /// values are summed over; nil for a fit in one process.
     public let shard: (split: Shard, ranks: RankSum)?
@@ -140,13 +144,59 @@ public final class ModelRuntime {
             }
         }
         let size = programs.unconstrained.dimension
-        let d = try Self.checkSize(size, of: "the unconstrained dimension", ints: ints, values: values, file: file)
+        let all = try Self.checkSize(size, of: "the unconstrained dimension", ints: ints, values: values, file: file)
         // The engine indexes a value with 32 bits.
-        guard d <= Int(Int32.max) else {
-            throw .user("\(file): the unconstrained dimension \(size) is \(d), more than ppl holds (\(Int32.max))")
+        guard all <= Int(Int32.max) else {
+            throw .user("\(file): the unconstrained dimension \(size) is \(all), more than ppl holds (\(Int32.max))")
         }
-        dimension = d
-        columns = d + model.derived.outputNames.count
+        discrete = try Self.discreteLatents(programs.unconstrained, model: model, ints: ints, values: values, file: file)
+        dimension = all - (discrete?.count ?? 0)
+        columns = all + model.derived.outputNames.count
+    }
+
+    /// The guide's categoricals of the discrete params, with each one's values from its
+    /// bounds (constants or data); nil for a model without discrete params.
+    static func discreteLatents(_ space: UnconstrainedDensity, model: CheckedModel, ints: [String: Int],
+                                values: [String: Tensor], file: String) throws(PPLError) -> DiscreteLatents? {
+        var groups: [DiscreteLatents.Group] = []
+        for l in space.layout where l.isDiscrete {
+            let count = try checkSize(l.length, of: "'\(l.name)'", ints: ints, values: values, file: file)
+            guard case .lowerUpper(let lower, let upper) = l.constraint else {
+                throw PPLError(InternalError("the int param '\(l.name)' has no lower and upper bounds"), otherwise: .internal)
+            }
+            func bound(_ b: BoundValue, _ which: String) throws(PPLError) -> Int {
+                let v: Double
+                switch b {
+                case .constant(let x): v = x
+                case .named(let n):
+                    guard let t = values[n], t.count == 1 else {
+                        throw .user("\(file): the \(which) bound of the int param '\(l.name)' is not one number; "
+                                    + "a discrete param's values are the same for each of its elements")
+                    }
+                    v = t.values[0]
+                case .computed:
+                    throw PPLError(InternalError("the int param '\(l.name)' has a bound computed from params"), otherwise: .internal)
+                }
+                guard let i = Int(exactly: v) else {
+                    throw .user("\(file): the \(which) bound of the int param '\(l.name)' is \(DataLoader.format(v)), not an integer")
+                }
+                return i
+            }
+            let a = try bound(lower, "lower"), b = try bound(upper, "upper")
+            let (span, overflow) = b.subtractingReportingOverflow(a)
+            guard !overflow, span >= 1, span < 1 << 20 else {
+                throw .user("\(file): the int param '\(l.name)' takes the values \(a) to \(b): "
+                            + (b <= a ? "a discrete param needs at least two values"
+                                      : "more than \(1 << 20) values, too many for a categorical guide"))
+            }
+            let (logits, tooMany) = count.multipliedReportingOverflow(by: span)
+            guard !tooMany, logits <= Int(Int32.max) else {
+                throw .user("\(file): the int param '\(l.name)' has \(count) elements of \(span + 1) values each, "
+                            + "more logits than ppl holds (\(Int32.max))")
+            }
+            groups.append(DiscreteLatents.Group(name: l.name, count: count, lower: a, categories: span + 1))
+        }
+        return groups.isEmpty ? nil : DiscreteLatents(groups: groups)
     }
 
     /// The model as it runs (imports and library included), for a saved fit to be checked against.
@@ -200,9 +250,19 @@ public final class ModelRuntime {
     public func gradientProgram() throws(PPLError) -> Program { try programs.gradient() }
     public func hessianVectorProgram() throws(PPLError) -> Program { try programs.hessianVector() }
 
+    /// The data of the density over θ's continuous part: the values and, for a model with
+    /// discrete params, theirs held at their lower bounds, where a check of the continuous
+    /// part (`GradientCheck`) reads them.
+    public var densityData: [String: Tensor] {
+        guard let discrete else { return values }
+        let lower = discrete.groups.flatMap { g in [Double](repeating: Double(g.lower), count: g.count) }
+        return values.merging([UnconstrainedDensity.discreteInput: Tensor(vector: lower)]) { a, _ in a }
+    }
+
     /// Compiles a program over θ (and, for Hessian-vector products, its tangent).
     public func executable(_ p: Program, batch: Int = 1) throws(PPLError) -> Executable {
         let varying = Set(p.inputs.filter { $0.role == .param }.map(\.name))
-        return try PPLError.during(.computation) { try Executable(p, varying: varying, data: values, batch: batch) }
+        let data = densityData
+        return try PPLError.during(.computation) { try Executable(p, varying: varying, data: data, batch: batch) }
     }
 }

@@ -14,13 +14,23 @@ public struct UnconstrainedDensity {
         /// 0-based offset and length in θ, symbolically.
         public let offset: Size
         public let length: Size
+        /// A discrete latent variable (`int<lower=a, upper=b>`): its slots of θ hold its values,
+        /// as reals, after every continuous param's.
+        public var isDiscrete: Bool { type.elem == .int }
     }
 
+    /// log p over θ's continuous part; a model with discrete params reads their values, as
+    /// reals, from the data input `discrete`.
     public let density: Program
+    /// θ → the params, over the whole of θ (the discrete params' values last).
     public let constrain: Program
     public let unconstrain: Program
     public let layout: [Layout]
     public let dimension: Size
+    /// The continuous params' part of θ, its first elements; the discrete params' values follow.
+    public let continuousDimension: Size
+    /// The input of `density` holding the discrete params' values.
+    public static let discreteInput = "discrete"
 
     /// Params are constrained in the order of declaration, so a bound computed from params
     /// uses the constrained values of those declared before it, and the differentiator sees
@@ -34,14 +44,18 @@ public struct UnconstrainedDensity {
     /// and is scaled by N/M with the rest of the batch's sums (`MinibatchedDensity`).
     public init(logDensity p: Program, paramBounds: Program? = nil, pointEstimates: Set<String> = [],
                 scaledJacobians: (params: Set<String>, scale: String)? = nil) {
-        var layout: [Layout] = []
         var offset = Size(0)
         let params = p.inputs.filter { $0.role == .param }
-        for i in params {
-            let n = UnconstrainedDensity.bijector(i.constraint, Emitter(Builder())) { _ in Value(0) }.unconstrainedSize(i.type)
-            layout.append(Layout(name: i.name, type: i.type, constraint: i.constraint, offset: offset, length: n))
+        // The continuous params first, then the discrete ones: a guide draws the first part of θ
+        // from its family and the rest from its categoricals. Each keeps its order of declaration.
+        var placed: [String: Layout] = [:]
+        for i in params.filter({ $0.type.elem != .int }) + params.filter({ $0.type.elem == .int }) {
+            let n = i.type.elem == .int ? i.type.shape.count
+                : UnconstrainedDensity.bijector(i.constraint, Emitter(Builder())) { _ in Value(0) }.unconstrainedSize(i.type)
+            placed[i.name] = Layout(name: i.name, type: i.type, constraint: i.constraint, offset: offset, length: n)
             offset = offset + n
         }
+        let layout = params.map { placed[$0.name]! }
         self.layout = layout
         dimension = offset
         let fixed = p.inputs.filter { $0.role != .param }
@@ -69,14 +83,32 @@ public struct UnconstrainedDensity {
         }
 
         // θ → params, shared by `density` and `constrain`.
-        func constrained(_ b: Builder) -> (theta: Value, values: [Value], logJacobian: Value) {
+        let continuous = layout.filter { !$0.isDiscrete }.reduce(Size(0)) { $0 + $1.length }
+        let discreteCount = offset - continuous
+        continuousDimension = continuous
+        // θ → params, shared by `density` and `constrain`. With `split`, θ is the continuous
+        // part alone and the discrete params' values are a second input, `discrete`.
+        func constrained(_ b: Builder, split: Bool) -> (theta: Value, discrete: Value?, values: [Value], logJacobian: Value) {
             let e = Emitter(b)
-            let theta = b.inputValue(.vector(offset))
+            let theta = b.inputValue(.vector(split ? continuous : offset))
+            let discrete = split ? b.inputValue(.vector(discreteCount)) : nil
             var values: [Value] = []
             var known: [Value: Value] = [:]
             var logJ: Value?
             for (i, l) in zip(params, layout) {
+                if let discrete, l.isDiscrete {
+                    let moved = Layout(name: l.name, type: l.type, constraint: l.constraint, offset: l.offset - continuous, length: l.length)
+                    values.append(b.append(.reshape, [UnconstrainedDensity.slice(e, discrete, moved)], type: l.type))
+                    known[i.value] = values[values.count - 1]
+                    continue
+                }
                 let y = UnconstrainedDensity.slice(e, theta, l)
+                // A discrete param's slots hold its values: read as ints, with no Jacobian.
+                if l.isDiscrete {
+                    values.append(b.append(.reshape, [y], type: l.type))
+                    known[i.value] = values[values.count - 1]
+                    continue
+                }
                 let bij = UnconstrainedDensity.bijector(l.constraint, e, bound: bounds(l.constraint, e, known: known, flat: true))
                 let (x, j) = bij.constrain(e, y, as: l.type)
                 values.append(UnconstrainedDensity.shape(e, x, as: l.type))
@@ -89,7 +121,7 @@ public struct UnconstrainedDensity {
                 }
                 logJ = logJ.map { e.add($0, term) } ?? term
             }
-            return (theta, values, logJ ?? b.constant(0))
+            return (theta, discrete, values, logJ ?? b.constant(0))
         }
         func thetaInput(_ v: Value) -> Input {
             Input(name: "theta", value: v, role: .param, type: .vector(offset), constraint: .none)
@@ -97,18 +129,21 @@ public struct UnconstrainedDensity {
 
         do {
             let b = Builder(types: p.types)
-            let (theta, values, logJ) = constrained(b)
+            let (theta, discrete, values, logJ) = constrained(b, split: discreteCount != Size(0))
             var map: [Value: Value] = [:]
             for (i, v) in zip(params, values) { map[i.value] = v }
             let outs = b.inline(p.body, types: p.types, mapping: map)
             let target = Emitter(b).add(outs[p.outputNames.firstIndex(of: "target")!], logJ)
             let (instrs, types) = b.finish()
             density = Program.extract(name: "unconstrained_log_density", from: instrs, types: types,
-                                      inputs: fixed + [thetaInput(theta)], outputs: [("target", target)])
+                                      inputs: fixed + [thetaInput(theta)]
+                                          + (discrete.map { [Input(name: UnconstrainedDensity.discreteInput, value: $0, role: .data,
+                                                                   type: .vector(discreteCount), constraint: .none)] } ?? []),
+                                      outputs: [("target", target)])
         }
         do {
             let b = Builder(types: p.types)
-            let (theta, values, _) = constrained(b)
+            let (theta, _, values, _) = constrained(b, split: false)
             let (instrs, types) = b.finish()
             constrain = Program.extract(name: "constrain", from: instrs, types: types, inputs: fixed + [thetaInput(theta)],
                                         outputs: Array(zip(params.map(\.name), values)))
@@ -116,14 +151,18 @@ public struct UnconstrainedDensity {
         do {
             let b = Builder(types: p.types)
             let e = Emitter(b)
-            var theta: Value?
+            var parts: [Value] = []
             var inputs = fixed
             var known: [Value: Value] = [:]
             for (i, l) in zip(params, layout) {
                 let x = b.inputValue(l.type)
                 inputs.append(Input(name: l.name, value: x, role: .param, type: l.type, constraint: l.constraint))
-                let bij = UnconstrainedDensity.bijector(l.constraint, e, bound: bounds(l.constraint, e, known: known, flat: false))
                 known[i.value] = x
+                if l.isDiscrete {
+                    parts.append(b.append(.reshape, [x], type: .vector(l.length)))
+                    continue
+                }
+                let bij = UnconstrainedDensity.bijector(l.constraint, e, bound: bounds(l.constraint, e, known: known, flat: false))
                 var y = bij.unconstrain(e, x)
                 switch e.type(y).shape {
                 case .scalar: y = e.fill(y, .vector(Size(1)))
@@ -131,8 +170,11 @@ public struct UnconstrainedDensity {
                 case .rowVector: y = e.transpose(y)
                 case .matrix: y = b.append(.reshape, [y], type: .vector(l.length))
                 }
-                theta = theta.map { e.op(.concat, $0, y) } ?? y
+                parts.append(y)
             }
+            // θ in the layout's order, the discrete params' values last.
+            let order = layout.indices.filter { !layout[$0].isDiscrete } + layout.indices.filter { layout[$0].isDiscrete }
+            let theta = order.map { parts[$0] }.reduce(nil as Value?) { acc, y in acc.map { e.op(.concat, $0, y) } ?? y }
             let (instrs, types) = b.finish()
             unconstrain = Program.extract(name: "unconstrain", from: instrs, types: types, inputs: inputs,
                                           outputs: [("theta", theta ?? b.constant(0))])

@@ -26,44 +26,113 @@ public struct ELBO {
 
     /// With a `frame`, the family draws z̃ and fits the density over it; `z` is m + P z̃.
     /// With `sizes` (the data's int values), the programs are specialised to them.
+    ///
+    /// With `discrete`, the model's discrete params (the density's input `discrete`, set per
+    /// particle from `DiscreteLatents.draw`) have a categorical guide whose logits follow the
+    /// family's parameters in φ. log q is then the family's plus theirs, `z` holds their
+    /// values after the continuous part, and `target`'s gradient is the path derivative
+    /// alone: the logits' gradient is the score function term, `scoreGradient`'s.
     public init(density model: Program, family: VariationalFamily, dimension d: Int, stickingTheLanding: Bool,
-                frame: Frame? = nil, sizes: [String: Int] = [:]) throws {
+                frame: Frame? = nil, sizes: [String: Int] = [:], discrete: DiscreteLatents? = nil) throws {
         self.family = family
+        self.discrete = discrete
         let density = frame?.apply(to: model) ?? model
         let b = Builder(types: density.types)
         let e = Emitter(b)
-        let p = family.parameterCount(d)
+        let familyCount = family.parameterCount(d)
+        let p = familyCount + (discrete?.parameterCount ?? 0)
         let noise = family.noiseCount(d)
-        let phi = b.inputValue(.vector(Size(p)))
-        let eps = b.inputValue(.vector(Size(noise)))
+        let phiInput = b.inputValue(.vector(Size(p)))
+        let phi = discrete == nil ? phiInput : e.segment(phiInput, 0, familyCount)
         let densityPhi = stickingTheLanding ? e.op(.stopGradient, phi) : phi
+        let eps = b.inputValue(.vector(Size(noise)))
         let fixed = family.constants(d)
         let (constantValues, constantInputs) = ELBO.constantInputs(b, fixed)
         let targetDensity = TargetDensity(density: density)
         // The family reads its own constants and, by name, the density's data (an encoder's input).
         let densityInputs = Dictionary(uniqueKeysWithValues: density.inputs.map { ($0.name, $0.value) })
-        let (drawn, logq) = try family.sample(e, phi: phi, densityPhi: densityPhi, eps: eps, d: d,
+        let (drawn, familyLogq) = try family.sample(e, phi: phi, densityPhi: densityPhi, eps: eps, d: d,
                                               constants: constantValues.merging(densityInputs) { a, _ in a },
                                               target: targetDensity)
         let logp = targetDensity.logDensity(b, at: drawn)
+        var logq = familyLogq
+        var z = frame?.place(e, drawn, inputs: densityInputs) ?? drawn
+        if let discrete, let values = densityInputs[UnconstrainedDensity.discreteInput] {
+            let logits = e.op(.stopGradient, e.segment(phiInput, familyCount, discrete.parameterCount))
+            logq = e.add(logq, e.sum(discrete.logDensities(e, logits: logits, values: values)))
+            z = e.op(.concat, z, values)
+        }
         // A rank's part of a sharded density (`MinibatchedDensity`) counts log q 1/R times, as
         // its other terms free of the rows: the ranks' targets add up to the ELBO's.
         let target = e.sub(logp, densityInputs[MinibatchedDensity.weightInput].map { e.mul(logq, $0) } ?? logq)
-        let z = frame?.place(e, drawn, inputs: densityInputs) ?? drawn
         let (instrs, types) = b.finish()
         let inputs = density.inputs.filter { $0.name != "theta" } + constantInputs + [
-            Input(name: "phi", value: phi, role: .param, type: .vector(Size(p)), constraint: .none),
+            Input(name: "phi", value: phiInput, role: .param, type: .vector(Size(p)), constraint: .none),
             Input(name: "eps", value: eps, role: .param, type: .vector(Size(noise)), constraint: .none),
         ]
         program = Simplify.run(Program(name: "elbo", inputs: inputs,
                                        body: Block(instrs: instrs, yields: [target, z, logp, logq]),
                                        outputNames: ["target", "z", "logp", "logq"], types: types), sizes: sizes)
         gradient = try Differentiator.gradient(program, of: "target", wrt: ["phi"])
+        scoreGradient = try discrete.map { try ELBO.scoreGradient($0, parameters: p, offset: familyCount) }
         dimension = d
         noiseCount = noise
         parameterCount = p
         constants = fixed.merging(frame?.constants ?? [:]) { a, _ in a }
         self.frame = frame
+    }
+
+    /// The guide of the model's discrete params, if it has any.
+    public let discrete: DiscreteLatents?
+    /// With discrete params: the gradient, output `grad.phi`, of the surrogate
+    /// Σ_n c_n log q(z_n) (output `surrogate`) with inputs `phi`, `discrete` (a particle's
+    /// values) and `score.weights` (the c_n of each element, held constant: its learning
+    /// signal less its baseline, over the particles). Summed over the particles and added
+    /// to `gradient`'s path derivative, it is the score function estimator's gradient.
+    public let scoreGradient: Program?
+    /// The input of `scoreGradient` holding each element's coefficient.
+    public static let scoreWeightsInput = "score.weights"
+
+    /// φ at the start of a fit: the family's start, then every discrete element's logits at
+    /// 0 (uniform over its values).
+    public func initialParameters() -> [Double] {
+        family.initialParameters(dimension) + [Double](repeating: 0, count: discrete?.parameterCount ?? 0)
+    }
+
+    /// The inputs that differ per particle: `eps`, and with discrete params their values.
+    public var varying: Set<String> { discrete == nil ? ["eps"] : ["eps", UnconstrainedDensity.discreteInput] }
+
+    /// The length of the `z` output: the continuous dimension and the discrete params' values.
+    public var drawDimension: Int { dimension + (discrete?.count ?? 0) }
+
+    static func scoreGradient(_ discrete: DiscreteLatents, parameters p: Int, offset: Int) throws -> Program {
+        let b = Builder()
+        let e = Emitter(b)
+        let m = discrete.count
+        let phi = b.inputValue(.vector(Size(p)))
+        let values = b.inputValue(.vector(Size(m)))
+        let weights = b.inputValue(.vector(Size(m)))
+        let logq = discrete.logDensities(e, logits: e.segment(phi, offset, discrete.parameterCount), values: values)
+        let surrogate = e.op(.dot, weights, logq)
+        let (instrs, types) = b.finish()
+        let program = Program(name: "score_surrogate", inputs: [
+            Input(name: "phi", value: phi, role: .param, type: .vector(Size(p)), constraint: .none),
+            Input(name: UnconstrainedDensity.discreteInput, value: values, role: .data, type: .vector(Size(m)), constraint: .none),
+            Input(name: scoreWeightsInput, value: weights, role: .data, type: .vector(Size(m)), constraint: .none),
+        ], body: Block(instrs: instrs, yields: [surrogate]), outputNames: ["surrogate"], types: types)
+        return try Differentiator.gradient(Simplify.run(program), of: "surrogate", wrt: ["phi"])
+    }
+
+    /// Fills the `discrete` input of `executable` (an ELBO program's) for its particles with
+    /// draws from the categoricals of the logits in φ; nothing without discrete params.
+    public func drawDiscrete(_ executable: Executable, phi: UnsafeBufferPointer<Double>, rng: inout RNG) {
+        guard let discrete else { return }
+        let logits = UnsafeBufferPointer(rebasing: phi[(parameterCount - discrete.parameterCount)..<parameterCount])
+        let values = executable.input(UnconstrainedDensity.discreteInput)
+        let m = discrete.count
+        for k in 0..<executable.batch {
+            discrete.draw(logits: logits, into: UnsafeMutableBufferPointer(rebasing: values[(k * m)..<((k + 1) * m)]), rng: &rng)
+        }
     }
 
     /// The frame the guide is fitted in, if any.

@@ -138,8 +138,37 @@ public final class Fitter {
         self.minibatch = minibatch
         self.table = table
         let shared: Set<String> = minibatch == nil ? ["phi"] : ["phi", MinibatchedDensity.indexInput]
-        executable = try Executable(elbo.gradient, varying: ["eps"], shared: shared, data: elbo.data(data),
+        executable = try Executable(elbo.gradient, varying: elbo.varying, shared: shared, data: elbo.data(data),
                                     batch: max(1, settings.samples), summed: settings.objective == .elbo ? ["grad.phi"] : [])
+        let particles = executable.batch
+        score = try elbo.scoreGradient.map { program throws in
+            try Executable(program, varying: [UnconstrainedDensity.discreteInput, ELBO.scoreWeightsInput], shared: ["phi"],
+                           data: [:], batch: particles, summed: ["grad.phi"])
+        }
+    }
+
+    /// With discrete params, the score function term's gradient (`ELBO.scoreGradient`).
+    private let score: Executable?
+
+    /// Adds to `gradient` the score function term of a step whose particles drew the
+    /// discrete values in `executable`'s input and had log weights `t`: each particle's
+    /// Σ_n c_n ∇ log q(z_n) with c its log weight less the mean of the others' (the
+    /// leave-one-out baseline; none with `baseline` false, or with one particle), summed over
+    /// the particles as the path derivative is.
+    func addScoreTerm(to gradient: UnsafeMutableBufferPointer<Double>, _ t: [Double], baseline: Bool = true) throws {
+        guard let score, let discrete = elbo.discrete else { return }
+        let s = t.count, m = discrete.count
+        let total = t.reduce(0, +)
+        _ = score.input("phi").update(fromContentsOf: executable.input("phi"))
+        _ = score.input(UnconstrainedDensity.discreteInput).update(fromContentsOf: executable.input(UnconstrainedDensity.discreteInput))
+        let weights = score.input(ELBO.scoreWeightsInput)
+        for k in 0..<s {
+            let signal = baseline && s > 1 ? t[k] - (total - t[k]) / Double(s - 1) : t[k]
+            for n in 0..<m { weights[k * m + n] = signal }
+        }
+        try score.run()
+        let g = score.summedOutput(score.handle("grad.phi"))
+        for i in 0..<gradient.count { gradient[i] += g[i] }
     }
 
     /// The bound of a step's log weights `t` and the coefficients of the particles' gradients:
@@ -216,7 +245,7 @@ public final class Fitter {
         // particles' gradients combined, here.
         let summed = settings.objective == .elbo
         let scale = summed ? 1 / Double(s) : 1
-        let combined = UnsafeMutableBufferPointer<Double>.allocate(capacity: summed && ranks == nil ? 0 : p)
+        let combined = UnsafeMutableBufferPointer<Double>.allocate(capacity: summed && ranks == nil && score == nil ? 0 : p)
         defer { combined.deallocate() }
         // What a rank of a sharded fit sums over the ranks each step.
         let exchange = UnsafeMutableBufferPointer<Double>.allocate(capacity: ranks == nil ? 0 : s + p)
@@ -253,6 +282,7 @@ public final class Fitter {
                     for j in 0..<table.width { phi[table.batch(b, j)] = full[table.full(row, j)] }
                 }
             }
+            elbo.drawDiscrete(executable, phi: UnsafeBufferPointer(phi), rng: &rng)
             var value = 0.0
             var finite = (try? executable.run()) != nil
             // A rank whose part failed sends NaNs, so that every rank rejects the step.
@@ -285,7 +315,12 @@ public final class Fitter {
                     if let ranks { ranks.sum(combined) }
                 }
             }
-            let gradient = summed && ranks == nil ? executable.summedOutput(gradientOutput) : UnsafeBufferPointer(combined)
+            // With discrete params, the path derivative's sum and the score function term's.
+            if score != nil, finite {
+                _ = combined.update(fromContentsOf: executable.summedOutput(gradientOutput))
+                finite = (try? addScoreTerm(to: combined, (0..<s).map { executable.output(targetOutput, particle: $0)[0] })) != nil
+            }
+            let gradient = summed && ranks == nil && score == nil ? executable.summedOutput(gradientOutput) : UnsafeBufferPointer(combined)
             if finite { finite = value.isFinite && ppl_all_finite(gradient.baseAddress, p) != 0 }
             switch guardian.judge(value, finite: finite) {
             case .take: break

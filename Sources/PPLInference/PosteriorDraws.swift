@@ -25,9 +25,9 @@ public struct PosteriorDraws {
                 data: [String: Tensor], shapes: [String: [Int]] = [:], noise: [[Double]]? = nil, ranks: RankSum? = nil) throws {
         let count = noise?.count ?? count
         let paramNames = constrain.outputNames
-        let chunk = min(try Executable.batch(elbo.program, varying: ["eps"], shared: ["phi"], data: elbo.data(data), upTo: 64),
+        let chunk = min(try Executable.batch(elbo.program, varying: elbo.varying, shared: ["phi"], data: elbo.data(data), upTo: 64),
                         derived.outputNames.isEmpty ? 64 : try Executable.batch(derived, varying: Set(paramNames), data: data, upTo: 64))
-        let sampler = try Executable(elbo.program, varying: ["eps"], shared: ["phi"], data: elbo.data(data), batch: chunk)
+        let sampler = try Executable(elbo.program, varying: elbo.varying, shared: ["phi"], data: elbo.data(data), batch: chunk)
         let constrainer = try Executable(constrain, varying: ["theta"], data: data, batch: chunk)
         let deriver = derived.outputNames.isEmpty ? nil
             : try Executable(derived, varying: Set(paramNames), data: data, batch: chunk)
@@ -39,7 +39,7 @@ public struct PosteriorDraws {
         var rows: [[Double]] = []
         var logDensities: [Double] = [], logGuideDensities: [Double] = []
         var rng = RNG(seed: seed &+ 0x5EED)
-        let d = elbo.dimension
+        let d = elbo.drawDimension
         for i in 0..<elbo.parameterCount { sampler.input("phi")[i] = phi[i] }
         while rows.count < count {
             let eps = sampler.input("eps")
@@ -47,6 +47,7 @@ public struct PosteriorDraws {
             for i in 0..<(chunk * n) {
                 if let noise { eps[i] = rows.count + i / n < noise.count ? noise[rows.count + i / n][i % n] : 0 } else { eps[i] = rng.normal() }
             }
+            phi.withUnsafeBufferPointer { elbo.drawDiscrete(sampler, phi: $0, rng: &rng) }
             try sampler.run()
             let theta = constrainer.input("theta")
             for k in 0..<chunk {

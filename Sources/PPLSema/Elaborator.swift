@@ -209,10 +209,13 @@ public final class Elaborator {
 
     /// The IR type, constraint and array layout of a declared `data`/`param` type.
     func elaborateType(_ t: TypeExpr, for name: String, isParam: Bool) -> (IRType, Constraint, ArrayLayout?)? {
+        // A discrete latent variable: its guide is categorical over lower..upper per element.
         if isParam && t.base == .int {
-            sink.error("a param cannot be an int", at: t.span,
-                       help: "params are real-valued; 'int' is for data, loop indices and sizes")
-            return nil
+            guard t.bounds.map(\.kind).sorted(by: { $0.rawValue < $1.rawValue }) == [.lower, .upper] else {
+                sink.error("an int param needs both a lower and an upper bound", at: t.span,
+                           help: "a discrete latent variable takes finitely many values: int<lower=a, upper=b>")
+                return nil
+            }
         }
         guard let (shape, layout) = elaborateShape(t) else { return nil }
         let elem: Elem = t.base == .int ? .int : .real
@@ -308,6 +311,11 @@ public final class Elaborator {
         guard let tv = boundExpr(b, declared: declared) else { return nil }
         let outName = "\(name).\(b.kind.rawValue)"
         if tv.dep == .param {
+            if declared.elem == .int {
+                sink.error("a bound of an int param may depend on data only", at: b.value.span,
+                           help: "its guide is categorical over values fixed before the fit")
+                return nil
+            }
             guard isParam else {
                 sink.error("a bound of data may depend on data only", at: b.value.span,
                            help: "data are checked against their bounds once, when they are loaded")

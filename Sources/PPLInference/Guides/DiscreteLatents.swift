@@ -1,0 +1,96 @@
+import Foundation
+import PPLEngine
+import PPLIR
+
+/// The guide of a model's discrete latent variables (`param z: int<lower=a, upper=b>[N]`):
+/// an independent categorical over a..b for each element, beside whatever family draws the
+/// continuous params (the mean-field split of Ranganath, Gerrish & Blei 2014, "Black Box
+/// Variational Inference"). An element with K values has K − 1 free logits, the value a's
+/// fixed at 0, so that q(z = a + j) = exp(ℓ_j) / (1 + Σ_i exp(ℓ_i)); every logit starts
+/// at 0, the uniform distribution.
+///
+/// A draw cannot be reparameterised, so the ELBO's gradient for the logits is the score
+/// function estimator E[(f − b) ∇ log q(z)], f = log p − log q (`ELBO.scoreGradient`), the
+/// baseline b of each particle being the mean of the step's other particles' f (Mnih &
+/// Rezende 2016, VIMCO's leave-one-out control variate): it keeps the estimator unbiased,
+/// since z is independent of the other particles, and takes out the part of f every draw
+/// shares.
+public struct DiscreteLatents: Sendable {
+    /// One discrete param: `count` elements (1 for a scalar), each over lower...lower + categories − 1.
+    public struct Group: Sendable {
+        public let name: String
+        public let count: Int
+        public let lower: Int
+        public let categories: Int
+
+        public init(name: String, count: Int, lower: Int, categories: Int) {
+            precondition(categories >= 2 && count >= 0)
+            (self.name, self.count, self.lower, self.categories) = (name, count, lower, categories)
+        }
+    }
+
+    public let groups: [Group]
+
+    public init(groups: [Group]) { self.groups = groups }
+
+    /// The elements, over every group: the length of the `discrete` input.
+    public var count: Int { groups.reduce(0) { $0 + $1.count } }
+    /// The free logits.
+    public var parameterCount: Int { groups.reduce(0) { $0 + $1.count * ($1.categories - 1) } }
+
+    /// Each element's log q(z) at the values `values` (reals holding the ints), as a vector
+    /// over the elements, from the logits `logits` (a vector of `parameterCount`).
+    public func logDensities(_ e: Emitter, logits: Value, values: Value) -> Value {
+        var parts: [Value] = []
+        var logitOffset = 0, valueOffset = 0
+        for g in groups where g.count > 0 {
+            let n = g.count, j = g.categories - 1
+            let l = e.segment(logits, logitOffset, n * j)
+            let k = e.b.append(.reshape, [e.segment(values, valueOffset, n)], type: .intArray(Size(n)))
+            // Each element's chosen logit: ℓ at (row, z − a) of the n × (K − 1) logits, or the
+            // fixed 0 after them for z = a.
+            let padded = e.op(.concat, l, e.fill(e.c(0), .vector(Size(1))))
+            let step = e.sub(k, e.int(g.lower))
+            let rowStart = e.mul(e.sub(e.range(Size(1), Size(n)), e.int(1)), e.int(j))
+            let index = e.op(.select, e.op(.binary(.gt), step, e.int(0)), e.add(rowStart, step), e.int(n * j + 1))
+            let chosen = e.op(.at, padded, index)
+            // log(1 + Σ exp ℓ) per row, shifted by the largest logit (at least 0) so that no
+            // exp overflows.
+            let m = e.op(.stopGradient, e.op(.binary(.fmax), e.op(.maxElement, l), e.c(0)))
+            let shifted = e.b.append(.reshape, [e.un(.exp, e.sub(l, e.fill(m, .vector(Size(n * j)))))], type: .matrix(Size(n), Size(j)))
+            let rowSums = e.op(.matmul, shifted, e.fill(e.c(1), .vector(Size(j))))
+            let normaliser = e.add(e.fill(m, .vector(Size(n))),
+                                   e.un(.log, e.add(rowSums, e.fill(e.un(.exp, e.neg(m)), .vector(Size(n))))))
+            parts.append(e.sub(chosen, normaliser))
+            logitOffset += n * j
+            valueOffset += n
+        }
+        guard var all = parts.first else { return e.fill(e.c(0), .vector(Size(0))) }
+        for p in parts.dropFirst() { all = e.op(.concat, all, p) }
+        return all
+    }
+
+    /// Draws every element's value from the categoricals of `logits`, into `values`.
+    public func draw(logits: UnsafeBufferPointer<Double>, into values: UnsafeMutableBufferPointer<Double>, rng: inout RNG) {
+        var logitOffset = 0, valueOffset = 0
+        for g in groups {
+            let j = g.categories - 1
+            for i in 0..<g.count {
+                let l = UnsafeBufferPointer(rebasing: logits[(logitOffset + i * j)..<(logitOffset + (i + 1) * j)])
+                let m = max(0, l.max() ?? 0)
+                var total = exp(-m)
+                for x in l { total += exp(x - m) }
+                // The inverse of the distribution function at a uniform draw.
+                var u = rng.uniform() * total - exp(-m)
+                var value = 0
+                while u > 0, value < j {
+                    u -= exp(l[value] - m)
+                    value += 1
+                }
+                values[valueOffset + i] = Double(g.lower + value)
+            }
+            logitOffset += g.count * j
+            valueOffset += g.count
+        }
+    }
+}
