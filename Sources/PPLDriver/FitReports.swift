@@ -80,6 +80,11 @@ public enum FitReports {
         if r.recoveries > 0 { out += "; backed off to the best state \(r.recoveries) time\(r.recoveries == 1 ? "" : "s")" }
         if r.steadied > 0 { out += "; leapfrog step sizes halved \(r.steadied) time\(r.steadied == 1 ? "" : "s")" }
         out += "\n"
+        if let v = r.scoreVariance, let discrete = s.runtime.discrete {
+            out += "discrete params " + discrete.groups.map(\.name).joined(separator: ", ")
+                + ": categorical guide, score function gradient; its variance at the fit \(number(v.baseline)) with the "
+                + "leave-one-out baseline, \(number(v.none)) without (\(String(format: "%.3g", v.none / v.baseline))×)\n"
+        }
         if let a = s.agreement { out += runs(r, a) }
         return out
     }

@@ -329,6 +329,7 @@ public final class FitSession {
         guard let base = refining else {
             var r = fitter.run(from: start, progress: progress, interrupted: interrupted)
             r.frame = elbo.frame
+            r.scoreVariance = fitter.scoreVariance(at: r.phi)
             return r
         }
         let prelude = try fitBase(base, in: elbo, seed: seed, progress: progress, interrupted: interrupted)

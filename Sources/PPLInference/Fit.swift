@@ -56,6 +56,9 @@ public struct FitResult: Sendable {
     public var steadied = 0
     /// Times the fit backed off to its best state after five bad steps running.
     public var recoveries = 0
+    /// With discrete params, the variance of the score function term at the fitted guide with
+    /// the leave-one-out baseline and without it (`Fitter.scoreVariance`).
+    public var scoreVariance: (baseline: Double, none: Double)?
     /// The last window's mean squared z-score of the gradient (`Fitter.drift`).
     public var drift = Double.nan
     public var converged = false
@@ -145,6 +148,47 @@ public final class Fitter {
             try Executable(program, varying: [UnconstrainedDensity.discreteInput, ELBO.scoreWeightsInput], shared: ["phi"],
                            data: [:], batch: particles, summed: ["grad.phi"])
         }
+    }
+
+    /// The variance of the score function term of a step's gradient at `phi` (the summed
+    /// variance of the logits' components of the step's mean), with the leave-one-out
+    /// baseline and without it: over `steps` steps' draws, the control variate's effect
+    /// measured on the same draws. nil without discrete params.
+    public func scoreVariance(at phi: [Double], steps: Int = 200) -> (baseline: Double, none: Double)? {
+        guard let discrete = elbo.discrete, steps > 1 else { return nil }
+        let p = elbo.parameterCount, s = executable.batch, n = elbo.noiseCount
+        let logits = (p - discrete.parameterCount)..<p
+        var rng = RNG(seed: settings.seed ^ 0x5C0_8E)
+        _ = executable.input("phi").update(fromContentsOf: phi)
+        let eps = executable.input("eps"), target = executable.handle("target")
+        let buffer = UnsafeMutableBufferPointer<Double>.allocate(capacity: p)
+        defer { buffer.deallocate() }
+        var sums = [[Double]](repeating: [Double](repeating: 0, count: logits.count), count: 2)
+        var squares = sums
+        var taken = 0
+        for _ in 0..<steps {
+            for i in 0..<(s * n) { eps[i] = rng.normal() }
+            elbo.drawDiscrete(executable, phi: UnsafeBufferPointer(executable.input("phi")), rng: &rng)
+            guard (try? executable.run()) != nil else { continue }
+            let t = (0..<s).map { executable.output(target, particle: $0)[0] }
+            guard t.allSatisfy(\.isFinite) else { continue }
+            for (j, baseline) in [true, false].enumerated() {
+                buffer.initialize(repeating: 0)
+                guard (try? addScoreTerm(to: buffer, t, baseline: baseline)) != nil else { continue }
+                for (c, i) in logits.enumerated() {
+                    let g = buffer[i] / Double(s)
+                    sums[j][c] += g
+                    squares[j][c] += g * g
+                }
+            }
+            taken += 1
+        }
+        guard taken > 1 else { return nil }
+        let m = Double(taken)
+        let variance = (0..<2).map { j in
+            zip(sums[j], squares[j]).reduce(0) { $0 + ($1.1 - $1.0 * $1.0 / m) / (m - 1) }
+        }
+        return (variance[0], variance[1])
     }
 
     /// With discrete params, the score function term's gradient (`ELBO.scoreGradient`).
