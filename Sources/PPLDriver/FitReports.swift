@@ -81,9 +81,12 @@ public enum FitReports {
         if r.steadied > 0 { out += "; leapfrog step sizes halved \(r.steadied) time\(r.steadied == 1 ? "" : "s")" }
         out += "\n"
         if let v = r.scoreVariance, let discrete = s.runtime.discrete {
+            func ratio(_ x: Double) -> String { String(format: "%.3g", x / v.baseline) + "×" }
             out += "discrete params " + discrete.groups.map(\.name).joined(separator: ", ")
-                + ": categorical guide, score function gradient; its variance at the fit \(number(v.baseline)) with the "
-                + "leave-one-out baseline, \(number(v.none)) without (\(String(format: "%.3g", v.none / v.baseline))×)\n"
+                + ": categorical guide, score function gradient" + (s.discreteNote.map { "; \($0)" } ?? "") + "\n"
+            out += "score function variance at the fit: \(number(v.baseline)) with the leave-one-out baseline, "
+                + "\(number(v.none)) without (\(ratio(v.none)))"
+                + (v.wholeSignal.map { ", \(number($0)) with the whole log weight as the signal (\(ratio($0)))" } ?? "") + "\n"
         }
         if let a = s.agreement { out += runs(r, a) }
         return out
@@ -209,7 +212,11 @@ public enum FitReports {
 
             """
         out += (["lp__", "log_p__", "log_g__"] + draws.names.map(stanName)).joined(separator: ",") + "\n"
-        func text(_ x: Double) -> String { x.isFinite ? String(x) : (x.isNaN ? "nan" : (x > 0 ? "inf" : "-inf")) }
+        // Whole numbers (discrete params, an _rng's counts) as ints, as Stan writes them.
+        func text(_ x: Double) -> String {
+            guard x.isFinite else { return x.isNaN ? "nan" : (x > 0 ? "inf" : "-inf") }
+            return x == x.rounded() && abs(x) < 1e15 ? String(Int(x)) : String(x)
+        }
         for (k, row) in draws.rows.enumerated() {
             let p = draws.logDensities[k], q = draws.logGuideDensities[k]
             out += ([p, p, q] + row).map(text).joined(separator: ",") + "\n"

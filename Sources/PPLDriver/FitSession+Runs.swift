@@ -60,7 +60,10 @@ extension FitSession {
         }
         let a = RunAgreement(zip(result.runs, parts).map {
             RunAgreement.Run(elbo: $0.elbo, elboError: $0.elboStandardError, draws: $1.rows)
-        }, names: parts[0].names)
+        }, names: parts[0].names, discrete: Set(parts[0].names.indices.filter { c in
+            let param = parts[0].names[c].split(separator: "[").first.map(String.init)
+            return runtime.discrete?.groups.contains { $0.name == param } ?? false
+        }))
         agreement = a
         return try generating(diagnosed(a.agreeing.map { parts[$0] }))
     }

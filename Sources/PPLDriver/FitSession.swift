@@ -2,6 +2,7 @@ import Foundation
 import PPLDiff
 import PPLEngine
 import PPLInference
+import PPLIR
 import PPLSema
 import PPLSyntax
 
@@ -138,12 +139,49 @@ public final class FitSession {
         // Several runs start apart by moving the frame, which without a mode is a shift alone.
         let d = runtime.dimension
         let model = runtime.model
-        let density = runtime.programs.unconstrained(pointEstimates: Set(options.point)).density
+        var density = runtime.programs.unconstrained(pointEstimates: Set(options.point)).density
+        var discrete = runtime.discrete
+        if let d = discrete {
+            let signal = Self.rowSignal(d, runtime, points: Set(options.point))
+            (discrete, discreteNote) = (signal.discrete, signal.note)
+            density = signal.density ?? density
+        }
         let moving = frame ?? (options.runs > 1 ? Frame(location: [Double](repeating: 0, count: d), curvatureFactor: nil) : nil)
         elbo = try PPLError.during(.computation) {
             try ELBO(density: density, family: family, dimension: d, stickingTheLanding: stl, frame: moving,
-                     sizes: Self.specialisation(family, runtime.values), discrete: runtime.discrete)
+                     sizes: Self.specialisation(family, runtime.values), discrete: discrete)
         }
+    }
+
+    /// For a model with discrete params, what each element's learning signal is, for the header.
+    public private(set) var discreteNote: String?
+
+    /// The discrete params' guide with its rows' signal where the density separates by the
+    /// rows of the size N of a discrete param's first dimension (`MinibatchedDensity.rowWeighted`),
+    /// with the row-weighted density to fit; else the guide as it is, the signal of every
+    /// element the whole log weight, and why.
+    private static func rowSignal(_ discrete: DiscreteLatents, _ runtime: ModelRuntime, points: Set<String>)
+        -> (discrete: DiscreteLatents, density: Program?, note: String) {
+        let whole = "each element's learning signal is the whole log weight"
+        let params = runtime.model.params
+        let sizes = runtime.model.data.filter { $0.type == .int }.map(\.name)
+        guard let n = sizes.first(where: { n in
+            discrete.groups.contains { g in params.first { $0.name == g.name }?.type.shape == .vector(Size(symbol: n)) }
+        }), let rows = runtime.values[n].flatMap({ Int(exactly: $0.values[0]) }) else {
+            return (discrete, nil, whole + " (no discrete param has a data size as its only dimension)")
+        }
+        let program: Program
+        do {
+            program = try MinibatchedDensity.rowWeighted(model: runtime.model, size: n)
+        } catch {
+            return (discrete, nil, whole + " (the density does not separate by the rows of \(n): \(error.message))")
+        }
+        var signal = discrete
+        let groups = discrete.groups.filter { g in params.first { $0.name == g.name }?.type.shape == .vector(Size(symbol: n)) }
+        signal.rowSignal = (n, rows, groups.map(\.name))
+        let density = UnconstrainedDensity(logDensity: program, paramBounds: runtime.model.paramBounds, pointEstimates: points).density
+        return (signal, density, "the learning signal of each element of " + groups.map { "'\($0.name)'" }.joined(separator: ", ")
+                + " is its row's own terms (Rao-Blackwellised over the rows of \(n))")
     }
 
     /// Refuses what a fit of a model with discrete params cannot do: their categoricals are

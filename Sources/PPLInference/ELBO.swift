@@ -57,9 +57,12 @@ public struct ELBO {
         let logp = targetDensity.logDensity(b, at: drawn)
         var logq = familyLogq
         var z = frame?.place(e, drawn, inputs: densityInputs) ?? drawn
+        // Each discrete element's log q, for its learning signal (`Fitter.addScoreTerm`).
+        var elementLogq: Value?
         if let discrete, let values = densityInputs[UnconstrainedDensity.discreteInput] {
             let logits = e.op(.stopGradient, e.segment(phiInput, familyCount, discrete.parameterCount))
-            logq = e.add(logq, e.sum(discrete.logDensities(e, logits: logits, values: values)))
+            elementLogq = discrete.logDensities(e, logits: logits, values: values)
+            logq = e.add(logq, e.sum(elementLogq!))
             z = e.op(.concat, z, values)
         }
         // A rank's part of a sharded density (`MinibatchedDensity`) counts log q 1/R times, as
@@ -71,14 +74,21 @@ public struct ELBO {
             Input(name: "eps", value: eps, role: .param, type: .vector(Size(noise)), constraint: .none),
         ]
         program = Simplify.run(Program(name: "elbo", inputs: inputs,
-                                       body: Block(instrs: instrs, yields: [target, z, logp, logq]),
-                                       outputNames: ["target", "z", "logp", "logq"], types: types), sizes: sizes)
-        gradient = try Differentiator.gradient(program, of: "target", wrt: ["phi"])
+                                       body: Block(instrs: instrs, yields: [target, z, logp, logq] + (elementLogq.map { [$0] } ?? [])),
+                                       outputNames: ["target", "z", "logp", "logq"] + (elementLogq == nil ? [] : [ELBO.elementLogqOutput]),
+                                       types: types), sizes: sizes)
+        // With the rows' terms weighted (`MinibatchedDensity.rowWeighted`), the gradient with
+        // respect to the weights is each row's terms: its discrete elements' learning signal.
+        let rowWeighted = discrete?.rowSignal != nil && densityInputs[MinibatchedDensity.rowWeightInput] != nil
+        gradient = try Differentiator.gradient(program, of: "target", wrt: ["phi"] + (rowWeighted ? [MinibatchedDensity.rowWeightInput] : []))
         scoreGradient = try discrete.map { try ELBO.scoreGradient($0, parameters: p, offset: familyCount) }
         dimension = d
         noiseCount = noise
         parameterCount = p
         constants = fixed.merging(frame?.constants ?? [:]) { a, _ in a }
+        if rowWeighted, let rows = discrete?.rowSignal?.rows {
+            constants[MinibatchedDensity.rowWeightInput] = Tensor(vector: [Double](repeating: 1, count: rows))
+        }
         self.frame = frame
     }
 
@@ -90,6 +100,8 @@ public struct ELBO {
     /// signal less its baseline, over the particles). Summed over the particles and added
     /// to `gradient`'s path derivative, it is the score function estimator's gradient.
     public let scoreGradient: Program?
+    /// The output of `program` and `gradient` with each discrete element's log q.
+    public static let elementLogqOutput = "logq.discrete"
     /// The input of `scoreGradient` holding each element's coefficient.
     public static let scoreWeightsInput = "score.weights"
 

@@ -58,7 +58,7 @@ public struct FitResult: Sendable {
     public var recoveries = 0
     /// With discrete params, the variance of the score function term at the fitted guide with
     /// the leave-one-out baseline and without it (`Fitter.scoreVariance`).
-    public var scoreVariance: (baseline: Double, none: Double)?
+    public var scoreVariance: Fitter.ScoreVariance?
     /// The last window's mean squared z-score of the gradient (`Fitter.drift`).
     public var drift = Double.nan
     public var converged = false
@@ -144,6 +144,7 @@ public final class Fitter {
         executable = try Executable(elbo.gradient, varying: elbo.varying, shared: shared, data: elbo.data(data),
                                     batch: max(1, settings.samples), summed: settings.objective == .elbo ? ["grad.phi"] : [])
         let particles = executable.batch
+        rowOfElement = elbo.discrete?.rowOfElement ?? []
         score = try elbo.scoreGradient.map { program throws in
             try Executable(program, varying: [UnconstrainedDensity.discreteInput, ELBO.scoreWeightsInput], shared: ["phi"],
                            data: [:], batch: particles, summed: ["grad.phi"])
@@ -154,7 +155,7 @@ public final class Fitter {
     /// variance of the logits' components of the step's mean), with the leave-one-out
     /// baseline and without it: over `steps` steps' draws, the control variate's effect
     /// measured on the same draws. nil without discrete params.
-    public func scoreVariance(at phi: [Double], steps: Int = 200) -> (baseline: Double, none: Double)? {
+    public func scoreVariance(at phi: [Double], steps: Int = 200) -> ScoreVariance? {
         guard let discrete = elbo.discrete, steps > 1 else { return nil }
         let p = elbo.parameterCount, s = executable.batch, n = elbo.noiseCount
         let logits = (p - discrete.parameterCount)..<p
@@ -163,7 +164,10 @@ public final class Fitter {
         let eps = executable.input("eps"), target = executable.handle("target")
         let buffer = UnsafeMutableBufferPointer<Double>.allocate(capacity: p)
         defer { buffer.deallocate() }
-        var sums = [[Double]](repeating: [Double](repeating: 0, count: logits.count), count: 2)
+        // With the baseline, without it, and (where the rows separate) the whole log weight
+        // as every element's signal, with the baseline.
+        let variants = [(true, true), (false, true)] + (rowOfElement.contains { $0 >= 0 } ? [(true, false)] : [])
+        var sums = [[Double]](repeating: [Double](repeating: 0, count: logits.count), count: variants.count)
         var squares = sums
         var taken = 0
         for _ in 0..<steps {
@@ -172,9 +176,9 @@ public final class Fitter {
             guard (try? executable.run()) != nil else { continue }
             let t = (0..<s).map { executable.output(target, particle: $0)[0] }
             guard t.allSatisfy(\.isFinite) else { continue }
-            for (j, baseline) in [true, false].enumerated() {
+            for (j, (baseline, rows)) in variants.enumerated() {
                 buffer.initialize(repeating: 0)
-                guard (try? addScoreTerm(to: buffer, t, baseline: baseline)) != nil else { continue }
+                guard (try? addScoreTerm(to: buffer, t, baseline: baseline, rows: rows)) != nil else { continue }
                 for (c, i) in logits.enumerated() {
                     let g = buffer[i] / Double(s)
                     sums[j][c] += g
@@ -185,30 +189,60 @@ public final class Fitter {
         }
         guard taken > 1 else { return nil }
         let m = Double(taken)
-        let variance = (0..<2).map { j in
+        let variance = variants.indices.map { j in
             zip(sums[j], squares[j]).reduce(0) { $0 + ($1.1 - $1.0 * $1.0 / m) / (m - 1) }
         }
-        return (variance[0], variance[1])
+        return ScoreVariance(baseline: variance[0], none: variance[1], wholeSignal: variance.count > 2 ? variance[2] : nil)
+    }
+
+    /// The variance of a step's score function term (`scoreVariance`), summed over the logits.
+    public struct ScoreVariance: Sendable {
+        /// With the leave-one-out baseline: the estimator the fit uses.
+        public let baseline: Double
+        /// Without a baseline.
+        public let none: Double
+        /// With the baseline but every element's signal the whole log weight, where the rows'
+        /// own terms are what the fit uses; nil otherwise.
+        public let wholeSignal: Double?
     }
 
     /// With discrete params, the score function term's gradient (`ELBO.scoreGradient`).
     private let score: Executable?
+    /// Each discrete element's row of the density's terms, or -1 (`DiscreteLatents.rowOfElement`).
+    private let rowOfElement: [Int]
 
     /// Adds to `gradient` the score function term of a step whose particles drew the
     /// discrete values in `executable`'s input and had log weights `t`: each particle's
     /// Σ_n c_n ∇ log q(z_n) with c its log weight less the mean of the others' (the
     /// leave-one-out baseline; none with `baseline` false, or with one particle), summed over
-    /// the particles as the path derivative is.
-    func addScoreTerm(to gradient: UnsafeMutableBufferPointer<Double>, _ t: [Double], baseline: Bool = true) throws {
+    /// the particles as the path derivative is. The signal is each element's row's own terms
+    /// where the density was weighted by rows, unless `rows` is false.
+    func addScoreTerm(to gradient: UnsafeMutableBufferPointer<Double>, _ t: [Double], baseline: Bool = true,
+                      rows: Bool = true) throws {
         guard let score, let discrete = elbo.discrete else { return }
         let s = t.count, m = discrete.count
-        let total = t.reduce(0, +)
         _ = score.input("phi").update(fromContentsOf: executable.input("phi"))
         _ = score.input(UnconstrainedDensity.discreteInput).update(fromContentsOf: executable.input(UnconstrainedDensity.discreteInput))
         let weights = score.input(ELBO.scoreWeightsInput)
+        // Each element's learning signal: its row's own terms less its own log q where the
+        // density separates by rows, else the whole log weight.
+        let rowTerms = rows && executable.program.outputNames.contains("grad." + MinibatchedDensity.rowWeightInput)
+            ? executable.handle("grad." + MinibatchedDensity.rowWeightInput) : nil
+        let logq = executable.handle(ELBO.elementLogqOutput)
         for k in 0..<s {
-            let signal = baseline && s > 1 ? t[k] - (total - t[k]) / Double(s - 1) : t[k]
-            for n in 0..<m { weights[k * m + n] = signal }
+            let own = rowTerms.map { executable.output($0, particle: k) }, q = executable.output(logq, particle: k)
+            for n in 0..<m {
+                let r = rowOfElement[n]
+                weights[k * m + n] = r >= 0 && own != nil ? own![r] - q[n] : t[k]
+            }
+        }
+        // Less the mean of the other particles' signals for the element.
+        if baseline && s > 1 {
+            for n in 0..<m {
+                var total = 0.0
+                for k in 0..<s { total += weights[k * m + n] }
+                for k in 0..<s { weights[k * m + n] -= (total - weights[k * m + n]) / Double(s - 1) }
+            }
         }
         try score.run()
         let g = score.summedOutput(score.handle("grad.phi"))

@@ -42,7 +42,10 @@ public struct RunAgreement: Sendable {
     public var agree: Bool { disagreeing.isEmpty && agreeing.count == runCount }
     private let runCount: Int
 
-    public init(_ runs: [Run], names: [String]) {
+    /// `discrete` are the columns of discrete params, judged by R̂ alone: the sd of a value a
+    /// run draws a few times in a thousand is the noise of that count, and their ratio says
+    /// nothing R̂ does not.
+    public init(_ runs: [Run], names: [String], discrete: Set<Int> = []) {
         precondition(runs.count >= 2 && runs.allSatisfy { !$0.draws.isEmpty })
         runCount = runs.count
         self.names = names
@@ -51,7 +54,8 @@ public struct RunAgreement: Sendable {
         var disagreeing: [(Int, Double, Double)] = []
         var largest = 1.0
         for c in 0..<components {
-            let (rhat, ratio) = Self.compare(moments.map { $0[c] }, draws: runs.map { $0.draws.count })
+            var (rhat, ratio) = Self.compare(moments.map { $0[c] }, draws: runs.map { $0.draws.count })
+            if discrete.contains(c) { ratio = 1 }
             if rhat.isFinite { largest = max(largest, rhat) }
             if !(rhat <= Self.largestRHat) || !(ratio <= Self.largestSDRatio) { disagreeing.append((c, rhat, ratio)) }
         }
@@ -68,7 +72,7 @@ public struct RunAgreement: Sendable {
             guard runs[best].elbo - runs[r].elbo <= tolerance else { return false }
             return (0..<components).allSatisfy { c in
                 let (rhat, ratio) = Self.compare([moments[best][c], moments[r][c]], draws: [runs[best].draws.count, runs[r].draws.count])
-                return rhat <= Self.largestRHat && ratio <= Self.largestSDRatio
+                return rhat <= Self.largestRHat && (discrete.contains(c) || ratio <= Self.largestSDRatio)
             }
         }
     }

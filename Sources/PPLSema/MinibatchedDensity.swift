@@ -193,6 +193,86 @@ public struct MinibatchedDensity {
 }
 
 extension MinibatchedDensity {
+    /// The input of `rowWeighted`'s program: a weight per row of N.
+    public static let rowWeightInput = "rows.weight"
+
+    /// The model's log density with each row's terms weighted: every sum over the rows of
+    /// the data size `n` that the analysis above finds — `sum(v)`, `dot(a, b)`, a count
+    /// `size c·N` — becomes Σ_r w_r v_r, Σ_r w_r a_r b_r, (c·N/N) Σ_r w_r, with w the input
+    /// `rows.weight` (vector[N]). At w = 1 it is the model's density, and its gradient with
+    /// respect to w is each row's own terms: the part of the density that row r's data and
+    /// local params (those with first dimension N, `int` ones included) enter, which the
+    /// score function gradient of a discrete local param reads as its element's learning
+    /// signal (Rao-Blackwellisation over the other rows, Ranganath et al. 2014). A model
+    /// the analysis refuses throws its diagnostic.
+    public static func rowWeighted(model: CheckedModel, size n: String) throws(Diagnostic) -> Program {
+        let ld = model.logDensity
+        guard let sizeInput = ld.inputs.first(where: { $0.name == n && $0.role == .data && $0.type == .int }) else {
+            throw Diagnostic.error("'\(n)' is not an int data of the model", at: .none)
+        }
+        let symbol = Size(symbol: n)
+        var types = ld.types
+        func fresh(_ t: IRType) -> Value {
+            types.append(t)
+            return Value(types.count - 1)
+        }
+        let weight = fresh(.vector(symbol))
+        var kinds: [Value: Kind] = [sizeInput.value: .free, weight: .rows]
+        for i in ld.inputs where i.value != sizeInput.value {
+            guard i.type.shape.mentions(n) else {
+                kinds[i.value] = .free
+                continue
+            }
+            kinds[i.value] = i.type.shape.withLeadingRows(n, replacedBy: symbol) != nil ? .rows
+                : .bad("reads '\(i.name)' (\(i.type)), which has \(n) in a dimension other than its first")
+        }
+        var analysis = Analysis(size: n, types: types, kinds: kinds)
+        for instr in ld.body.instrs { analysis.visit(instr) }
+        if case .bad(let why) = analysis.kind(ld.body.yields[0]) {
+            for term in model.densityTerms {
+                guard case .bad(let reason) = analysis.kind(term.value) else { continue }
+                throw Diagnostic.error("this term \(reason)", at: term.span)
+            }
+            throw Diagnostic.error("the log density \(why)", at: .none)
+        }
+        var instrs: [Instr] = []
+        func emit(_ op: Op, _ args: [Value], _ type: IRType, into result: Value? = nil) -> Value {
+            let v = result ?? fresh(type)
+            instrs.append(Instr(results: [v], op: op, args: args, regions: []))
+            return v
+        }
+        /// Σ_r w_r x_r for a row-aligned vector or matrix x (a matrix's rows summed first),
+        /// into the leaf's own value.
+        func weighted(_ x: Value, into result: Value) {
+            var rows = x
+            if case .matrix(_, let c) = analysis.types[x.id].shape {
+                let ones = emit(.fill, [emit(.const(1), [], .real)], .vector(c))
+                rows = emit(.matmul, [emit(.reshape, [x], analysis.types[x.id].with(elem: .real)), ones], .vector(symbol))
+            }
+            _ = emit(.sum, [emit(.binary(.mul), [weight, rows], .vector(symbol))], .real, into: result)
+        }
+        for instr in ld.body.instrs {
+            guard analysis.leaves.contains(instr.result) else {
+                instrs.append(instr)
+                continue
+            }
+            types[instr.result.id] = .real
+            switch instr.op {
+            case .sum: weighted(instr.args[0], into: instr.result)
+            case .dot: weighted(emit(.binary(.mul), instr.args, analysis.types[instr.args[0].id].with(elem: .real)), into: instr.result)
+            case .size(let count):
+                let perRow = emit(.binary(.div), [emit(.size(count), [], .int), emit(.size(symbol), [], .int)], .real)
+                _ = emit(.binary(.mul), [perRow, emit(.sum, [weight], .real)], .real, into: instr.result)
+            default: preconditionFailure("a sum over the rows is a sum, a dot or a count")
+            }
+        }
+        return Program(name: "row_weighted_log_density",
+                       inputs: ld.inputs + [Input(name: rowWeightInput, value: weight, role: .data, type: .vector(symbol), constraint: .none)],
+                       body: Block(instrs: instrs, yields: ld.body.yields), outputNames: ld.outputNames, types: types)
+    }
+}
+
+extension MinibatchedDensity {
     /// How a value depends on the rows of the batch.
     enum Kind {
         /// Not at all.

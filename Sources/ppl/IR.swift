@@ -7,7 +7,8 @@ struct IR: ParsableCommand {
         commandName: "ir",
         abstract: "Print a model's typed IR: transformed data, log density and derived quantities.",
         discussion: "With --guide, the ELBO program of that guide (the family's draw and log q joined to the "
-            + "model's log density) and its gradient with respect to the guide's parameters.")
+            + "model's log density) and its gradient with respect to the guide's parameters; for a model with "
+            + "discrete params, also the gradient of the score function surrogate of their categorical guide.")
 
     @Argument(help: "The model file (.ppl).")
     var file: String
@@ -31,6 +32,10 @@ struct IR: ParsableCommand {
             }
             print(Printer.print(session.elbo.program))
             print(Printer.print(session.elbo.gradient), terminator: "")
+            if let score = session.elbo.scoreGradient {
+                print()
+                print(Printer.print(score), terminator: "")
+            }
             return
         }
         let model = try Terminal.run { () throws(PPLError) in try Compilation.compile(path: file).checked() }

@@ -30,8 +30,21 @@ public struct DiscreteLatents: Sendable {
     }
 
     public let groups: [Group]
+    /// Where the density's terms separate by the rows of a data size N
+    /// (`MinibatchedDensity.rowWeighted`): its name, its value, and the groups with one
+    /// element per row (first dimension N), whose elements' learning signal is their row's
+    /// own terms less their own log q rather than the whole log weight. nil: every element's
+    /// signal is the whole log weight.
+    public var rowSignal: (size: String, rows: Int, groups: [String])?
 
     public init(groups: [Group]) { self.groups = groups }
+
+    /// Each element's row, for an element of a group of `rowSignal`; -1 for the others.
+    public var rowOfElement: [Int] {
+        groups.flatMap { g in
+            rowSignal?.groups.contains(g.name) == true ? Array(0..<g.count) : [Int](repeating: -1, count: g.count)
+        }
+    }
 
     /// The elements, over every group: the length of the `discrete` input.
     public var count: Int { groups.reduce(0) { $0 + $1.count } }
