@@ -94,6 +94,10 @@ public final class FitSession {
             throw .user("alpha is the Rényi bound's: it needs objective renyi, not \(options.objective.rawValue)")
         }
         if let shard = runtime.shard?.split {
+            if options.family == .mixture {
+                throw .user("--shard \(shard.size): a mixture guide's bound is an expectation over its components, which "
+                            + "a rank's part of the density cannot weight; use meanfield, fullrank, lowrank or a flow")
+            }
             if options.family == .svgd || family.refines != nil {
                 throw .user("--shard \(shard.size): a \(options.family.rawValue) guide moves along the density's gradient inside its "
                             + "fit, which would need every rank's rows at each move; use a guide whose draw is a map of its "

@@ -68,6 +68,7 @@ public enum MemoryBudget {
         case .nice, .realnvp, .maf, .iaf: guide = 2 * layers * network
         case .hvi: guide = x + x * x + Double(options.transitions) * (2 * network + Double(options.leapfrog) * x)
         case .amortized: guide = options.base == .fullrank ? x + x * x : 2 * x
+        case .mixture: guide = Double(options.components) * (options.of == .fullrank ? x + x * x : 2 * x)
         }
         let perStep = Double(options.samples) * Double(d) * 4
         let kept = Double(options.draws) * Double(options.runs) * perDraw(columns)

@@ -51,10 +51,18 @@ public struct ELBO {
         let targetDensity = TargetDensity(density: density)
         // The family reads its own constants and, by name, the density's data (an encoder's input).
         let densityInputs = Dictionary(uniqueKeysWithValues: density.inputs.map { ($0.name, $0.value) })
-        let (drawn, familyLogq) = try family.sample(e, phi: phi, densityPhi: densityPhi, eps: eps, d: d,
-                                              constants: constantValues.merging(densityInputs) { a, _ in a },
-                                              target: targetDensity)
-        let logp = targetDensity.logDensity(b, at: drawn)
+        let readable = constantValues.merging(densityInputs) { a, _ in a }
+        let drawn, familyLogq, logp: Value
+        // A family's own estimate of E[log p − log q], where it is not that of its draw.
+        var expected: Value?
+        if let s = try family.expectedLogWeight(e, phi: phi, densityPhi: densityPhi, eps: eps, d: d, constants: readable,
+                                                target: targetDensity) {
+            (drawn, familyLogq, logp, expected) = (s.z, s.logq, s.logp, s.estimate)
+        } else {
+            (drawn, familyLogq) = try family.sample(e, phi: phi, densityPhi: densityPhi, eps: eps, d: d, constants: readable,
+                                                    target: targetDensity)
+            logp = targetDensity.logDensity(b, at: drawn)
+        }
         var logq = familyLogq
         var z = frame?.place(e, drawn, inputs: densityInputs) ?? drawn
         // Each discrete element's log q, for its learning signal (`Fitter.addScoreTerm`).
@@ -67,7 +75,8 @@ public struct ELBO {
         }
         // A rank's part of a sharded density (`MinibatchedDensity`) counts log q 1/R times, as
         // its other terms free of the rows: the ranks' targets add up to the ELBO's.
-        let target = e.sub(logp, densityInputs[MinibatchedDensity.weightInput].map { e.mul(logq, $0) } ?? logq)
+        var target = e.sub(logp, densityInputs[MinibatchedDensity.weightInput].map { e.mul(logq, $0) } ?? logq)
+        if let expected { target = elementLogq.map { e.sub(expected, e.sum($0)) } ?? expected }
         let (instrs, types) = b.finish()
         let inputs = density.inputs.filter { $0.name != "theta" } + constantInputs + [
             Input(name: "phi", value: phiInput, role: .param, type: .vector(Size(p)), constraint: .none),

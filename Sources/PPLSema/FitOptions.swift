@@ -50,6 +50,9 @@ public struct FitOptions: Sendable, Equatable {
     public private(set) var rank = 0
     /// SVGD's particles.
     public private(set) var particles = 100
+    /// A mixture guide's components, and their family.
+    public private(set) var components = 3
+    public private(set) var of = GuideFamily.meanfield
     /// Params fitted as point estimates inside the family (`PointEstimates`).
     public private(set) var point: [String] = []
     /// An amortized guide's local param, whose rows an encoder maps from `input`'s; "" unset
@@ -69,7 +72,7 @@ public struct FitOptions: Sendable, Equatable {
         self.guide = guide
         self.family = family
         switch family {
-        case .meanfield, .fullrank, .lowrank, .laplace, .map, .svgd: lr = 0.05
+        case .meanfield, .fullrank, .lowrank, .laplace, .map, .svgd, .mixture: lr = 0.05
         // An encoder network, fitted as the flows' networks are.
         case .amortized: lr = 0.01
         // HVI starts from a fitted base, which a larger step throws off (funnel, iaf base:
@@ -102,7 +105,7 @@ public struct FitOptions: Sendable, Equatable {
         switch family {
         case .nice, .realnvp: layers = 4
         case .planar, .radial: layers = 8
-        case .meanfield, .fullrank, .lowrank, .laplace, .map, .svgd, .iaf, .maf, .hvi, .amortized: break
+        case .meanfield, .fullrank, .lowrank, .laplace, .map, .svgd, .iaf, .maf, .hvi, .amortized, .mixture: break
         }
     }
 
@@ -169,6 +172,7 @@ extension FitOptions {
         case layers, hidden, activation, base
         case transitions, leapfrog, step_size
         case rank, particles
+        case components, of
         case point
         case local, input, refine
 
@@ -207,6 +211,8 @@ extension FitOptions {
             case .step_size: Row(self, \.stepSize, .positive, "hvi's leapfrog step sizes at the start of the fit, which learns them")
             case .rank: Row(self, \.rank, .rank, "the columns of a low-rank guide's covariance factor, from 1 to the dimension")
             case .particles: Row(self, \.particles, .count(atLeast: 2, atMost: 10_000), "svgd's particles, which are its draws")
+            case .components: Row(self, \.components, .count(atLeast: 2, atMost: 64), "a mixture guide's components")
+            case .of: Row(self, \.of, .mixtureComponent, "the family of a mixture guide's components")
             case .point: Row(self, \.point, .names,
                              "params fitted as point estimates: maximum marginal likelihood without a prior, MAP with one")
             case .local: Row(self, \.local, .name(unset: "the first param whose first dimension is an int data"),
@@ -530,6 +536,17 @@ extension FitOptions.ValueKind where Value == Activation {
 }
 
 extension FitOptions.ValueKind where Value == GuideFamily {
+    /// One of the families a mixture's components may be (`GuideFamily.mixtureComponents`).
+    static var mixtureComponent: Self {
+        Self(expected: { _ in "one of " + GuideFamily.mixtureComponents.map(\.rawValue).joined(separator: ", ") },
+             valueName: "family",
+             read: { v, _ in
+                 guard case .name(let s) = v, let f = GuideFamily(rawValue: s), GuideFamily.mixtureComponents.contains(f) else { return nil }
+                 return f
+             },
+             text: { $0.rawValue })
+    }
+
     /// One of the families the guide's family may build on (`GuideFamily.bases`).
     static var base: Self {
         Self(expected: { "one of " + $0.bases.map(\.rawValue).joined(separator: ", ") }, valueName: "family",

@@ -1,6 +1,6 @@
 /// The variational families a `guide` block can name, and the keys each accepts.
 public enum GuideFamily: String, CaseIterable, Sendable {
-    case meanfield, fullrank, lowrank, laplace, map, svgd, planar, radial, nice, realnvp, maf, iaf, hvi, amortized
+    case meanfield, fullrank, lowrank, laplace, map, svgd, planar, radial, nice, realnvp, maf, iaf, hvi, amortized, mixture
 
     /// The family's own keys, besides the fitting options every guide takes.
     public var keys: [FitOptions.Key] {
@@ -13,6 +13,7 @@ public enum GuideFamily: String, CaseIterable, Sendable {
         case .nice, .realnvp, .maf, .iaf: return [.layers, .hidden, .activation, .base, .point]
         case .hvi: return [.transitions, .leapfrog, .base, .step_size, .hidden]
         case .amortized: return [.local, .input, .hidden, .activation, .base, .point, .refine]
+        case .mixture: return [.components, .of]
         }
     }
 
@@ -29,6 +30,8 @@ public enum GuideFamily: String, CaseIterable, Sendable {
         case .svgd: return [.steps, .lr, .seed, .precondition]
         case .meanfield, .fullrank, .lowrank, .planar, .radial, .nice, .realnvp, .maf, .iaf, .amortized:
             return FitOptions.Key.fitting
+        // Its bound is an expectation over the components, not a log weight: the ELBO only.
+        case .mixture: return FitOptions.Key.fitting.filter { $0 != .objective && $0 != .alpha }
         // Its leapfrog steps follow the density's gradient, which a batch's would make noisy.
         case .hvi: return FitOptions.Key.fitting.filter { $0 != .minibatch && $0 != .epochs }
         }
@@ -39,7 +42,8 @@ public enum GuideFamily: String, CaseIterable, Sendable {
     public var isPlacedAtMode: Bool {
         switch self {
         case .laplace, .map: return true
-        case .meanfield, .fullrank, .lowrank, .svgd, .planar, .radial, .nice, .realnvp, .maf, .iaf, .hvi, .amortized: return false
+        case .meanfield, .fullrank, .lowrank, .svgd, .planar, .radial, .nice, .realnvp, .maf, .iaf, .hvi, .amortized, .mixture:
+            return false
         }
     }
 
@@ -48,7 +52,8 @@ public enum GuideFamily: String, CaseIterable, Sendable {
     public var isParticles: Bool {
         switch self {
         case .svgd: return true
-        case .meanfield, .fullrank, .lowrank, .laplace, .map, .planar, .radial, .nice, .realnvp, .maf, .iaf, .hvi, .amortized:
+        case .meanfield, .fullrank, .lowrank, .laplace, .map, .planar, .radial, .nice, .realnvp, .maf, .iaf, .hvi, .amortized,
+             .mixture:
             return false
         }
     }
@@ -59,7 +64,7 @@ public enum GuideFamily: String, CaseIterable, Sendable {
     public var hasDensity: Bool {
         switch self {
         case .map, .svgd: return false
-        case .meanfield, .fullrank, .lowrank, .laplace, .planar, .radial, .nice, .realnvp, .maf, .iaf, .hvi, .amortized:
+        case .meanfield, .fullrank, .lowrank, .laplace, .planar, .radial, .nice, .realnvp, .maf, .iaf, .hvi, .amortized, .mixture:
             return true
         }
     }
@@ -72,13 +77,17 @@ public enum GuideFamily: String, CaseIterable, Sendable {
         self == .hvi ? GuideFamily.allCases.filter(\.isInvertibleDraw) : [.meanfield, .fullrank]
     }
 
+    /// The families a mixture's components may be: Gaussians, whose density at any point
+    /// (another component's draw) is in closed form.
+    public static let mixtureComponents: [GuideFamily] = [.meanfield, .fullrank]
+
     /// Whether a draw is an invertible map of d standard normals, z = f(ε), with φ fitted by
     /// optimisation: not low-rank (d + r normals), nor HVI (its momenta too), nor the guides
     /// placed at the mode, nor particles.
     public var isInvertibleDraw: Bool {
         switch self {
         case .meanfield, .fullrank, .planar, .radial, .nice, .realnvp, .maf, .iaf: return true
-        case .lowrank, .laplace, .map, .svgd, .hvi, .amortized: return false
+        case .lowrank, .laplace, .map, .svgd, .hvi, .amortized, .mixture: return false
         }
     }
 }

@@ -108,7 +108,7 @@ struct FitBench: ParsableCommand {
             return ("run_numpyro.py", nil, ["--guide", "dais\(options.leapfrog)"] + anchor)
         case .laplace, .lowrank: return ("", "scripts/numpyro_toolbox.py", ["--method", options.family.rawValue] + toolbox)
         case .svgd: return ("", "scripts/numpyro_toolbox.py", ["--method", "svgd", "--particles", String(options.particles)] + toolbox)
-        case .map, .maf, .realnvp, .nice, .planar, .radial, .amortized: return nil
+        case .map, .maf, .realnvp, .nice, .planar, .radial, .amortized, .mixture: return nil
         }
     }
 

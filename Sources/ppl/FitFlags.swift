@@ -30,6 +30,8 @@ struct FitFlags: ParsableArguments {
     @Option(name: .customLong(Key.step_size.flag), help: Key.step_size.argumentHelp) var stepSize: String?
     @Option(name: .customLong(Key.rank.flag), help: Key.rank.argumentHelp) var rank: String?
     @Option(name: .customLong(Key.particles.flag), help: Key.particles.argumentHelp) var particles: String?
+    @Option(name: .customLong(Key.components.flag), help: Key.components.argumentHelp) var components: String?
+    @Option(name: .customLong(Key.of.flag), help: Key.of.argumentHelp) var of: String?
     @Option(name: .customLong(Key.point.flag), help: Key.point.argumentHelp) var point: String?
     @Option(name: .customLong(Key.local.flag), help: Key.local.argumentHelp) var local: String?
     @Option(name: .customLong(Key.input.flag), help: Key.input.argumentHelp) var input: String?
@@ -45,7 +47,7 @@ struct FitFlags: ParsableArguments {
             (.psis_resample, psisResample.map { $0 ? "on" : "off" }), (.objective, objective), (.alpha, alpha),
             (.minibatch, minibatch), (.epochs, epochs), (.layers, layers), (.hidden, hidden), (.activation, activation), (.base, base),
             (.transitions, transitions), (.leapfrog, leapfrog), (.step_size, stepSize), (.rank, rank),
-            (.particles, particles), (.point, point), (.local, local), (.input, input), (.refine, refine),
+            (.particles, particles), (.components, components), (.of, of), (.point, point), (.local, local), (.input, input), (.refine, refine),
         ]
         return given.compactMap { key, text in text.map { (key, GuideValue(text: $0)) } }
     }

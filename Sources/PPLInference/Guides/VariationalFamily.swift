@@ -33,6 +33,11 @@ public protocol VariationalFamily {
     var refines: VariationalFamily? { get }
     /// φ at the start of a fit, given the fitted φ of the family this one refines.
     func initialParameters(_ d: Int, refining fitted: [Double]) -> [Double]
+    /// For a family whose ELBO estimate is not log p(z) − log q(z) of its one draw (a
+    /// mixture's expectation over its components, `Mixture`): the draw the diagnostics read
+    /// with its log q and log p, and the estimate the fit maximises. nil for the others.
+    func expectedLogWeight(_ e: Emitter, phi: Value, densityPhi: Value, eps: Value, d: Int, constants: [String: Value],
+                           target: TargetDensity) throws -> (z: Value, logq: Value, logp: Value, estimate: Value)?
     /// φ with draws that move less far, for a fit whose steps keep diverging (HVI: every
     /// leapfrog step size halved); nil for a family whose draw has nothing to shorten.
     func steadied(_ phi: [Double], d: Int) -> [Double]?
@@ -46,6 +51,8 @@ extension VariationalFamily {
     public var refines: VariationalFamily? { nil }
     public func initialParameters(_ d: Int, refining fitted: [Double]) -> [Double] { initialParameters(d) }
     public func steadied(_ phi: [Double], d: Int) -> [Double]? { nil }
+    public func expectedLogWeight(_ e: Emitter, phi: Value, densityPhi: Value, eps: Value, d: Int, constants: [String: Value],
+                                  target: TargetDensity) throws -> (z: Value, logq: Value, logp: Value, estimate: Value)? { nil }
 }
 
 /// A family whose draw is a map of its noise alone, z = T(ε; φ): every family but HVI.
@@ -88,6 +95,7 @@ public enum Families {
         case .planar: return PlanarFlow(options: options)
         case .radial: return RadialFlow(options: options)
         case .hvi: return HamiltonianVI(options)
+        case .mixture: return Mixture(options)
         // The family of the params other than the local one, which the session wraps
         // (`LocalLatents`) once it knows the local param's rows and the encoder's input.
         case .amortized: return make(FitOptions(family: options.base, under: options))
