@@ -80,10 +80,16 @@ public enum FitReports {
         if r.recoveries > 0 { out += "; backed off to the best state \(r.recoveries) time\(r.recoveries == 1 ? "" : "s")" }
         if r.steadied > 0 { out += "; leapfrog step sizes halved \(r.steadied) time\(r.steadied == 1 ? "" : "s")" }
         out += "\n"
-        if let v = r.scoreVariance, let discrete = s.runtime.discrete {
+        if let v = r.scoreVariance {
             func ratio(_ x: Double) -> String { String(format: "%.3g", x / v.baseline) + "×" }
-            out += "discrete params " + discrete.groups.map(\.name).joined(separator: ", ")
-                + ": categorical guide, score function gradient" + (s.discreteNote.map { "; \($0)" } ?? "") + "\n"
+            if let discrete = s.runtime.discrete {
+                out += "discrete params " + discrete.groups.map(\.name).joined(separator: ", ")
+                    + ": categorical guide, score function gradient" + (s.discreteNote.map { "; \($0)" } ?? "") + "\n"
+            }
+            if s.elbo.scoreFunction {
+                out += "gradient = score: the \(s.family.family.rawValue) guide's parameters get the score function gradient, "
+                    + "the draw held fixed\n"
+            }
             out += "score function variance at the fit: \(number(v.baseline)) with the leave-one-out baseline, "
                 + "\(number(v.none)) without (\(ratio(v.none)))"
                 + (v.wholeSignal.map { ", \(number($0)) with the whole log weight as the signal (\(ratio($0)))" } ?? "") + "\n"

@@ -90,6 +90,12 @@ public final class FitSession {
             throw .user("stl = on with refine = \(refine.family.rawValue): a refined row's draw is scored along its own path, "
                         + "which needs the full reparameterisation gradient; leave stl out")
         }
+        if options.gradient == .score {
+            let why: String? = !options.point.isEmpty ? "point estimates have no density to score"
+                : options.objective != .elbo ? "objective \(options.objective.rawValue) weights its particles together"
+                : options.minibatch != nil || locals != nil ? "it is for comparison on fits over the whole data" : nil
+            if let why { throw .user("gradient = score: \(why); fit with gradient = reparam") }
+        }
         if options.given.contains(.alpha), options.objective != .renyi {
             throw .user("alpha is the Rényi bound's: it needs objective renyi, not \(options.objective.rawValue)")
         }
@@ -153,7 +159,8 @@ public final class FitSession {
         let moving = frame ?? (options.runs > 1 ? Frame(location: [Double](repeating: 0, count: d), curvatureFactor: nil) : nil)
         elbo = try PPLError.during(.computation) {
             try ELBO(density: density, family: family, dimension: d, stickingTheLanding: stl, frame: moving,
-                     sizes: Self.specialisation(family, runtime.values), discrete: discrete)
+                     sizes: Self.specialisation(family, runtime.values), discrete: discrete,
+                     scoreFunction: options.gradient == .score)
         }
     }
 

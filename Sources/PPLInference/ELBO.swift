@@ -32,10 +32,20 @@ public struct ELBO {
     /// family's parameters in φ. log q is then the family's plus theirs, `z` holds their
     /// values after the continuous part, and `target`'s gradient is the path derivative
     /// alone: the logits' gradient is the score function term, `scoreGradient`'s.
+    ///
+    /// With `scoreFunction` (`gradient = score`, a Gaussian family's), the draw is held fixed:
+    /// `target`'s gradient is nil for the family's parameters too, and `scoreGradient` carries
+    /// their score function term, Σ c ∇ log q(z) at the particle's z.
     public init(density model: Program, family: VariationalFamily, dimension d: Int, stickingTheLanding: Bool,
-                frame: Frame? = nil, sizes: [String: Int] = [:], discrete: DiscreteLatents? = nil) throws {
+                frame: Frame? = nil, sizes: [String: Int] = [:], discrete: DiscreteLatents? = nil,
+                scoreFunction: Bool = false) throws {
         self.family = family
         self.discrete = discrete
+        let gaussian = family as? any GaussianComponent
+        if scoreFunction && gaussian == nil {
+            throw EngineError("the score function gradient needs a guide whose density is known at any point (meanfield, fullrank)")
+        }
+        self.scoreFunction = scoreFunction
         let density = frame?.apply(to: model) ?? model
         let b = Builder(types: density.types)
         let e = Emitter(b)
@@ -43,7 +53,8 @@ public struct ELBO {
         let p = familyCount + (discrete?.parameterCount ?? 0)
         let noise = family.noiseCount(d)
         let phiInput = b.inputValue(.vector(Size(p)))
-        let phi = discrete == nil ? phiInput : e.segment(phiInput, 0, familyCount)
+        let livePhi = discrete == nil ? phiInput : e.segment(phiInput, 0, familyCount)
+        let phi = scoreFunction ? e.op(.stopGradient, livePhi) : livePhi
         let densityPhi = stickingTheLanding ? e.op(.stopGradient, phi) : phi
         let eps = b.inputValue(.vector(Size(noise)))
         let fixed = family.constants(d)
@@ -90,7 +101,9 @@ public struct ELBO {
         // respect to the weights is each row's terms: its discrete elements' learning signal.
         let rowWeighted = discrete?.rowSignal != nil && densityInputs[MinibatchedDensity.rowWeightInput] != nil
         gradient = try Differentiator.gradient(program, of: "target", wrt: ["phi"] + (rowWeighted ? [MinibatchedDensity.rowWeightInput] : []))
-        scoreGradient = try discrete.map { try ELBO.scoreGradient($0, parameters: p, offset: familyCount) }
+        scoreGradient = discrete == nil && !scoreFunction ? nil
+            : try ELBO.scoreGradient(discrete, continuous: scoreFunction ? gaussian : nil, dimension: d, noise: noise,
+                                     parameters: p, offset: familyCount)
         dimension = d
         noiseCount = noise
         parameterCount = p
@@ -126,21 +139,41 @@ public struct ELBO {
     /// The length of the `z` output: the continuous dimension and the discrete params' values.
     public var drawDimension: Int { dimension + (discrete?.count ?? 0) }
 
-    static func scoreGradient(_ discrete: DiscreteLatents, parameters p: Int, offset: Int) throws -> Program {
+    /// Whether the family's own parameters get the score function gradient (`gradient = score`).
+    public let scoreFunction: Bool
+
+    /// The surrogate's gradient: inputs `phi`; `discrete` and with `continuous` `eps`, a
+    /// particle's draw; and `score.weights`, a coefficient per discrete element, then one for
+    /// the continuous draw. The surrogate is Σ_n c_n log q(z_n) + c log q(z), each log q with
+    /// its parameters live and its draw fixed.
+    static func scoreGradient(_ discrete: DiscreteLatents?, continuous: (any GaussianComponent)?, dimension d: Int, noise: Int,
+                              parameters p: Int, offset: Int) throws -> Program {
         let b = Builder()
         let e = Emitter(b)
-        let m = discrete.count
+        let m = discrete?.count ?? 0
+        let width = m + (continuous == nil ? 0 : 1)
         let phi = b.inputValue(.vector(Size(p)))
-        let values = b.inputValue(.vector(Size(m)))
-        let weights = b.inputValue(.vector(Size(m)))
-        let logq = discrete.logDensities(e, logits: e.segment(phi, offset, discrete.parameterCount), values: values)
-        let surrogate = e.op(.dot, weights, logq)
+        let weights = b.inputValue(.vector(Size(width)))
+        var inputs = [Input(name: "phi", value: phi, role: .param, type: .vector(Size(p)), constraint: .none)]
+        var surrogate: Value?
+        if let discrete {
+            let values = b.inputValue(.vector(Size(m)))
+            inputs.append(Input(name: UnconstrainedDensity.discreteInput, value: values, role: .data, type: .vector(Size(m)), constraint: .none))
+            let logq = discrete.logDensities(e, logits: e.segment(phi, offset, discrete.parameterCount), values: values)
+            surrogate = e.op(.dot, e.segment(weights, 0, m), logq)
+        }
+        if let continuous {
+            let eps = b.inputValue(.vector(Size(noise)))
+            inputs.append(Input(name: "eps", value: eps, role: .data, type: .vector(Size(noise)), constraint: .none))
+            let own = e.segment(phi, 0, offset), fixed = e.op(.stopGradient, own)
+            let z = continuous.sample(e, phi: fixed, densityPhi: fixed, eps: eps, d: d, constants: [:]).z
+            let term = e.mul(e.op(.at, weights, e.int(width)), continuous.logDensity(e, phi: own, z: z, d: d))
+            surrogate = surrogate.map { e.add($0, term) } ?? term
+        }
+        inputs.append(Input(name: scoreWeightsInput, value: weights, role: .data, type: .vector(Size(width)), constraint: .none))
         let (instrs, types) = b.finish()
-        let program = Program(name: "score_surrogate", inputs: [
-            Input(name: "phi", value: phi, role: .param, type: .vector(Size(p)), constraint: .none),
-            Input(name: UnconstrainedDensity.discreteInput, value: values, role: .data, type: .vector(Size(m)), constraint: .none),
-            Input(name: scoreWeightsInput, value: weights, role: .data, type: .vector(Size(m)), constraint: .none),
-        ], body: Block(instrs: instrs, yields: [surrogate]), outputNames: ["surrogate"], types: types)
+        let program = Program(name: "score_surrogate", inputs: inputs, body: Block(instrs: instrs, yields: [surrogate!]),
+                              outputNames: ["surrogate"], types: types)
         return try Differentiator.gradient(Simplify.run(program), of: "surrogate", wrt: ["phi"])
     }
 

@@ -146,19 +146,21 @@ public final class Fitter {
         let particles = executable.batch
         rowOfElement = elbo.discrete?.rowOfElement ?? []
         score = try elbo.scoreGradient.map { program throws in
-            try Executable(program, varying: [UnconstrainedDensity.discreteInput, ELBO.scoreWeightsInput], shared: ["phi"],
-                           data: [:], batch: particles, summed: ["grad.phi"])
+            let varying = Set(program.inputs.map(\.name)).subtracting(["phi"])
+            return try Executable(program, varying: varying, shared: ["phi"], data: [:], batch: particles, summed: ["grad.phi"])
         }
     }
 
     /// The variance of the score function term of a step's gradient at `phi` (the summed
-    /// variance of the logits' components of the step's mean), with the leave-one-out
-    /// baseline and without it: over `steps` steps' draws, the control variate's effect
-    /// measured on the same draws. nil without discrete params.
+    /// variance of the step's mean over the parameters the term reaches: the discrete params'
+    /// logits, and with `gradient = score` the family's), with the leave-one-out baseline and
+    /// without it: over `steps` steps' draws, the control variate's effect measured on the
+    /// same draws. nil where no parameter gets the score function gradient.
     public func scoreVariance(at phi: [Double], steps: Int = 200) -> ScoreVariance? {
-        guard let discrete = elbo.discrete, steps > 1 else { return nil }
+        guard score != nil, steps > 1 else { return nil }
         let p = elbo.parameterCount, s = executable.batch, n = elbo.noiseCount
-        let logits = (p - discrete.parameterCount)..<p
+        // The parameters the score function term reaches.
+        let logits = (elbo.scoreFunction ? 0 : p - (elbo.discrete?.parameterCount ?? 0))..<p
         var rng = RNG(seed: settings.seed ^ 0x5C0_8E)
         _ = executable.input("phi").update(fromContentsOf: phi)
         let eps = executable.input("eps"), target = executable.handle("target")
@@ -219,29 +221,37 @@ public final class Fitter {
     /// where the density was weighted by rows, unless `rows` is false.
     func addScoreTerm(to gradient: UnsafeMutableBufferPointer<Double>, _ t: [Double], baseline: Bool = true,
                       rows: Bool = true) throws {
-        guard let score, let discrete = elbo.discrete else { return }
-        let s = t.count, m = discrete.count
+        guard let score else { return }
+        let s = t.count, m = elbo.discrete?.count ?? 0, width = m + (elbo.scoreFunction ? 1 : 0)
         _ = score.input("phi").update(fromContentsOf: executable.input("phi"))
-        _ = score.input(UnconstrainedDensity.discreteInput).update(fromContentsOf: executable.input(UnconstrainedDensity.discreteInput))
+        if m > 0 {
+            _ = score.input(UnconstrainedDensity.discreteInput).update(fromContentsOf: executable.input(UnconstrainedDensity.discreteInput))
+        }
+        if elbo.scoreFunction { _ = score.input("eps").update(fromContentsOf: executable.input("eps")) }
         let weights = score.input(ELBO.scoreWeightsInput)
         // Each element's learning signal: its row's own terms less its own log q where the
         // density separates by rows, else the whole log weight.
         let rowTerms = rows && executable.program.outputNames.contains("grad." + MinibatchedDensity.rowWeightInput)
             ? executable.handle("grad." + MinibatchedDensity.rowWeightInput) : nil
-        let logq = executable.handle(ELBO.elementLogqOutput)
+        let logq = m > 0 ? executable.handle(ELBO.elementLogqOutput) : nil
         for k in 0..<s {
-            let own = rowTerms.map { executable.output($0, particle: k) }, q = executable.output(logq, particle: k)
-            for n in 0..<m {
-                let r = rowOfElement[n]
-                weights[k * m + n] = r >= 0 && own != nil ? own![r] - q[n] : t[k]
+            let own = rowTerms.map { executable.output($0, particle: k) }
+            if let logq {
+                let q = executable.output(logq, particle: k)
+                for n in 0..<m {
+                    let r = rowOfElement[n]
+                    weights[k * width + n] = r >= 0 && own != nil ? own![r] - q[n] : t[k]
+                }
             }
+            // The continuous draw's signal: the whole log weight.
+            if width > m { weights[k * width + m] = t[k] }
         }
         // Less the mean of the other particles' signals for the element.
         if baseline && s > 1 {
-            for n in 0..<m {
+            for n in 0..<width {
                 var total = 0.0
-                for k in 0..<s { total += weights[k * m + n] }
-                for k in 0..<s { weights[k * m + n] -= (total - weights[k * m + n]) / Double(s - 1) }
+                for k in 0..<s { total += weights[k * width + n] }
+                for k in 0..<s { weights[k * width + n] -= (total - weights[k * width + n]) / Double(s - 1) }
             }
         }
         try score.run()

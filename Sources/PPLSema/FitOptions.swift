@@ -27,6 +27,8 @@ public struct FitOptions: Sendable, Equatable {
     public private(set) var runs = 4
     public private(set) var psisResample = true
     public private(set) var objective = Objective.elbo
+    /// How the gradient for the continuous params is estimated.
+    public private(set) var gradient = GradientEstimator.reparam
     /// The Rényi bound's α.
     public private(set) var alpha = 0.5
     /// Each step reads a batch of the data's rows along a size (`MinibatchedDensity`); nil: all of them.
@@ -173,6 +175,7 @@ extension FitOptions {
         case transitions, leapfrog, step_size
         case rank, particles
         case components, of
+        case gradient
         case point
         case local, input, refine
 
@@ -211,6 +214,9 @@ extension FitOptions {
             case .step_size: Row(self, \.stepSize, .positive, "hvi's leapfrog step sizes at the start of the fit, which learns them")
             case .rank: Row(self, \.rank, .rank, "the columns of a low-rank guide's covariance factor, from 1 to the dimension")
             case .particles: Row(self, \.particles, .count(atLeast: 2, atMost: 10_000), "svgd's particles, which are its draws")
+            case .gradient: Row(self, \.gradient, .gradientEstimator,
+                                "reparam: the reparameterisation gradient; score: the score function estimator with a leave-one-out "
+                                + "baseline (what discrete params use), for comparison")
             case .components: Row(self, \.components, .count(atLeast: 2, atMost: 64), "a mixture guide's components")
             case .of: Row(self, \.of, .mixtureComponent, "the family of a mixture guide's components")
             case .point: Row(self, \.point, .names,
@@ -453,6 +459,14 @@ extension FitOptions.ValueKind where Value == Double {
                  }
              },
              text: { String($0) })
+    }
+}
+
+extension FitOptions.ValueKind where Value == GradientEstimator {
+    static var gradientEstimator: Self {
+        Self(expected: { _ in "one of " + GradientEstimator.allCases.map(\.rawValue).joined(separator: ", ") }, valueName: "name",
+             read: { v, _ in if case .name(let s) = v { return GradientEstimator(rawValue: s) } else { return nil } },
+             text: { $0.rawValue })
     }
 }
 

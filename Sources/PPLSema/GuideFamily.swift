@@ -5,7 +5,7 @@ public enum GuideFamily: String, CaseIterable, Sendable {
     /// The family's own keys, besides the fitting options every guide takes.
     public var keys: [FitOptions.Key] {
         switch self {
-        case .meanfield, .fullrank: return [.point]
+        case .meanfield, .fullrank: return [.point, .gradient]
         case .laplace, .map: return []
         case .lowrank: return [.rank, .point]
         case .svgd: return [.particles]

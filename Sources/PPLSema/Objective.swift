@@ -10,3 +10,13 @@
 public enum Objective: String, CaseIterable, Sendable {
     case elbo, iwae, renyi
 }
+
+/// How the ELBO's gradient for a guide's continuous params is estimated (`gradient = score`).
+///
+/// - `reparam`: the reparameterisation gradient, through the draw z = T(ε; φ).
+/// - `score`: the score function estimator (Ranganath, Gerrish & Blei 2014), with the draw
+///   held fixed: E[(f − b) ∇ log q(z)], f = log p − log q, b the leave-one-out baseline
+///   over the step's particles — the estimator discrete params need, here for comparison.
+public enum GradientEstimator: String, CaseIterable, Sendable {
+    case reparam, score
+}

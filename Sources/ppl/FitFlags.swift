@@ -31,6 +31,7 @@ struct FitFlags: ParsableArguments {
     @Option(name: .customLong(Key.rank.flag), help: Key.rank.argumentHelp) var rank: String?
     @Option(name: .customLong(Key.particles.flag), help: Key.particles.argumentHelp) var particles: String?
     @Option(name: .customLong(Key.components.flag), help: Key.components.argumentHelp) var components: String?
+    @Option(name: .customLong(Key.gradient.flag), help: Key.gradient.argumentHelp) var gradient: String?
     @Option(name: .customLong(Key.of.flag), help: Key.of.argumentHelp) var of: String?
     @Option(name: .customLong(Key.point.flag), help: Key.point.argumentHelp) var point: String?
     @Option(name: .customLong(Key.local.flag), help: Key.local.argumentHelp) var local: String?
@@ -47,7 +48,7 @@ struct FitFlags: ParsableArguments {
             (.psis_resample, psisResample.map { $0 ? "on" : "off" }), (.objective, objective), (.alpha, alpha),
             (.minibatch, minibatch), (.epochs, epochs), (.layers, layers), (.hidden, hidden), (.activation, activation), (.base, base),
             (.transitions, transitions), (.leapfrog, leapfrog), (.step_size, stepSize), (.rank, rank),
-            (.particles, particles), (.components, components), (.of, of), (.point, point), (.local, local), (.input, input), (.refine, refine),
+            (.particles, particles), (.components, components), (.of, of), (.gradient, gradient), (.point, point), (.local, local), (.input, input), (.refine, refine),
         ]
         return given.compactMap { key, text in text.map { (key, GuideValue(text: $0)) } }
     }

@@ -118,6 +118,32 @@ final class DiscreteLatentsTests: XCTestCase {
         }
     }
 
+    /// `gradient = score` fits a Gaussian guide by the score function estimator alone: on a
+    /// conjugate normal mean it reaches the exact posterior, as the reparameterisation
+    /// gradient does, and the header reports the estimator's variance.
+    func testTheScoreFunctionGradientFitsAContinuousGuide() throws {
+        let d = try CLI.temporaryFolder("ppl-discrete")
+        let path = d + "/normal.ppl"
+        try "data N: int<lower=1>\ndata y: vector[N]\nparam mu: real\nparam c: real\nmu ~ normal(0, 10)\nc ~ normal(1, 1)\ny ~ normal(mu, 2)\n"
+            .write(toFile: path, atomically: true, encoding: .utf8)
+        let data = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: Self.folder + "/mixture.json")))
+        let y = try XCTUnwrap((data as? [String: Any])?["y"] as? [Double])
+        let precision = 1 / 100 + Double(y.count) / 4
+        let (mean, sd) = (y.reduce(0, +) / 4 / precision, (1 / precision).squareRoot())
+        let r = try ppl(["fit", path, "--data", Self.folder + "/mixture.json", "--gradient", "score", "--runs", "1",
+                         "--summary-json", d + "/s.json", "--no-psis-resample"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.contains("gradient = score: the meanfield guide's parameters get the score function gradient"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("score function variance at the fit: "), r.stdout)
+        let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: d + "/s.json"))) as? [String: Any]
+        let mu = try XCTUnwrap((summary?["params"] as? [String: [String: Double]])?["mu"])
+        XCTAssertEqual(mu["mean"]!, mean, accuracy: 0.1 * sd)
+        XCTAssertEqual(mu["sd"]!, sd, accuracy: 0.1 * sd)
+        let point = try ppl(["fit", path, "--data", Self.folder + "/mixture.json", "--gradient", "score", "--point", "c"])
+        XCTAssertEqual(point.status, 65)
+        XCTAssertTrue(point.stderr.contains("gradient = score: point estimates have no density to score"), point.stderr)
+    }
+
     func testWhatAFitWithDiscreteParamsCannotDoIsRefused() throws {
         let d = try CLI.temporaryFolder("ppl-discrete")
         func model(_ declaration: String) throws -> String {

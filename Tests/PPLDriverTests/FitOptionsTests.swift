@@ -44,6 +44,7 @@ final class FitOptionsTests: XCTestCase {
         .rank: [Case(family: .lowrank, value: "1", invalid: "0", explicitDefault: "2")],
         .particles: [Case(family: .svgd, value: "20", invalid: "1")],
         .components: [Case(family: .mixture, value: "2", invalid: "1")],
+        .gradient: [Case(family: .meanfield, value: "score", invalid: "reinforce")],
         .of: [Case(family: .mixture, value: "fullrank", invalid: "iaf")],
         .point: [Case(family: .meanfield, value: "b", invalid: "[1]"), Case(family: .iaf, value: "[a]", invalid: "2.5")],
         .minibatch: [Case(family: .meanfield, value: "[N, 5]", invalid: "[N, 0]"), Case(family: .iaf, value: "[N, 4]", invalid: "N")],
