@@ -99,7 +99,8 @@ extension Executable {
     /// failure) when out of range.
     @inline(__always)
     private func index(_ x: Double, _ n: Int, _ cache: IndexCache, _ dimension: IndexCache.Dimension = .elements) -> Int? {
-        if x >= 1, x <= Double(n), x == x.rounded() { return Int(x) - 1 }
+        // Whole by conversion, which compiles to an instruction where `rounded()` calls libm.
+        if x >= 1, x <= Double(n), Double(Int(x)) == x { return Int(x) - 1 }
         if failure == nil { failure = cache.outOfRange(x, n, dimension) }
         return nil
     }
@@ -111,7 +112,7 @@ extension Executable {
         if let ints = cache.indices { return UnsafeBufferPointer(ints) }
         for k in 0..<index.count {
             let v = index.ptr[k]
-            guard v >= 1, v <= Double(n), v == v.rounded() else { return nil }
+            guard v >= 1, v <= Double(n), Double(Int(v)) == v else { return nil }
         }
         let ints = UnsafeMutableBufferPointer<Int>.allocate(capacity: index.count)
         for k in 0..<index.count { ints[k] = Int(index.ptr[k]) - 1 }

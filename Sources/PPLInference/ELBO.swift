@@ -182,11 +182,7 @@ public struct ELBO {
     public func drawDiscrete(_ executable: Executable, phi: UnsafeBufferPointer<Double>, rng: inout RNG) {
         guard let discrete else { return }
         let logits = UnsafeBufferPointer(rebasing: phi[(parameterCount - discrete.parameterCount)..<parameterCount])
-        let values = executable.input(UnconstrainedDensity.discreteInput)
-        let m = discrete.count
-        for k in 0..<executable.batch {
-            discrete.draw(logits: logits, into: UnsafeMutableBufferPointer(rebasing: values[(k * m)..<((k + 1) * m)]), rng: &rng)
-        }
+        discrete.draw(logits: logits, into: executable.input(UnconstrainedDensity.discreteInput), particles: executable.batch, rng: &rng)
     }
 
     /// The frame the guide is fitted in, if any.

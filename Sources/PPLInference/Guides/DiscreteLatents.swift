@@ -83,24 +83,34 @@ public struct DiscreteLatents: Sendable {
         return all
     }
 
-    /// Draws every element's value from the categoricals of `logits`, into `values`.
-    public func draw(logits: UnsafeBufferPointer<Double>, into values: UnsafeMutableBufferPointer<Double>, rng: inout RNG) {
+    /// Draws every element's value from the categoricals of `logits`, `particles` times:
+    /// particle k's values into `values[k·count ..< (k+1)·count]`. Each element's
+    /// distribution function is computed once for all the particles, then each draw is the
+    /// inverse of it at a uniform.
+    public func draw(logits: UnsafeBufferPointer<Double>, into values: UnsafeMutableBufferPointer<Double>, particles: Int = 1,
+                     rng: inout RNG) {
+        let m = count
+        var cumulative: [Double] = []
         var logitOffset = 0, valueOffset = 0
         for g in groups {
             let j = g.categories - 1
+            cumulative = [Double](repeating: 0, count: j + 1)
             for i in 0..<g.count {
                 let l = UnsafeBufferPointer(rebasing: logits[(logitOffset + i * j)..<(logitOffset + (i + 1) * j)])
-                let m = max(0, l.max() ?? 0)
-                var total = exp(-m)
-                for x in l { total += exp(x - m) }
-                // The inverse of the distribution function at a uniform draw.
-                var u = rng.uniform() * total - exp(-m)
-                var value = 0
-                while u > 0, value < j {
-                    u -= exp(l[value] - m)
-                    value += 1
+                let top = max(0, l.max() ?? 0)
+                var total = exp(-top)
+                cumulative[0] = total
+                for c in 0..<j {
+                    total += exp(l[c] - top)
+                    cumulative[c + 1] = total
                 }
-                values[valueOffset + i] = Double(g.lower + value)
+                for k in 0..<particles {
+                    // The first value whose cumulative weight exceeds a uniform draw of the total.
+                    let u = rng.uniform() * total
+                    var value = 0
+                    while value < j, u >= cumulative[value] { value += 1 }
+                    values[k * m + valueOffset + i] = Double(g.lower + value)
+                }
             }
             logitOffset += g.count * j
             valueOffset += g.count
