@@ -19,6 +19,7 @@ public enum Reports {
         } else {
             out += "unconstrained dimension: \(dim)\n"
         }
+        if m.discreteCount != Size(0) { out += "discrete values: \(m.discreteCount)\n" }
         if m.data.isEmpty {
             out += "data: none\n"
         } else {

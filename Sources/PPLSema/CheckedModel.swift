@@ -136,8 +136,15 @@ public struct CheckedModel: Sendable {
     /// from, for messages about a term (`MinibatchedDensity`).
     public let densityTerms: [DensityTerm]
 
+    /// The continuous params' unconstrained coordinates, which a guide's family draws.
     public var unconstrainedDimension: Size {
-        params.reduce(Size(0)) { $0 + $1.unconstrainedSize }
+        params.filter { $0.type.elem != .int }.reduce(Size(0)) { $0 + $1.unconstrainedSize }
+    }
+
+    /// The discrete params' values (`int<lower=a, upper=b>` params), which their categorical
+    /// guide draws.
+    public var discreteCount: Size {
+        params.filter { $0.type.elem == .int }.reduce(Size(0)) { $0 + $1.type.shape.count }
     }
 }
 

@@ -38,7 +38,9 @@ final class FlowTests: XCTestCase {
     /// (A family that also draws auxiliary variables, HVI, scores them with z: its log q is
     /// checked through its importance weights instead, in HamiltonianVITests. Low-rank draws
     /// z from d + r normals, a map with no Jacobian determinant: its log q is checked against
-    /// the multivariate normal density below. A point, map, has no density.)
+    /// the multivariate normal density below. A mixture draws from every component and keeps
+    /// one: its log q is checked against the mixture's density below. A point, map, has no
+    /// density.)
     func testLogDensityOfEveryFamilyMatchesTheJacobianOfItsDrawMap() throws {
         var checked: [GuideFamily] = []
         for (f, label, family) in try Self.variants() where family.noiseCount(1) == 1 && f.hasDensity {
@@ -65,7 +67,63 @@ final class FlowTests: XCTestCase {
             }
             checked.append(f)
         }
-        XCTAssertEqual(Set(checked), Set(GuideFamily.allCases.filter { $0 != .hvi && $0 != .lowrank && $0.hasDensity }))
+        XCTAssertEqual(Set(checked), Set(GuideFamily.allCases.filter { ![.hvi, .lowrank, .mixture].contains($0) && $0.hasDensity }))
+    }
+
+    /// A mixture's draw is one of its components' and its log q the mixture's density there,
+    /// log Σ_k π_k N(z | μ_k, Σ_k), for mean-field and full-rank components; over many draws
+    /// each component is chosen with its weight.
+    func testMixtureLogDensityIsTheMixturesAndItsDrawsFollowTheWeights() throws {
+        for of in GuideFamily.mixtureComponents {
+            var options = FitOptions(guide: "m", family: .mixture)
+            try options.set(.of, .name(of.rawValue))
+            let family = Families.make(options)
+            let d = 2, k = options.components, n = of == .fullrank ? d + d * d : 2 * d
+            let elbo = try ELBO(density: Self.emptyDensity(d), family: family, dimension: d, stickingTheLanding: false)
+            let e = try Executable(elbo.program, varying: ["eps"], shared: ["phi"], data: elbo.constants)
+            var rng = RNG(seed: 23)
+            let phi = family.initialParameters(d).map { $0 + 0.4 * rng.normal() }
+            for i in phi.indices { e.input("phi")[i] = phi[i] }
+            let logits = Array(phi[0..<k]), top = logits.max()!
+            let weights = logits.map { exp($0 - top) }.map { $0 / logits.reduce(0) { $0 + exp($1 - top) } }
+            // Component j's density at z: its mean, and L = diag(exp(ω)) C as `FullRank` builds it.
+            func logDensity(_ j: Int, _ z: [Double]) -> Double {
+                let c = Array(phi[(k + j * n)..<(k + (j + 1) * n)])
+                let mu = Array(c[0..<d])
+                var l = [[Double]](repeating: [Double](repeating: 0, count: d), count: d)
+                for r in 0..<d {
+                    for col in 0...r {
+                        if of == .meanfield { if r == col { l[r][col] = exp(c[d + r]) } } else {
+                            l[r][col] = exp(c[d + r * d + r]) * (r == col ? 1 : c[d + r * d + col])
+                        }
+                    }
+                }
+                var x = [Double](repeating: 0, count: d)
+                for r in 0..<d { x[r] = (z[r] - mu[r] - (0..<r).reduce(0) { $0 + l[r][$1] * x[$1] }) / l[r][r] }
+                return -0.5 * x.reduce(0) { $0 + $1 * $1 } - Double(d) * 0.5 * log(2 * Double.pi) - (0..<d).reduce(0) { $0 + log(l[$1][$1]) }
+            }
+            var counts = [Int](repeating: 0, count: k)
+            let draws = 4000
+            for _ in 0..<draws {
+                for i in 0..<elbo.noiseCount { e.input("eps")[i] = rng.normal() }
+                try e.run()
+                let z = Array(e.output("z"))
+                let mixture = log((0..<k).reduce(0) { $0 + weights[$1] * exp(logDensity($1, z)) })
+                XCTAssertEqual(e.output("logq")[0], mixture, accuracy: 1e-9, of.rawValue)
+                // The component drawn: the one whose own draw z is.
+                let eps = Array(e.input("eps"))
+                let own = (0..<k).first { j in
+                    let x = Array(eps[(j * d)..<((j + 1) * d)])
+                    return abs(logDensity(j, z) - (-0.5 * x.reduce(0) { $0 + $1 * $1 } - Double(d) * 0.5 * log(2 * Double.pi)
+                        - (0..<d).reduce(0) { t, i in t + (of == .meanfield ? phi[k + j * n + d + i] : phi[k + j * n + d + i * d + i]) })) < 1e-9
+                }
+                counts[try XCTUnwrap(own, of.rawValue)] += 1
+            }
+            for j in 0..<k {
+                let se = (weights[j] * (1 - weights[j]) / Double(draws)).squareRoot()
+                XCTAssertEqual(Double(counts[j]) / Double(draws), weights[j], accuracy: 4 * se, "\(of.rawValue) component \(j)")
+            }
+        }
     }
 
     /// Low-rank's draw z = μ + D (ε₁ + B̃ ε₂) and its log q (Woodbury, an r × r Cholesky)
@@ -164,7 +222,7 @@ final class FlowTests: XCTestCase {
                 }
             }
         }
-        XCTAssertEqual(withoutInverse, [.planar, .hvi, .lowrank, .map])
+        XCTAssertEqual(withoutInverse, [.planar, .hvi, .lowrank, .map, .mixture])
     }
 
     /// Every flow fitted to banana (z1 ~ N(0, 1), z2 ~ N(z1², 0.5): normalised, so

@@ -17,7 +17,7 @@ final class ReplCompletionTests: XCTestCase {
         XCTAssertEqual(s.completions(for: ":s", after: ""), [":summary", ":set", ":save", ":show"])
         XCTAssertEqual(s.completions(for: ":re", after: ""), [":report", ":restore", ":reset"])
         XCTAssertEqual(s.completions(for: "f", after: ":guide "), ["fr", "fullrank"])
-        XCTAssertEqual(s.completions(for: "m", after: ":guide "), ["maf", "map", "meanfield", "mf"])
+        XCTAssertEqual(s.completions(for: "m", after: ":guide "), ["maf", "map", "meanfield", "mf", "mixture"])
         XCTAssertEqual(s.completions(for: "s", after: ":set "), ["steps", "samples", "seed", "stl"])
         XCTAssertEqual(s.completions(for: "", after: ":set lr "), [])
         XCTAssertEqual(s.completions(for: "e", after: ":help "), ["elbo"])
