@@ -379,6 +379,11 @@ public final class FitSession {
             var r = fitter.run(from: start, progress: progress, interrupted: interrupted)
             r.frame = elbo.frame
             r.scoreVariance = fitter.scoreVariance(at: r.phi)
+            if let failure = r.failure, elbo.discrete != nil {
+                r.failure = failure + "; with discrete params, a value the model rules out (log density -inf) makes the ELBO "
+                    + "-inf, since their categorical guide gives every value some probability: marginalise such a param, or "
+                    + "give each of its values a finite density"
+            }
             return r
         }
         let prelude = try fitBase(base, in: elbo, seed: seed, progress: progress, interrupted: interrupted)

@@ -7,7 +7,7 @@ struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ppl-bench",
         abstract: "Benchmarks of ppl beside NumPyro on the same machine, in the same run.",
-        subcommands: [Grad.self, FitBench.self, LeapfrogBench.self, HVICostBench.self, LoopBench.self, MinibatchBench.self,
+        subcommands: [Grad.self, FitBench.self, LeapfrogBench.self, HVICostBench.self, LoopBench.self, MinibatchBench.self, DiscreteBench.self,
                       ShardBench.self, AllreduceProbe.self]
     )
 
