@@ -39,9 +39,12 @@ public struct Mixture: VariationalFamily {
 
     /// Equal weights; each component the family's own start with its mean moved apart from
     /// the others': per coordinate, the components' offsets are seeded normal draws centred
-    /// and scaled to sd 2 over the components (K = 2: ±2), so that they start on every side
+    /// and scaled to sd 1 over the components (K = 2: ±1), so that they start on every side
     /// of the bulk. Components started at one point would get one gradient and never part.
     /// In the frame of the mode's curvature the posterior's bulk is of unit scale around 0.
+    /// Measured: ±1 finds both modes of 0.3 N(−3, 1) + 0.7 N(3, 0.5²) at every seed tried,
+    /// ±0.5 none; ±2 leaves the components of a 105-dimensional hierarchical model far in
+    /// its tails, still moving after 20,000 steps (±1: 14,000).
     public func initialParameters(_ d: Int) -> [Double] {
         var rng = RNG(seed: seed ^ 0x6D1C_7E00)
         let draws = (0..<components).map { _ in (0..<d).map { _ in rng.normal() } }
@@ -50,7 +53,7 @@ public struct Mixture: VariationalFamily {
             let column = draws.map { $0[i] }
             let mean = column.reduce(0, +) / Double(components)
             let sd = (column.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(components)).squareRoot()
-            for k in 0..<components { offsets[k][i] = sd > 0 ? 2 * (column[k] - mean) / sd : 0 }
+            for k in 0..<components { offsets[k][i] = sd > 0 ? (column[k] - mean) / sd : 0 }
         }
         var phi = [Double](repeating: 0, count: components)
         for k in 0..<components {
