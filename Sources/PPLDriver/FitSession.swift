@@ -174,11 +174,13 @@ public final class FitSession {
     private static func rowSignal(_ discrete: DiscreteLatents, _ runtime: ModelRuntime, points: Set<String>)
         -> (discrete: DiscreteLatents, density: Program?, note: String) {
         let whole = "each element's learning signal is the whole log weight"
-        let params = runtime.model.params
+        /// Whether a group is a vector[n] param, an element per row of n.
+        func perRow(_ g: DiscreteLatents.Group, _ n: String) -> Bool {
+            runtime.model.params.first { $0.name == g.name }?.type.shape == .vector(Size(symbol: n))
+        }
         let sizes = runtime.model.data.filter { $0.type == .int }.map(\.name)
-        guard let n = sizes.first(where: { n in
-            discrete.groups.contains { g in params.first { $0.name == g.name }?.type.shape == .vector(Size(symbol: n)) }
-        }), let rows = runtime.values[n].flatMap({ Int(exactly: $0.values[0]) }) else {
+        guard let n = sizes.first(where: { n in discrete.groups.contains { perRow($0, n) } }),
+              let rows = runtime.values[n].flatMap({ Int(exactly: $0.values[0]) }) else {
             return (discrete, nil, whole + " (no discrete param has a data size as its only dimension)")
         }
         let program: Program
@@ -188,7 +190,7 @@ public final class FitSession {
             return (discrete, nil, whole + " (the density does not separate by the rows of \(n): \(error.message))")
         }
         var signal = discrete
-        let groups = discrete.groups.filter { g in params.first { $0.name == g.name }?.type.shape == .vector(Size(symbol: n)) }
+        let groups = discrete.groups.filter { perRow($0, n) }
         signal.rowSignal = (n, rows, groups.map(\.name))
         let density = UnconstrainedDensity(logDensity: program, paramBounds: runtime.model.paramBounds, pointEstimates: points).density
         return (signal, density, "the learning signal of each element of " + groups.map { "'\($0.name)'" }.joined(separator: ", ")

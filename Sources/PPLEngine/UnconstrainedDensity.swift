@@ -82,7 +82,6 @@ public struct UnconstrainedDensity {
             }
         }
 
-        // θ → params, shared by `density` and `constrain`.
         let continuous = layout.filter { !$0.isDiscrete }.reduce(Size(0)) { $0 + $1.length }
         let discreteCount = offset - continuous
         continuousDimension = continuous
@@ -123,20 +122,21 @@ public struct UnconstrainedDensity {
             }
             return (theta, discrete, values, logJ ?? b.constant(0))
         }
-        func thetaInput(_ v: Value) -> Input {
-            Input(name: "theta", value: v, role: .param, type: .vector(offset), constraint: .none)
+        func thetaInput(_ v: Value, _ length: Size) -> Input {
+            Input(name: "theta", value: v, role: .param, type: .vector(length), constraint: .none)
         }
 
         do {
             let b = Builder(types: p.types)
-            let (theta, discrete, values, logJ) = constrained(b, split: discreteCount != Size(0))
+            let split = discreteCount != Size(0)
+            let (theta, discrete, values, logJ) = constrained(b, split: split)
             var map: [Value: Value] = [:]
             for (i, v) in zip(params, values) { map[i.value] = v }
             let outs = b.inline(p.body, types: p.types, mapping: map)
             let target = Emitter(b).add(outs[p.outputNames.firstIndex(of: "target")!], logJ)
             let (instrs, types) = b.finish()
             density = Program.extract(name: "unconstrained_log_density", from: instrs, types: types,
-                                      inputs: fixed + [thetaInput(theta)]
+                                      inputs: fixed + [thetaInput(theta, split ? continuous : offset)]
                                           + (discrete.map { [Input(name: UnconstrainedDensity.discreteInput, value: $0, role: .data,
                                                                    type: .vector(discreteCount), constraint: .none)] } ?? []),
                                       outputs: [("target", target)])
@@ -145,7 +145,7 @@ public struct UnconstrainedDensity {
             let b = Builder(types: p.types)
             let (theta, _, values, _) = constrained(b, split: false)
             let (instrs, types) = b.finish()
-            constrain = Program.extract(name: "constrain", from: instrs, types: types, inputs: fixed + [thetaInput(theta)],
+            constrain = Program.extract(name: "constrain", from: instrs, types: types, inputs: fixed + [thetaInput(theta, offset)],
                                         outputs: Array(zip(params.map(\.name), values)))
         }
         do {

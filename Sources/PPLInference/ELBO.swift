@@ -34,8 +34,8 @@ public struct ELBO {
     /// alone: the logits' gradient is the score function term, `scoreGradient`'s.
     ///
     /// With `scoreFunction` (`gradient = score`, a Gaussian family's), the draw is held fixed:
-    /// `target`'s gradient is nil for the family's parameters too, and `scoreGradient` carries
-    /// their score function term, Σ c ∇ log q(z) at the particle's z.
+    /// `target`'s gradient is zero for the family's parameters too, and `scoreGradient`
+    /// carries their score function term, c ∇ log q(z) at the particle's z.
     public init(density model: Program, family: VariationalFamily, dimension d: Int, stickingTheLanding: Bool,
                 frame: Frame? = nil, sizes: [String: Int] = [:], discrete: DiscreteLatents? = nil,
                 scoreFunction: Bool = false) throws {
@@ -116,11 +116,11 @@ public struct ELBO {
 
     /// The guide of the model's discrete params, if it has any.
     public let discrete: DiscreteLatents?
-    /// With discrete params: the gradient, output `grad.phi`, of the surrogate
-    /// Σ_n c_n log q(z_n) (output `surrogate`) with inputs `phi`, `discrete` (a particle's
-    /// values) and `score.weights` (the c_n of each element, held constant: its learning
-    /// signal less its baseline, over the particles). Summed over the particles and added
-    /// to `gradient`'s path derivative, it is the score function estimator's gradient.
+    /// With discrete params or `gradient = score` (else nil): the gradient, output
+    /// `grad.phi`, of the score function surrogate (`scoreGradient(_:continuous:...)`), whose
+    /// coefficients are each element's learning signal less its baseline over the particles.
+    /// Summed over the particles and added to `gradient`'s path derivative, it is the score
+    /// function estimator's gradient.
     public let scoreGradient: Program?
     /// The output of `program` and `gradient` with each discrete element's log q.
     public static let elementLogqOutput = "logq.discrete"

@@ -56,8 +56,8 @@ public struct FitResult: Sendable {
     public var steadied = 0
     /// Times the fit backed off to its best state after five bad steps running.
     public var recoveries = 0
-    /// With discrete params, the variance of the score function term at the fitted guide with
-    /// the leave-one-out baseline and without it (`Fitter.scoreVariance`).
+    /// Where some parameters get the score function gradient (discrete params, `gradient =
+    /// score`), the variance of its term at the fitted guide (`Fitter.scoreVariance`).
     public var scoreVariance: Fitter.ScoreVariance?
     /// The last window's mean squared z-score of the gradient (`Fitter.drift`).
     public var drift = Double.nan
@@ -160,7 +160,7 @@ public final class Fitter {
         guard score != nil, steps > 1 else { return nil }
         let p = elbo.parameterCount, s = executable.batch, n = elbo.noiseCount
         // The parameters the score function term reaches.
-        let logits = (elbo.scoreFunction ? 0 : p - (elbo.discrete?.parameterCount ?? 0))..<p
+        let reached = (elbo.scoreFunction ? 0 : p - (elbo.discrete?.parameterCount ?? 0))..<p
         var rng = RNG(seed: settings.seed ^ 0x5C0_8E)
         _ = executable.input("phi").update(fromContentsOf: phi)
         let eps = executable.input("eps"), target = executable.handle("target")
@@ -168,8 +168,9 @@ public final class Fitter {
         defer { buffer.deallocate() }
         // With the baseline, without it, and (where the rows separate) the whole log weight
         // as every element's signal, with the baseline.
-        let variants = [(true, true), (false, true)] + (rowOfElement.contains { $0 >= 0 } ? [(true, false)] : [])
-        var sums = [[Double]](repeating: [Double](repeating: 0, count: logits.count), count: variants.count)
+        let variants = [(baseline: true, rows: true), (baseline: false, rows: true)]
+            + (rowOfElement.contains { $0 >= 0 } ? [(baseline: true, rows: false)] : [])
+        var sums = [[Double]](repeating: [Double](repeating: 0, count: reached.count), count: variants.count)
         var squares = sums
         var taken = 0
         for _ in 0..<steps {
@@ -181,7 +182,7 @@ public final class Fitter {
             for (j, (baseline, rows)) in variants.enumerated() {
                 buffer.initialize(repeating: 0)
                 guard (try? addScoreTerm(to: buffer, t, baseline: baseline, rows: rows)) != nil else { continue }
-                for (c, i) in logits.enumerated() {
+                for (c, i) in reached.enumerated() {
                     let g = buffer[i] / Double(s)
                     sums[j][c] += g
                     squares[j][c] += g * g
@@ -197,7 +198,8 @@ public final class Fitter {
         return ScoreVariance(baseline: variance[0], none: variance[1], wholeSignal: variance.count > 2 ? variance[2] : nil)
     }
 
-    /// The variance of a step's score function term (`scoreVariance`), summed over the logits.
+    /// The variance of a step's score function term (`scoreVariance`), summed over the
+    /// parameters it reaches.
     public struct ScoreVariance: Sendable {
         /// With the leave-one-out baseline: the estimator the fit uses.
         public let baseline: Double
@@ -208,17 +210,19 @@ public final class Fitter {
         public let wholeSignal: Double?
     }
 
-    /// With discrete params, the score function term's gradient (`ELBO.scoreGradient`).
+    /// The score function term's gradient (`ELBO.scoreGradient`), where there is one.
     private let score: Executable?
     /// Each discrete element's row of the density's terms, or -1 (`DiscreteLatents.rowOfElement`).
     private let rowOfElement: [Int]
 
-    /// Adds to `gradient` the score function term of a step whose particles drew the
-    /// discrete values in `executable`'s input and had log weights `t`: each particle's
-    /// Σ_n c_n ∇ log q(z_n) with c its log weight less the mean of the others' (the
-    /// leave-one-out baseline; none with `baseline` false, or with one particle), summed over
-    /// the particles as the path derivative is. The signal is each element's row's own terms
-    /// where the density was weighted by rows, unless `rows` is false.
+    /// Adds to `gradient` the score function term of a step whose particles drew what
+    /// `executable`'s inputs hold and had log weights `t`: each particle's Σ_n c_n ∇ log q(z_n)
+    /// over its discrete elements (and its continuous draw, with `gradient = score`), c_n the
+    /// element's learning signal less the mean of the other particles' (the leave-one-out
+    /// baseline; none with `baseline` false, or with one particle), summed over the particles
+    /// as the path derivative is. An element's signal is its row's own terms less its own
+    /// log q where the density was weighted by rows (unless `rows` is false), else the whole
+    /// log weight.
     func addScoreTerm(to gradient: UnsafeMutableBufferPointer<Double>, _ t: [Double], baseline: Bool = true,
                       rows: Bool = true) throws {
         guard let score else { return }
@@ -403,7 +407,8 @@ public final class Fitter {
                     if let ranks { ranks.sum(combined) }
                 }
             }
-            // With discrete params, the path derivative's sum and the score function term's.
+            // With a score function term (discrete params, `gradient = score`), the path
+            // derivative's sum and that term's.
             if score != nil, finite {
                 _ = combined.update(fromContentsOf: executable.summedOutput(gradientOutput))
                 finite = (try? addScoreTerm(to: combined, (0..<s).map { executable.output(targetOutput, particle: $0)[0] })) != nil

@@ -217,7 +217,7 @@ extension MinibatchedDensity {
             return Value(types.count - 1)
         }
         let weight = fresh(.vector(symbol))
-        var kinds: [Value: Kind] = [sizeInput.value: .free, weight: .rows]
+        var kinds: [Value: Kind] = [sizeInput.value: .free]
         for i in ld.inputs where i.value != sizeInput.value {
             guard i.type.shape.mentions(n) else {
                 kinds[i.value] = .free
@@ -227,6 +227,7 @@ extension MinibatchedDensity {
                 : .bad("reads '\(i.name)' (\(i.type)), which has \(n) in a dimension other than its first")
         }
         var analysis = Analysis(size: n, types: types, kinds: kinds)
+        analysis.everyRow = true
         for instr in ld.body.instrs { analysis.visit(instr) }
         if case .bad(let why) = analysis.kind(ld.body.yields[0]) {
             for term in model.densityTerms {
@@ -292,6 +293,9 @@ extension MinibatchedDensity {
         var kinds: [Value: Kind]
         /// The values that are sums over the rows: each is scaled by N/M.
         var leaves: Set<Value> = []
+        /// Every row is present, in order (`rowWeighted`), not a batch drawn at random: a
+        /// range over the rows (a loop's index, vectorised) is then row by row too.
+        var everyRow = false
 
         init(size: String, types: [IRType], kinds: [Value: Kind]) {
             self.size = size
@@ -384,6 +388,7 @@ extension MinibatchedDensity {
         /// A value whose shape has N computed from no row: a fill is the same in every row.
         private func rowsOrBad(_ instr: Instr, _ result: IRType) -> Kind {
             if instr.op == .fill, result.shape.withLeadingRows(size, replacedBy: Size(1)) != nil { return .rows }
+            if everyRow, instr.op == .range, result.shape == .vector(Size(symbol: size)) { return .rows }
             return .bad("works on a part or a rearrangement of the rows of \(size) (a value of \(result)), as a loop over "
                         + "(K + 1):\(size) or a read of y[n - 1] does, where a batch holds whole rows drawn at random")
         }
