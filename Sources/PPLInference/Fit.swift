@@ -145,6 +145,9 @@ public final class Fitter {
                                     batch: max(1, settings.samples), summed: settings.objective == .elbo ? ["grad.phi"] : [])
         let particles = executable.batch
         rowOfElement = elbo.discrete?.rowOfElement ?? []
+        let outputs = executable.program.outputNames
+        rowTermsOutput = outputs.firstIndex(of: "grad." + MinibatchedDensity.rowWeightInput)
+        elementLogqOutput = outputs.firstIndex(of: ELBO.elementLogqOutput)
         score = try elbo.scoreGradient.map { program throws in
             let varying = Set(program.inputs.map(\.name)).subtracting(["phi"])
             return try Executable(program, varying: varying, shared: ["phi"], data: [:], batch: particles, summed: ["grad.phi"])
@@ -214,6 +217,9 @@ public final class Fitter {
     private let score: Executable?
     /// Each discrete element's row of the density's terms, or -1 (`DiscreteLatents.rowOfElement`).
     private let rowOfElement: [Int]
+    /// The outputs of each row's own terms (with the rows weighted) and of each discrete
+    /// element's log q, where the gradient program has them.
+    private let rowTermsOutput: Int?, elementLogqOutput: Int?
 
     /// Adds to `gradient` the score function term of a step whose particles drew what
     /// `executable`'s inputs hold and had log weights `t`: each particle's Σ_n c_n ∇ log q(z_n)
@@ -235,12 +241,10 @@ public final class Fitter {
         let weights = score.input(ELBO.scoreWeightsInput)
         // Each element's learning signal: its row's own terms less its own log q where the
         // density separates by rows, else the whole log weight.
-        let rowTerms = rows && executable.program.outputNames.contains("grad." + MinibatchedDensity.rowWeightInput)
-            ? executable.handle("grad." + MinibatchedDensity.rowWeightInput) : nil
-        let logq = m > 0 ? executable.handle(ELBO.elementLogqOutput) : nil
+        let rowTerms = rows ? rowTermsOutput : nil
         for k in 0..<s {
             let own = rowTerms.map { executable.output($0, particle: k) }
-            if let logq {
+            if let logq = elementLogqOutput {
                 let q = executable.output(logq, particle: k)
                 for n in 0..<m {
                     let r = rowOfElement[n]

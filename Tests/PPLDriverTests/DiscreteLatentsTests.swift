@@ -29,24 +29,30 @@ final class DiscreteLatentsTests: XCTestCase {
 
     /// A mixture whose points' clusters are explicit discrete params has the same posterior
     /// over the other params as the mixture with them summed out (`log_mix`), and the same
-    /// p(data): Σ_z p(y, z | θ) is the marginalised likelihood.
+    /// p(data): Σ_z p(y, z | θ) is the marginalised likelihood. At three seeds. The guide
+    /// is mean-field between z and the other params, which narrows their sds (measured over
+    /// eight seeds: 4–30% below the marginalised fit's, means within 0.21 sd); the bounds
+    /// allow that and no more.
     func testExplicitAssignmentsGiveTheMarginalisedMixturesPosterior() throws {
-        let explicit = try fit("explicit.ppl"), marginalised = try fit("marginalised.ppl")
-        let e = try XCTUnwrap(explicit.summary["params"] as? [String: [String: Double]])
+        let marginalised = try fit("marginalised.ppl")
         let m = try XCTUnwrap(marginalised.summary["params"] as? [String: [String: Double]])
-        for name in ["mu[1]", "mu[2]", "p"] {
-            let (a, b) = (try XCTUnwrap(e[name]), try XCTUnwrap(m[name]))
-            XCTAssertLessThan(abs(a["mean"]! - b["mean"]!), 0.25 * b["sd"]!, name)
-            XCTAssertLessThan(abs(log(a["sd"]! / b["sd"]!)), 0.2, name)
-        }
-        let logZ = (try XCTUnwrap(explicit.summary["log_z"] as? Double), try XCTUnwrap(marginalised.summary["log_z"] as? Double))
-        XCTAssertEqual(logZ.0, logZ.1, accuracy: 0.5)
-        // The clusters of the points far from the other cluster's centre are all but certain.
+        let logZ = try XCTUnwrap(marginalised.summary["log_z"] as? Double)
         let data = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: Self.folder + "/mixture.json")))
         let y = try XCTUnwrap((data as? [String: Any])?["y"] as? [Double])
-        for (n, v) in y.enumerated() where abs(v) > 2.5 {
-            let z = try XCTUnwrap(e["z[\(n + 1)]"]?["mean"])
-            XCTAssertEqual(z, v > 0 ? 1 : 0, accuracy: 0.05, "y[\(n + 1)] = \(v)")
+        for seed in 1...3 {
+            let explicit = try fit("explicit.ppl", ["--seed", String(seed)])
+            let e = try XCTUnwrap(explicit.summary["params"] as? [String: [String: Double]])
+            for name in ["mu[1]", "mu[2]", "p"] {
+                let (a, b) = (try XCTUnwrap(e[name]), try XCTUnwrap(m[name]))
+                XCTAssertLessThan(abs(a["mean"]! - b["mean"]!), 0.35 * b["sd"]!, "\(name), seed \(seed)")
+                XCTAssertLessThan(abs(log(a["sd"]! / b["sd"]!)), 0.4, "\(name), seed \(seed)")
+            }
+            XCTAssertEqual(try XCTUnwrap(explicit.summary["log_z"] as? Double), logZ, accuracy: 0.5, "seed \(seed)")
+            // The clusters of the points far from the other cluster's centre are all but certain.
+            for (n, v) in y.enumerated() where abs(v) > 2.5 {
+                let z = try XCTUnwrap(e["z[\(n + 1)]"]?["mean"])
+                XCTAssertEqual(z, v > 0 ? 1 : 0, accuracy: 0.05, "y[\(n + 1)] = \(v), seed \(seed)")
+            }
         }
     }
 
