@@ -93,6 +93,7 @@ public struct Mixture: VariationalFamily {
     private func stratified(_ e: Emitter, phi: Value, densityPhi: Value, eps: Value, d: Int, target: TargetDensity?)
         -> (z: Value, logq: Value, logp: Value?, estimate: Value?) {
         let n = component.noiseCount(d)
+        func vector(_ scalars: [Value]) -> Value { e.b.append(.pack, scalars, type: .vector(Size(scalars.count))) }
         let logPi = logWeights(e, phi), densityLogPi = logWeights(e, densityPhi)
         var draws: [Value] = [], logqs: [Value] = [], logps: [Value] = []
         for k in 0..<components {
@@ -105,16 +106,10 @@ public struct Mixture: VariationalFamily {
             let terms = (0..<components).map { j in
                 e.add(e.op(.at, densityLogPi, e.int(j + 1)), component.logDensity(e, phi: part(e, densityPhi, j, d), z: z, d: d))
             }
-            logqs.append(e.op(.logSumExp, terms.dropFirst().reduce(e.fill(terms[0], .vector(Size(1)))) { e.op(.concat, $0, e.fill($1, .vector(Size(1)))) }))
+            logqs.append(e.op(.logSumExp, vector(terms)))
             if let target { logps.append(target.logDensity(e.b, at: z)) }
         }
-        var estimate: Value?
-        if target != nil {
-            for k in 0..<components {
-                let term = e.mul(e.un(.exp, e.op(.at, logPi, e.int(k + 1))), e.sub(logps[k], logqs[k]))
-                estimate = estimate.map { e.add($0, term) } ?? term
-            }
-        }
+        let estimate = target == nil ? nil : e.op(.dot, e.un(.exp, logPi), e.sub(vector(logps), vector(logqs)))
         // The chosen component: the count of cumulative weights below u = Φ(ε_last).
         let u = e.un(.Phi, e.op(.at, eps, e.int(components * n + 1)))
         let cumulative = e.op(.cumulativeSum, e.un(.exp, e.op(.stopGradient, logPi)))
