@@ -10,8 +10,8 @@ Reads one request a line on stdin and answers each with one JSON line on stdout:
   grad S SECONDS     jitted value-and-gradient of the potential (vmapped over S points when
                      S > 1), as the bench's grad_numpyro.py times it: {"grads_per_s", "compile_s"}
   svi GUIDE STEPS    SVI steps (Trace_ELBO with 1 particle, Adam 0.01) of meanfield
-                     (AutoNormal) or iaf (AutoIAFNormal, as the bench's run_numpyro.py builds
-                     it) under one cached jit of a lax.scan of STEPS steps: {"us_per_step",
+                     (AutoNormal), iaf (AutoIAFNormal) or dais4 / dais8 (AutoDAIS, K = 4 / 8),
+                     as the bench's run_numpyro.py builds them, under one cached jit of a lax.scan of STEPS steps: {"us_per_step",
                      "compile_s"}; the first request for a guide compiles (not timed)
 
   python numpyro_worker.py --bench DIR --model NAME --end-to-end GUIDE --steps N
@@ -46,7 +46,7 @@ import jax  # noqa: E402
 import numpy as np  # noqa: E402
 from jax.flatten_util import ravel_pytree  # noqa: E402
 from numpyro.infer import SVI, Trace_ELBO  # noqa: E402
-from numpyro.infer.autoguide import AutoIAFNormal, AutoNormal  # noqa: E402
+from numpyro.infer.autoguide import AutoDAIS, AutoIAFNormal, AutoNormal  # noqa: E402
 from numpyro.infer.util import initialize_model  # noqa: E402
 from numpyro.optim import Adam  # noqa: E402
 
@@ -64,6 +64,10 @@ def block(x):
 def guide_of(kind):
     if kind == "meanfield":
         return AutoNormal(SPEC["fn"])
+    if kind.startswith("dais"):
+        # AutoDAIS with K = 4 or 8 leapfrog steps and its other defaults, as run_numpyro.py
+        # builds it: the counterpart of hvi with as many gradient evaluations per step.
+        return AutoDAIS(SPEC["fn"], K=int(kind[4:]))
     info = initialize_model(jax.random.PRNGKey(0), SPEC["fn"], model_kwargs=DATA)
     d = ravel_pytree(info.param_info.z)[0].shape[0]
     # run_numpyro.py's network: NumPyro's AutoregressiveNN refuses widths below D.

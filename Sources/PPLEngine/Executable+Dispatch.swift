@@ -345,104 +345,108 @@ extension Executable {
                 (out.base(s) + a.count).update(from: b.base(s), count: b.count)
             }
         case .at(let out, let x, let index, let row, let cacheReference):
-            let cache = cacheReference.takeUnretainedValue()
-            let n = x.count / max(1, row)
-            if let ii = indices(index, n, cache) {
-                for s in 0..<out.copies {
-                    let o = out.base(s), src = x.base(s)
-                    if let start = cache.start {
-                        o.update(from: src + start * row, count: ii.count * row)
-                    } else if row == 1 {
-                        ppl_gather(src, ii.baseAddress!, o, ii.count)
-                    } else {
-                        for k in 0..<ii.count { (o + k * row).update(from: src + ii[k] * row, count: row) }
-                    }
-                }
-            } else if row == 1, index.count == 1, index.copies == 1 {
-                // One element at an index shared by the particles (a loop's x[t]): checked
-                // once, read without a block copy.
-                guard let i = self.index(index.ptr[0], n, cache) else {
-                    for s in 0..<out.copies { out.base(s)[0] = .nan }
-                    return
-                }
-                for s in 0..<out.copies { out.base(s)[0] = x.base(s)[i] }
-            } else {
-                for s in 0..<out.copies {
-                    let o = out.base(s), src = x.base(s), idx = index.base(s)
-                    for k in 0..<index.count {
-                        if let i = self.index(idx[k], n, cache, row == 1 ? .elements : .rows) {
-                            (o + k * row).update(from: src + i * row, count: row)
+            cacheReference._withUnsafeGuaranteedRef { cache in
+                let n = x.count / max(1, row)
+                if let ii = indices(index, n, cache) {
+                    for s in 0..<out.copies {
+                        let o = out.base(s), src = x.base(s)
+                        if let start = cache.start {
+                            o.update(from: src + start * row, count: ii.count * row)
+                        } else if row == 1 {
+                            ppl_gather(src, ii.baseAddress!, o, ii.count)
                         } else {
-                            (o + k * row).update(repeating: .nan, count: row)
+                            for k in 0..<ii.count { (o + k * row).update(from: src + ii[k] * row, count: row) }
+                        }
+                    }
+                } else if row == 1, index.count == 1, index.copies == 1 {
+                    // One element at an index shared by the particles (a loop's x[t]): checked
+                    // once, read without a block copy.
+                    guard let i = self.index(index.ptr[0], n, cache) else {
+                        for s in 0..<out.copies { out.base(s)[0] = .nan }
+                        return
+                    }
+                    for s in 0..<out.copies { out.base(s)[0] = x.base(s)[i] }
+                } else {
+                    for s in 0..<out.copies {
+                        let o = out.base(s), src = x.base(s), idx = index.base(s)
+                        for k in 0..<index.count {
+                            if let i = self.index(idx[k], n, cache, row == 1 ? .elements : .rows) {
+                                (o + k * row).update(from: src + i * row, count: row)
+                            } else {
+                                (o + k * row).update(repeating: .nan, count: row)
+                            }
                         }
                     }
                 }
             }
         case .at2(let out, let x, let i, let j, let rows, let cols, let outer, let cacheReference):
-            let cache = cacheReference.takeUnretainedValue()
-            for s in 0..<out.copies {
-                let o = out.base(s), src = x.base(s), ii = i.base(s), jj = j.base(s)
-                if outer {
-                    for a in 0..<i.count {
-                        for b in 0..<j.count {
-                            if let r = index(ii[a], rows, cache, .rows), let c = index(jj[b], cols, cache, .columns) {
-                                o[a * j.count + b] = src[r * cols + c]
-                            } else { o[a * j.count + b] = .nan }
+            cacheReference._withUnsafeGuaranteedRef { cache in
+                for s in 0..<out.copies {
+                    let o = out.base(s), src = x.base(s), ii = i.base(s), jj = j.base(s)
+                    if outer {
+                        for a in 0..<i.count {
+                            for b in 0..<j.count {
+                                if let r = index(ii[a], rows, cache, .rows), let c = index(jj[b], cols, cache, .columns) {
+                                    o[a * j.count + b] = src[r * cols + c]
+                                } else { o[a * j.count + b] = .nan }
+                            }
                         }
-                    }
-                } else {
-                    for k in 0..<out.count {
-                        if let r = index(ii[i.count == 1 ? 0 : k], rows, cache, .rows),
-                           let c = index(jj[j.count == 1 ? 0 : k], cols, cache, .columns) {
-                            o[k] = src[r * cols + c]
-                        } else { o[k] = .nan }
+                    } else {
+                        for k in 0..<out.count {
+                            if let r = index(ii[i.count == 1 ? 0 : k], rows, cache, .rows),
+                               let c = index(jj[j.count == 1 ? 0 : k], cols, cache, .columns) {
+                                o[k] = src[r * cols + c]
+                            } else { o[k] = .nan }
+                        }
                     }
                 }
             }
         case .set(let out, let x, let index, let v, let row, let add, let cacheReference):
-            let cache = cacheReference.takeUnretainedValue()
-            let n = x.count / max(1, row)
-            let ints = indices(index, n, cache)
-            for s in 0..<out.copies {
-                let o = out.base(s), val = v.base(s), idx = index.base(s)
-                if o != x.base(s) { o.update(from: x.base(s), count: x.count) }
-                if row == 1, ints != nil, let start = cache.start, v.count == index.count {
-                    if add {
-                        ppl_binary(Int32(PPL_ADD.rawValue), o + start, 0, val, 0, o + start, v.count)
-                    } else {
-                        (o + start).update(from: val, count: v.count)
+            cacheReference._withUnsafeGuaranteedRef { cache in
+                let n = x.count / max(1, row)
+                let ints = indices(index, n, cache)
+                for s in 0..<out.copies {
+                    let o = out.base(s), val = v.base(s), idx = index.base(s)
+                    if o != x.base(s) { o.update(from: x.base(s), count: x.count) }
+                    if row == 1, ints != nil, let start = cache.start, v.count == index.count {
+                        if add {
+                            ppl_binary(Int32(PPL_ADD.rawValue), o + start, 0, val, 0, o + start, v.count)
+                        } else {
+                            (o + start).update(from: val, count: v.count)
+                        }
+                        continue
                     }
-                    continue
-                }
-                if row == 1, let ints, v.count == index.count || v.count == 1 {
-                    ppl_scatter(o, ints.baseAddress!, val, v.count == 1 ? 1 : 0, add ? 0 : 1, ints.count)
-                    continue
-                }
-                for k in 0..<index.count {
-                    guard let i = ints?[k] ?? self.index(idx[k], n, cache, row == 1 ? .elements : .rows) else { continue }
-                    if row == 1 {
-                        let e = v.count == 1 ? val[0] : val[k]
-                        if add { o[i] += e } else { o[i] = e }
-                    } else {
-                        for j in 0..<row {
-                            let e = v.count == 1 ? val[0] : val[k * row + j]
-                            if add { o[i * row + j] += e } else { o[i * row + j] = e }
+                    if row == 1, let ints, v.count == index.count || v.count == 1 {
+                        ppl_scatter(o, ints.baseAddress!, val, v.count == 1 ? 1 : 0, add ? 0 : 1, ints.count)
+                        continue
+                    }
+                    for k in 0..<index.count {
+                        guard let i = ints?[k] ?? self.index(idx[k], n, cache, row == 1 ? .elements : .rows) else { continue }
+                        if row == 1 {
+                            let e = v.count == 1 ? val[0] : val[k]
+                            if add { o[i] += e } else { o[i] = e }
+                        } else {
+                            for j in 0..<row {
+                                let e = v.count == 1 ? val[0] : val[k * row + j]
+                                if add { o[i * row + j] += e } else { o[i * row + j] = e }
+                            }
                         }
                     }
                 }
             }
         case .set2(let out, let x, let i, let j, let v, let rows, let cols, let outer, let add, let cacheReference):
-            let cache = cacheReference.takeUnretainedValue()
-            for s in 0..<out.copies {
-                let o = out.base(s), ii = i.base(s), jj = j.base(s), val = v.base(s)
-                if o != x.base(s) { o.update(from: x.base(s), count: x.count) }
-                let pairs = outer ? i.count * j.count : Swift.max(i.count, j.count)
-                for k in 0..<pairs {
-                    let a = outer ? k / j.count : (i.count == 1 ? 0 : k)
-                    let b = outer ? k % j.count : (j.count == 1 ? 0 : k)
-                    guard let r = index(ii[a], rows, cache, .rows), let c = index(jj[b], cols, cache, .columns) else { continue }
-                    let e = v.count == 1 ? val[0] : val[k]
-                    if add { o[r * cols + c] += e } else { o[r * cols + c] = e }
+            cacheReference._withUnsafeGuaranteedRef { cache in
+                for s in 0..<out.copies {
+                    let o = out.base(s), ii = i.base(s), jj = j.base(s), val = v.base(s)
+                    if o != x.base(s) { o.update(from: x.base(s), count: x.count) }
+                    let pairs = outer ? i.count * j.count : Swift.max(i.count, j.count)
+                    for k in 0..<pairs {
+                        let a = outer ? k / j.count : (i.count == 1 ? 0 : k)
+                        let b = outer ? k % j.count : (j.count == 1 ? 0 : k)
+                        guard let r = index(ii[a], rows, cache, .rows), let c = index(jj[b], cols, cache, .columns) else { continue }
+                        let e = v.count == 1 ? val[0] : val[k]
+                        if add { o[r * cols + c] += e } else { o[r * cols + c] = e }
+                    }
                 }
             }
         case .particleSum(let out, let a):
@@ -467,6 +471,9 @@ extension Executable {
             for (r, p) in zip(loop.results, loop.carried) { copy(p, into: r) }
         case .rowBlocks(let reference):
             run(reference.takeUnretainedValue())
+        case .arithmetic(let reference):
+            // Borrowed, not retained: a retain and release would cost as much as the run.
+            reference._withUnsafeGuaranteedRef { $0.run() }
         case .cond(let reference):
             let cond = reference.takeUnretainedValue()
             let k = cond.condition.ptr[0] != 0 ? 0 : 1
@@ -542,6 +549,19 @@ extension Executable {
         let (out, a, b, m, k, n) = (mm.out, mm.a, mm.b, mm.m, mm.k, mm.n)
         let S = out.copies
         let large = S * m * k * n >= EngineThreads.productThreshold
+        if k == 1, !large, !(S == 1 && a.copies > 1 && b.copies > 1) {
+            // An outer product (a flow's weight gradients at one draw): one multiplication an
+            // element, where OpenBLAS's GEMM call, its packing and its buffer lock cost more.
+            // With k = 1 the stored Aᵀ is laid out as A.
+            for s in 0..<S {
+                let o = out.base(s), x = a.base(s), y = b.base(s)
+                for i in 0..<m {
+                    let xi = x[i], row = o + i * n
+                    for j in 0..<n { row[j] = xi * y[j] }
+                }
+            }
+            return
+        }
         if mm.transposedA {
             // a holds Aᵀ (k×m, one copy).
             if S > 1, b.copies > 1, n == 1 {

@@ -73,7 +73,7 @@ final class RowBlocks {
                 else { return nil }
                 rowSteps.append(steps[j])
                 reductions.append(steps[j])
-            case .matmul, .loop, .cond, .incomplete, .random, .at, .at2, .set, .set2, .pack, .rowBlocks:
+            case .matmul, .loop, .cond, .incomplete, .random, .at, .at2, .set, .set2, .pack, .rowBlocks, .arithmetic:
                 return nil
             default:
                 after.append(steps[j])
@@ -139,7 +139,7 @@ final class RowBlocks {
             return (out, [l, b])
         case .matmul(let mm):
             return (mm.out, [mm.a, mm.b])
-        case .incomplete, .random, .pack, .at, .at2, .set, .set2, .loop, .cond, .rowBlocks:
+        case .incomplete, .random, .pack, .at, .at2, .set, .set2, .loop, .cond, .rowBlocks, .arithmetic:
             // Never in a fused region (`match` refuses them).
             preconditionFailure("no fused region holds this step")
         }

@@ -69,7 +69,7 @@ public final class Executable {
             let compiled = try compileSumming(instr)
             if instr.results.contains(where: plan.isRecomputed) { steps += compiled } else { once += compiled }
         }
-        steps = fusingRowBlocks(steps)
+        steps = fusingArithmetic(fusingRowBlocks(steps))
         execute(once)
         if let failure { throw EngineError(failure) }
     }

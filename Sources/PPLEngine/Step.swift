@@ -42,6 +42,8 @@ enum Step {
     case cond(Unmanaged<Cond>)
     /// A GLM-shaped region run block of rows by block of rows (`RowBlocks`).
     case rowBlocks(Unmanaged<RowBlocks>)
+    /// A run of small arithmetic steps walked as one table (`ArithmeticRun`).
+    case arithmetic(Unmanaged<ArithmeticRun>)
 }
 
 /// An incomplete beta or gamma function (or a partial derivative of one), elementwise over

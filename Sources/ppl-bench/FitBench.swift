@@ -8,8 +8,9 @@ import PPLSyntax
 /// Default fits of the bench models with each guide: time per step, accuracy against the
 /// reference posteriors, k̂, and failures; beside NumPyro's SVI in the same run.
 ///
-/// Speed: the single-particle step of ppl and the jitted step of NumPyro's AutoNormal and
-/// AutoIAFNormal (scripts/numpyro_worker.py, compiled once) alternate `repeats` times; the
+/// Speed: the single-particle step of ppl and the jitted step of NumPyro's AutoNormal,
+/// AutoIAFNormal and, for hvi with 4 or 8 leapfrog steps, AutoDAIS with K = 4 or 8
+/// (scripts/numpyro_worker.py, compiled once) alternate `repeats` times; the
 /// figures are the medians, the ratio's spread its smallest and largest over the runs. End
 /// to end: the `ppl fit` process with the model's defaults, from start to printed posterior,
 /// against a NumPyro process that imports, compiles and fits AutoNormal for as many steps
@@ -64,6 +65,23 @@ struct FitBench: ParsableCommand {
     func step(_ session: FitSession) throws -> Double {
         let r = try session.fit(initial: session.family.initialParameters(session.runtime.dimension))
         return r.seconds / Double(max(1, r.steps)) * 1e6
+    }
+
+    /// hvi on AutoDAIS's base, a diagonal Gaussian: the same work per step but for the base.
+    func diagonalBase(_ options: FitOptions) throws -> FitOptions {
+        var o = options
+        try o.set(.base, .name("meanfield"))
+        return o
+    }
+
+    /// The worker's name for NumPyro's counterpart of a fit's step, if it times one.
+    func stepCounterpart(_ options: FitOptions) -> String? {
+        guard options.objective == .elbo else { return nil }
+        switch options.family {
+        case .meanfield, .iaf: return options.family.rawValue
+        case .hvi where options.transitions == 1 && [4, 8].contains(options.leapfrog): return "dais\(options.leapfrog)"
+        default: return nil
+        }
     }
 
     /// NumPyro's IAF network (run_numpyro.py): two flows, two hidden layers of max(32, D).
@@ -133,11 +151,12 @@ struct FitBench: ParsableCommand {
                 let draws = try session.sample(1000, phi: result.phi)
                 let score = reference.score(draws)
                 let perStep = result.seconds / Double(max(1, result.steps)) * 1e6
-                let iaf = session.family.family == .iaf
+                let iaf = session.family.family == .iaf, hvi = session.family.family == .hvi
                 let single = try singleParticleSession(session.runtime, session.options)
-                let sameNet = iaf ? try singleParticleSession(session.runtime, try numpyroNetwork(session)) : nil
-                let counterpart = options.objective == .elbo && [.meanfield, .iaf].contains(options.family)
-                    ? options.family.rawValue : nil
+                // NumPyro's own network for iaf; AutoDAIS's base for hvi.
+                let sameNet = iaf ? try singleParticleSession(session.runtime, try numpyroNetwork(session))
+                    : hvi ? try singleParticleSession(session.runtime, try diagonalBase(session.options)) : nil
+                let counterpart = stepCounterpart(options)
                 var steps = Interleaved(), sameNetSteps = Interleaved()
                 if let single {
                     for _ in 0..<repeats {
@@ -163,7 +182,8 @@ struct FitBench: ParsableCommand {
                     notes.append(ratio >= t ? "speed ≥ \(fmt(t))× met" : "speed ≥ \(fmt(t))× MISSED")
                 }
                 if let us = sameNetSteps.ourMedian {
-                    notes.append("NumPyro's network: \(fmt(1 / us)) µs, ratio \(sameNetSteps.ratioText)")
+                    let what = hvi ? "base meanfield (AutoDAIS's)" : "NumPyro's network"
+                    notes.append("\(what): \(fmt(1 / us)) µs, ratio \(sameNetSteps.ratioText)")
                 }
                 let sd = score.map { s in ["v", "z2"].compactMap { k in s.sd[k].map { "sd(\(k)) \(fmt($0))" } }.joined() } ?? ""
                 let numpyroScore = theirs.map { r -> String in
