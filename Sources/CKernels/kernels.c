@@ -230,3 +230,13 @@ int ppl_all_finite(const double *x, long n) {
   for (int k = 0; k < 8; k++) t += acc[k];
   return t == 0;
 }
+
+__attribute__((target_clones("avx512f", "avx2", "default")))
+void ppl_moments(double *restrict sum, double *restrict squares, const double *restrict g, double scale, long n) {
+#pragma clang fp contract(off)
+  for (long i = 0; i < n; i++) {
+    const double x = g[i] * scale;
+    sum[i] += x;
+    squares[i] += x * x;
+  }
+}

@@ -473,11 +473,7 @@ public final class Fitter {
             }
             // The convergence test's gradient moments; the refinement runs without it.
             if refineStart == nil {
-                for i in 0..<q {
-                    let g = gradient[i] * scale
-                    gradientSum[i] += g
-                    gradientSquares[i] += g * g
-                }
+                ppl_moments(&gradientSum, &gradientSquares, gradient.baseAddress, scale, q)
             }
             result.trace.append(value)
             step += 1

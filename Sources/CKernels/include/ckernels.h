@@ -36,6 +36,10 @@ void ppl_adam(double *phi, double *m, double *v, const double *g, long n, double
 /// 1 when every element is finite.
 int ppl_all_finite(const double *x, long n);
 
+/// sum[i] += scale g[i] and squares[i] += (scale g[i])², as separate roundings (no fused
+/// multiply-add): the convergence test's gradient moments, the bits of the plain loop.
+void ppl_moments(double *sum, double *squares, const double *g, double scale, long n);
+
 /// One chunk of a parallel job: `task(context, chunk)`.
 typedef void (*ppl_task)(void *context, long chunk);
 
