@@ -283,6 +283,11 @@ extension Executable {
             }
         case .dot(let out, let a, let b):
             let n = a.count
+            if n == 0 {
+                // A dot product of empty vectors (see `matmul`).
+                for s in 0..<out.copies { out.base(s)[0] = 0 }
+                return
+            }
             if out.copies > 1, a.copies == 1 {
                 // One matrix-vector product over all particles.
                 cblas_dgemv(CblasRowMajor, CblasNoTrans, Int32(out.copies), Int32(n), 1, b.ptr, Int32(n), a.ptr, 1, 0, out.ptr, 1)
@@ -547,6 +552,14 @@ extension Executable {
     /// always at the same places for the same sizes.
     private func matmul(_ mm: MatMul) {
         let (out, a, b, m, k, n) = (mm.out, mm.a, mm.b, mm.m, mm.k, mm.n)
+        // An empty dimension (a slice over an empty range: a loop from 2 to N − 1 with N = 2
+        // vectorises to one): no result for no rows or columns, zeros for a sum over nothing.
+        // OpenBLAS would refuse the call ("illegal value") and leave the result unwritten.
+        guard m > 0, n > 0 else { return }
+        guard k > 0 else {
+            for s in 0..<out.copies { out.base(s).update(repeating: 0, count: out.count) }
+            return
+        }
         let S = out.copies
         let large = S * m * k * n >= EngineThreads.productThreshold
         if k == 1, !large, !(S == 1 && a.copies > 1 && b.copies > 1) {
