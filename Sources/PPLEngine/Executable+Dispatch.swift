@@ -46,6 +46,10 @@ extension Executable {
         return Int32(op.rawValue)
     }
 
+    /// Arithmetic and sums of fewer elements than this (over all particles) run on Swift
+    /// loops here; larger ones call the C kernels. `ArithmeticRun` takes the small ones.
+    static let smallLength = 32
+
     // MARK: - Elementwise helpers
 
     /// out = f(a), elementwise over particles and elements, broadcasting a scalar or a
@@ -201,7 +205,7 @@ extension Executable {
                 }
                 if done { return }
             }
-            if let code = Executable.arithmeticCode(f), out.count * out.copies >= 32 {
+            if let code = Executable.arithmeticCode(f), out.count * out.copies >= Executable.smallLength {
                 let n = out.count
                 if a.copies == out.copies, b.copies == out.copies, a.count == n, b.count == n {
                     let total = n * out.copies
@@ -256,7 +260,7 @@ extension Executable {
                 }
             }
         case .sum(let out, let a):
-            if a.count >= 32 {
+            if a.count >= Executable.smallLength {
                 for s in 0..<out.copies { out.base(s)[0] = ppl_sum(a.base(s), a.count) }
             } else {
                 reduce(out, a) { p, n in var t = 0.0; for i in 0..<n { t += p[i] }; return t }

@@ -24,10 +24,6 @@ final class ArithmeticRun {
         let broadcastB: Bool
     }
 
-    /// Steps of fewer elements than this over all particles run on Swift loops in the
-    /// dispatch (larger ones call the C kernels): these are the ones a run holds.
-    static let maxLength = 32
-
     let ops: UnsafeMutableBufferPointer<Op>
 
     init(_ ops: [Op]) {
@@ -62,11 +58,11 @@ final class ArithmeticRun {
             guard let (length, ba) = layout(out, a), !ba || length == 1 else { return nil }
             return Op(out: out.ptr, a: a.ptr, b: a.ptr, length: length, code: code, broadcastA: ba, broadcastB: ba)
         case .sum(let out, let a):
-            guard out.copies == 1, a.copies == 1, a.count < maxLength else { return nil }
+            guard out.copies == 1, a.copies == 1, a.count < Executable.smallLength else { return nil }
             return Op(out: out.ptr, a: a.ptr, b: a.ptr, length: Int32(a.count), code: .sum, broadcastA: false,
                       broadcastB: false)
         case .dot(let out, let a, let b):
-            guard out.copies == 1, a.copies == 1, b.copies == 1, a.count < maxLength else { return nil }
+            guard out.copies == 1, a.copies == 1, b.copies == 1, a.count < Executable.smallLength else { return nil }
             return Op(out: out.ptr, a: a.ptr, b: b.ptr, length: Int32(a.count), code: .dot, broadcastA: false,
                       broadcastB: false)
         default:
@@ -79,7 +75,7 @@ final class ArithmeticRun {
     /// the particles, a number per particle against a vector per particle).
     private static func layout(_ out: Slot, _ operand: Slot) -> (Int32, Bool)? {
         let length = out.count * out.copies
-        guard length < maxLength else { return nil }
+        guard length < Executable.smallLength else { return nil }
         if operand.count == out.count && operand.copies == out.copies { return (Int32(length), false) }
         if operand.count == 1 && operand.copies == 1 { return (Int32(length), true) }
         return nil
