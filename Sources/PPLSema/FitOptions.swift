@@ -47,6 +47,8 @@ public struct FitOptions: Sendable, Equatable {
     public private(set) var transitions = 1
     public private(set) var leapfrog = 4
     public private(set) var stepSize = 0.01
+    /// HVI as uncorrected Hamiltonian annealing (`HamiltonianVI+Annealing`).
+    public private(set) var anneal = false
     /// The columns of a low-rank guide's factor; 0 (it cannot be given so): ⌈√d⌉ for
     /// dimension d (`rank(_:)`).
     public private(set) var rank = 0
@@ -129,8 +131,14 @@ public struct FitOptions: Sendable, Equatable {
         return r
     }
 
-    /// Fails where an option given is out of range for dimension d: a rank above it.
+    /// Fails where an option given is out of range for dimension d (a rank above it) or
+    /// has nothing to shape (hvi's reverse-model widths when it anneals without one).
     public func check(dimension d: Int) throws(Invalid) {
+        if family == .hvi, anneal, given.contains(.hidden) {
+            throw Invalid(message: "'hidden' of guide '\(guide)' (hvi) shapes its reverse model, which it has not "
+                          + "with anneal = on: the annealed bound reverses the momentum's refresh instead",
+                          help: nil, aboutKey: false)
+        }
         guard family.allKeys.contains(.rank), rank > d else { return }
         throw Invalid(message: "'rank' of guide '\(guide)' (\(family.rawValue)) must be at most the dimension \(d)",
                       help: nil, aboutKey: false)
@@ -172,7 +180,7 @@ extension FitOptions {
     public enum Key: String, CaseIterable, Sendable {
         case steps, lr, samples, seed, stl, draws, precondition, runs, psis_resample, objective, alpha, minibatch, epochs
         case layers, hidden, activation, base
-        case transitions, leapfrog, step_size
+        case transitions, leapfrog, step_size, anneal
         case rank, particles
         case components, of
         case gradient
@@ -212,6 +220,7 @@ extension FitOptions {
             case .transitions: Row(self, \.transitions, .count(atLeast: 1), "hvi's transitions: a fresh momentum, then leapfrog steps")
             case .leapfrog: Row(self, \.leapfrog, .count(atLeast: 0), "hvi's leapfrog steps per transition (0: the base alone)")
             case .step_size: Row(self, \.stepSize, .positive, "hvi's leapfrog step sizes at the start of the fit, which learns them")
+            case .anneal: Row(self, \.anneal, .onOff, "hvi as uncorrected Hamiltonian annealing from the base to the posterior, with a learned schedule and partial momentum refresh, instead of a reverse model")
             case .rank: Row(self, \.rank, .rank, "the columns of a low-rank guide's covariance factor, from 1 to the dimension")
             case .particles: Row(self, \.particles, .count(atLeast: 2, atMost: 10_000), "svgd's particles, which are its draws")
             case .gradient: Row(self, \.gradient, .gradientEstimator,

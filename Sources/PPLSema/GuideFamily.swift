@@ -11,7 +11,7 @@ public enum GuideFamily: String, CaseIterable, Sendable {
         case .svgd: return [.particles]
         case .planar, .radial: return [.layers, .base, .point]
         case .nice, .realnvp, .maf, .iaf: return [.layers, .hidden, .activation, .base, .point]
-        case .hvi: return [.transitions, .leapfrog, .base, .step_size, .hidden]
+        case .hvi: return [.transitions, .leapfrog, .base, .step_size, .hidden, .anneal]
         case .amortized: return [.local, .input, .hidden, .activation, .base, .point, .refine]
         case .mixture: return [.components, .of]
         }

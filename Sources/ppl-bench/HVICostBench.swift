@@ -33,8 +33,11 @@ struct HVICostBench: ParsableCommand {
     @Option(help: "Particles per step (1 is AutoDAIS's).")
     var samples = 8
 
+    @Flag(help: "Annealed HVI (anneal = on), AutoDAIS's form.")
+    var anneal = false
+
     func run() throws {
-        print("HVI, base \(base), \(samples) particle\(samples == 1 ? "" : "s"): µs per step (median of \(repeats) × \(steps) steps) against T·L; "
+        print("HVI\(anneal ? " (annealed)" : ""), base \(base), \(samples) particle\(samples == 1 ? "" : "s"): µs per step (median of \(repeats) × \(steps) steps) against T·L; "
               + "the last column is (µs/step − the L = 0 row's) / (T·L).")
         print(pad("model", 14) + pad("d", 5) + pad("T", 3) + pad("L", 3) + pad("T·L", 5) + pad("µs/step", 10) + "µs per leapfrog step")
         for name in setup.models {
@@ -44,7 +47,8 @@ struct HVICostBench: ParsableCommand {
                 for l in leapfrog where !(l == 0 && t > 1) {
                     var options = FitOptions(guide: "hvi", family: .hvi)
                     try options.set([(.transitions, .int(t)), (.leapfrog, .int(l)), (.base, .name(base)), (.runs, .int(1)),
-                                     (.steps, .int(steps)), (.samples, .int(samples))])
+                                     (.steps, .int(steps)), (.samples, .int(samples)),
+                                     (.anneal, .name(anneal ? "on" : "off"))])
                     let session = try FitSession(runtime: runtime, options: options)
                     let start = session.family.initialParameters(runtime.dimension)
                     var times: [Double] = []

@@ -28,6 +28,7 @@ struct FitFlags: ParsableArguments {
     @Option(name: .customLong(Key.transitions.flag), help: Key.transitions.argumentHelp) var transitions: String?
     @Option(name: .customLong(Key.leapfrog.flag), help: Key.leapfrog.argumentHelp) var leapfrog: String?
     @Option(name: .customLong(Key.step_size.flag), help: Key.step_size.argumentHelp) var stepSize: String?
+    @Flag(name: .customLong(Key.anneal.flag), inversion: .prefixedNo, help: Key.anneal.argumentHelp) var anneal: Bool?
     @Option(name: .customLong(Key.rank.flag), help: Key.rank.argumentHelp) var rank: String?
     @Option(name: .customLong(Key.particles.flag), help: Key.particles.argumentHelp) var particles: String?
     @Option(name: .customLong(Key.components.flag), help: Key.components.argumentHelp) var components: String?
@@ -47,7 +48,7 @@ struct FitFlags: ParsableArguments {
             (.precondition, precondition.map { $0 ? "on" : "off" }), (.runs, runs),
             (.psis_resample, psisResample.map { $0 ? "on" : "off" }), (.objective, objective), (.alpha, alpha),
             (.minibatch, minibatch), (.epochs, epochs), (.layers, layers), (.hidden, hidden), (.activation, activation), (.base, base),
-            (.transitions, transitions), (.leapfrog, leapfrog), (.step_size, stepSize), (.rank, rank),
+            (.transitions, transitions), (.leapfrog, leapfrog), (.step_size, stepSize), (.anneal, anneal.map { $0 ? "on" : "off" }), (.rank, rank),
             (.particles, particles), (.components, components), (.of, of), (.gradient, gradient), (.point, point), (.local, local), (.input, input), (.refine, refine),
         ]
         return given.compactMap { key, text in text.map { (key, GuideValue(text: $0)) } }

@@ -39,6 +39,7 @@ final class FitOptionsTests: XCTestCase {
         .transitions: [Case(family: .hvi, value: "3", invalid: "0")],
         .leapfrog: [Case(family: .hvi, value: "3", invalid: "-1")],
         .step_size: [Case(family: .hvi, value: "0.2", invalid: "0")],
+        .anneal: [Case(family: .hvi, value: "on", invalid: "3")],
         .objective: [Case(family: .meanfield, value: "iwae", invalid: "iwea")],
         .alpha: [Case(family: .meanfield, value: "0.2", invalid: "1", with: (.objective, "renyi"))],
         .rank: [Case(family: .lowrank, value: "1", invalid: "0", explicitDefault: "2")],

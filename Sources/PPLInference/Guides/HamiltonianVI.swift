@@ -40,12 +40,15 @@ public struct HamiltonianVI: VariationalFamily {
     let options: FitOptions
     /// Every step size at the start of a fit (`step_size`).
     let startingStep: Double
+    /// Uncorrected Hamiltonian annealing instead of a reverse model (`anneal`).
+    let anneal: Bool
 
     init(_ options: FitOptions) {
         base = Families.make(FitOptions(family: options.base, under: options))
         transitions = options.transitions
         leapfrog = options.leapfrog
         startingStep = options.stepSize
+        anneal = options.anneal
         self.options = options
     }
 
@@ -54,9 +57,13 @@ public struct HamiltonianVI: VariationalFamily {
         var layout = ParameterLayout()
         var baseCount = 0
         var kappa = 0
-        /// Per transition: the log step sizes and the reverse model.
+        /// Per transition: the log step sizes and the reverse model (not when annealing).
         var steps: [Int] = []
         var reverse: [ReverseModel] = []
+        /// When annealing: the schedule's logits, one a leapfrog step, and per transition
+        /// the logit of the momentum's persistence.
+        var schedule = 0
+        var persistence: [Int] = []
     }
 
     /// The reverse model rₜ(u | ε) = N(a, diag exp(2b)). Its features are the latent position
@@ -102,8 +109,13 @@ public struct HamiltonianVI: VariationalFamily {
         p.kappa = p.layout.constant(d, 0)
         for _ in 0..<transitions {
             p.steps.append(p.layout.constant(d, log(startingStep)))
-            p.reverse.append(ReverseModel(&p.layout, d: d, widths: options.hiddenWidths(d)))
+            if anneal {
+                p.persistence.append(p.layout.constant(1, log(Self.persistence / (1 - Self.persistence))))
+            } else {
+                p.reverse.append(ReverseModel(&p.layout, d: d, widths: options.hiddenWidths(d)))
+            }
         }
+        if anneal { p.schedule = p.layout.constant(transitions * leapfrog, 0) }
         return p
     }
 
@@ -132,10 +144,13 @@ public struct HamiltonianVI: VariationalFamily {
     }
 
     public func constants(_ d: Int) -> [String: Tensor] { base.constants(d) }
-    public func noiseCount(_ d: Int) -> Int { d * (1 + transitions) }
+    /// ε₀ and a momentum per transition; annealing draws a fresh part of the momentum at
+    /// every leapfrog step but the first.
+    public func noiseCount(_ d: Int) -> Int { d * (1 + (anneal ? transitions * leapfrog : transitions)) }
 
     public func sample(_ e: Emitter, phi: Value, densityPhi: Value, eps: Value, d: Int, constants: [String: Value],
                        target: TargetDensity) throws -> (z: Value, logq: Value) {
+        if anneal { return try annealedSample(e, phi: phi, eps: eps, d: d, constants: constants, target: target) }
         let p = plan(d)
         let pulled = try PulledBack(base, target: target, d: d)
         let basePhi = e.segment(phi, 0, p.baseCount)
