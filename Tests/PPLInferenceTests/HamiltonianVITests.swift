@@ -15,6 +15,21 @@ final class HamiltonianVITests: XCTestCase {
                               settings: [(.runs, .int(1))] + (steps.map { [(.steps, .int($0))] } ?? []))
     }
 
+    /// The bound's value at 200,000 draws of its noise, at parameters `phi`.
+    static func logWeights(_ session: FitSession, phi: [Double], rng: inout RNG) throws -> [Double] {
+        let elbo = session.elbo, batch = 1000
+        let x = try Executable(elbo.program, varying: ["eps"], shared: ["phi"], data: elbo.data([:]), batch: batch)
+        _ = x.input("phi").update(fromContentsOf: phi)
+        var logWeights: [Double] = []
+        for _ in 0..<200 {
+            let eps = x.input("eps")
+            for i in 0..<(batch * elbo.noiseCount) { eps[i] = rng.normal() }
+            try x.run()
+            for k in 0..<batch { logWeights.append(x.output("target", particle: k)[0]) }
+        }
+        return logWeights
+    }
+
     /// exp(L̂) is an unbiased estimate of p(data) for any parameters: the map from the base
     /// draw and the momenta to the final position and momenta has unit Jacobian, and the
     /// reverse model is a density. On banana (normalised, p(data) = 1) at parameters far
@@ -30,7 +45,6 @@ final class HamiltonianVITests: XCTestCase {
             z2 ~ normal(z1 ^ 2, 0.5)
             guide g = hvi { transitions = 2, leapfrog = 3, base = fullrank, hidden = [4] }
             """)
-        let elbo = session.elbo
         var rng = RNG(seed: 11)
         var phi = session.family.initialParameters(2)
         // A full-rank base roughly where the posterior is: mean (0, 1), log sds (0, 0.3) and
@@ -39,20 +53,29 @@ final class HamiltonianVITests: XCTestCase {
         // Everything after the base: steps around 0.4, random mass and reverse model.
         for i in 6..<phi.count { phi[i] += 0.3 * rng.normal() }
         for i in 8..<10 { phi[i] = log(0.4) + 0.2 * rng.normal() }
-        let batch = 1000
-        let x = try Executable(elbo.program, varying: ["eps"], shared: ["phi"], data: elbo.data([:]), batch: batch)
-        _ = x.input("phi").update(fromContentsOf: phi)
-        var logWeights: [Double] = []
-        for _ in 0..<200 {
-            let eps = x.input("eps")
-            for i in 0..<(batch * elbo.noiseCount) { eps[i] = rng.normal() }
-            try x.run()
-            for k in 0..<batch { logWeights.append(x.output("target", particle: k)[0]) }
-        }
+        let logWeights = try Self.logWeights(session, phi: phi, rng: &rng)
         let (estimate, se) = ParetoSmoothing.logEvidence(logWeights)
         XCTAssertLessThan(abs(estimate), max(4 * se, 0.01), "log p(data) = \(estimate) ± \(se), expected 0")
         let meanBound = logWeights.reduce(0, +) / Double(logWeights.count)
         XCTAssertLessThan(meanBound, estimate, "the bound lies below the evidence")
+    }
+
+    /// hvi's fitted bound on a correlated Gaussian (normalised) from a mean-field base, with
+    /// `keys`; the importance-sampled log p(data) checked to be 0 within its error.
+    static func correlatedGaussianBound(_ keys: String) throws -> Double {
+        let session = try Self.session("""
+            param z: vector[2]
+            z[1] ~ normal(0, 1)
+            z[2] ~ normal(0.95 * z[1], sqrt(1 - 0.95 ^ 2))
+            guide g = hvi { \(keys), base = meanfield, lr = 0.01, precondition = off }
+            """, steps: 4000)
+        let result = try session.fit()
+        XCTAssertNil(result.failure)
+        XCTAssertEqual(result.base?.family, "meanfield")
+        _ = try session.sample(4000, phi: result.phi)
+        let (estimate, se) = session.logEvidence
+        XCTAssertLessThan(abs(estimate), 0.02 + 4 * se, "\(keys): log p(data) = \(estimate) ± \(se)")
+        return result.elbo
     }
 
     /// Salimans et al.'s table in miniature: on a correlated Gaussian, which a mean-field
@@ -62,19 +85,7 @@ final class HamiltonianVITests: XCTestCase {
     func testEachLeapfrogStepTightensTheBound() throws {
         var bounds: [Double] = []
         for leapfrog in [0, 1, 4] {
-            let session = try Self.session("""
-                param z: vector[2]
-                z[1] ~ normal(0, 1)
-                z[2] ~ normal(0.95 * z[1], sqrt(1 - 0.95 ^ 2))
-                guide g = hvi { transitions = 1, leapfrog = \(leapfrog), base = meanfield, lr = 0.01, precondition = off }
-                """, steps: 4000)
-            let result = try session.fit()
-            XCTAssertNil(result.failure)
-            XCTAssertEqual(result.base?.family, "meanfield")
-            _ = try session.sample(4000, phi: result.phi)
-            bounds.append(result.elbo)
-            let (estimate, se) = session.logEvidence
-            XCTAssertLessThan(abs(estimate), 0.02 + 4 * se, "leapfrog \(leapfrog): log p(data) = \(estimate) ± \(se)")
+            bounds.append(try Self.correlatedGaussianBound("transitions = 1, leapfrog = \(leapfrog)"))
         }
         XCTAssertLessThan(bounds[0], -1.0, "mean-field alone: KL = -½ log(1 - 0.95²) = 1.16")
         XCTAssertGreaterThan(bounds[1], bounds[0] + 0.2, "\(bounds)")
@@ -120,7 +131,6 @@ final class HamiltonianVITests: XCTestCase {
             z2 ~ normal(z1 ^ 2, 0.5)
             guide g = hvi { transitions = 2, leapfrog = 3, base = fullrank, anneal = on }
             """)
-        let elbo = session.elbo
         var rng = RNG(seed: 12)
         var phi = session.family.initialParameters(2)
         // φ: the full-rank base (6), the mass (2), then per transition the log steps (2) and
@@ -129,17 +139,8 @@ final class HamiltonianVITests: XCTestCase {
         phi.replaceSubrange(0..<6, with: [0, 1, 0, 0, 0.5, 0.3])
         for i in 6..<phi.count { phi[i] += 0.5 * rng.normal() }
         for i in [8, 9, 11, 12] { phi[i] = log(0.15) + 0.2 * rng.normal() }
-        let batch = 1000
-        let x = try Executable(elbo.program, varying: ["eps"], shared: ["phi"], data: elbo.data([:]), batch: batch)
-        XCTAssertEqual(elbo.noiseCount, 2 * (1 + 6))
-        _ = x.input("phi").update(fromContentsOf: phi)
-        var logWeights: [Double] = []
-        for _ in 0..<200 {
-            let eps = x.input("eps")
-            for i in 0..<(batch * elbo.noiseCount) { eps[i] = rng.normal() }
-            try x.run()
-            for k in 0..<batch { logWeights.append(x.output("target", particle: k)[0]) }
-        }
+        XCTAssertEqual(session.elbo.noiseCount, 2 * (1 + 6))
+        let logWeights = try Self.logWeights(session, phi: phi, rng: &rng)
         let (estimate, se) = ParetoSmoothing.logEvidence(logWeights)
         XCTAssertLessThan(ParetoSmoothing.khat(logWeights), 0.85, "weights this heavy-tailed leave the estimate unchecked")
         XCTAssertLessThan(abs(estimate), max(4 * se, 0.01), "log p(data) = \(estimate) ± \(se), expected 0")
@@ -153,18 +154,7 @@ final class HamiltonianVITests: XCTestCase {
     func testAnnealingTightensTheBound() throws {
         var bounds: [Double] = []
         for leapfrog in [0, 8] {
-            let session = try Self.session("""
-                param z: vector[2]
-                z[1] ~ normal(0, 1)
-                z[2] ~ normal(0.95 * z[1], sqrt(1 - 0.95 ^ 2))
-                guide g = hvi { leapfrog = \(leapfrog), base = meanfield, anneal = on, lr = 0.01, precondition = off }
-                """, steps: 4000)
-            let result = try session.fit()
-            XCTAssertNil(result.failure)
-            _ = try session.sample(4000, phi: result.phi)
-            bounds.append(result.elbo)
-            let (estimate, se) = session.logEvidence
-            XCTAssertLessThan(abs(estimate), 0.02 + 4 * se, "leapfrog \(leapfrog): log p(data) = \(estimate) ± \(se)")
+            bounds.append(try Self.correlatedGaussianBound("leapfrog = \(leapfrog), anneal = on"))
         }
         XCTAssertLessThan(bounds[0], -1.0, "mean-field alone: KL = -½ log(1 - 0.95²) = 1.16")
         XCTAssertGreaterThan(bounds[1], bounds[0] + 0.3, "\(bounds)")
